@@ -1,0 +1,3 @@
+from strides.cli import main
+
+main()

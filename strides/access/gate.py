@@ -1,0 +1,273 @@
+"""The one scoping gate: what each user may see and do.
+
+Every view, API endpoint, export and background job asks this module for the schools, pupils and
+classes a user may see (``visible_*``) and whether they hold a capability at a school (``can``).
+Something out of scope is answered exactly like something missing: :func:`get_or_404`.
+See docs/adr/0002-one-scoping-gate.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from strides.accounts.roles import ROLE_CAPABILITIES, ROLE_REACH, Capability, Reach, Role
+
+if TYPE_CHECKING:
+    from strides.organisations.models import School
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user can reach, worked out once per request from their memberships."""
+
+    user_id: int | None
+    trust_ids: frozenset[int] = frozenset()
+    # schools whose named pupils the user sees in full (trust, assigned and school reaches)
+    pupil_school_ids: frozenset[int] = frozenset()
+    trust_wide_pupils: bool = False
+    # schools whose aggregates the user sees (includes all of the above)
+    aggregate_school_ids: frozenset[int] = frozenset()
+    trust_wide_aggregates: bool = False
+    class_reach_school_ids: frozenset[int] = frozenset()  # teacher / TA: own classes only
+    placing_school_ids: frozenset[int] = frozenset()
+    parent: bool = False
+    roles: frozenset[str] = frozenset()
+    # capability -> schools where it is held; None in the set means trust-wide
+    capabilities: dict[str, frozenset[int | None]] = field(default_factory=dict)
+
+    @property
+    def sees_named_pupils(self) -> bool:
+        return bool(
+            self.trust_wide_pupils
+            or self.pupil_school_ids
+            or self.class_reach_school_ids
+            or self.placing_school_ids
+            or self.parent
+        )
+
+    @property
+    def is_staff_member(self) -> bool:
+        return bool(self.roles - {Role.PARENT, Role.PLACING_CONTACT})
+
+
+EMPTY_SCOPE = Scope(user_id=None)
+
+
+def _build_scope(user: Any) -> Scope:
+    from strides.accounts.models import Membership
+    from strides.organisations.models import School, SchoolOfficer
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return EMPTY_SCOPE
+    memberships = list(Membership.objects.filter(user=user).values_list("role", "trust_id", "school_id"))
+    assigned = set(SchoolOfficer.objects.filter(user=user).values_list("school_id", flat=True))
+    trust_ids: set[int] = set()
+    pupil_schools: set[int] = set()
+    aggregate_schools: set[int] = set()
+    class_schools: set[int] = set()
+    placing: set[int] = set()
+    trust_wide_pupils = trust_wide_aggregates = parent = False
+    capabilities: dict[str, set[int | None]] = {}
+    for role, trust_id, school_id in memberships:
+        reach = ROLE_REACH[role]
+        trust_ids.add(trust_id)
+        where: set[int | None]
+        if reach is Reach.TRUST:
+            trust_wide_pupils = trust_wide_aggregates = True
+            where = {None}
+        elif reach is Reach.ASSIGNED:
+            pupil_schools |= assigned
+            aggregate_schools |= assigned
+            where = set(assigned)
+        elif reach is Reach.SCHOOL:
+            pupil_schools.add(school_id)
+            aggregate_schools.add(school_id)
+            where = {school_id}
+        elif reach is Reach.CLASSES:
+            class_schools.add(school_id)
+            where = {school_id}
+        elif reach is Reach.PLACED:
+            placing.add(school_id)
+            where = {school_id}
+        elif reach is Reach.CHILDREN:
+            parent = True
+            where = set()
+        else:  # aggregates only
+            if school_id is None:
+                trust_wide_aggregates = True
+                where = {None}
+            else:
+                aggregate_schools.add(school_id)
+                where = {school_id}
+        for capability in ROLE_CAPABILITIES[role]:
+            capabilities.setdefault(capability, set()).update(where)
+    if trust_wide_aggregates and trust_ids:
+        aggregate_schools |= set(School.objects.filter(trust_id__in=trust_ids).values_list("id", flat=True))
+    return Scope(
+        user_id=user.pk,
+        trust_ids=frozenset(trust_ids),
+        pupil_school_ids=frozenset(pupil_schools),
+        trust_wide_pupils=trust_wide_pupils,
+        aggregate_school_ids=frozenset(aggregate_schools),
+        trust_wide_aggregates=trust_wide_aggregates,
+        class_reach_school_ids=frozenset(class_schools),
+        placing_school_ids=frozenset(placing),
+        parent=parent,
+        roles=frozenset(role for role, _, _ in memberships),
+        capabilities={cap: frozenset(schools) for cap, schools in capabilities.items()},
+    )
+
+
+def scope_for(user: Any) -> Scope:
+    """The user's scope, cached on the user object for the rest of the request."""
+    cached = getattr(user, "_strides_scope", None)
+    if cached is None:
+        cached = _build_scope(user)
+        if getattr(user, "is_authenticated", False):
+            user._strides_scope = cached
+    return cached
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached scope after the user's memberships change."""
+    if hasattr(user, "_strides_scope"):
+        del user._strides_scope
+
+
+# --- capabilities ---------------------------------------------------------------------------
+
+
+def can(user: Any, capability: Capability | str, school: School | int | None = None) -> bool:
+    """Whether the user holds ``capability`` at ``school`` (or anywhere, when no school is given)."""
+    scope = scope_for(user)
+    schools = scope.capabilities.get(str(capability))
+    if not schools:
+        return False
+    if school is None:
+        return True
+    school_id = school if isinstance(school, int) else school.pk
+    if school_id in schools:
+        return True
+    return None in schools and _school_in_trusts(school_id, scope.trust_ids)
+
+
+def _school_in_trusts(school_id: int, trust_ids: frozenset[int]) -> bool:
+    from strides.organisations.models import School
+
+    return School.objects.filter(pk=school_id, trust_id__in=trust_ids).exists()
+
+
+def schools_with(user: Any, capability: Capability | str) -> QuerySet[School]:
+    """The trust schools at which the user holds ``capability``."""
+    from strides.organisations.models import School
+
+    scope = scope_for(user)
+    schools = scope.capabilities.get(str(capability), frozenset())
+    if not schools:
+        return School.objects.none()
+    if None in schools:
+        return School.objects.filter(trust_id__in=scope.trust_ids)
+    return School.objects.filter(pk__in=schools)
+
+
+# --- visibility -----------------------------------------------------------------------------
+
+
+def visible_schools(user: Any) -> QuerySet[School]:
+    """Trust schools the user can open (aggregates or more). Placing contacts see their own school."""
+    from strides.organisations.models import School
+
+    scope = scope_for(user)
+    if scope.trust_wide_aggregates:
+        return School.objects.filter(trust_id__in=scope.trust_ids)
+    ids = scope.aggregate_school_ids | scope.class_reach_school_ids
+    return School.objects.filter(pk__in=ids)
+
+
+def visible_pupils(user: Any, on: dt.date | None = None) -> QuerySet:
+    """Named pupils the user may see. Aggregate-only roles get none, ever."""
+    from strides.pupils.models import Enrolment, Pupil
+
+    scope = scope_for(user)
+    if not scope.sees_named_pupils:
+        return Pupil.objects.none()
+    day = on or dt.date.today()
+    conditions = Q(pk__in=[])
+    if scope.trust_wide_pupils:
+        conditions |= Q(
+            Exists(Enrolment.objects.filter(pupil=OuterRef("pk"), school__trust_id__in=scope.trust_ids))
+        )
+    if scope.pupil_school_ids:
+        conditions |= Q(
+            Exists(Enrolment.objects.filter(pupil=OuterRef("pk"), school_id__in=scope.pupil_school_ids))
+        )
+    if scope.class_reach_school_ids:
+        conditions |= Q(pk__in=_own_class_pupil_ids(scope, day))
+    if scope.placing_school_ids:
+        # only while placed: a placement that has ended closes the door
+        conditions |= Q(
+            Exists(
+                Enrolment.objects.filter(
+                    pupil=OuterRef("pk"),
+                    placing_school_id__in=scope.placing_school_ids,
+                    start_date__lte=day,
+                ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+            )
+        )
+    if scope.parent:
+        conditions |= Q(parent_links__user_id=scope.user_id)
+    return Pupil.objects.filter(conditions).distinct() if scope.parent else Pupil.objects.filter(conditions)
+
+
+def _own_class_pupil_ids(scope: Scope, day: dt.date) -> QuerySet:
+    from strides.classes.models import GroupMembership
+
+    return GroupMembership.objects.filter(
+        group__staff_links__user_id=scope.user_id,
+        group__academic_year__starts_on__lte=day,
+        group__academic_year__ends_on__gte=day,
+        group__school_id__in=scope.class_reach_school_ids,
+    ).values("pupil_id")
+
+
+def visible_classes(user: Any, on: dt.date | None = None) -> QuerySet:
+    """Teaching groups the user may open: all of a school's for school reach, else their own."""
+    from strides.classes.models import TeachingGroup
+
+    scope = scope_for(user)
+    conditions = Q(pk__in=[])
+    if scope.trust_wide_pupils:
+        conditions |= Q(school__trust_id__in=scope.trust_ids)
+    if scope.pupil_school_ids:
+        conditions |= Q(school_id__in=scope.pupil_school_ids)
+    if scope.class_reach_school_ids:
+        conditions |= Q(staff_links__user_id=scope.user_id, school_id__in=scope.class_reach_school_ids)
+    return TeachingGroup.objects.filter(conditions).distinct()
+
+
+def get_or_404(queryset: QuerySet[M], **lookup: Any) -> M:
+    """The object from a scoped queryset; out of scope and missing both answer 404."""
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Not found") from exc
+
+
+def pupil_school_ids(pupil_id: int) -> set[int]:
+    from strides.pupils.models import Enrolment
+
+    return set(Enrolment.objects.filter(pupil_id=pupil_id).values_list("school_id", flat=True))
+
+
+def can_for_pupil(user: Any, capability: Capability | str, pupil: Any) -> bool:
+    """Whether the user holds ``capability`` at any school where the pupil is or was enrolled."""
+    if not visible_pupils(user).filter(pk=pupil.pk).exists():
+        return False
+    return any(can(user, capability, school_id) for school_id in pupil_school_ids(pupil.pk))

@@ -1,0 +1,112 @@
+"""Roles and what each may do. The scoping gate (``strides.access.gate``) is the one reader of this."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    TRUST_ADMIN = "trust_admin", "Trust admin"
+    TRUST_ANALYST = "trust_analyst", "Trust analyst"
+    EAP = "eap", "Executive assurance partner"
+    REGIONAL_DIRECTOR = "regional_director", "Regional director"
+    DIRECTOR = "director", "Director"
+    HEADTEACHER = "headteacher", "Headteacher"
+    SENIOR_LEADER = "senior_leader", "Senior leader"
+    SENCO = "senco", "SENCO"
+    SUBJECT_LEADER = "subject_leader", "Subject leader"
+    TEACHER = "teacher", "Teacher"
+    TEACHING_ASSISTANT = "teaching_assistant", "Teaching assistant"
+    GOVERNOR = "governor", "Governor"
+    PLACING_CONTACT = "placing_contact", "Placing-school contact"
+    PARENT = "parent", "Parent or carer"
+
+
+class Reach(StrEnum):
+    """How far a role's membership reaches: which pupils and schools it opens."""
+
+    TRUST = "trust"  # every school of the trust
+    ASSIGNED = "assigned"  # the schools the officer is assigned to
+    SCHOOL = "school"  # the membership's school
+    CLASSES = "classes"  # the pupils of the user's own classes
+    PLACED = "placed"  # the pupils the user's school placed, while placed
+    CHILDREN = "children"  # the user's own children
+    AGGREGATES = "aggregates"  # no named pupil at all
+
+
+class Capability(StrEnum):
+    VIEW_PUPILS = "view_pupils"  # named pupil data
+    VIEW_AGGREGATES = "view_aggregates"  # counts and measures, suppressed where small
+    EDIT_PUPILS = "edit_pupils"  # characteristics and enrolments
+    EDIT_SEN = "edit_sen"  # SEN provision and needs
+    IMPORT_PUPILS = "import_pupils"
+    MANAGE_CLASSES = "manage_classes"
+    MANAGE_USERS = "manage_users"
+    MANAGE_SCHOOLS = "manage_schools"
+    ROLLOVER = "rollover"
+    VIEW_AUDIT = "view_audit"
+    SEARCH_PUPILS = "search_pupils"
+
+
+C = Capability
+_STAFF_READ = {C.VIEW_PUPILS, C.VIEW_AGGREGATES, C.SEARCH_PUPILS}
+
+ROLE_REACH: dict[str, Reach] = {
+    Role.TRUST_ADMIN: Reach.TRUST,
+    Role.TRUST_ANALYST: Reach.TRUST,
+    Role.EAP: Reach.ASSIGNED,
+    Role.REGIONAL_DIRECTOR: Reach.ASSIGNED,
+    Role.DIRECTOR: Reach.AGGREGATES,
+    Role.HEADTEACHER: Reach.SCHOOL,
+    Role.SENIOR_LEADER: Reach.SCHOOL,
+    Role.SENCO: Reach.SCHOOL,
+    Role.SUBJECT_LEADER: Reach.SCHOOL,
+    Role.TEACHER: Reach.CLASSES,
+    Role.TEACHING_ASSISTANT: Reach.CLASSES,
+    Role.GOVERNOR: Reach.AGGREGATES,
+    Role.PLACING_CONTACT: Reach.PLACED,
+    Role.PARENT: Reach.CHILDREN,
+}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.TRUST_ADMIN: frozenset(
+        _STAFF_READ
+        | {
+            C.EDIT_PUPILS,
+            C.EDIT_SEN,
+            C.IMPORT_PUPILS,
+            C.MANAGE_CLASSES,
+            C.MANAGE_USERS,
+            C.MANAGE_SCHOOLS,
+            C.ROLLOVER,
+            C.VIEW_AUDIT,
+        }
+    ),
+    Role.TRUST_ANALYST: frozenset(_STAFF_READ | {C.EDIT_PUPILS, C.IMPORT_PUPILS}),
+    Role.EAP: frozenset(_STAFF_READ),
+    Role.REGIONAL_DIRECTOR: frozenset(_STAFF_READ),
+    Role.DIRECTOR: frozenset({C.VIEW_AGGREGATES}),
+    Role.HEADTEACHER: frozenset(
+        _STAFF_READ
+        | {C.EDIT_PUPILS, C.EDIT_SEN, C.IMPORT_PUPILS, C.MANAGE_CLASSES, C.MANAGE_USERS, C.ROLLOVER}
+    ),
+    Role.SENIOR_LEADER: frozenset(_STAFF_READ | {C.EDIT_PUPILS, C.IMPORT_PUPILS, C.MANAGE_CLASSES}),
+    Role.SENCO: frozenset(_STAFF_READ | {C.EDIT_SEN}),
+    Role.SUBJECT_LEADER: frozenset(_STAFF_READ),
+    Role.TEACHER: frozenset(_STAFF_READ),
+    # Teaching assistants record under a teacher's direction; they never change pupil records.
+    Role.TEACHING_ASSISTANT: frozenset({C.VIEW_PUPILS, C.SEARCH_PUPILS}),
+    Role.GOVERNOR: frozenset({C.VIEW_AGGREGATES}),
+    Role.PLACING_CONTACT: frozenset({C.VIEW_PUPILS, C.SEARCH_PUPILS}),
+    Role.PARENT: frozenset({C.VIEW_PUPILS}),
+}
+
+TRUST_LEVEL_ROLES = frozenset(
+    {Role.TRUST_ADMIN, Role.TRUST_ANALYST, Role.EAP, Role.REGIONAL_DIRECTOR, Role.DIRECTOR}
+)
+# Roles that see named pupils: two-factor is required for these in production.
+STAFF_PUPIL_ROLES = frozenset(
+    role for role, caps in ROLE_CAPABILITIES.items() if C.VIEW_PUPILS in caps and role != Role.PARENT
+)

@@ -1,0 +1,225 @@
+"""Writes of classes / teaching groups and the year-end rollover. Atomic and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from strides.audit.models import AuditAction
+from strides.audit.services import Change, record, record_many, snapshot
+from strides.classes.models import GroupMembership, GroupStaff, StaffRole, TeachingGroup
+from strides.organisations.models import AcademicYear, School
+from strides.organisations.services import ensure_academic_year
+from strides.pupils.codes import LeavingReason
+from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
+
+
+class ClassError(ValueError):
+    pass
+
+
+@transaction.atomic
+def create_group(
+    actor: Any,
+    school: School,
+    year: AcademicYear,
+    name: str,
+    *,
+    nc_year: int | None = None,
+    subject: str = "",
+) -> TeachingGroup:
+    name = name.strip()
+    if not name:
+        raise ClassError("A class needs a name.")
+    if TeachingGroup.objects.filter(school=school, academic_year=year, name__iexact=name).exists():
+        raise ClassError(f"{school} already has a class called {name!r} in {year.label}.")
+    group = TeachingGroup.objects.create(
+        school=school, academic_year=year, name=name, nc_year=nc_year, subject=subject
+    )
+    record(actor, AuditAction.CREATE, group, school_id=school.pk)
+    return group
+
+
+@transaction.atomic
+def update_group(actor: Any, group: TeachingGroup, **changes: Any) -> TeachingGroup:
+    before = snapshot(group)
+    for name, value in changes.items():
+        if name not in {"name", "nc_year", "subject"}:
+            raise ClassError(f"{name} cannot be changed here")
+        setattr(group, name, value)
+    group.save()
+    record(
+        actor,
+        AuditAction.UPDATE,
+        group,
+        before=before,
+        after=snapshot(group),
+        school_id=group.school_id,
+    )
+    return group
+
+
+@transaction.atomic
+def set_pupils(actor: Any, group: TeachingGroup, pupils: Iterable[Pupil]) -> None:
+    """Make the group's pupils exactly ``pupils`` (who must be on the school's roll)."""
+    wanted = {p.pk for p in pupils}
+    on_roll = set(
+        Enrolment.objects.filter(pupil_id__in=wanted, school=group.school).values_list("pupil_id", flat=True)
+    )
+    if wanted - on_roll:
+        raise ClassError("Only pupils on the school's roll can join its classes.")
+    current = set(group.memberships.values_list("pupil_id", flat=True))
+    add, remove = wanted - current, current - wanted
+    if not add and not remove:
+        return
+    GroupMembership.objects.filter(group=group, pupil_id__in=remove).delete()
+    GroupMembership.objects.bulk_create(GroupMembership(group=group, pupil_id=pid) for pid in add)
+    record(
+        actor,
+        AuditAction.UPDATE,
+        group,
+        before={"pupils": sorted(current)},
+        after={"pupils": sorted(wanted)},
+        school_id=group.school_id,
+        reason="class list changed",
+    )
+
+
+@transaction.atomic
+def assign_staff(actor: Any, group: TeachingGroup, user: Any, role: str = StaffRole.TEACHER) -> GroupStaff:
+    link, created = GroupStaff.objects.update_or_create(group=group, user=user, defaults={"role": role})
+    record(
+        actor,
+        AuditAction.CREATE if created else AuditAction.UPDATE,
+        link,
+        school_id=group.school_id,
+        reason=f"{user} as {role} of {group}",
+    )
+    return link
+
+
+@transaction.atomic
+def remove_staff(actor: Any, link: GroupStaff) -> None:
+    record(actor, AuditAction.DELETE, link, before=snapshot(link), school_id=link.group.school_id)
+    link.delete()
+
+
+@dataclass
+class RolloverResult:
+    pupils_moved_on: int
+    leavers_closed: int
+    classes_created: int
+
+
+def _next_group_name(name: str) -> str:
+    """'Year 3 Oak' -> 'Year 4 Oak', '3T' -> '4T'; other names are kept as they are."""
+    match = re.search(r"\d+", name)
+    if not match:
+        return name
+    return name[: match.start()] + str(int(match.group()) + 1) + name[match.end() :]
+
+
+@transaction.atomic
+def rollover(
+    actor: Any, school: School, from_year: AcademicYear, *, final_nc_year: int | None = None
+) -> RolloverResult:
+    """Year-end rollover for one school: NC years move on, the next year's classes are made from
+    this year's (same staff, pupils moved up), and pupils leaving the school's last year are
+    taken off roll on the last day of the year. Running it twice changes nothing the second time.
+    """
+    if final_nc_year is None:
+        final_nc_year = {"primary": 6, "secondary": 11, "all_through": 11, "special": 14, "ap": 11}[
+            school.school_type
+        ]
+    to_year = ensure_academic_year(actor, school.trust, from_year.start_year + 1)
+    last_day = from_year.ends_on
+    first_day = to_year.starts_on
+    on_roll = Enrolment.objects.filter(school=school, start_date__lte=last_day).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=last_day)
+    )
+    pupil_ids = list(on_roll.values_list("pupil_id", flat=True).distinct())
+    periods = list(
+        CharacteristicsPeriod.objects.filter(
+            pupil_id__in=pupil_ids, valid_to__isnull=True, valid_from__lt=first_day
+        )
+    )
+    leavers = {p.pupil_id for p in periods if p.nc_year >= final_nc_year}
+    moving = [p for p in periods if p.pupil_id not in leavers]
+    new_periods = []
+    for period in moving:
+        period.valid_to = first_day
+        values = period.values()
+        values["nc_year"] = period.nc_year + 1
+        new_periods.append(
+            CharacteristicsPeriod(pupil_id=period.pupil_id, valid_from=first_day, recorded_by=None, **values)
+        )
+    CharacteristicsPeriod.objects.bulk_update(moving, ["valid_to"], batch_size=2000)
+    CharacteristicsPeriod.objects.bulk_create(new_periods, batch_size=2000)
+
+    closing = list(on_roll.filter(pupil_id__in=leavers, end_date__isnull=True))
+    for enrolment in closing:
+        enrolment.end_date = last_day
+        enrolment.leaving_reason = LeavingReason.END_OF_PHASE
+    Enrolment.objects.bulk_update(closing, ["end_date", "leaving_reason"], batch_size=2000)
+
+    created = 0
+    for group in TeachingGroup.objects.filter(school=school, academic_year=from_year).prefetch_related(
+        "memberships", "staff_links"
+    ):
+        if group.nc_year is not None and group.nc_year >= final_nc_year:
+            continue
+        name = _next_group_name(group.name)
+        new_group, made = TeachingGroup.objects.get_or_create(
+            school=school,
+            academic_year=to_year,
+            name=name,
+            defaults={
+                "nc_year": None if group.nc_year is None else group.nc_year + 1,
+                "subject": group.subject,
+            },
+        )
+        if not made:
+            continue
+        created += 1
+        GroupMembership.objects.bulk_create(
+            GroupMembership(group=new_group, pupil_id=m.pupil_id)
+            for m in group.memberships.all()
+            if m.pupil_id not in leavers
+        )
+        GroupStaff.objects.bulk_create(
+            GroupStaff(group=new_group, user_id=s.user_id, role=s.role) for s in group.staff_links.all()
+        )
+    changes = [
+        Change(AuditAction.UPDATE, e, {"end_date": None}, {"end_date": last_day.isoformat()}, school.pk)
+        for e in closing
+    ]
+    record_many(actor, changes, reason=f"rollover {from_year.label} leavers")
+    record(
+        actor,
+        AuditAction.UPDATE,
+        school,
+        before={"academic_year": from_year.label},
+        after={
+            "academic_year": to_year.label,
+            "pupils_moved_on": len(new_periods),
+            "leavers_closed": len(closing),
+            "classes_created": created,
+        },
+        school_id=school.pk,
+        reason="year-end rollover",
+    )
+    return RolloverResult(len(new_periods), len(closing), created)
+
+
+def rollover_date_check(from_year: AcademicYear, today: dt.date | None = None) -> str | None:
+    """A warning when the rollover is run well before the end of the year."""
+    today = today or dt.date.today()
+    if today < from_year.ends_on - dt.timedelta(days=45):
+        return f"{from_year.label} does not end until {from_year.ends_on:%d %B %Y}."
+    return None

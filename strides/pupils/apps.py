@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PupilsConfig(AppConfig):
+    name = "strides.pupils"
+    label = "pupils"

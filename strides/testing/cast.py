@@ -1,0 +1,163 @@
+"""The named cast used across the test suite: a small trust with one user per role.
+
+Built through the real services, so tests exercise the same code as real data. Every test that
+checks access uses these people, so a reader always knows who can see what:
+
+- schools: ``north`` (Northfield Primary), ``river`` (Riverside Secondary), ``oak`` (Oakwood
+  Special), ``bridge`` (Bridge AP) in the trust; ``hillside`` (Hillside Academy) outside it,
+  which places pupils at Bridge.
+- pupils: ``ava`` (north, Year 3, in class 3T), ``ben`` (north, Year 3, in class 3B), ``cara``
+  (river, Year 8), ``fay`` (oak, EHCP), ``dev`` (at bridge, placed by hillside, placement open),
+  ``eli`` (at bridge, placed by hillside, placement ended).
+- users, one per role: ``admin``, ``analyst``, ``eap`` (assigned to north), ``director``,
+  ``head`` / ``senior`` / ``senco`` / ``subject_leader`` / ``teacher`` (3T) / ``ta`` (3T) /
+  ``governor`` at north, ``other_teacher`` at river, ``placing`` (hillside contact), ``parent``
+  (ava's parent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from strides.accounts import services as accounts
+from strides.accounts.roles import Role
+from strides.classes import services as classes
+from strides.classes.models import StaffRole
+from strides.organisations import services as organisations
+from strides.organisations.models import AcademicYear, OfficerKind, Phase, SchoolType, Trust
+from strides.pupils import services as pupils
+from strides.pupils.codes import RegistrationType
+from strides.pupils.models import Enrolment
+from strides.pupils.upn import make_upn
+
+PASSWORD = "Strides-test-password-2026"  # noqa: S105 - test data
+
+
+def build_cast(today: dt.date | None = None) -> SimpleNamespace:
+    today = today or dt.date.today()
+    c = SimpleNamespace(today=today, password=PASSWORD)
+    c.trust = Trust.objects.create(name="Test Trust", slug="test-trust")
+    c.year = organisations.ensure_academic_year(None, c.trust, AcademicYear.start_year_for(today))
+    year_start = c.year.starts_on
+
+    def school(name, urn, la, estab, school_type, phase, trust=c.trust):
+        return organisations.create_school(
+            None,
+            trust,
+            name=name,
+            urn=urn,
+            la_code=la,
+            establishment_number=estab,
+            school_type=school_type,
+            phase=phase,
+            joined_trust_on=dt.date(2018, 9, 1) if trust else None,
+        )
+
+    c.north = school("Northfield Primary", "100001", "801", "2001", SchoolType.PRIMARY, Phase.PRIMARY)
+    c.river = school("Riverside Secondary", "100002", "801", "4001", SchoolType.SECONDARY, Phase.SECONDARY)
+    c.oak = school("Oakwood Special", "100003", "802", "7001", SchoolType.SPECIAL, Phase.ALL_THROUGH)
+    c.bridge = school("Bridge AP", "100004", "802", "1101", SchoolType.AP, Phase.SECONDARY)
+    c.hillside = school(
+        "Hillside Academy", "100009", "803", "4002", SchoolType.SECONDARY, Phase.SECONDARY, None
+    )
+
+    def pupil(school, serial, forename, surname, nc_year, *, start=year_start, placing=None, **chars):
+        upn = make_upn(int(school.la_code), int(school.establishment_number), 20, serial)
+        record = pupils.PupilRecord(
+            upn=upn,
+            legal_forename=forename,
+            legal_surname=surname,
+            date_of_birth=dt.date(today.year - 5 - nc_year, 3, 1),
+            sex="F" if serial % 2 else "M",
+            characteristics={"nc_year": nc_year, **chars},
+            enrolment_start=start,
+            registration=RegistrationType.SUBSIDIARY_DUAL if placing else RegistrationType.SINGLE,
+            placing_school_id=placing.pk if placing else None,
+        )
+        pupils.upsert_pupils(None, school, [record], effective=start)
+        from strides.pupils.models import Pupil
+
+        return Pupil.objects.get(upn=upn)
+
+    c.ava = pupil(
+        c.north,
+        1,
+        "Ava",
+        "Archer",
+        3,
+        fsm=True,
+        fsm_ever6=True,
+        ethnicity="WBRI",
+        first_language="ENG",
+    )
+    c.ben = pupil(c.north, 2, "Ben", "Baker", 3, sen_provision="K", primary_need="SPLD")
+    c.cara = pupil(c.river, 3, "Cara", "Carter", 8, eal=True, first_language="POL", ethnicity="WOTH")
+    c.fay = pupil(c.oak, 5, "Fay", "Fisher", 5, sen_provision="E", primary_need="SLD", secondary_need="VI")
+    c.dev = pupil(c.bridge, 7, "Dev", "Dhillon", 10, placing=c.hillside, ethnicity="AIND")
+    c.eli = pupil(
+        c.bridge,
+        9,
+        "Eli",
+        "Ellis",
+        10,
+        placing=c.hillside,
+        start=year_start - dt.timedelta(days=120),
+    )
+    eli_enrolment = Enrolment.objects.get(pupil=c.eli, school=c.bridge)
+    pupils.end_enrolment(None, eli_enrolment, year_start - dt.timedelta(days=30), "placement_ended")
+
+    c.class_3t = classes.create_group(None, c.north, c.year, "3T", nc_year=3)
+    c.class_3b = classes.create_group(None, c.north, c.year, "3B", nc_year=3)
+    c.class_8r = classes.create_group(None, c.river, c.year, "8R", nc_year=8)
+    classes.set_pupils(None, c.class_3t, [c.ava])
+    classes.set_pupils(None, c.class_3b, [c.ben])
+    classes.set_pupils(None, c.class_8r, [c.cara])
+
+    def user(username, role, school=None, first="", last=""):
+        u = accounts.create_user(
+            None, username, first_name=first, last_name=last, password=PASSWORD, validate=False
+        )
+        if role is not None:
+            accounts.grant_role(None, u, role, c.trust, school)
+        return u
+
+    c.admin = user("admin", Role.TRUST_ADMIN, first="Ada", last="Admin")
+    c.analyst = user("analyst", Role.TRUST_ANALYST, first="Ana", last="Lyst")
+    c.eap = user("eap", Role.EAP, first="Eve", last="Partner")
+    organisations.assign_officer(None, c.north, c.eap, OfficerKind.EAP)
+    c.director = user("director", Role.DIRECTOR, first="Dan", last="Director")
+    c.head = user("head", Role.HEADTEACHER, c.north, "Hana", "Head")
+    c.senior = user("senior", Role.SENIOR_LEADER, c.north, "Sam", "Senior")
+    c.senco = user("senco", Role.SENCO, c.north, "Sena", "Coe")
+    c.subject_leader = user("subject_leader", Role.SUBJECT_LEADER, c.north, "Sue", "Subject")
+    c.teacher = user("teacher", Role.TEACHER, c.north, "Tom", "Teacher")
+    c.ta = user("ta", Role.TEACHING_ASSISTANT, c.north, "Tara", "Assistant")
+    c.governor = user("governor", Role.GOVERNOR, c.north, "Gil", "Governor")
+    c.other_teacher = user("other_teacher", Role.TEACHER, c.river, "Otto", "Other")
+    c.placing = user("placing", Role.PLACING_CONTACT, c.hillside, "Pat", "Placing")
+    c.parent = user("parent", None, first="Paula", last="Parent")
+    accounts.link_parent(None, c.parent, c.ava, c.trust, "mother")
+    classes.assign_staff(None, c.class_3t, c.teacher, StaffRole.TEACHER)
+    classes.assign_staff(None, c.class_3t, c.ta, StaffRole.TEACHING_ASSISTANT)
+    classes.assign_staff(None, c.class_8r, c.other_teacher, StaffRole.TEACHER)
+    c.users = {
+        name: getattr(c, name)
+        for name in (
+            "admin",
+            "analyst",
+            "eap",
+            "director",
+            "head",
+            "senior",
+            "senco",
+            "subject_leader",
+            "teacher",
+            "ta",
+            "governor",
+            "other_teacher",
+            "placing",
+            "parent",
+        )
+    }
+    return c

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("strides.web.urls")),
+    path("accounts/", include("strides.accounts.urls")),
+    path("schools/", include("strides.organisations.urls")),
+    path("pupils/", include("strides.pupils.urls")),
+    path("classes/", include("strides.classes.urls")),
+    path("imports/", include("strides.imports.urls")),
+    path("audit/", include("strides.audit.urls")),
+    path("api/v1/", include("strides.api.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler403 = "strides.web.views.forbidden"
+handler404 = "strides.web.views.not_found"
+handler500 = "strides.web.views.server_error"
