@@ -9,6 +9,9 @@ urlpatterns = [
     path("classes/", include("strides.classes.urls")),
     path("imports/", include("strides.imports.urls")),
     path("audit/", include("strides.audit.urls")),
+    path("manage/schools/", include("strides.organisations.manage_urls")),
+    path("manage/users/", include("strides.accounts.manage_urls")),
+    path("manage/classes/", include("strides.classes.manage_urls")),
     path("api/v1/", include("strides.api.urls")),
     path("django-admin/", admin.site.urls),
 ]
