@@ -1,4 +1,7 @@
-"""Make the audit log append-only in the database itself: UPDATE and DELETE are refused."""
+"""Make the audit log append-only in the database itself: UPDATE and DELETE are refused.
+
+See strides/audit/maintenance.py for the one, whole-database maintenance path that may delete.
+"""
 
 from django.db import migrations
 
@@ -6,15 +9,23 @@ from django.db import migrations
 def create_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        for op in ("UPDATE", "DELETE"):
-            schema_editor.execute(
-                f"CREATE TRIGGER audit_entry_no_{op.lower()} BEFORE {op} ON audit_auditentry "
-                "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;"
-            )
+        schema_editor.execute(
+            "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_auditentry "
+            "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;"
+        )
+        schema_editor.execute(
+            "CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_auditentry "
+            "WHEN strides_audit_locked() "
+            "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;"
+        )
     elif vendor == "postgresql":
         schema_editor.execute(
             "CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$ "
-            "BEGIN RAISE EXCEPTION 'audit entries are append-only'; END; $$ LANGUAGE plpgsql;"
+            "BEGIN "
+            "IF TG_OP = 'DELETE' AND current_setting('strides.audit_maintenance', true) = 'on' "
+            "THEN RETURN OLD; END IF; "
+            "RAISE EXCEPTION 'audit entries are append-only'; "
+            "END; $$ LANGUAGE plpgsql;"
         )
         schema_editor.execute(
             "CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_auditentry "
