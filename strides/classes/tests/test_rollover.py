@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from strides.classes.models import TeachingGroup
+from strides.classes.services import _next_group_name, rollover, rollover_date_check
+from strides.pupils.models import Enrolment
+from strides.pupils.queries import characteristics_as_at
+from strides.pupils.services import PupilRecord, upsert_pupils
+from strides.pupils.upn import make_upn
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rollover_moves_pupils_on_closes_leavers_and_makes_classes(cast):
+    year = cast.year
+    leaver = PupilRecord(
+        upn=make_upn(801, 2001, 19, 600),
+        legal_forename="Lee",
+        legal_surname="Leaver",
+        date_of_birth=dt.date(2014, 1, 1),
+        sex="M",
+        characteristics={"nc_year": 6},
+        enrolment_start=year.starts_on,
+    )
+    upsert_pupils(None, cast.north, [leaver], effective=year.starts_on)
+    result = rollover(cast.head, cast.north, year)
+    assert result.pupils_moved_on == 2  # ava and ben
+    assert result.leavers_closed == 1
+    assert result.classes_created == 2  # 3T -> 4T, 3B -> 4B
+    next_start = year.ends_on + dt.timedelta(days=1)
+    assert characteristics_as_at(cast.ava, next_start).nc_year == 4
+    assert characteristics_as_at(cast.ava, year.ends_on).nc_year == 3
+    closed = Enrolment.objects.get(pupil__upn=leaver.upn)
+    assert closed.end_date == year.ends_on and closed.leaving_reason == "end_of_phase"
+    new_class = TeachingGroup.objects.get(school=cast.north, name="4T")
+    assert new_class.academic_year.start_year == year.start_year + 1
+    assert list(new_class.pupils.all()) == [cast.ava]
+    assert list(new_class.staff.all().order_by("username")) == [cast.ta, cast.teacher]
+    # river's pupils are untouched
+    assert characteristics_as_at(cast.cara, next_start).nc_year == 8
+
+
+def test_rollover_twice_changes_nothing_the_second_time(cast):
+    rollover(cast.head, cast.north, cast.year)
+    again = rollover(cast.head, cast.north, cast.year)
+    assert (again.pupils_moved_on, again.leavers_closed, again.classes_created) == (0, 0, 0)
+
+
+def test_group_names_move_up():
+    assert _next_group_name("3T") == "4T"
+    assert _next_group_name("Year 6 Oak") == "Year 7 Oak"
+    assert _next_group_name("Willow") == "Willow"
+
+
+def test_early_rollover_warns(cast):
+    assert rollover_date_check(cast.year, cast.year.starts_on) is not None
+    assert rollover_date_check(cast.year, cast.year.ends_on) is None
