@@ -1,0 +1,109 @@
+"""Query-string filters of the API lists. Every filter narrows a queryset the gate already scoped."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from strides.organisations.models import Phase, SchoolType
+from strides.pupils.codes import SenProvision
+from strides.pupils.models import CharacteristicsPeriod, Enrolment
+from strides.pupils.queries import search
+
+
+def on_roll_on(day: dt.date) -> Q:
+    """A filter on Enrolment: on roll on ``day``."""
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+def in_force_on(day: dt.date) -> Q:
+    """A filter on CharacteristicsPeriod: the period in force on ``day``."""
+    return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+
+
+class SchoolFilter(django_filters.FilterSet):
+    type = django_filters.ChoiceFilter(
+        field_name="school_type", choices=SchoolType.choices, help_text="School type."
+    )
+    phase = django_filters.ChoiceFilter(choices=Phase.choices, help_text="Phase of education.")
+    region = django_filters.CharFilter(method="filter_region", help_text="Region name (or its id).")
+    search = django_filters.CharFilter(
+        method="filter_search", help_text="Part of the school's name, or its URN."
+    )
+
+    def filter_region(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if value.isdigit():
+            return queryset.filter(region_id=int(value))
+        return queryset.filter(region__name__iexact=value)
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(urn=value))
+
+
+class PupilFilter(django_filters.FilterSet):
+    """``school``, ``nc_year`` and ``sen_provision`` are read on one day: ``on_roll`` if given,
+    else today. ``on_roll`` alone lists pupils on roll anywhere (in scope) on that day."""
+
+    school = django_filters.CharFilter(
+        method="filter_noop", help_text="URN of a school: pupils on its roll (today, or on `on_roll`)."
+    )
+    on_roll = django_filters.DateFilter(
+        method="filter_noop", help_text="A date (YYYY-MM-DD): pupils on roll on that day."
+    )
+    nc_year = django_filters.NumberFilter(
+        method="filter_noop", help_text="Actual NC year (N1=-2, N2=-1, R=0, then 1-14)."
+    )
+    sen_provision = django_filters.ChoiceFilter(
+        method="filter_noop", choices=SenProvision.choices, help_text="SEN provision: N, K or E."
+    )
+    search = django_filters.CharFilter(method="filter_noop", help_text="Name(s) or a UPN.")
+
+    def filter_noop(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
+        # These filters depend on one another (the day), so filter_queryset applies them together.
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        data = self.form.cleaned_data
+        day = data.get("on_roll") or dt.date.today()
+        enrolments = Enrolment.objects.filter(on_roll_on(day), pupil=OuterRef("pk"))
+        if data.get("school"):
+            queryset = queryset.filter(Exists(enrolments.filter(school__urn=data["school"].strip())))
+        elif data.get("on_roll"):
+            queryset = queryset.filter(Exists(enrolments))
+        period: dict[str, object] = {}
+        if data.get("nc_year") is not None:
+            period["nc_year"] = int(data["nc_year"])
+        if data.get("sen_provision"):
+            period["sen_provision"] = data["sen_provision"]
+        if period:
+            periods = CharacteristicsPeriod.objects.filter(in_force_on(day), pupil=OuterRef("pk"), **period)
+            queryset = queryset.filter(Exists(periods))
+        if data.get("search"):
+            queryset = search(queryset, data["search"])
+        return queryset
+
+
+class EnrolmentFilter(django_filters.FilterSet):
+    school = django_filters.CharFilter(field_name="school__urn", help_text="URN of the school.")
+    pupil = django_filters.NumberFilter(field_name="pupil_id", help_text="Id of the pupil.")
+    current = django_filters.BooleanFilter(
+        method="filter_current", help_text="true: on roll today; false: ended (or not yet started)."
+    )
+
+    def filter_current(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        today = on_roll_on(dt.date.today())
+        return queryset.filter(today) if value else queryset.exclude(today)
+
+
+class ClassFilter(django_filters.FilterSet):
+    school = django_filters.CharFilter(field_name="school__urn", help_text="URN of the school.")
+    academic_year = django_filters.NumberFilter(
+        field_name="academic_year__start_year",
+        help_text="The year the academic year starts in: 2025 for 2025/26.",
+    )

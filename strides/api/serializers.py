@@ -1,0 +1,476 @@
+"""Shapes of the API's data. Read serializers only read; write serializers only validate.
+
+Nothing here saves a model: the views hand validated data to the services (``strides.*.services``),
+which are atomic and audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from strides.classes.models import GroupStaff, StaffRole, TeachingGroup
+from strides.organisations.models import School
+from strides.pupils.codes import (
+    Ethnicity,
+    LeavingReason,
+    RegistrationType,
+    SenNeed,
+    SenProvision,
+    Sex,
+)
+from strides.pupils.models import CharacteristicsPeriod, Enrolment, FormerUpn, Pupil
+from strides.pupils.upn import check
+
+SEN_FIELDS = ("sen_provision", "primary_need", "secondary_need")
+
+# --- reading --------------------------------------------------------------------------------
+
+
+class RegionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class SchoolSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="school_type", read_only=True)
+    type_label = serializers.CharField(source="get_school_type_display", read_only=True)
+    phase_label = serializers.CharField(source="get_phase_display", read_only=True)
+    laestab = serializers.CharField(read_only=True)
+    region = RegionSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = School
+        fields = [
+            "id",
+            "urn",
+            "name",
+            "la_code",
+            "establishment_number",
+            "laestab",
+            "type",
+            "type_label",
+            "phase",
+            "phase_label",
+            "region",
+            "joined_trust_on",
+        ]
+        read_only_fields = fields
+
+
+class SchoolBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = School
+        fields = ["id", "urn", "name"]
+        read_only_fields = fields
+
+
+class CharacteristicsSerializer(serializers.ModelSerializer):
+    nc_year_label = serializers.CharField(read_only=True)
+    disadvantaged = serializers.BooleanField(
+        read_only=True, help_text="Ever 6 FSM, FSM now, looked after or previously looked after."
+    )
+
+    class Meta:
+        model = CharacteristicsPeriod
+        fields = [
+            "id",
+            "valid_from",
+            "valid_to",
+            "nc_year",
+            "nc_year_label",
+            "ethnicity",
+            "first_language",
+            "eal",
+            "sen_provision",
+            "primary_need",
+            "secondary_need",
+            "fsm",
+            "fsm_ever6",
+            "disadvantaged",
+            "looked_after",
+            "previously_looked_after",
+            "child_in_need",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"valid_to": {"help_text": "Exclusive: the first day it no longer applied."}}
+
+
+class PupilBriefSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Pupil
+        fields = ["id", "upn", "display_name"]
+        read_only_fields = fields
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    pupil = PupilBriefSerializer(read_only=True)
+    school = SchoolBriefSerializer(read_only=True)
+    placing_school = SchoolBriefSerializer(read_only=True, allow_null=True)
+    current = serializers.SerializerMethodField(help_text="On roll today.")
+
+    class Meta:
+        model = Enrolment
+        fields = [
+            "id",
+            "pupil",
+            "school",
+            "start_date",
+            "end_date",
+            "leaving_reason",
+            "registration",
+            "placing_school",
+            "current",
+        ]
+        read_only_fields = fields
+
+    def get_current(self, enrolment: Enrolment) -> bool:
+        return enrolment.is_current()
+
+
+class PupilEnrolmentSerializer(EnrolmentSerializer):
+    """An enrolment inside a pupil: the pupil is the one around it."""
+
+    class Meta(EnrolmentSerializer.Meta):
+        fields = [f for f in EnrolmentSerializer.Meta.fields if f != "pupil"]
+        read_only_fields = fields
+
+
+class PupilSerializer(serializers.ModelSerializer):
+    """A pupil in a list: who they are, their NC year and SEN provision today, and where they are
+    on roll today. Needs the view's prefetches (``current_periods``, ``current_enrolments``)."""
+
+    display_name = serializers.CharField(read_only=True)
+    nc_year = serializers.SerializerMethodField(help_text="Actual NC year today.")
+    sen_provision = serializers.SerializerMethodField(help_text="SEN provision today: N, K or E.")
+    schools = serializers.SerializerMethodField(
+        help_text="URNs of the schools the pupil is on roll at today."
+    )
+
+    class Meta:
+        model = Pupil
+        fields = [
+            "id",
+            "upn",
+            "legal_forename",
+            "legal_surname",
+            "preferred_forename",
+            "preferred_surname",
+            "display_name",
+            "date_of_birth",
+            "sex",
+            "nc_year",
+            "sen_provision",
+            "schools",
+        ]
+        read_only_fields = fields
+
+    @staticmethod
+    def _period(pupil: Pupil) -> CharacteristicsPeriod | None:
+        periods = getattr(pupil, "current_periods", None)
+        return periods[0] if periods else None
+
+    def get_nc_year(self, pupil: Pupil) -> int | None:
+        period = self._period(pupil)
+        return period.nc_year if period else None
+
+    def get_sen_provision(self, pupil: Pupil) -> str | None:
+        period = self._period(pupil)
+        return period.sen_provision if period else None
+
+    def get_schools(self, pupil: Pupil) -> list[str]:
+        return sorted({e.school.urn for e in getattr(pupil, "current_enrolments", [])})
+
+
+class PupilDetailSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+    former_upns = serializers.SlugRelatedField(many=True, read_only=True, slug_field="upn")
+    characteristics = serializers.SerializerMethodField(
+        help_text="The characteristics in force today (null before the first record)."
+    )
+    enrolments = PupilEnrolmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pupil
+        fields = [
+            "id",
+            "upn",
+            "former_upns",
+            "legal_forename",
+            "middle_names",
+            "legal_surname",
+            "preferred_forename",
+            "preferred_surname",
+            "display_name",
+            "date_of_birth",
+            "sex",
+            "characteristics",
+            "enrolments",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CharacteristicsSerializer(allow_null=True))
+    def get_characteristics(self, pupil: Pupil) -> dict[str, Any] | None:
+        periods = getattr(pupil, "current_periods", None)
+        return CharacteristicsSerializer(periods[0]).data if periods else None
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="user.__str__", read_only=True)
+
+    class Meta:
+        model = GroupStaff
+        fields = ["username", "name", "role"]
+        read_only_fields = fields
+
+
+class ClassSerializer(serializers.ModelSerializer):
+    school = SchoolBriefSerializer(read_only=True)
+    academic_year = serializers.CharField(source="academic_year.label", read_only=True)
+    academic_year_start = serializers.IntegerField(source="academic_year.start_year", read_only=True)
+    pupil_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = TeachingGroup
+        fields = [
+            "id",
+            "name",
+            "school",
+            "academic_year",
+            "academic_year_start",
+            "nc_year",
+            "subject",
+            "pupil_count",
+        ]
+        read_only_fields = fields
+
+
+class ClassDetailSerializer(ClassSerializer):
+    pupils = serializers.SerializerMethodField(help_text="The class's pupils that you may see.")
+    staff = StaffSerializer(source="staff_links", many=True, read_only=True)
+
+    class Meta(ClassSerializer.Meta):
+        fields = [*ClassSerializer.Meta.fields, "pupils", "staff"]
+        read_only_fields = fields
+
+    @extend_schema_field(PupilBriefSerializer(many=True))
+    def get_pupils(self, group: TeachingGroup) -> list[dict[str, Any]]:
+        return PupilBriefSerializer(getattr(group, "visible_pupils", []), many=True).data
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _urn_field(help_text: str, required: bool = True) -> serializers.CharField:
+    return serializers.CharField(max_length=6, required=required, help_text=help_text)
+
+
+class UpnField(serializers.CharField):
+    """A UPN checked with the DfE check-letter rule; spaces and dashes are dropped."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("help_text", "Unique pupil number (13 characters, with its check letter).")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        raw = super().to_internal_value(data)
+        result = check(raw)
+        if not result.valid:
+            raise serializers.ValidationError(result.message)
+        return result.upn
+
+
+class CharacteristicsFields(serializers.Serializer):
+    """The characteristics a write may set; every one is optional (missing: left as it is)."""
+
+    nc_year = serializers.IntegerField(
+        min_value=-2, max_value=14, required=False, help_text="Actual NC year: N1=-2, N2=-1, R=0, 1-14."
+    )
+    ethnicity = serializers.ChoiceField(choices=Ethnicity.choices, required=False)
+    first_language = serializers.CharField(
+        max_length=8, required=False, allow_blank=True, help_text="Census language code, e.g. ENG."
+    )
+    eal = serializers.BooleanField(required=False)
+    sen_provision = serializers.ChoiceField(choices=SenProvision.choices, required=False)
+    primary_need = serializers.ChoiceField(choices=SenNeed.choices, required=False, allow_blank=True)
+    secondary_need = serializers.ChoiceField(choices=SenNeed.choices, required=False, allow_blank=True)
+    fsm = serializers.BooleanField(required=False)
+    fsm_ever6 = serializers.BooleanField(required=False)
+    looked_after = serializers.BooleanField(required=False)
+    previously_looked_after = serializers.BooleanField(required=False)
+    child_in_need = serializers.BooleanField(required=False)
+
+    CHARACTERISTIC_NAMES = (
+        "nc_year",
+        "ethnicity",
+        "first_language",
+        "eal",
+        "sen_provision",
+        "primary_need",
+        "secondary_need",
+        "fsm",
+        "fsm_ever6",
+        "looked_after",
+        "previously_looked_after",
+        "child_in_need",
+    )
+
+    def characteristics(self) -> dict[str, Any]:
+        return {k: v for k, v in self.validated_data.items() if k in self.CHARACTERISTIC_NAMES}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "first_language" in attrs:
+            attrs["first_language"] = attrs["first_language"].strip().upper()
+        if attrs.get("secondary_need") and attrs.get("secondary_need") == attrs.get("primary_need"):
+            raise serializers.ValidationError(
+                {"secondary_need": "The secondary need repeats the primary need."}
+            )
+        return attrs
+
+
+class CharacteristicsChangeSerializer(CharacteristicsFields):
+    effective = serializers.DateField(
+        required=False, help_text="The first day the change applies (default: today)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if not any(name in attrs for name in self.CHARACTERISTIC_NAMES):
+            raise serializers.ValidationError(
+                'Send at least one characteristic to change, e.g. {"fsm": true}.'
+            )
+        return attrs
+
+
+class PupilCreateSerializer(CharacteristicsFields):
+    school = _urn_field("URN of the school whose roll the pupil joins.")
+    upn = UpnField()
+    legal_forename = serializers.CharField(max_length=100)
+    legal_surname = serializers.CharField(max_length=100)
+    middle_names = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    preferred_forename = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    preferred_surname = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    date_of_birth = serializers.DateField()
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    nc_year = serializers.IntegerField(
+        min_value=-2, max_value=14, help_text="Actual NC year: N1=-2, N2=-1, R=0, 1-14."
+    )
+    start_date = serializers.DateField(
+        required=False, help_text="First day on roll (default: today). Characteristics apply from it."
+    )
+    registration = serializers.ChoiceField(
+        choices=RegistrationType.choices, required=False, default=RegistrationType.SINGLE
+    )
+    placing_school = _urn_field(
+        "For alternative provision: URN of the school that placed the pupil.", required=False
+    )
+
+    def validate_upn(self, upn: str) -> str:
+        if Pupil.objects.filter(upn=upn).exists() or FormerUpn.objects.filter(upn=upn).exists():
+            raise serializers.ValidationError(
+                f"A pupil with UPN {upn} is already recorded. To add them to a school's roll, "
+                "import them (matched by UPN) or enrol them."
+            )
+        return upn
+
+    def validate_date_of_birth(self, born: dt.date) -> dt.date:
+        if born >= dt.date.today():
+            raise serializers.ValidationError("The date of birth must be in the past.")
+        return born
+
+
+class PupilUpdateSerializer(serializers.Serializer):
+    upn = UpnField(required=False)
+    legal_forename = serializers.CharField(max_length=100, required=False)
+    legal_surname = serializers.CharField(max_length=100, required=False)
+    middle_names = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    preferred_forename = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    preferred_surname = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(required=False)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
+
+    def validate_date_of_birth(self, born: dt.date) -> dt.date:
+        if born >= dt.date.today():
+            raise serializers.ValidationError("The date of birth must be in the past.")
+        return born
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+class AsAtSerializer(serializers.Serializer):
+    as_at = serializers.DateField(required=False, help_text="A date (YYYY-MM-DD).")
+
+
+class EnrolmentCreateSerializer(serializers.Serializer):
+    pupil = serializers.IntegerField(help_text="Id of the pupil.")
+    school = _urn_field("URN of the school whose roll the pupil joins.")
+    start_date = serializers.DateField(help_text="First day on roll.")
+    registration = serializers.ChoiceField(
+        choices=RegistrationType.choices, required=False, default=RegistrationType.SINGLE
+    )
+    placing_school = _urn_field(
+        "For alternative provision: URN of the school that placed the pupil.", required=False
+    )
+
+
+class EnrolmentEndSerializer(serializers.Serializer):
+    end_date = serializers.DateField(help_text="Last day on roll.")
+    leaving_reason = serializers.ChoiceField(choices=LeavingReason.choices)
+
+
+class ClassCreateSerializer(serializers.Serializer):
+    school = _urn_field("URN of the school.")
+    academic_year = serializers.IntegerField(
+        help_text="The year the academic year starts in: 2025 for 2025/26."
+    )
+    name = serializers.CharField(max_length=60)
+    nc_year = serializers.IntegerField(
+        min_value=-2, max_value=14, required=False, allow_null=True, help_text="Empty for mixed-year groups."
+    )
+    subject = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, default="", help_text="Empty for a form class."
+    )
+
+
+class ClassUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60, required=False)
+    nc_year = serializers.IntegerField(min_value=-2, max_value=14, required=False, allow_null=True)
+    subject = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+    def validate_name(self, name: str) -> str:
+        if not name.strip():
+            raise serializers.ValidationError("A class needs a name.")
+        return name.strip()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+class ClassPupilsSerializer(serializers.Serializer):
+    pupils = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_empty=True,
+        help_text="Ids of every pupil the class should have.",
+    )
+
+
+class StaffEntrySerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=StaffRole.choices, default=StaffRole.TEACHER)
+
+
+class ClassStaffSerializer(serializers.Serializer):
+    staff = StaffEntrySerializer(many=True, help_text="Every member of staff the class should have.")
