@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI files for /api/v1/docs/, served locally
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -259,6 +260,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # primary_need and secondary_need share one census code set: name it once in the schema
+    "ENUM_NAME_OVERRIDES": {"SenNeedEnum": "strides.pupils.codes.SenNeed"},
 }
 
 # --- Logging ----------------------------------------------------------------------------------
