@@ -92,13 +92,16 @@ class PupilFilter(django_filters.FilterSet):
 class EnrolmentFilter(django_filters.FilterSet):
     school = django_filters.CharFilter(field_name="school__urn", help_text="URN of the school.")
     pupil = django_filters.NumberFilter(field_name="pupil_id", help_text="Id of the pupil.")
-    current = django_filters.BooleanFilter(
-        method="filter_current", help_text="true: on roll today; false: ended (or not yet started)."
+    # A choice rather than a BooleanFilter: a value that is neither is refused, not ignored.
+    current = django_filters.ChoiceFilter(
+        method="filter_current",
+        choices=[("true", "true"), ("false", "false")],
+        help_text="true: on roll today; false: ended (or not yet started).",
     )
 
-    def filter_current(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+    def filter_current(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         today = on_roll_on(dt.date.today())
-        return queryset.filter(today) if value else queryset.exclude(today)
+        return queryset.filter(today) if value == "true" else queryset.exclude(today)
 
 
 class ClassFilter(django_filters.FilterSet):
