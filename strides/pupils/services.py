@@ -244,7 +244,9 @@ def _apply(actor: Any, school: School, plans: list[_Plan], effective: dt.date, r
     for plan, pupil in zip(new_plans, new_pupils, strict=True):
         plan.pupil = pupil
 
-    changed = [p for p in plans if p.pupil is not None and p not in new_plans and p.outcome.changes]
+    # by identity: `p not in new_plans` compared dataclasses field by field, quadratic in the rows
+    created = {id(p) for p in new_plans}
+    changed = [p for p in plans if p.pupil is not None and id(p) not in created and p.outcome.changes]
     identity_updates: list[Pupil] = []
     for plan in changed:
         pupil = plan.pupil
