@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from strides.classes import views
 
 app_name = "classes"
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:group_id>/", views.class_detail, name="class_detail"),
+]

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from strides.organisations import views
 
 app_name = "organisations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.school_list, name="school_list"),
+    path("<str:urn>/", views.school_detail, name="school_detail"),
+]

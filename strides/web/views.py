@@ -1,14 +1,127 @@
+"""The home page, which fits the user's roles, and the error pages.
+
+A user can hold several roles (a head who is also a parent), so the home page is made of
+sections, one for each kind of reach, each drawn from the scoping gate.
+"""
+
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 
+from strides.access.gate import can, scope_for, visible_classes, visible_pupils, visible_schools
 from strides.access.rules import PUBLIC, SIGNED_IN, access_rule
+from strides.accounts.models import Membership
+from strides.accounts.roles import Capability, Role
+from strides.organisations.models import School
+from strides.organisations.views import aggregate_rows, school_cards
+from strides.pupils.models import Enrolment
+from strides.web.summaries import (
+    attach_current,
+    current_enrolments,
+    school_summary,
+    summary_view,
+    today,
+    with_current_details,
+)
+
+SCHOOL_LEADER_ROLES = {Role.HEADTEACHER, Role.SENIOR_LEADER, Role.SENCO, Role.SUBJECT_LEADER}
+OFFICER_ROLES = {Role.EAP, Role.REGIONAL_DIRECTOR}
+CLASS_ROLES = {Role.TEACHER, Role.TEACHING_ASSISTANT}
+
+
+def _school_overview(user: Any, school: School, day) -> dict[str, Any]:
+    """A school leader's summary: on roll by year, the main groups with n, this year's classes."""
+    summary = school_summary(school, day)
+    classes = (
+        visible_classes(user)
+        .filter(school=school, academic_year__starts_on__lte=day, academic_year__ends_on__gte=day)
+        .annotate(pupil_count=Count("memberships", distinct=True))
+        .prefetch_related("staff_links__user")
+        .order_by("nc_year", "name")
+    )
+    return {"school": school, "stats": summary_view(summary, suppressed=False), "classes": list(classes)}
 
 
 @access_rule(SIGNED_IN)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    user = request.user
+    scope = scope_for(user)
+    day = today()
+    memberships = list(Membership.objects.filter(user=user).select_related("school").order_by("school__name"))
+    roles = {m.role for m in memberships}
+    context: dict[str, Any] = {"has_role": bool(memberships) or scope.parent}
+
+    if scope.trust_wide_pupils:
+        context["trust_cards"] = school_cards(user, visible_schools(user).order_by("name"), day)
+    elif roles & OFFICER_ROLES:
+        assigned = visible_schools(user).filter(officer_assignments__user=user).distinct().order_by("name")
+        context["assigned_cards"] = school_cards(user, assigned, day)
+    context["can_search"] = can(user, Capability.SEARCH_PUPILS)
+
+    if scope.trust_wide_aggregates and not scope.trust_wide_pupils:
+        schools = list(visible_schools(user).order_by("name"))
+        context["aggregate_years"], context["aggregate_rows"] = aggregate_rows(schools, day)
+        context["aggregate_scope"] = "trust"
+
+    led = []
+    if not scope.trust_wide_pupils:
+        seen: set[int] = set()
+        for membership in memberships:
+            if membership.role in SCHOOL_LEADER_ROLES and membership.school_id not in seen:
+                seen.add(membership.school_id)
+                led.append(_school_overview(user, membership.school, day))
+        governed = [
+            m.school
+            for m in memberships
+            if m.role == Role.GOVERNOR and m.school_id not in seen and not scope.trust_wide_aggregates
+        ]
+        if governed:
+            context["aggregate_years"], context["aggregate_rows"] = aggregate_rows(governed, day)
+            context["aggregate_scope"] = "school"
+    context["led_schools"] = led
+    context["show_search"] = context["can_search"] and bool(
+        "trust_cards" in context or "assigned_cards" in context or led
+    )
+
+    if roles & CLASS_ROLES:
+        context["my_classes"] = list(
+            visible_classes(user)
+            .filter(
+                staff_links__user=user,
+                academic_year__starts_on__lte=day,
+                academic_year__ends_on__gte=day,
+            )
+            .select_related("school")
+            .annotate(pupil_count=Count("memberships", distinct=True))
+            .order_by("school__name", "nc_year", "name")
+        )
+        context["show_classes"] = True
+
+    if Role.PLACING_CONTACT in roles:
+        placed = visible_pupils(user).filter(
+            Exists(
+                Enrolment.objects.filter(
+                    current_enrolments(day),
+                    pupil=OuterRef("pk"),
+                    placing_school_id__in=scope.placing_school_ids,
+                )
+            )
+        )
+        context["placed"] = attach_current(with_current_details(placed, day))
+        context["placing_schools"] = [m.school for m in memberships if m.role == Role.PLACING_CONTACT]
+        context["show_placed"] = True
+
+    if scope.parent:
+        children = visible_pupils(user).filter(parent_links__user=user)
+        context["children"] = attach_current(with_current_details(children, day))
+        context["show_children"] = True
+
+    return render(request, "web/home.html", context)
 
 
 @access_rule(PUBLIC)
@@ -29,4 +142,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "errors/500.html", status=500)
+    """Rendered without the request's context processors: when something has gone wrong, the
+    database may be what failed, and this page must still appear."""
+    template = loader.get_template("errors/500.html")
+    return HttpResponse(template.render({"plain": True}), status=500)

@@ -1,0 +1,207 @@
+"""The trust overview and the school page.
+
+A school comes through the scoping gate (``visible_schools``): out of scope answers 404. What the
+page shows depends on what the user holds at that school: aggregate-only roles (governors,
+directors) see counts with small groups suppressed and never a name; staff who see named pupils
+get the pupil list; teachers and teaching assistants see the pupils of their own classes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+
+from strides.access.gate import (
+    Scope,
+    can,
+    get_or_404,
+    scope_for,
+    visible_classes,
+    visible_pupils,
+    visible_schools,
+)
+from strides.access.rules import SIGNED_IN, AccessRule, access_rule
+from strides.accounts.roles import Capability
+from strides.classes.models import TeachingGroup
+from strides.organisations.models import Region, School
+from strides.pupils import queries
+from strides.pupils.models import CharacteristicsPeriod
+from strides.web.forms import PupilFilterForm, SchoolFilterForm
+from strides.web.navigation import opens_many_schools, school_crumbs
+from strides.web.summaries import (
+    Cell,
+    attach_current,
+    current_academic_year,
+    on_roll_at,
+    on_roll_by_year,
+    period_as_at,
+    school_summary,
+    small_group_threshold,
+    summary_view,
+    suppress,
+    today,
+    with_current_details,
+    year_label,
+)
+
+PUPILS_PER_PAGE = 50
+
+
+def sees_named_pupils_at(scope: Scope, school: School) -> bool:
+    """Whether the user sees named pupils of this school (all of them, or their own classes').
+    ``school`` comes from ``visible_schools``, so it is one of the user's trust's schools."""
+    return (
+        scope.trust_wide_pupils
+        or school.pk in scope.pupil_school_ids
+        or school.pk in scope.class_reach_school_ids
+    )
+
+
+@dataclass(frozen=True)
+class SchoolCard:
+    school: School
+    on_roll: Cell
+
+
+def school_cards(user: Any, schools: QuerySet[School], day: dt.date) -> list[SchoolCard]:
+    """Schools with their pupils on roll: two queries for any number of schools. The count is
+    suppressed when small for a reader who may not see the school's named pupils."""
+    scope = scope_for(user)
+    rows = list(schools.select_related("region"))
+    counts = on_roll_by_year([s.pk for s in rows], day)
+    threshold = small_group_threshold()
+    cards = []
+    for school in rows:
+        total = sum(counts.get(school.pk, {}).values())
+        exact = sees_named_pupils_at(scope, school) or total >= threshold
+        cards.append(SchoolCard(school, Cell(total if exact else None)))
+    return cards
+
+
+@dataclass(frozen=True)
+class AggregateRow:
+    """One school's pupils on roll by NC year, as an aggregate-only reader may see them."""
+
+    school: School
+    cells: list[Cell | None]  # one per column year; None where the school has none in that year
+    total: Cell
+
+
+def aggregate_rows(schools: list[School], day: dt.date) -> tuple[list[str], list[AggregateRow]]:
+    """Counts by year group per school with small groups suppressed: one query."""
+    counts = on_roll_by_year([s.pk for s in schools], day)
+    years = sorted({year for by_year in counts.values() for year in by_year})
+    rows = []
+    for school in schools:
+        cells, total = suppress(counts.get(school.pk, {}))
+        rows.append(AggregateRow(school, [cells.get(year) for year in years], total))
+    return [year_label(y) for y in years], rows
+
+
+@access_rule(SIGNED_IN)
+def school_list(request: HttpRequest) -> HttpResponse:
+    """The schools the user can open, with pupils on roll, filterable by name, region and type."""
+    user = request.user
+    schools = visible_schools(user)
+    regions = Region.objects.filter(trust_id__in=scope_for(user).trust_ids).order_by("name")
+    form = SchoolFilterForm(request.GET or None, regions=regions)
+    filtered = form.filter(schools).order_by("name")
+    cards = school_cards(user, filtered, today())
+    context = {
+        "cards": cards,
+        "form": form,
+        "filtered": form.is_bound,
+        "show_filters": form.is_bound or len(cards) > 6,
+        "can_search": can(user, Capability.SEARCH_PUPILS),
+        "breadcrumbs": [("Home", reverse("web:home")), ("Schools", "")],
+    }
+    return render(request, "organisations/school_list.html", context)
+
+
+def _pupil_list(user: Any, school: School, form: PupilFilterForm, day: dt.date) -> QuerySet:
+    pupils = visible_pupils(user).filter(on_roll_at(school.pk, day))
+    if form.is_valid() and form.cleaned_data["q"]:
+        pupils = queries.search(pupils, form.cleaned_data["q"])
+    filters = form.period_filters() or {}
+    disadvantage = form.disadvantage()
+    if filters or disadvantage:
+        periods = CharacteristicsPeriod.objects.filter(period_as_at(day), pupil=OuterRef("pk"), **filters)
+        disadvantaged = (
+            Q(fsm=True) | Q(fsm_ever6=True) | Q(looked_after=True) | Q(previously_looked_after=True)
+        )
+        if disadvantage == "fsm":
+            periods = periods.filter(fsm=True)
+        elif disadvantage == "pp":
+            periods = periods.filter(disadvantaged)
+        elif disadvantage == "not_pp":
+            periods = periods.exclude(disadvantaged)
+        pupils = pupils.filter(Exists(periods))
+    return with_current_details(pupils, day)
+
+
+def _classes(user: Any, school: School, day: dt.date) -> tuple[Any, list[TeachingGroup]]:
+    year = current_academic_year(school.trust_id, day)
+    if year is None:
+        return None, []
+    groups = (
+        visible_classes(user)
+        .filter(school=school, academic_year=year)
+        .annotate(pupil_count=Count("memberships", distinct=True))
+        .prefetch_related("staff_links__user")
+        .order_by("nc_year", "name")
+    )
+    return year, list(groups)
+
+
+@access_rule(
+    AccessRule(
+        None,
+        object_scoped=True,
+        description="schools the gate lets the user open; names only for roles that see the school's pupils",
+    )
+)
+def school_detail(request: HttpRequest, urn: str) -> HttpResponse:
+    user = request.user
+    day = today()
+    school = get_or_404(visible_schools(user).select_related("region"), urn=urn)
+    scope = scope_for(user)
+    named = sees_named_pupils_at(scope, school) and can(user, Capability.VIEW_PUPILS, school)
+    show_aggregates = can(user, Capability.VIEW_AGGREGATES, school)
+    own_classes_only = named and not (scope.trust_wide_pupils or school.pk in scope.pupil_school_ids)
+
+    summary = school_summary(school, day) if show_aggregates else None
+    context: dict[str, Any] = {
+        "school": school,
+        "officers": list(school.officer_assignments.select_related("user").order_by("kind")),
+        "named": named,
+        "own_classes_only": own_classes_only,
+        "show_aggregates": show_aggregates,
+        "breadcrumbs": school_crumbs(user, school, link_school=False),
+        "many_schools": opens_many_schools(user),
+    }
+    if summary is not None:
+        context["stats"] = summary_view(summary, suppressed=not named)
+
+    if named:
+        form = PupilFilterForm(request.GET or None, years=sorted(summary.by_year) if summary else [])
+        page = Paginator(_pupil_list(user, school, form, day), PUPILS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        context.update({"form": form, "page": page, "rows": attach_current(page.object_list)})
+        if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+            response = render(request, "organisations/_pupil_list_htmx.html", context)
+            patch_vary_headers(response, ["HX-Request"])
+            return response
+        year, groups = _classes(user, school, day)
+        context.update({"academic_year": year, "groups": groups})
+    response = render(request, "organisations/school_detail.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
