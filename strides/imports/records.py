@@ -1,0 +1,148 @@
+"""What the parsers hand to the importer, and what the importer reports back.
+
+A parser never raises on bad input: every problem becomes a :class:`RowError` naming the row (the
+spreadsheet's own row number, or the pupil's position in a CTF), the field as the file names it,
+the value and a message. Rows with an error are left out of ``rows`` but still reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int | None  # None for a problem with the file as a whole
+    field: str
+    value: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "value": self.value, "message": self.message}
+
+
+@dataclass
+class SourceRow:
+    """One pupil as a file gives them. Only fields the file actually carries are present:
+    ``identity`` holds a subset of the pupil's identity fields and ``characteristics`` a subset
+    of the characteristic fields; whatever is missing keeps its stored value."""
+
+    row: int
+    upn: str
+    identity: dict[str, Any] = field(default_factory=dict)
+    characteristics: dict[str, Any] = field(default_factory=dict)
+    former_upns: tuple[str, ...] = ()
+    enrolment_start: dt.date | None = None
+    registration: str | None = None
+    # canonical field name -> how the file names it (column header or CTF element), for messages
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def label(self, name: str) -> str:
+        from strides.imports.fields import FIELD_LABELS
+
+        return self.labels.get(name) or FIELD_LABELS.get(name, name)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a CTF says it is going (its header's DestSchool)."""
+
+    urn: str
+    la_code: str
+    establishment_number: str
+
+    def describe(self) -> str:
+        text = f"LA {self.la_code or '?'} establishment {self.establishment_number or '?'}"
+        return f"{text} (URN {self.urn})" if self.urn else text
+
+
+@dataclass
+class ParseResult:
+    kind: str  # "spreadsheet" or "ctf"
+    rows: list[SourceRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    destination: Destination | None = None
+    file_date: dt.date | None = None
+    data_rows: int = 0  # rows (or pupils) read, good and bad
+
+    def error(self, row: int | None, field_name: str, value: Any, message: str) -> None:
+        self.errors.append(RowError(row, field_name, display(value), message))
+
+
+def display(value: Any) -> str:
+    """A cell value as the user typed it, for messages. Long values are cut short."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        text = value.isoformat(sep=" ")
+    elif isinstance(value, dt.date):
+        text = value.isoformat()
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+Outcome = str  # "created" | "updated" | "unchanged"
+
+
+@dataclass
+class RowResult:
+    row: int | None
+    upn: str
+    name: str
+    outcome: Outcome
+    changes: dict[str, list[Any]] = field(default_factory=dict)  # field -> [old, new]
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import (or dry run). ``committed`` is true only when rows were written."""
+
+    school_id: int | None = None
+    school_name: str = ""
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    rows: list[RowResult] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    committed: bool = False
+    dry_run: bool = False
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.errors)
+
+    @property
+    def refused_rows(self) -> int:
+        """Rows (or CTF pupils) with at least one error; problems with the whole file not counted."""
+        return len({e.row for e in self.errors if e.row is not None})
+
+    def summary(self) -> dict[str, Any]:
+        """Exactly the command's ``--json`` report."""
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["errors"] = [e.as_dict() for e in self.errors]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ImportReport:
+        data = dict(data)
+        data["errors"] = [RowError(**e) for e in data.get("errors", [])]
+        data["rows"] = [RowResult(**r) for r in data.get("rows", [])]
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
