@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 
+from strides.accounts.models import User
 from strides.accounts.roles import Role
 
 
@@ -66,6 +68,15 @@ class StridesForm(forms.Form):
             labels = {str(key): str(label) for key, label in field.choices}
             values = [labels.get(v, v) for v in values]
         return ", ".join(values)[:80]
+
+
+class DateInput(forms.DateInput):
+    """A native date picker: keyboard-operable and announced by screen readers."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def add_service_error(form: forms.Form, error: Exception) -> None:
@@ -235,6 +246,17 @@ class UserCreateForm(RoleFieldsMixin, StridesForm):
                 self.add_error("school", "A parent or carer is linked to a child, not a school.")
         elif cleaned.get("child_upn"):
             self.add_error("child_upn", "Only a parent or carer is linked to a child.")
+        if password := cleaned.get("password"):
+            candidate = User(
+                username=cleaned.get("username", ""),
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+                email=cleaned.get("email", ""),
+            )
+            try:
+                validate_password(password, candidate)
+            except ValidationError as error:
+                self.add_error("password", error)
         return cleaned
 
 

@@ -27,7 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from strides.access.gate import get_or_404
 from strides.access.rules import PUBLIC, SIGNED_IN, AccessRule, access_rule
-from strides.accounts import services, two_factor
+from strides.accounts import security, services
 from strides.accounts.forms import ApiTokenForm, TotpCodeForm, VerifyCodeForm
 from strides.accounts.middleware import needs_two_factor
 from strides.accounts.models import ApiToken
@@ -91,16 +91,16 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: QR code and secret, confirmed with a code; then backup codes."""
     user = request.user
     next_url = safe_next(request)
-    if two_factor.is_enrolled(user):
+    if security.is_enrolled(user):
         messages.info(request, "Two-factor sign-in is already set up. Reset it here to move to a new phone.")
         return redirect("accounts:two_factor")
-    device = two_factor.pending_app_device(user)
+    device = security.pending_app_device(user)
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
         if throttled := _throttled_message(device):
             form.add_error("code", throttled)
-        elif (codes := two_factor.confirm_app_device(user, device, code)) is not None:
+        elif (codes := security.confirm_app_device(user, device, code)) is not None:
             django_otp.login(request, device)
             request.session.cycle_key()
             return _backup_codes_page(request, codes, next_url, enrolled=True)
@@ -111,8 +111,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "accounts/two_factor_setup.html",
         {
             "form": form,
-            "qr_code": two_factor.qr_code_data_uri(device),
-            "secret": two_factor.secret_for_display(device),
+            "qr_code": security.qr_code_data_uri(device),
+            "secret": security.secret_for_display(device),
             "next": next_url,
             "required": needs_two_factor(user),
         },
@@ -155,13 +155,13 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request)
     if user.is_verified():
         return HttpResponseRedirect(next_url)
-    app_device = two_factor.confirmed_app_device(user)
+    app_device = security.confirmed_app_device(user)
     if app_device is None:
         return redirect(_with_next("accounts:two_factor_setup", next_url))
     form = VerifyCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
-        device = two_factor.backup_device(user) if form.is_backup_code else app_device
+        device = security.backup_device(user) if form.is_backup_code else app_device
         throttled = device is not None and _throttled_message(device)
         verified = (
             device is not None and not throttled and django_otp.verify_token(user, device.persistent_id, code)
@@ -170,7 +170,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             django_otp.login(request, verified)
             request.session.cycle_key()
             if form.is_backup_code:
-                left = two_factor.backup_codes_left(user)
+                left = security.backup_codes_left(user)
                 messages.warning(
                     request,
                     f"You used a backup code; {left} left. "
@@ -188,13 +188,13 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 def two_factor_manage(request: HttpRequest) -> HttpResponse:
     """Your own two-factor: whether it is on, backup codes left, new codes, reset."""
     user = request.user
-    app_device = two_factor.confirmed_app_device(user)
+    app_device = security.confirmed_app_device(user)
     return render(
         request,
         "accounts/two_factor.html",
         {
             "app_device": app_device,
-            "backup_codes_left": two_factor.backup_codes_left(user),
+            "backup_codes_left": security.backup_codes_left(user),
             "required": needs_two_factor(user),
             "verified": user.is_verified(),
             "breadcrumbs": [("Home", reverse("web:home")), ("Two-factor sign-in", "")],
@@ -205,24 +205,24 @@ def two_factor_manage(request: HttpRequest) -> HttpResponse:
 @require_POST
 @access_rule(SIGNED_IN)
 def two_factor_backup_codes(request: HttpRequest) -> HttpResponse:
-    if not two_factor.is_enrolled(request.user):
+    if not security.is_enrolled(request.user):
         return redirect("accounts:two_factor_setup")
     if (response := unverified_redirect(request, reverse("accounts:two_factor"))) is not None:
         return response
-    codes = two_factor.regenerate_backup_codes(request.user, request.user)
+    codes = security.regenerate_backup_codes(request.user, request.user)
     return _backup_codes_page(request, codes, reverse("accounts:two_factor"), enrolled=False)
 
 
 @access_rule(SIGNED_IN)
 def two_factor_reset(request: HttpRequest) -> HttpResponse:
     """Turn off your two-factor (to move to a new phone). Needs a verified session."""
-    if not two_factor.is_enrolled(request.user):
+    if not security.is_enrolled(request.user):
         messages.info(request, "Two-factor sign-in is not set up for your account.")
         return redirect("accounts:two_factor")
     if (response := unverified_redirect(request)) is not None:
         return response
     if request.method == "POST":
-        two_factor.reset_two_factor(request.user, request.user)
+        security.reset_two_factor(request.user, request.user)
         if needs_two_factor(request.user):
             messages.success(request, "Two-factor sign-in was reset. Set it up again with your new phone.")
             return redirect("accounts:two_factor_setup")

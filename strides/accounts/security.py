@@ -1,13 +1,18 @@
-"""Two-factor sign-in (TOTP with django-otp) and one-time backup codes: the write path for the
-two-factor screens. Atomic and audited; the audit log never holds a secret or a code."""
+"""Sign-in security: two-factor (TOTP with django-otp), one-time backup codes and lockouts after
+failed sign-ins (django-axes). The write path for the two-factor and user-management screens:
+atomic and audited, and the audit log never holds a secret or a code."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from typing import Any
 
 import qrcode
 import qrcode.image.svg
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -121,3 +126,35 @@ def reset_two_factor(actor: Any, user: Any) -> bool:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     return True
+
+
+# --- lockouts -------------------------------------------------------------------------------
+
+
+def is_locked_out(user: Any) -> bool:
+    """Whether failed sign-ins have locked the account (from any address) right now."""
+    attempts = AccessAttempt.objects.filter(
+        username=user.get_username(), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    )
+    cool_off = settings.AXES_COOLOFF_TIME
+    if cool_off:
+        from django.utils import timezone
+
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - dt.timedelta(hours=cool_off))
+    return attempts.exists()
+
+
+@transaction.atomic
+def clear_lockout(actor: Any, user: Any) -> int:
+    """Forget the user's failed sign-ins so they can try again now. Returns how many were cleared."""
+    cleared = axes_reset(username=user.get_username())
+    if cleared:
+        record(
+            actor,
+            AuditAction.UPDATE,
+            user,
+            before={"locked_out": True},
+            after={"locked_out": False},
+            reason="sign-in lockout cleared",
+        )
+    return cleared
