@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import routers
+from rest_framework.renderers import JSONRenderer
 
 from strides.access.rules import SIGNED_IN
 from strides.api.errors import api_exception_handler
@@ -52,6 +53,7 @@ class ApiRootView(routers.APIRootView):
 
     access = SIGNED_IN
     permission_classes = [AccessRulePermission]
+    renderer_classes = [JSONRenderer]  # see StridesApiMixin: no browsable HTML under our CSP
 
     def get_exception_handler(self):
         return api_exception_handler

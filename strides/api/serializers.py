@@ -265,6 +265,23 @@ class ClassDetailSerializer(ClassSerializer):
         return PupilBriefSerializer(getattr(group, "visible_pupils", []), many=True).data
 
 
+class FieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        allow_null=True,
+        help_text="The field (dotted for nested ones: `staff.0.username`); null: the whole request.",
+    )
+    value = serializers.JSONField(allow_null=True, help_text="The value that was sent (null when missing).")
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ValidationErrorSerializer(ErrorSerializer):
+    errors = FieldErrorSerializer(many=True)
+
+
 # --- writing --------------------------------------------------------------------------------
 
 

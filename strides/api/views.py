@@ -23,6 +23,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -59,15 +60,25 @@ CLASS_STAFF_ROLES = (
     Role.TEACHING_ASSISTANT,
 )
 
-NOT_FOUND = OpenApiResponse(description="Missing, or outside your scope (the two look the same).")
-REFUSED = OpenApiResponse(description="Your role cannot do this at that school.")
-INVALID = OpenApiResponse(description="A field has a problem: see `errors` for the field, value and message.")
+NOT_FOUND = OpenApiResponse(
+    s.ErrorSerializer, description="Missing, or outside your scope (the two look the same)."
+)
+REFUSED = OpenApiResponse(s.ErrorSerializer, description="Your role cannot do this at that school.")
+INVALID = OpenApiResponse(
+    s.ValidationErrorSerializer,
+    description="A field has a problem: `errors` names the field, value and message.",
+)
 
 
 class StridesApiMixin:
-    """What every Strides API view shares: the access-rule permission and JSON errors."""
+    """What every Strides API view shares: the access-rule permission, JSON and JSON errors.
+
+    JSON only: DRF's browsable HTML pages use inline styles that our Content-Security-Policy
+    blocks. The browsable reference is /api/v1/docs/.
+    """
 
     permission_classes = [AccessRulePermission]
+    renderer_classes = [JSONRenderer]
     write_capabilities: dict[str, tuple[Capability, ...]] = {}
 
     def get_exception_handler(self):
