@@ -234,6 +234,8 @@ class UserCreateForm(RoleFieldsMixin, StridesForm):
         username = self.cleaned_data["username"].strip()
         if not re.fullmatch(r"[\w.@+-]+", username):
             raise ValidationError("Use only letters, digits and @ . + - _ in a username.")
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(f"The username {username!r} is taken. Choose another.")
         return username
 
     def clean(self) -> dict[str, Any]:

@@ -1,0 +1,110 @@
+"""API tokens page: list, create (shown once), revoke; only your own."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from rest_framework.test import APIRequestFactory
+
+from strides.accounts import services
+from strides.accounts.authentication import ApiTokenAuthentication
+from strides.accounts.models import ApiToken
+from strides.accounts.tests.helpers import code_for, enrol, sign_in
+from strides.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+TOKENS = reverse("accounts:tokens")
+
+
+def authenticates(raw: str):
+    request = APIRequestFactory().get("/api/v1/", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return ApiTokenAuthentication().authenticate(request)
+
+
+def test_create_shows_the_token_once_and_it_works(client_for, cast):
+    client = client_for(cast.teacher)
+    response = client.post(TOKENS, {"name": "Power BI"})
+    assert response.status_code == 200
+    raw = response.context["new_secret"]
+    html = response.content.decode()
+    assert raw in html and "It will not be shown again" in html
+    assert response["Cache-Control"] == "no-store"
+    user, token = authenticates(raw)
+    assert user == cast.teacher and token.name == "Power BI"
+    assert AuditEntry.objects.filter(
+        object_type="accounts.ApiToken", action="create", actor_id=cast.teacher.pk
+    )
+
+    listing = client.get(TOKENS).content.decode()
+    assert "Power BI" in listing and raw not in listing
+    assert f"str_{token.prefix}…" in listing
+
+
+def test_token_name_is_required_with_a_summary(client_for, cast):
+    response = client_for(cast.teacher).post(TOKENS, {"name": ""})
+    assert "Enter the token name." in response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_revoke_stops_the_token(client_for, cast):
+    token, raw = services.create_api_token(None, cast.teacher, "script")
+    client = client_for(cast.teacher)
+    response = client.post(reverse("accounts:token_revoke", kwargs={"token_id": token.pk}))
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    from rest_framework.exceptions import AuthenticationFailed
+
+    with pytest.raises(AuthenticationFailed):
+        authenticates(raw)
+    assert AuditEntry.objects.filter(object_id=str(token.pk), action="update", actor_id=cast.teacher.pk)
+    assert "Revoked" in client.get(TOKENS).content.decode()
+
+
+def test_another_users_token_is_404_and_untouched(client_for, cast):
+    token, _ = services.create_api_token(None, cast.head, "head's")
+    client = client_for(cast.other_teacher)
+    response = client.post(reverse("accounts:token_revoke", kwargs={"token_id": token.pk}))
+    assert response.status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert "head's" not in client.get(TOKENS).content.decode()
+
+
+def test_revoke_needs_post_and_sign_in(client, cast):
+    token, _ = services.create_api_token(None, cast.head, "x")
+    url = reverse("accounts:token_revoke", kwargs={"token_id": token.pk})
+    assert client.post(url).status_code == 302  # to the login page
+    client.force_login(cast.head)
+    assert client.get(url).status_code == 405
+    assert client.get(TOKENS).status_code == 200
+
+
+@override_settings(STRIDES_REQUIRE_2FA=True)
+def test_tokens_need_a_verified_session_where_two_factor_is_required(client, cast):
+    sign_in(client, cast.teacher, cast.password)
+    assert client.post(TOKENS, {"name": "x"}).status_code == 302
+    assert not ApiToken.objects.exists()
+    enrol(client, cast.teacher)
+    assert client.post(TOKENS, {"name": "x"}).status_code == 200
+    assert ApiToken.objects.filter(user=cast.teacher).count() == 1
+    # a later sign-in must verify again before making another token
+    client.post(reverse("accounts:logout"))
+    sign_in(client, cast.teacher, cast.password)
+    assert client.get(TOKENS)["Location"].startswith(reverse("accounts:two_factor_verify"))
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.post(
+        reverse("accounts:two_factor_verify"), {"code": code_for(TOTPDevice.objects.get(user=cast.teacher))}
+    )
+    assert client.get(TOKENS).status_code == 200
+
+
+def test_token_list_query_count_is_pinned(client_for, cast, django_assert_max_num_queries):
+    for n in range(5):
+        services.create_api_token(None, cast.teacher, f"token {n}")
+    client = client_for(cast.teacher)
+    with django_assert_max_num_queries(10):
+        assert client.get(TOKENS).status_code == 200
