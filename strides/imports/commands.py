@@ -9,11 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from strides.imports.fields import FIELD_LABELS, describe_value
+from strides.imports.fields import CHANGE_LABELS, describe_value
 from strides.imports.importer import DestinationProblem, Kind, import_file, trust_school_by_urn
 from strides.imports.records import ImportReport, RowError
-
-CHANGE_LABELS = {**FIELD_LABELS, "upn": "UPN", "former_upns": "former UPNs", "enrolment": "enrolment"}
 
 
 class ImportCommand(BaseCommand):

@@ -486,6 +486,8 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_KEY: dict[str, Column] = {header_key(alias): col for col in COLUMNS for alias in col.aliases}
 FIELD_LABELS: dict[str, str] = {col.name: col.label for col in COLUMNS}
 FIELD_LABELS.update({"upn": "UPN", "enrolment": "Enrolment"})
+# names of the changes ``upsert_pupils`` reports, as the preview and the command show them
+CHANGE_LABELS: dict[str, str] = {**FIELD_LABELS, "former_upns": "Former UPNs"}
 TEMPLATE_HEADERS: tuple[str, ...] = tuple(col.label for col in COLUMNS)
 REQUIRED_FOR_NEW: tuple[str, ...] = ("legal_forename", "legal_surname", "date_of_birth", "sex", "nc_year")
 

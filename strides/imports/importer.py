@@ -98,6 +98,16 @@ def import_file(
 ) -> ImportReport:
     """Parse ``data`` and import it into ``school`` (for a CTF, None means its DestSchool)."""
     parsed = parse_file(data, kind, filename, progress)
+    if school is not None and parsed.destination is not None:
+        try:
+            addressed = school_for_ctf(parsed)
+        except DestinationProblem:
+            addressed = None
+        if addressed is None or addressed.pk != school.pk:
+            parsed.notes.append(
+                f"The file is addressed to {addressed.name if addressed else parsed.destination.describe()}; "
+                f"it is imported into {school.name} as chosen."
+            )
     if school is None:
         try:
             school = school_for_ctf(parsed)

@@ -1,0 +1,62 @@
+"""An uploaded import, kept between its preview and its commit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from strides.imports.records import ImportReport
+
+
+class ImportBatch(models.Model):
+    """One uploaded file: checked (a dry run) into ``report``, then committed by the same import.
+
+    The file's bytes are kept only until the import is committed; the report stays as the record
+    of what was done. ``progress_*`` is written while a large file is worked on in the background.
+    """
+
+    class Kind(models.TextChoices):
+        SPREADSHEET = "spreadsheet", "Spreadsheet"
+        CTF = "ctf", "Common Transfer File"
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "Checking"
+        READY = "ready", "Ready to import"
+        REFUSED = "refused", "Refused"
+        IMPORTING = "importing", "Importing"
+        IMPORTED = "imported", "Imported"
+        FAILED = "failed", "Failed"
+
+    school = models.ForeignKey(
+        "organisations.School", on_delete=models.PROTECT, related_name="import_batches"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="import_batches"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField(editable=False)
+    estimated_rows = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CHECKING)
+    report = models.JSONField(default=dict, blank=True)
+    progress_stage = models.CharField(max_length=20, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["uploaded_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} → {self.school_id} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in {self.Status.CHECKING, self.Status.IMPORTING}
+
+    def import_report(self) -> ImportReport:
+        return ImportReport.from_json(self.report or {})
