@@ -701,6 +701,7 @@ class _Generator:
                         ended += 1
                     self.placements.append(PlacementPlan(pupil.upn, school.key, home.key, start, end))
                     if end is None:
+                        pupil.registration = "M"  # main registration at home, subsidiary here
                         members.append(pupil)
                     continue
             year = _weighted(rng, {"8": 0.1, "9": 0.2, "10": 0.3, "11": 0.4})
