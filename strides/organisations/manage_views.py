@@ -389,15 +389,22 @@ def rollover_preview(
     periods = CharacteristicsPeriod.objects.filter(
         pupil_id__in=on_roll.values("pupil_id"), valid_to__isnull=True, valid_from__lt=first_day
     )
-    by_year = dict(periods.values_list("nc_year").annotate(pupils=Count("id")).order_by("nc_year"))
-    for nc_year, count in sorted(by_year.items()):
+    moving = periods.filter(nc_year__lt=final).values_list("nc_year").annotate(pupils=Count("id"))
+    for nc_year, count in sorted(moving):
         label = NC_YEAR_LABELS.get(nc_year, str(nc_year))
-        if nc_year >= final:
-            preview.leaving.append((label, count))
-        else:
-            preview.moving.append((label, NC_YEAR_LABELS.get(nc_year + 1, str(nc_year + 1)), count))
+        preview.moving.append((label, NC_YEAR_LABELS.get(nc_year + 1, str(nc_year + 1)), count))
     leaver_ids = periods.filter(nc_year__gte=final).values("pupil_id")
-    preview.leavers_closed = on_roll.filter(pupil_id__in=leaver_ids, end_date__isnull=True).count()
+    # Leavers whose enrolment is still open: a second run finds them already taken off roll.
+    still_open = on_roll.filter(pupil_id__in=leaver_ids, end_date__isnull=True)
+    leaving = (
+        periods.filter(nc_year__gte=final, pupil_id__in=still_open.values("pupil_id"))
+        .values_list("nc_year")
+        .annotate(pupils=Count("id"))
+    )
+    preview.leaving = [
+        (NC_YEAR_LABELS.get(nc_year, str(nc_year)), count) for nc_year, count in sorted(leaving)
+    ]
+    preview.leavers_closed = still_open.count()
 
     existing = set(
         TeachingGroup.objects.filter(
