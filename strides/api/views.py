@@ -386,6 +386,10 @@ class EnrolmentViewSet(
         school = _school_in_scope(request.user, data["school"], "school")
         require(request.user, Capability.EDIT_PUPILS, school)
         placing = _any_school(data.get("placing_school"), "placing_school")
+        if placing is not None and placing.pk == school.pk:
+            raise exceptions.ValidationError(
+                {"placing_school": ["A school cannot place a pupil with itself."]}
+            )
         with service_errors("school"):
             enrolment = pupil_services.enrol(
                 request.user,

@@ -62,6 +62,11 @@ def test_writes_to_another_schools_pupil_answer_404_not_403(cast, api):
     assert response.status_code == 404
     response = client.put(f"/api/v1/classes/{cast.class_8r.pk}/pupils/", {"pupils": []}, format="json")
     assert response.status_code == 404
+    response = client.put(f"/api/v1/classes/{cast.class_8r.pk}/staff/", {"staff": []}, format="json")
+    assert response.status_code == 404
+    response = client.patch(f"/api/v1/classes/{cast.class_8r.pk}/", {"name": "8Z"}, format="json")
+    assert response.status_code == 404
+    assert client.get(f"/api/v1/schools/{cast.river.pk}/").status_code == 404
 
 
 def test_eap_sees_only_assigned_schools(cast, api):

@@ -307,6 +307,26 @@ def test_enrol_and_end_an_enrolment(cast, api):
     assert audited(cast.admin, "pupils.Enrolment", enrolment_id, "update")
 
 
+def test_enrolling_refuses_an_unknown_or_self_placing_school(cast, api):
+    client = api(cast.admin)
+    body = {"pupil": cast.cara.pk, "school": "100004", "start_date": "2026-09-10"}
+    errors = field_errors(
+        client.post("/api/v1/enrolments/", {**body, "placing_school": "100004"}, format="json")
+    )
+    assert errors["placing_school"]["message"] == "A school cannot place a pupil with itself."
+    errors = field_errors(
+        client.post("/api/v1/enrolments/", {**body, "placing_school": "123456"}, format="json")
+    )
+    assert errors["placing_school"] == {
+        "field": "placing_school",
+        "value": "123456",
+        "message": "No school with URN '123456'.",
+    }
+    errors = field_errors(client.post("/api/v1/enrolments/", {**body, "start_date": "soon"}, format="json"))
+    assert errors["start_date"]["value"] == "soon"
+    assert not Enrolment.objects.filter(pupil=cast.cara, school=cast.bridge).exists()
+
+
 def test_ending_an_enrolment_refuses_bad_input(cast, api):
     enrolment = Enrolment.objects.get(pupil=cast.ben)
     client = api(cast.head)
