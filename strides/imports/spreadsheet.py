@@ -166,6 +166,8 @@ def parse_spreadsheet(data: bytes, filename: str = "", progress: Progress | None
     if columns is None:
         return result
     _parse_rows(rows, header_index, columns, result, progress)
+    if result.data_rows == 0:
+        result.error(header_index + 1, "file", "", "There are no pupil rows under the header row.")
     return result
 
 
