@@ -45,6 +45,7 @@ from strides.web.summaries import (
     period_as_at,
     school_summary,
     small_group_threshold,
+    staff_with_users,
     summary_view,
     suppress,
     today,
@@ -155,7 +156,7 @@ def _classes(user: Any, school: School, day: dt.date) -> tuple[Any, list[Teachin
         visible_classes(user)
         .filter(school=school, academic_year=year)
         .annotate(pupil_count=Count("memberships", distinct=True))
-        .prefetch_related("staff_links__user")
+        .prefetch_related(staff_with_users())
         .order_by("nc_year", "name")
     )
     return year, list(groups)

@@ -60,8 +60,15 @@ def age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def editable_school_ids(user: Any, capability: Capability, school_ids: set[int]) -> set[int]:
+    """Which of the schools the user holds ``capability`` at: one query however many."""
+    if not school_ids or not can(user, capability):
+        return set()
+    return set(schools_with(user, capability).filter(pk__in=school_ids).values_list("pk", flat=True))
+
+
 def may_edit(user: Any, capability: Capability, school_ids: set[int]) -> bool:
-    return any(can(user, capability, school_id) for school_id in school_ids)
+    return bool(editable_school_ids(user, capability, school_ids))
 
 
 def _pupil_for_edit(request: HttpRequest, pupil_id: int, *capabilities: Capability) -> tuple[Pupil, set[str]]:
@@ -123,12 +130,13 @@ def profile(request: HttpRequest, pupil_id: int) -> HttpResponse:
         (p for p in periods if p.valid_from <= day and (p.valid_to is None or p.valid_to > day)), None
     )
     responsible = responsible_school_ids(enrolments, day)
-    can_edit = may_edit(user, Capability.EDIT_PUPILS, responsible)
+    open_at = {e.school_id for e in enrolments if e.end_date is None}
+    edits_at = editable_school_ids(user, Capability.EDIT_PUPILS, responsible | open_at)
+    can_edit = bool(edits_at & responsible)
     can_edit_sen = may_edit(user, Capability.EDIT_SEN, responsible)
+    ends_at = edits_at & open_at
     for enrolment in enrolments:
-        enrolment.can_end = enrolment.end_date is None and can(
-            user, Capability.EDIT_PUPILS, enrolment.school_id
-        )
+        enrolment.can_end = enrolment.end_date is None and enrolment.school_id in ends_at
     for group in groups:
         group.openable = group.pk in openable
         group.is_current = group.academic_year.starts_on <= day <= group.academic_year.ends_on

@@ -24,6 +24,7 @@ from strides.web.summaries import (
     attach_current,
     current_enrolments,
     school_summary,
+    staff_with_users,
     summary_view,
     today,
     with_current_details,
@@ -41,7 +42,7 @@ def _school_overview(user: Any, school: School, day) -> dict[str, Any]:
         visible_classes(user)
         .filter(school=school, academic_year__starts_on__lte=day, academic_year__ends_on__gte=day)
         .annotate(pupil_count=Count("memberships", distinct=True))
-        .prefetch_related("staff_links__user")
+        .prefetch_related(staff_with_users())
         .order_by("nc_year", "name")
     )
     return {"school": school, "stats": summary_view(summary, suppressed=False), "classes": list(classes)}

@@ -1,0 +1,85 @@
+"""Counts behind the pages, and the small-group suppression that keeps aggregate-only readers
+from ever learning about one pupil."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from strides.pupils import services as pupils
+from strides.pupils.models import Enrolment
+from strides.web.summaries import on_roll_by_year, school_summary, suppress
+
+
+def test_groups_below_the_threshold_are_hidden():
+    cells, total = suppress({3: 30, 4: 28, 5: 2, 6: 1}, threshold=6)
+    assert cells[3].value == 30 and cells[4].value == 28
+    assert cells[5].suppressed and cells[6].suppressed
+    assert total.value == 61
+
+
+def test_one_hidden_group_takes_the_next_smallest_with_it():
+    # 61 - 30 - 28 would give the hidden Year 5 away
+    cells, total = suppress({3: 30, 4: 28, 5: 3}, threshold=6)
+    assert cells[5].suppressed
+    assert cells[4].suppressed  # the smallest of the rest
+    assert cells[3].value == 30
+    assert total.value == 61
+
+
+def test_a_small_total_is_hidden_too():
+    cells, total = suppress({3: 2, 4: 1}, threshold=6)
+    assert total.suppressed
+    assert all(cell.suppressed for cell in cells.values())
+
+
+def test_nothing_is_hidden_when_every_group_is_big_enough():
+    cells, total = suppress({7: 120, 8: 118}, threshold=6)
+    assert [c.value for c in cells.values()] == [120, 118]
+    assert total.value == 238
+
+
+@given(st.dictionaries(st.integers(-2, 14), st.integers(1, 60), max_size=16), st.integers(2, 11))
+def test_no_hidden_group_can_be_worked_out_from_what_is_shown(counts, threshold):
+    cells, total = suppress(counts, threshold=threshold)
+    hidden = [key for key, cell in cells.items() if cell.suppressed]
+    for key, cell in cells.items():
+        if counts[key] < threshold:
+            assert cell.suppressed, "a small group is never shown"
+        if not cell.suppressed:
+            assert cell.value == counts[key]
+    if not total.suppressed:
+        # with the total known, a single hidden group would be total minus the rest
+        assert len(hidden) != 1
+
+
+@pytest.mark.django_db
+def test_on_roll_by_year_counts_pupils_on_roll_today_per_school(cast):
+    counts = on_roll_by_year([cast.north.pk, cast.river.pk, cast.bridge.pk], cast.today)
+    assert counts[cast.north.pk] == {3: 2}
+    assert counts[cast.river.pk] == {8: 1}
+    assert counts[cast.bridge.pk] == {10: 1}  # Eli's placement ended, Dev's is open
+
+
+@pytest.mark.django_db
+def test_on_roll_by_year_uses_the_year_that_applied_on_the_day(cast):
+    pupils.change_characteristics(None, cast.ava, {"nc_year": 4}, effective=cast.today)
+    assert on_roll_by_year([cast.north.pk], cast.today)[cast.north.pk] == {3: 1, 4: 1}
+    before = cast.today - dt.timedelta(days=1)
+    assert on_roll_by_year([cast.north.pk], before)[cast.north.pk] == {3: 2}
+
+
+@pytest.mark.django_db
+def test_school_summary_counts_groups_with_their_denominator(cast):
+    summary = school_summary(cast.north, cast.today)
+    assert summary.on_roll == 2
+    assert (summary.sen_support.count, summary.sen_support.of, summary.sen_support.percent) == (1, 2, 50)
+    assert summary.ehcp.count == 0
+    assert summary.fsm.count == 1 and summary.disadvantaged.count == 1
+    assert summary.eal.count == 0
+    leaver = Enrolment.objects.get(pupil=cast.ben, school=cast.north)
+    pupils.end_enrolment(None, leaver, cast.today - dt.timedelta(days=1), "transfer")
+    assert school_summary(cast.north, cast.today).on_roll == 1
