@@ -21,7 +21,6 @@ from strides.imports.fields import (
     as_text,
     eal_from_language,
     header_key,
-    is_blank,
 )
 from strides.imports.records import ParseResult, SourceRow
 
@@ -213,7 +212,7 @@ def _parse_rows(
     for offset, cells in enumerate(rows[header_index + 1 :], start=1):
         if progress is not None and offset % 500 == 0:
             progress(offset, total)
-        if all(is_blank(c) for c in cells):
+        if all(c is None or c == "" for c in cells):  # cells are stripped when read
             continue
         row_number = header_index + 1 + offset
         result.data_rows += 1
@@ -221,7 +220,7 @@ def _parse_rows(
         values: dict[str, Any] = {}
         for index, (column, label) in columns.items():
             raw = cells[index] if index < len(cells) else None
-            if is_blank(raw):
+            if raw is None or raw == "":
                 if column.name in OPTIONAL_TEXT:
                     values[column.name] = ""  # a present column left empty: no such name
                 elif column.name == "upn":

@@ -222,3 +222,16 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(cast, write, capsys):
     # bulk statements only: SQLite takes about a hundred rows per INSERT (its 999-parameter
     # limit), so 390 more rows cost a few statements per table, never one per row
     assert large - small <= 390 // 20
+
+
+def test_the_documented_template_matches_the_columns_strides_reads():
+    from pathlib import Path
+
+    from strides.imports.fields import TEMPLATE_HEADERS
+    from strides.imports.spreadsheet import parse_spreadsheet
+
+    template = Path(__file__).resolve().parents[3] / "docs" / "templates" / "pupil-import-template.csv"
+    assert template.read_text().strip().split(",") == list(TEMPLATE_HEADERS)
+    result = parse_spreadsheet(template.read_bytes() + b"\r\n")
+    assert result.ignored_columns == []
+    assert [e.message for e in result.errors] == ["There are no pupil rows under the header row."]
