@@ -345,8 +345,19 @@ def machine() -> list[tuple[str, str]]:
     ]
 
 
-def report(sections: list[Section], sizes: Sizes, started: dt.datetime, seconds: float) -> str:
-    rows = "\n".join(f"| {name} | {value} |" for name, value in machine())
+def _load(values: tuple[float, float, float]) -> str:
+    return " / ".join(f"{v:.1f}" for v in values)
+
+
+def report(
+    sections: list[Section],
+    sizes: Sizes,
+    started: dt.datetime,
+    seconds: float,
+    load: tuple[tuple[float, float, float], tuple[float, float, float]],
+) -> str:
+    facts = [*machine(), ("load average (1/5/15 min), start / end", f"{_load(load[0])}; {_load(load[1])}")]
+    rows = "\n".join(f"| {name} | {value} |" for name, value in facts)
     body = "\n\n".join(f"## {s.title}\n\n{s.markdown.strip()}" for s in sections)
     quick = " (`--quick`: small sizes, a smoke test, not a measurement)" if sizes is QUICK else ""
     return f"""# Performance
@@ -362,7 +373,8 @@ again to measure yours. No test asserts a time; these figures are for reading, n
 Method: each measured step is a separate process (`python -m strides ...`) on a fresh temporary
 SQLite database in WAL mode (`STRIDES_MODE=development`, migrations applied first), so the times
 include Python and Django start-up as a real command's do. Peak memory is the maximum resident set
-size of that process alone (`os.wait4`).
+size of that process alone (`os.wait4`). Other work on the machine slows every figure: the load
+average above says how busy it was (a load above the number of cores means processes waited).
 
 {body}
 """
@@ -388,6 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
+    load_at_start = os.getloadavg()
     sections = []
     with tempfile.TemporaryDirectory(prefix="strides-bench-") as workdir:
         bench = Bench(Path(workdir), sizes, log)
@@ -401,7 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for key, value in section.figures.items():
                 log(f"  {key} = {value:.2f}")
             sections.append(section)
-    text = report(sections, sizes, started, time.perf_counter() - clock)
+    text = report(sections, sizes, started, time.perf_counter() - clock, (load_at_start, os.getloadavg()))
     if output is None:
         sys.stdout.write(text)
     else:

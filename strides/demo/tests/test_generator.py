@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from strides.demo.generator import DEMO_USERNAMES, SPECIAL_NEEDS, generate
-from strides.pupils.upn import is_valid
+from strides.pupils.upn import is_valid, valid_la_code
 
 START_YEAR = 2026
 
@@ -87,6 +87,7 @@ def test_identifiers_are_valid_and_unique(scale):
     assert not set(formers) & set(upns)
     urns = [s.urn for s in plan.schools]
     assert len(set(urns)) == len(urns) and all(len(u) == 6 and u.isdigit() for u in urns)
+    assert all(valid_la_code(int(s.la_code)) for s in plan.schools)
     laestabs = [(s.la_code, s.establishment_number) for s in plan.schools]
     assert len(set(laestabs)) == len(laestabs)
     usernames = [s.username for s in plan.staff]
