@@ -26,6 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 
 from strides.access.gate import get_or_404, visible_classes, visible_pupils, visible_schools
 from strides.access.rules import AccessRule
@@ -70,6 +71,11 @@ INVALID = OpenApiResponse(
 )
 
 
+class ApiUserThrottle(UserRateThrottle):
+    """Requests per user per hour (``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"]``): a
+    runaway script slows down instead of hammering the database."""
+
+
 class StridesApiMixin:
     """What every Strides API view shares: the access-rule permission, JSON and JSON errors.
 
@@ -79,6 +85,7 @@ class StridesApiMixin:
 
     permission_classes = [AccessRulePermission]
     renderer_classes = [JSONRenderer]
+    throttle_classes = [ApiUserThrottle]
     write_capabilities: dict[str, tuple[Capability, ...]] = {}
 
     def get_exception_handler(self):

@@ -51,3 +51,21 @@ def test_errors_of_several_fields_are_all_reported_at_once(cast, api):
         ("nc_year", 99),
         ("name", None),
     }
+
+
+def test_too_many_requests_are_throttled_with_a_json_answer(cast, api, monkeypatch):
+    from django.core.cache import cache
+
+    from strides.api.views import ApiUserThrottle
+
+    cache.clear()
+    monkeypatch.setattr(ApiUserThrottle, "THROTTLE_RATES", {"user": "3/hour"})
+    client = api(cast.head)
+    try:
+        assert [client.get("/api/v1/schools/").status_code for _ in range(3)] == [200, 200, 200]
+        response = client.get("/api/v1/pupils/")
+        assert response.status_code == 429
+        assert "throttled" in response.json()["detail"]
+        assert int(response["Retry-After"]) > 0
+    finally:
+        cache.clear()
