@@ -11,3 +11,16 @@ function focusErrorSummary(root) {
   if (summary) summary.focus();
 }
 document.addEventListener("DOMContentLoaded", () => focusErrorSummary(document));
+
+// An error summary link focuses its field and shows the field's label above it, without putting
+// the field's id into the address (it would follow the user through the redirect after saving).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest(".error-summary a[href^='#']");
+  if (!link) return;
+  const field = document.getElementById(link.getAttribute("href").slice(1));
+  if (!field) return;
+  event.preventDefault();
+  const label = document.querySelector(`label[for='${field.id}']`);
+  (label || field).scrollIntoView({ block: "start" });
+  field.focus({ preventScroll: true });
+});
