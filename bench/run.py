@@ -44,10 +44,11 @@ class Sizes:
     import_rows: int
     import_repeats: int
     floor_repeats: int
+    startup_repeats: int
 
 
-FULL = Sizes(demo_scale="large", import_rows=10_000, import_repeats=3, floor_repeats=5)
-QUICK = Sizes(demo_scale="small", import_rows=300, import_repeats=1, floor_repeats=1)
+FULL = Sizes(demo_scale="large", import_rows=10_000, import_repeats=3, floor_repeats=5, startup_repeats=5)
+QUICK = Sizes(demo_scale="small", import_rows=300, import_repeats=1, floor_repeats=1, startup_repeats=1)
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ def bench_import(bench: Bench) -> Section:
         floors.append(run)
         floor_reports.append(report)
     # `strides version` sets Django up as every command does, then only prints the version
-    startup = [bench.measure(bench.strides("version"), template) for _ in range(3)]
+    startup = [bench.measure(bench.strides("version"), template) for _ in range(sizes.startup_repeats)]
 
     import_time = statistics.median(r.seconds for r in imports)
     floor_time = statistics.median(r.seconds for r in floors)
