@@ -217,3 +217,15 @@ def test_query_counts_are_pinned(cast, client_for, django_assert_max_num_queries
         assert client.get(UPLOAD).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(batch_url(batch)).status_code == 200
+
+
+def test_long_lists_are_paged(cast, client_for):
+    client = client_for(cast.analyst)
+    rows = [HEADER, *[[upn(n), "A", "A", "nope", "F", "3"] for n in range(1, 151)]]
+    post_file(client, cast.north, csv_bytes(rows))
+    batch = ImportBatch.objects.get()
+    first = client.get(batch_url(batch)).content.decode()
+    assert "150 rows refused" in first and "Page 1 of 2" in first
+    assert '<th scope="row">101</th>' in first and '<th scope="row">102</th>' not in first
+    second = client.get(batch_url(batch) + "?show=refused&page=2").content.decode()
+    assert '<th scope="row">102</th>' in second and "Page 2 of 2" in second
