@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIRequestFactory
 
 from strides.accounts import services
@@ -55,8 +57,6 @@ def test_revoke_stops_the_token(client_for, cast):
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
-    from rest_framework.exceptions import AuthenticationFailed
-
     with pytest.raises(AuthenticationFailed):
         authenticates(raw)
     assert AuditEntry.objects.filter(object_id=str(token.pk), action="update", actor_id=cast.teacher.pk)
@@ -94,8 +94,6 @@ def test_tokens_need_a_verified_session_where_two_factor_is_required(client, cas
     client.post(reverse("accounts:logout"))
     sign_in(client, cast.teacher, cast.password)
     assert client.get(TOKENS)["Location"].startswith(reverse("accounts:two_factor_verify"))
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     client.post(
         reverse("accounts:two_factor_verify"), {"code": code_for(TOTPDevice.objects.get(user=cast.teacher))}
     )
