@@ -16,7 +16,7 @@ from typing import Any, Literal
 from strides.imports.ctf import parse_ctf
 from strides.imports.fields import REQUIRED_FOR_NEW
 from strides.imports.records import ImportReport, ParseResult, RowError, RowResult, SourceRow
-from strides.imports.spreadsheet import parse_spreadsheet
+from strides.imports.spreadsheet import looks_like_html, parse_spreadsheet
 from strides.organisations.models import School
 from strides.pupils.codes import RegistrationType
 from strides.pupils.models import FormerUpn, Pupil
@@ -33,9 +33,9 @@ class DestinationProblem(Exception):
 
 
 def detect_kind(data: bytes) -> Kind:
-    """XML is a CTF; anything else is read as a spreadsheet."""
+    """XML is a CTF; anything else (an MIS's HTML "Excel" export too) is read as a spreadsheet."""
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return "ctf" if head.startswith(b"<") else "spreadsheet"
+    return "ctf" if head.startswith(b"<") and not looks_like_html(data) else "spreadsheet"
 
 
 def parse_file(data: bytes, kind: Kind, filename: str = "", progress: Progress | None = None) -> ParseResult:

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from strides.imports.fields import FIELD_LABELS
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -40,8 +42,6 @@ class SourceRow:
     labels: dict[str, str] = field(default_factory=dict)
 
     def label(self, name: str) -> str:
-        from strides.imports.fields import FIELD_LABELS
-
         return self.labels.get(name) or FIELD_LABELS.get(name, name)
 
 

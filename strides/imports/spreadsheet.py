@@ -44,12 +44,24 @@ def read_sheets(data: bytes) -> list[tuple[str, list[list[Cell]]]]:
     if data.startswith(XLSX_MAGIC) or data.startswith(XLS_MAGIC):
         return _read_workbook(data)
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if looks_like_html(data):
+        raise UnreadableFile(
+            "This file is a web page (HTML) with a spreadsheet's name, as some MIS exports are. "
+            "Open it in Excel, save it as .xlsx or .csv, and import that."
+        )
     if head.startswith(b"<"):
         raise UnreadableFile(
             "This is an XML file, not a spreadsheet: a Common Transfer File is imported as a CTF "
             "(strides import-ctf)."
         )
     return [("CSV", _read_csv(data))]
+
+
+def looks_like_html(data: bytes) -> bool:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<table")) or (
+        head.startswith(b"<") and b"<html" in head
+    )
 
 
 def _read_workbook(data: bytes) -> list[tuple[str, list[list[Cell]]]]:

@@ -353,3 +353,10 @@ def test_a_damaged_workbook_or_an_xml_file_is_a_file_error_not_an_exception():
 def test_a_huge_cell_is_an_error_not_a_crash():
     result = parse_spreadsheet(b"UPN,Surname\n" + upn(1).encode() + b',"' + b"x" * 200_000 + b'"\n')
     assert result.errors and result.rows == []
+
+
+def test_an_html_page_saved_as_excel_gets_a_message_saying_so():
+    result = parse_spreadsheet(
+        b"<html><body><table><tr><td>UPN</td></tr></table></body></html>", "export.xls"
+    )
+    assert "web page (HTML)" in result.errors[0].message

@@ -229,3 +229,11 @@ def test_long_lists_are_paged(cast, client_for):
     assert '<th scope="row">101</th>' in first and '<th scope="row">102</th>' not in first
     second = client.get(batch_url(batch) + "?show=refused&page=2").content.decode()
     assert '<th scope="row">102</th>' in second and "Page 2 of 2" in second
+
+
+def test_a_file_that_changes_nothing_offers_no_import(cast, client_for):
+    client = client_for(cast.head)
+    post_file(client, cast.north, csv_bytes([["UPN", "Year"], [cast.ava.upn, "3"]]))
+    page = client.get(batch_url(ImportBatch.objects.get())).content.decode()
+    assert "Nothing to import: every pupil in the file is already up to date." in page
+    assert "<button" not in page.split("<main")[1]
