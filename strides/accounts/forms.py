@@ -175,6 +175,9 @@ class RoleFieldsMixin:
         self.fields["role"].choices = [("", "No role yet" if not required else "Choose a role"), *roles]
         self.fields["role"].required = required
         self.fields["school"].queryset = schools
+        if not any(value in self.trust_roles for value, _ in roles):
+            # a head grants school roles only: there is no "trust-wide" to choose
+            self.fields["school"].empty_label = "Choose a school"
 
     def clean_role_and_school(self, cleaned: dict[str, Any], trust_roles: set[str]) -> None:
         role, school = cleaned.get("role"), cleaned.get("school")
