@@ -35,6 +35,8 @@ class StridesForm(forms.Form):
     ``accounts/forms/error_summary.html`` and ``accounts/forms/fields.html``.
     """
 
+    mark_optional = True  # say "(optional)" on fields that may be left empty; not on search forms
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -158,6 +160,7 @@ class ApiTokenForm(StridesForm):
 
 
 class UserFilterForm(StridesForm):
+    mark_optional = False
     q = forms.CharField(label="Name or username", required=False, max_length=100)
     school = forms.ModelChoiceField(label="School", queryset=None, required=False, empty_label="Any school")
     role = forms.ChoiceField(label="Role", required=False)

@@ -33,6 +33,7 @@ def object_type_label(label: str) -> str:
 
 
 class AuditSearchForm(StridesForm):
+    mark_optional = False
     q = forms.CharField(
         label="Text",
         required=False,

@@ -46,6 +46,7 @@ class GroupForm(StridesForm):
 
 
 class PupilFilterForm(StridesForm):
+    mark_optional = False
     nc_year = forms.TypedChoiceField(
         label="Show pupils in",
         choices=[("", "All years"), *NC_YEAR_CHOICES],
