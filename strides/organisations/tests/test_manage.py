@@ -77,6 +77,11 @@ def test_schools_outside_the_trust_answer_404(client_for, cast):
     client = client_for(cast.admin)
     assert client.get(url("detail", urn=cast.hillside.urn)).status_code == 404
     assert client.get(url("edit", urn=cast.hillside.urn)).status_code == 404
+    assert client.get(url("school_terms", urn=cast.hillside.urn, year_id=cast.year.pk)).status_code == 404
+    assert client.get(url("rollover", urn=cast.hillside.urn)).status_code == 404
+    response = client.post(url("officer_assign", urn=cast.hillside.urn), {"user": cast.eap.pk, "kind": "eap"})
+    assert response.status_code == 404
+    assert not SchoolOfficer.objects.filter(school=cast.hillside).exists()
     assert client.get(url("detail", urn="999999")).status_code == 404
 
 
