@@ -14,6 +14,16 @@ source scripts/lib.sh
 host="${HOST:-127.0.0.1}"
 port="${PORT:-8000}"
 
+port_free() {
+    python3 -c 'import socket, sys
+s = socket.socket()
+try:
+    s.bind((sys.argv[1], int(sys.argv[2])))
+except OSError:
+    sys.exit(1)' "$host" "$port"
+}
+port_free || die "${host}:${port} is in use (another \`make demo\` still running?): stop it, or run \`make demo PORT=8001\`"
+
 scripts/install.sh --python-only
 
 export STRIDES_MODE=demo
@@ -51,4 +61,4 @@ echo
 
 # gunicorn, as in production (docs/deployment.md); whitenoise serves the static files.
 .venv/bin/gunicorn strides.wsgi:application --bind "${host}:${port}" --workers 2 --threads 4 \
-    --access-logfile - --error-logfile - --log-level warning
+    --graceful-timeout 5 --access-logfile - --error-logfile - --log-level warning
