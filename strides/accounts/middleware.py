@@ -15,8 +15,21 @@ def needs_two_factor(user) -> bool:
     return bool(scope_for(user).roles & STAFF_PUPIL_ROLES) or user.is_superuser
 
 
+ENROLLED_SESSION_KEY = "strides_2fa_enrolled"
+
+
+def remember_enrolment(sender, request, user, **kwargs) -> None:
+    """At sign-in, note whether the user has a confirmed device: anyone who has enrolled must
+    verify, whatever their role or mode, and the middleware then needs no query per request."""
+    from django_otp import devices_for_user
+
+    if request is not None and hasattr(request, "session"):
+        request.session[ENROLLED_SESSION_KEY] = any(True for _ in devices_for_user(user, confirmed=True))
+
+
 class RequireTwoFactorMiddleware:
-    """Send a signed-in user who must use two-factor, and has not yet, to set it up or verify."""
+    """Send a signed-in user who must use two-factor, or who has enrolled in it, and has not
+    verified this session, to set it up or verify."""
 
     ALLOWED_PREFIXES = ("/accounts/", "/static/", "/health/")
 
@@ -29,13 +42,16 @@ class RequireTwoFactorMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and not request.path.startswith("/api/")  # API uses tokens created after 2FA sign-in
-            and needs_two_factor(user)
+            and not request.path.startswith("/api/")  # the API checks this itself (strides/api)
             and not user.is_verified()
         ):
-            from django_otp import devices_for_user
+            enrolled = request.session.get(ENROLLED_SESSION_KEY, False)
+            if enrolled or needs_two_factor(user):
+                target = "accounts:two_factor_verify" if enrolled else "accounts:two_factor_setup"
+                if not enrolled:
+                    from django_otp import devices_for_user
 
-            has_device = any(True for _ in devices_for_user(user, confirmed=True))
-            target = "accounts:two_factor_verify" if has_device else "accounts:two_factor_setup"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+                    if any(True for _ in devices_for_user(user, confirmed=True)):
+                        target = "accounts:two_factor_verify"
+                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)

@@ -208,3 +208,13 @@ def test_demo_mode_does_not_require_two_factor_and_says_so(client, cast):
     assert response.status_code == 200
     assert "Two-factor sign-in is not required here" in response.content.decode()
     assert "not required in this installation" in client.get(MANAGE).content.decode()
+
+
+@override_settings(STRIDES_REQUIRE_2FA=False)
+def test_anyone_enrolled_must_verify_even_where_two_factor_is_optional(client, cast):
+    sign_in(client, cast.head, cast.password)
+    enrol(client, cast.head)
+    client.logout()
+    sign_in(client, cast.head, cast.password)
+    response = client.get(USERS)
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
