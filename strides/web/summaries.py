@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from strides.organisations.models import AcademicYear, School
 from strides.pupils.codes import NC_YEAR_LABELS
@@ -35,11 +35,14 @@ def current_enrolments(day: dt.date) -> Q:
     return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
-def on_roll_at(school_id: int, day: dt.date) -> Exists:
-    """A filter on Pupil: on the school's roll on ``day`` (no join, so no duplicate rows)."""
-    return Exists(
-        Enrolment.objects.filter(current_enrolments(day), pupil=OuterRef("pk"), school_id=school_id)
-    )
+def on_roll_at(school_id: int, day: dt.date) -> Q:
+    """A filter on Pupil: on the school's roll on ``day``.
+
+    An uncorrelated ``IN``: the database reads the school's few hundred enrolments once through
+    the (school, end_date) index. A correlated EXISTS made SQLite probe that index once per pupil
+    of the whole trust (seconds on the large demo trust, against milliseconds).
+    """
+    return Q(pk__in=Enrolment.objects.filter(current_enrolments(day), school_id=school_id).values("pupil_id"))
 
 
 def with_current_details(pupils: QuerySet[Pupil], day: dt.date) -> QuerySet[Pupil]:
