@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from strides.accounts.roles import ROLE_CAPABILITIES, ROLE_REACH, Capability, Reach, Role
@@ -193,37 +193,32 @@ def visible_schools(user: Any) -> QuerySet[School]:
 
 def visible_pupils(user: Any, on: dt.date | None = None) -> QuerySet:
     """Named pupils the user may see. Aggregate-only roles get none, ever."""
+    from strides.accounts.models import ParentLink
     from strides.pupils.models import Enrolment, Pupil
 
     scope = scope_for(user)
     if not scope.sees_named_pupils:
         return Pupil.objects.none()
     day = on or dt.date.today()
+    # Uncorrelated ``pk IN (SELECT pupil_id ...)`` subqueries: the database runs each once and
+    # hashes it, where a correlated EXISTS per pupil was ~1,000x slower on a 40,000-pupil trust.
+    enrolments = Enrolment.objects.values("pupil_id")
     conditions = Q(pk__in=[])
     if scope.trust_wide_pupils:
-        conditions |= Q(
-            Exists(Enrolment.objects.filter(pupil=OuterRef("pk"), school__trust_id__in=scope.trust_ids))
-        )
+        conditions |= Q(pk__in=enrolments.filter(school__trust_id__in=scope.trust_ids))
     if scope.pupil_school_ids:
-        conditions |= Q(
-            Exists(Enrolment.objects.filter(pupil=OuterRef("pk"), school_id__in=scope.pupil_school_ids))
-        )
+        conditions |= Q(pk__in=enrolments.filter(school_id__in=scope.pupil_school_ids))
     if scope.class_reach_school_ids:
         conditions |= Q(pk__in=_own_class_pupil_ids(scope, day))
     if scope.placing_school_ids:
         # only while placed: a placement that has ended closes the door
-        conditions |= Q(
-            Exists(
-                Enrolment.objects.filter(
-                    pupil=OuterRef("pk"),
-                    placing_school_id__in=scope.placing_school_ids,
-                    start_date__lte=day,
-                ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-            )
-        )
+        placed_now = enrolments.filter(
+            placing_school_id__in=scope.placing_school_ids, start_date__lte=day
+        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        conditions |= Q(pk__in=placed_now)
     if scope.parent:
-        conditions |= Q(parent_links__user_id=scope.user_id)
-    return Pupil.objects.filter(conditions).distinct() if scope.parent else Pupil.objects.filter(conditions)
+        conditions |= Q(pk__in=ParentLink.objects.filter(user_id=scope.user_id).values("pupil_id"))
+    return Pupil.objects.filter(conditions)
 
 
 def _own_class_pupil_ids(scope: Scope, day: dt.date) -> QuerySet:
