@@ -24,6 +24,10 @@ class ClassError(ValueError):
     pass
 
 
+# The last NC year of each kind of school: pupils in it leave at the end of the year.
+FINAL_NC_YEAR = {"primary": 6, "secondary": 11, "all_through": 11, "special": 14, "ap": 11}
+
+
 @transaction.atomic
 def create_group(
     actor: Any,
@@ -117,7 +121,7 @@ class RolloverResult:
     classes_created: int
 
 
-def _next_group_name(name: str) -> str:
+def next_group_name(name: str) -> str:
     """'Year 3 Oak' -> 'Year 4 Oak', '3T' -> '4T'; other names are kept as they are."""
     match = re.search(r"\d+", name)
     if not match:
@@ -134,9 +138,7 @@ def rollover(
     taken off roll on the last day of the year. Running it twice changes nothing the second time.
     """
     if final_nc_year is None:
-        final_nc_year = {"primary": 6, "secondary": 11, "all_through": 11, "special": 14, "ap": 11}[
-            school.school_type
-        ]
+        final_nc_year = FINAL_NC_YEAR[school.school_type]
     to_year = ensure_academic_year(actor, school.trust, from_year.start_year + 1)
     last_day = from_year.ends_on
     first_day = to_year.starts_on
@@ -174,7 +176,7 @@ def rollover(
     ):
         if group.nc_year is not None and group.nc_year >= final_nc_year:
             continue
-        name = _next_group_name(group.name)
+        name = next_group_name(group.name)
         new_group, made = TeachingGroup.objects.get_or_create(
             school=school,
             academic_year=to_year,

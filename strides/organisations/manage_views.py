@@ -5,7 +5,6 @@ rollover. Trust admins (``MANAGE_SCHOOLS``) manage schools; heads may roll over 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +21,7 @@ from strides.accounts.forms import add_service_error
 from strides.accounts.models import User
 from strides.accounts.roles import Capability, Role
 from strides.classes import services as class_services
-from strides.classes.models import TeachingGroup
+from strides.classes.queries import rollover_preview
 from strides.organisations import services
 from strides.organisations.forms import (
     AcademicYearForm,
@@ -41,8 +40,6 @@ from strides.organisations.models import (
     Trust,
 )
 from strides.organisations.queries import academic_year_on, term_dates_for
-from strides.pupils.codes import NC_YEAR_LABELS
-from strides.pupils.models import CharacteristicsPeriod, Enrolment
 
 MANAGE = AccessRule(Capability.MANAGE_SCHOOLS, description="trust admins")
 MANAGE_ONE = AccessRule(Capability.MANAGE_SCHOOLS, object_scoped=True, description="trust admins")
@@ -331,97 +328,6 @@ def school_terms(request: HttpRequest, urn: str, year_id: int) -> HttpResponse:
 
 
 # --- year-end rollover ----------------------------------------------------------------------
-
-# The last NC year of each kind of school, as in strides.classes.services.rollover: pupils in it
-# leave at the end of the year. test_manage.py checks the preview against a real rollover.
-FINAL_NC_YEAR = {"primary": 6, "secondary": 11, "all_through": 11, "special": 14, "ap": 11}
-
-
-@dataclass
-class ClassPlan:
-    name: str
-    new_name: str
-    pupils: int
-
-
-@dataclass
-class RolloverPreview:
-    """What a rollover would do, worked out without changing anything."""
-
-    from_year: AcademicYear
-    to_label: str
-    final_nc_year: int
-    moving: list[tuple[str, str, int]] = field(default_factory=list)  # (from label, to label, pupils)
-    leaving: list[tuple[str, int]] = field(default_factory=list)  # (NC year label, pupils)
-    leavers_closed: int = 0
-    classes: list[ClassPlan] = field(default_factory=list)
-    warning: str | None = None
-
-    @property
-    def pupils_moving_on(self) -> int:
-        return sum(count for _, _, count in self.moving)
-
-    @property
-    def pupils_leaving(self) -> int:
-        return sum(count for _, count in self.leaving)
-
-    @property
-    def nothing_to_do(self) -> bool:
-        return not (self.moving or self.leaving or self.classes)
-
-
-def rollover_preview(
-    school: School, from_year: AcademicYear, today: dt.date | None = None
-) -> RolloverPreview:
-    final = FINAL_NC_YEAR[school.school_type]
-    last_day = from_year.ends_on
-    first_day = dt.date(from_year.start_year + 1, 9, 1)
-    next_start = from_year.start_year + 1
-    preview = RolloverPreview(
-        from_year=from_year,
-        to_label=f"{next_start}/{(next_start + 1) % 100:02d}",
-        final_nc_year=final,
-        warning=class_services.rollover_date_check(from_year, today),
-    )
-    on_roll = Enrolment.objects.filter(school=school, start_date__lte=last_day).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=last_day)
-    )
-    periods = CharacteristicsPeriod.objects.filter(
-        pupil_id__in=on_roll.values("pupil_id"), valid_to__isnull=True, valid_from__lt=first_day
-    )
-    moving = periods.filter(nc_year__lt=final).values_list("nc_year").annotate(pupils=Count("id"))
-    for nc_year, count in sorted(moving):
-        label = NC_YEAR_LABELS.get(nc_year, str(nc_year))
-        preview.moving.append((label, NC_YEAR_LABELS.get(nc_year + 1, str(nc_year + 1)), count))
-    leaver_ids = periods.filter(nc_year__gte=final).values("pupil_id")
-    # Leavers whose enrolment is still open: a second run finds them already taken off roll.
-    still_open = on_roll.filter(pupil_id__in=leaver_ids, end_date__isnull=True)
-    leaving = (
-        periods.filter(nc_year__gte=final, pupil_id__in=still_open.values("pupil_id"))
-        .values_list("nc_year")
-        .annotate(pupils=Count("id"))
-    )
-    preview.leaving = [
-        (NC_YEAR_LABELS.get(nc_year, str(nc_year)), count) for nc_year, count in sorted(leaving)
-    ]
-    preview.leavers_closed = still_open.count()
-
-    existing = set(
-        TeachingGroup.objects.filter(
-            school=school, academic_year__trust_id=school.trust_id, academic_year__start_year=next_start
-        ).values_list("name", flat=True)
-    )
-    groups = (
-        TeachingGroup.objects.filter(school=school, academic_year=from_year)
-        .filter(Q(nc_year__isnull=True) | Q(nc_year__lt=final))
-        .annotate(staying=Count("memberships", filter=~Q(memberships__pupil_id__in=leaver_ids)))
-        .order_by("nc_year", "name")
-    )
-    for group in groups:
-        new_name = class_services._next_group_name(group.name)
-        if new_name not in existing:
-            preview.classes.append(ClassPlan(group.name, new_name, group.staying))
-    return preview
 
 
 def _rollover_years(school: School, today: dt.date):

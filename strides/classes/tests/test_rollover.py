@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from strides.classes.models import TeachingGroup
-from strides.classes.services import _next_group_name, rollover, rollover_date_check
+from strides.classes.services import next_group_name, rollover, rollover_date_check
 from strides.pupils.models import Enrolment
 from strides.pupils.queries import characteristics_as_at
 from strides.pupils.services import PupilRecord, upsert_pupils
@@ -50,9 +50,9 @@ def test_rollover_twice_changes_nothing_the_second_time(cast):
 
 
 def test_group_names_move_up():
-    assert _next_group_name("3T") == "4T"
-    assert _next_group_name("Year 6 Oak") == "Year 7 Oak"
-    assert _next_group_name("Willow") == "Willow"
+    assert next_group_name("3T") == "4T"
+    assert next_group_name("Year 6 Oak") == "Year 7 Oak"
+    assert next_group_name("Willow") == "Willow"
 
 
 def test_early_rollover_warns(cast):
