@@ -1,35 +1,19 @@
 """Clearing a database of Strides data, for ``strides demo-data --flush``.
 
 The audit log is append-only in the database itself (triggers from audit migration 0002 refuse
-UPDATE and DELETE). Clearing it drops those triggers, deletes, and creates them again with the
-migration's own functions, all in one transaction: on SQLite and PostgreSQL alike, DDL is
-transactional, so a failure anywhere leaves both the data and the triggers as they were.
+UPDATE and DELETE). Clearing the whole database is the one kind of maintenance allowed past that,
+through :func:`strides.audit.maintenance.audit_maintenance`, in one transaction.
 """
 
 from __future__ import annotations
-
-import importlib
-from typing import Any
 
 from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.db.models import Model, ProtectedError, RestrictedError
 
+from strides.audit.maintenance import audit_maintenance
 from strides.audit.models import AuditEntry
-
-_append_only = importlib.import_module("strides.audit.migrations.0002_append_only")
-
-
-class _TriggerSql:
-    """Just enough of a schema editor to run the audit migration's trigger functions."""
-
-    def __init__(self) -> None:
-        self.connection = connection
-
-    def execute(self, sql: str, params: Any = None) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
 
 
 def _strides_models() -> list[type[Model]]:
@@ -59,14 +43,11 @@ def _strides_models() -> list[type[Model]]:
 def clear_strides_data() -> dict[str, int]:
     """Delete every trust, school, pupil, class, user and audit entry. Returns rows per model."""
     deleted: dict[str, int] = {}
-    with transaction.atomic():
-        sql = _TriggerSql()
-        _append_only.drop_triggers(None, sql)
+    with transaction.atomic(), audit_maintenance():
         table = connection.ops.quote_name(AuditEntry._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a table name from the model
             deleted[AuditEntry._meta.label] = cursor.rowcount
-        _append_only.create_triggers(None, sql)
 
         pending = _strides_models()
         # Tables added later may protect rows of others; retry until a pass deletes nothing new.
