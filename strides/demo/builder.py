@@ -19,13 +19,11 @@ from django.db import transaction
 from strides.accounts import services as accounts
 from strides.accounts.models import ParentLink, User
 from strides.accounts.roles import Role
-from strides.audit.models import AuditAction
-from strides.audit.services import record
 from strides.classes import services as classes
 from strides.classes.models import StaffRole, TeachingGroup
 from strides.demo.generator import DEMO_USERNAMES, EMAIL_DOMAIN, TRUST_SLUG, DemoPlan, PupilPlan
 from strides.organisations import services as organisations
-from strides.organisations.models import Region, School, SchoolOfficer, Trust
+from strides.organisations.models import School, SchoolOfficer, Trust
 from strides.pupils import services as pupils
 from strides.pupils.codes import LeavingReason, RegistrationType
 from strides.pupils.models import Enrolment, Pupil
@@ -88,12 +86,10 @@ class _Builder:
 
     def organisations(self) -> None:
         plan = self.plan
-        self.trust = Trust.objects.create(name=plan.trust_name, slug=TRUST_SLUG)
-        record(None, AuditAction.CREATE, self.trust, reason=REASON)
-        regions = {}
-        for name in plan.regions:
-            regions[name] = Region.objects.create(trust=self.trust, name=name)
-            record(None, AuditAction.CREATE, regions[name], reason=REASON)
+        self.trust = organisations.create_trust(None, plan.trust_name, TRUST_SLUG, reason=REASON)
+        regions = {
+            name: organisations.create_region(None, self.trust, name, reason=REASON) for name in plan.regions
+        }
         organisations.ensure_academic_year(None, self.trust, plan.start_year - 1)
         self.year = organisations.ensure_academic_year(None, self.trust, plan.start_year)
         for school in plan.schools:

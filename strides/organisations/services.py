@@ -12,6 +12,7 @@ from strides.audit.services import record, snapshot
 from strides.organisations.models import (
     AcademicYear,
     HalfTerm,
+    Region,
     School,
     SchoolOfficer,
     TermDates,
@@ -28,6 +29,28 @@ SCHOOL_FIELDS = (
     "region",
     "joined_trust_on",
 )
+
+
+@transaction.atomic
+def create_trust(actor: Any, name: str, slug: str, *, reason: str = "") -> Trust:
+    name, slug = name.strip(), slug.strip()
+    if not name:
+        raise ValueError("A trust needs a name.")
+    if Trust.objects.filter(slug=slug).exists():
+        raise ValueError(f"A trust with the short name {slug!r} already exists.")
+    trust = Trust(name=name, slug=slug)
+    trust.full_clean()
+    trust.save()
+    record(actor, AuditAction.CREATE, trust, reason=reason)
+    return trust
+
+
+@transaction.atomic
+def create_region(actor: Any, trust: Trust, name: str, *, reason: str = "") -> Region:
+    region, created = Region.objects.get_or_create(trust=trust, name=name.strip())
+    if created:
+        record(actor, AuditAction.CREATE, region, reason=reason)
+    return region
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from strides.accounts.roles import Role
 from strides.classes import services as classes
 from strides.classes.models import StaffRole
 from strides.organisations import services as organisations
-from strides.organisations.models import AcademicYear, OfficerKind, Phase, SchoolType, Trust
+from strides.organisations.models import AcademicYear, OfficerKind, Phase, SchoolType
 from strides.pupils import services as pupils
 from strides.pupils.codes import RegistrationType
 from strides.pupils.models import Enrolment
@@ -37,7 +37,7 @@ PASSWORD = "Strides-test-password-2026"  # noqa: S105 - test data
 def build_cast(today: dt.date | None = None) -> SimpleNamespace:
     today = today or dt.date.today()
     c = SimpleNamespace(today=today, password=PASSWORD)
-    c.trust = Trust.objects.create(name="Test Trust", slug="test-trust")
+    c.trust = organisations.create_trust(None, "Test Trust", "test-trust")
     c.year = organisations.ensure_academic_year(None, c.trust, AcademicYear.start_year_for(today))
     year_start = c.year.starts_on
 
