@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -53,5 +55,5 @@ class RequireTwoFactorMiddleware:
 
                     if any(True for _ in devices_for_user(user, confirmed=True)):
                         target = "accounts:two_factor_verify"
-                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -171,7 +171,7 @@ def test_production_requires_two_factor_for_staff_who_see_pupils(client, cast):
     sign_in(client, cast.head, cast.password)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == f"{SETUP}?next=/"
+    assert response["Location"] == f"{SETUP}?next=%2F"
     # the two-factor pages themselves stay open
     setup_page = client.get(response["Location"])
     assert setup_page.status_code == 200
@@ -218,3 +218,10 @@ def test_anyone_enrolled_must_verify_even_where_two_factor_is_optional(client, c
     sign_in(client, cast.head, cast.password)
     response = client.get(USERS)
     assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+
+
+@override_settings(STRIDES_REQUIRE_2FA=True)
+def test_the_next_address_keeps_its_whole_query_string(client, cast):
+    sign_in(client, cast.teacher, cast.password)
+    response = client.get("/pupils/search/?q=ava&page=2")
+    assert response["Location"] == f"{SETUP}?next=%2Fpupils%2Fsearch%2F%3Fq%3Dava%26page%3D2"
