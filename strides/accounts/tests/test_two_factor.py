@@ -3,6 +3,8 @@ required (production settings) or not (demo)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
@@ -183,7 +185,7 @@ def test_production_requires_two_factor_for_staff_who_see_pupils(client, cast):
     # next time: password, then the code, then in
     client.post(reverse("accounts:logout"))
     sign_in(client, cast.head, cast.password)
-    assert client.get(USERS)["Location"] == f"{VERIFY}?next={USERS}"
+    assert client.get(USERS)["Location"] == f"{VERIFY}?next={quote(USERS, safe='')}"
     client.post(VERIFY, {"code": code_for(TOTPDevice.objects.get(user=cast.head))})
     assert client.get(USERS).status_code == 200
 
