@@ -48,6 +48,12 @@ class Capability(StrEnum):
     ROLLOVER = "rollover"
     VIEW_AUDIT = "view_audit"
     SEARCH_PUPILS = "search_pupils"
+    RECORD_ASSESSMENT = "record_assessment"  # enter judgements for pupils in reach
+    IMPORT_ASSESSMENT = "import_assessment"  # a drop's data from a spreadsheet
+    SUBMIT_DROP = "submit_drop"  # the head signs a school's drop off
+    MANAGE_DROPS = "manage_drops"  # the assessment calendar; lock and reopen drops
+    MANAGE_FRAMEWORKS = "manage_frameworks"  # bespoke frameworks and framework choices
+    MANAGE_CROSSWALK = "manage_crosswalk"  # the common scale, crosswalk versions, applying them
 
 
 C = Capability
@@ -82,22 +88,53 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.MANAGE_SCHOOLS,
             C.ROLLOVER,
             C.VIEW_AUDIT,
+            C.RECORD_ASSESSMENT,
+            C.IMPORT_ASSESSMENT,
+            C.MANAGE_DROPS,
+            C.MANAGE_FRAMEWORKS,
+            C.MANAGE_CROSSWALK,
         }
     ),
-    Role.TRUST_ANALYST: frozenset(_STAFF_READ | {C.EDIT_PUPILS, C.IMPORT_PUPILS}),
+    Role.TRUST_ANALYST: frozenset(
+        _STAFF_READ
+        | {
+            C.EDIT_PUPILS,
+            C.IMPORT_PUPILS,
+            C.RECORD_ASSESSMENT,
+            C.IMPORT_ASSESSMENT,
+            C.MANAGE_DROPS,
+            C.MANAGE_FRAMEWORKS,
+            C.MANAGE_CROSSWALK,
+        }
+    ),
     Role.EAP: frozenset(_STAFF_READ),
     Role.REGIONAL_DIRECTOR: frozenset(_STAFF_READ),
     Role.DIRECTOR: frozenset({C.VIEW_AGGREGATES}),
     Role.HEADTEACHER: frozenset(
         _STAFF_READ
-        | {C.EDIT_PUPILS, C.EDIT_SEN, C.IMPORT_PUPILS, C.MANAGE_CLASSES, C.MANAGE_USERS, C.ROLLOVER}
+        | {
+            C.EDIT_PUPILS,
+            C.EDIT_SEN,
+            C.IMPORT_PUPILS,
+            C.MANAGE_CLASSES,
+            C.MANAGE_USERS,
+            C.ROLLOVER,
+            C.RECORD_ASSESSMENT,
+            C.IMPORT_ASSESSMENT,
+            C.SUBMIT_DROP,
+            C.MANAGE_FRAMEWORKS,
+        }
     ),
-    Role.SENIOR_LEADER: frozenset(_STAFF_READ | {C.EDIT_PUPILS, C.IMPORT_PUPILS, C.MANAGE_CLASSES}),
-    Role.SENCO: frozenset(_STAFF_READ | {C.EDIT_SEN}),
-    Role.SUBJECT_LEADER: frozenset(_STAFF_READ),
-    Role.TEACHER: frozenset(_STAFF_READ),
-    # Teaching assistants record under a teacher's direction; they never change pupil records.
-    Role.TEACHING_ASSISTANT: frozenset({C.VIEW_PUPILS, C.SEARCH_PUPILS}),
+    Role.SENIOR_LEADER: frozenset(
+        _STAFF_READ
+        | {C.EDIT_PUPILS, C.IMPORT_PUPILS, C.MANAGE_CLASSES, C.RECORD_ASSESSMENT, C.IMPORT_ASSESSMENT}
+    ),
+    Role.SENCO: frozenset(_STAFF_READ | {C.EDIT_SEN, C.RECORD_ASSESSMENT}),
+    Role.SUBJECT_LEADER: frozenset(_STAFF_READ | {C.RECORD_ASSESSMENT}),
+    Role.TEACHER: frozenset(_STAFF_READ | {C.RECORD_ASSESSMENT}),
+    # Teaching assistants record judgements under a teacher's direction ("limited writing"); they
+    # never change pupil records, drops or frameworks.
+    Role.TEACHING_ASSISTANT: frozenset({C.VIEW_PUPILS, C.SEARCH_PUPILS, C.RECORD_ASSESSMENT}),
     Role.GOVERNOR: frozenset({C.VIEW_AGGREGATES}),
     Role.PLACING_CONTACT: frozenset({C.VIEW_PUPILS, C.SEARCH_PUPILS}),
     Role.PARENT: frozenset({C.VIEW_PUPILS}),
