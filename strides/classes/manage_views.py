@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -59,6 +60,16 @@ def _group_crumbs(group: TeachingGroup, label: str) -> list[tuple[str, str]]:
         (f"{group.name} ({group.academic_year.label})", f"{school_url}?year={group.academic_year_id}"),
         (label, ""),
     )
+
+
+def _show_service_error(form: forms.Form, error: Exception) -> None:
+    """A service's refusal on the form: beside the field it names (a taken class name beside the
+    name box), otherwise at the top."""
+    field = getattr(error, "field", "")
+    if field in form.fields:
+        form.add_error(field, str(error))
+    else:
+        add_service_error(form, error)
 
 
 def _day_in(year: AcademicYear) -> dt.date:
@@ -135,7 +146,7 @@ def class_create(request: HttpRequest, urn: str) -> HttpResponse:
                 subject=data["subject"],
             )
         except (ValidationError, ValueError) as error:
-            add_service_error(form, error)
+            _show_service_error(form, error)
         else:
             messages.success(
                 request, f"Class {group.name} is made for {group.academic_year.label}. Now choose its pupils."
@@ -155,30 +166,17 @@ def class_edit(request: HttpRequest, group_id: int) -> HttpResponse:
     form = GroupForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if initial[k] != v}
-        if (
-            changes.get("name")
-            and TeachingGroup.objects.filter(
-                school=group.school, academic_year=group.academic_year, name__iexact=changes["name"]
-            )
-            .exclude(pk=group.pk)
-            .exists()
-        ):
-            form.add_error(
-                "name",
-                f"{group.school} already has a class called {changes['name']!r} "
-                f"in {group.academic_year.label}.",
-            )
-        elif not changes:
+        if not changes:
             messages.info(request, "Nothing was changed.")
             return redirect(_school_url(group))
+        try:
+            # A fresh copy: the service snapshots "before" from the object it is given.
+            services.update_group(request.user, TeachingGroup.objects.get(pk=group.pk), **changes)
+        except (ValidationError, ValueError) as error:
+            _show_service_error(form, error)
         else:
-            try:
-                services.update_group(request.user, TeachingGroup.objects.get(pk=group.pk), **changes)
-            except (ValidationError, ValueError) as error:
-                add_service_error(form, error)
-            else:
-                messages.success(request, f"Class {form.cleaned_data['name']} is saved.")
-                return redirect(_school_url(group))
+            messages.success(request, f"Class {form.cleaned_data['name']} is saved.")
+            return redirect(_school_url(group))
     return render(
         request,
         "classes/manage/class_form.html",

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from strides.audit.models import AuditAction
@@ -21,11 +21,46 @@ from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 
 
 class ClassError(ValueError):
-    pass
+    """A refused class change, said in a sentence. ``field`` names the form field it is about
+    (``"name"`` for a taken name), or is empty when it is about the whole request."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # The last NC year of each kind of school: pupils in it leave at the end of the year.
 FINAL_NC_YEAR = {"primary": 6, "secondary": 11, "all_through": 11, "special": 14, "ap": 11}
+
+GROUP_FIELDS = frozenset({"name", "nc_year", "subject"})
+
+
+def _name_taken_error(school: School, year: AcademicYear, name: str) -> ClassError:
+    return ClassError(f"{school} already has a class called {name!r} in {year.label}.", field="name")
+
+
+def _clean_name(school: School, year: AcademicYear, name: str, *, exclude_pk: int | None = None) -> str:
+    """The name stripped, refused when empty or already used by another class of the school and
+    year (whatever its case: "3t" and "3T" would be the same class to a person)."""
+    name = (name or "").strip()
+    if not name:
+        raise ClassError("A class needs a name.", field="name")
+    taken = TeachingGroup.objects.filter(school=school, academic_year=year, name__iexact=name)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise _name_taken_error(school, year, name)
+    return name
+
+
+def _save_group(group: TeachingGroup) -> None:
+    """Save in a savepoint: when another request took the name between the check and the save,
+    the database's unique constraint refuses it, and that is the same refusal as the check's."""
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError as error:
+        raise _name_taken_error(group.school, group.academic_year, group.name) from error
 
 
 @transaction.atomic
@@ -38,26 +73,24 @@ def create_group(
     nc_year: int | None = None,
     subject: str = "",
 ) -> TeachingGroup:
-    name = name.strip()
-    if not name:
-        raise ClassError("A class needs a name.")
-    if TeachingGroup.objects.filter(school=school, academic_year=year, name__iexact=name).exists():
-        raise ClassError(f"{school} already has a class called {name!r} in {year.label}.")
-    group = TeachingGroup.objects.create(
-        school=school, academic_year=year, name=name, nc_year=nc_year, subject=subject
-    )
+    name = _clean_name(school, year, name)
+    group = TeachingGroup(school=school, academic_year=year, name=name, nc_year=nc_year, subject=subject)
+    _save_group(group)
     record(actor, AuditAction.CREATE, group, school_id=school.pk)
     return group
 
 
 @transaction.atomic
 def update_group(actor: Any, group: TeachingGroup, **changes: Any) -> TeachingGroup:
+    unknown = sorted(set(changes) - GROUP_FIELDS)
+    if unknown:
+        raise ClassError(f"{', '.join(unknown)} cannot be changed here")
     before = snapshot(group)
+    if "name" in changes:
+        changes["name"] = _clean_name(group.school, group.academic_year, changes["name"], exclude_pk=group.pk)
     for name, value in changes.items():
-        if name not in {"name", "nc_year", "subject"}:
-            raise ClassError(f"{name} cannot be changed here")
         setattr(group, name, value)
-    group.save()
+    _save_group(group)
     record(
         actor,
         AuditAction.UPDATE,

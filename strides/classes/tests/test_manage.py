@@ -137,6 +137,29 @@ def test_a_taken_name_is_a_form_error_not_a_500(client_for, cast):
     assert TeachingGroup.objects.filter(school=cast.north).count() == 2
 
 
+def test_a_taken_name_shows_beside_the_name_field(client_for, cast):
+    response = client_for(cast.head).post(url("edit", group_id=cast.class_3b.pk), {"name": "3t"})
+    assert response.context["form"].errors["name"] == [
+        f"{cast.north} already has a class called '3t' in {cast.year.label}."
+    ]
+
+
+def test_a_race_for_a_name_is_a_form_error_not_a_500(client_for, cast, monkeypatch):
+    """The check passed, then another request saved the name first: the database refuses."""
+    monkeypatch.setattr(services, "_clean_name", lambda school, year, name, exclude_pk=None: name)
+    client = client_for(cast.head)
+    response = client.post(url("create", urn="100001"), {"name": "3T", "academic_year": cast.year.pk})
+    assert response.status_code == 200
+    assert "already has a class called &#x27;3T&#x27;" in response.content.decode()
+    response = client.post(url("edit", group_id=cast.class_3b.pk), {"name": "3T"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"]
+    assert sorted(TeachingGroup.objects.filter(school=cast.north).values_list("name", flat=True)) == [
+        "3B",
+        "3T",
+    ]
+
+
 def test_edit_a_class_records_before_and_after(client_for, cast):
     response = client_for(cast.senior).post(
         url("edit", group_id=cast.class_3t.pk), {"name": "3 Tigers", "nc_year": "3"}
