@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 from strides.accounts.forms import DateInput, StridesForm
 from strides.classes.services import rollover_date_check
 from strides.organisations.models import (
-    AcademicYear,
     HalfTerm,
     OfficerKind,
     Phase,
@@ -21,6 +20,7 @@ from strides.organisations.models import (
     la_validator,
     urn_validator,
 )
+from strides.organisations.services import TermProblem
 
 
 class SchoolForm(StridesForm):
@@ -80,11 +80,11 @@ class AcademicYearForm(StridesForm):
 
 
 class TermDatesForm(StridesForm):
-    """The six half-terms of one academic year: a start and an end date for each."""
+    """The six half-terms of one academic year: a start and an end date for each. Whether the
+    dates make sense together is the service's to say (``set_term_dates_many``)."""
 
-    def __init__(self, *args: Any, year: AcademicYear, current: dict[str, tuple[dt.date, dt.date]], **kwargs):
+    def __init__(self, *args: Any, current: dict[str, tuple[dt.date, dt.date]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.year = year
         for half, label in HalfTerm.choices:
             start, end = current.get(half, (None, None))
             self.fields[f"{half}_start"] = forms.DateField(
@@ -97,29 +97,11 @@ class TermDatesForm(StridesForm):
     def half_terms(self) -> list[tuple[str, str, forms.BoundField, forms.BoundField]]:
         return [(half, label, self[f"{half}_start"], self[f"{half}_end"]) for half, label in HalfTerm.choices]
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        previous_end: dt.date | None = None
-        previous_label = ""
-        for half, label in HalfTerm.choices:
-            start, end = cleaned.get(f"{half}_start"), cleaned.get(f"{half}_end")
-            if start is None or end is None:
-                previous_end = None
-                continue
-            if end < start:
-                self.add_error(f"{half}_end", f"{label} ends before it starts ({start:%d/%m/%Y}).")
-            if not (self.year.starts_on <= start and end <= self.year.ends_on):
-                self.add_error(
-                    f"{half}_start",
-                    f"{label} must fall within {self.year.label} "
-                    f"({self.year.starts_on:%d/%m/%Y} to {self.year.ends_on:%d/%m/%Y}).",
-                )
-            if previous_end is not None and start <= previous_end:
-                self.add_error(
-                    f"{half}_start", f"{label} starts before {previous_label} ends ({previous_end:%d/%m/%Y})."
-                )
-            previous_end, previous_label = end, label
-        return cleaned
+    def add_problems(self, problems: list[TermProblem]) -> None:
+        """The service's refusal, each problem beside the date it is about."""
+        for problem in problems:
+            name = f"{problem.half_term}_{problem.which}"
+            self.add_error(name if name in self.fields else None, problem.message)
 
     def changed_half_terms(
         self, current: dict[str, tuple[dt.date, dt.date]]

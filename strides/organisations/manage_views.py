@@ -270,14 +270,13 @@ def _term_form_page(
     )
     effective = {**defaults, **overrides}
     current = {half: (t.starts_on, t.ends_on) for half, t in effective.items()}
-    form = TermDatesForm(request.POST or None, year=year, current=current)
+    form = TermDatesForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
         changes = form.changed_half_terms(current)
         try:
-            for half, start, end in changes:
-                services.set_term_dates(request.user, year, half, start, end, school=school)
-        except (ValidationError, ValueError) as error:
-            add_service_error(form, error)
+            services.set_term_dates_many(request.user, year, changes, school=school)
+        except services.TermDatesError as error:
+            form.add_problems(error.problems)
         else:
             if changes:
                 messages.success(

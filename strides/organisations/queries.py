@@ -11,8 +11,10 @@ def academic_year_on(trust: Trust | int, day: dt.date | None = None) -> Academic
     return AcademicYear.objects.filter(trust_id=trust_id, starts_on__lte=day, ends_on__gte=day).first()
 
 
-def term_dates_for(school: School, year: AcademicYear) -> list[TermDates]:
-    """The school's half-terms: its own overrides where set, the trust's defaults otherwise."""
+def term_dates_for(school: School | None, year: AcademicYear) -> list[TermDates]:
+    """The school's half-terms: its own overrides where set, the trust's defaults otherwise.
+    With no school, the trust's defaults."""
     terms = {t.half_term: t for t in TermDates.objects.filter(academic_year=year, school__isnull=True)}
-    terms.update({t.half_term: t for t in TermDates.objects.filter(academic_year=year, school=school)})
+    if school is not None:
+        terms.update({t.half_term: t for t in TermDates.objects.filter(academic_year=year, school=school)})
     return sorted(terms.values(), key=lambda t: t.starts_on)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from strides.audit.models import AuditAction
-from strides.audit.services import record, snapshot
+from strides.audit.services import Change, record, record_many, snapshot
 from strides.organisations.models import (
     AcademicYear,
     HalfTerm,
@@ -18,6 +21,7 @@ from strides.organisations.models import (
     TermDates,
     Trust,
 )
+from strides.organisations.queries import term_dates_for
 
 SCHOOL_FIELDS = (
     "name",
@@ -139,30 +143,113 @@ def ensure_academic_year(actor: Any, trust: Trust, start_year: int) -> AcademicY
     return year
 
 
+@dataclass(frozen=True)
+class TermProblem:
+    """What is wrong with one date of one half-term: ``which`` is "start" or "end"."""
+
+    half_term: str
+    which: str
+    message: str
+
+
+class TermDatesError(ValueError):
+    """Term dates refused; ``problems`` name each half-term, date and what is wrong with it."""
+
+    def __init__(self, problems: list[TermProblem]) -> None:
+        super().__init__(" ".join(problem.message for problem in problems))
+        self.problems = problems
+
+
+def _day(value: dt.date) -> str:
+    return f"{value:%d/%m/%Y}"
+
+
+def _term_problems(
+    year: AcademicYear,
+    dates: dict[str, tuple[dt.date, dt.date]],
+    changed: set[str],
+) -> list[TermProblem]:
+    """Checks the changed half-terms against the year, and every pair of consecutive half-terms
+    one of which changes against each other. ``dates`` are the dates as they would be after the
+    change, keyed by half-term, in any order."""
+    labels = dict(HalfTerm.choices)
+    problems = []
+    for half in [half for half in HalfTerm.values if half in changed]:
+        label, (start, end) = labels[half], dates[half]
+        if end < start:
+            problems.append(
+                TermProblem(
+                    half,
+                    "end",
+                    f"{label} ends before it starts: it ends {_day(end)}, starts {_day(start)}.",
+                )
+            )
+        within = f"{label} must fall within {year.label} ({_day(year.starts_on)} to {_day(year.ends_on)})"
+        if not year.starts_on <= start <= year.ends_on:
+            problems.append(TermProblem(half, "start", f"{within}: it starts {_day(start)}."))
+        if not year.starts_on <= end <= year.ends_on:
+            problems.append(TermProblem(half, "end", f"{within}: it ends {_day(end)}."))
+    in_order = [half for half in HalfTerm.values if half in dates]
+    for previous, half in itertools.pairwise(in_order):
+        if previous not in changed and half not in changed:
+            continue
+        previous_end, start = dates[previous][1], dates[half][0]
+        if start <= previous_end:
+            problems.append(
+                TermProblem(
+                    half,
+                    "start",
+                    f"{labels[half]} starts {_day(start)}, "
+                    f"before {labels[previous]} ends ({_day(previous_end)}).",
+                )
+            )
+    return problems
+
+
 @transaction.atomic
-def set_term_dates(
+def set_term_dates_many(
     actor: Any,
     year: AcademicYear,
-    half_term: str,
-    starts_on: dt.date,
-    ends_on: dt.date,
+    rows: Iterable[tuple[str, dt.date, dt.date]],
     school: School | None = None,
-) -> TermDates:
-    """Set a half-term's dates: the trust default, or one school's override."""
-    if ends_on < starts_on:
-        raise ValueError(f"{half_term}: the end {ends_on:%d/%m/%Y} is before the start {starts_on:%d/%m/%Y}.")
-    if not (year.starts_on <= starts_on and ends_on <= year.ends_on):
-        raise ValueError(f"{half_term}: the dates fall outside the academic year {year.label}.")
-    existing = TermDates.objects.filter(academic_year=year, school=school, half_term=half_term).first()
-    before = snapshot(existing) if existing else None
-    term = existing or TermDates(academic_year=year, school=school, half_term=half_term)
-    term.starts_on, term.ends_on = starts_on, ends_on
-    term.save()
-    record(
-        actor,
-        AuditAction.UPDATE if existing else AuditAction.CREATE,
-        term,
-        before=before,
-        school_id=school.pk if school else None,
-    )
-    return term
+) -> list[TermDates]:
+    """Set several half-terms' dates at once: the trust defaults, or one school's overrides.
+
+    ``rows`` are (half-term, first day, last day). Every row is checked before anything is saved:
+    each within the academic year and ending on or after it starts, and none overlapping the
+    half-term before or after it (as the dates would stand once saved, a school's overrides over
+    the trust's defaults). All are saved, each with an audit entry, or none is and
+    :class:`TermDatesError` names every problem.
+    """
+    wanted: dict[str, tuple[dt.date, dt.date]] = {}
+    for half, starts_on, ends_on in rows:
+        if half not in HalfTerm.values:
+            raise TermDatesError([TermProblem(half, "start", f"{half!r} is not a half-term.")])
+        wanted[half] = (starts_on, ends_on)
+    if not wanted:
+        return []
+    current = {term.half_term: (term.starts_on, term.ends_on) for term in term_dates_for(school, year)}
+    problems = _term_problems(year, {**current, **wanted}, set(wanted))
+    if problems:
+        raise TermDatesError(problems)
+
+    existing = {
+        term.half_term: term
+        for term in TermDates.objects.select_for_update().filter(
+            academic_year=year, school=school, half_term__in=list(wanted)
+        )
+    }
+    saved, changes = [], []
+    for half in HalfTerm.values:
+        if half not in wanted:
+            continue
+        term = existing.get(half)
+        before = snapshot(term) if term else None
+        term = term or TermDates(academic_year=year, school=school, half_term=half)
+        term.starts_on, term.ends_on = wanted[half]
+        term.save()
+        saved.append(term)
+        action = AuditAction.UPDATE if before else AuditAction.CREATE
+        changes.append(Change(action, term, before, snapshot(term), school.pk if school else None))
+    record_many(actor, changes, reason="term dates")
+    return saved
