@@ -182,7 +182,7 @@ def rollover(
     periods = list(
         CharacteristicsPeriod.objects.filter(
             pupil_id__in=pupil_ids, valid_to__isnull=True, valid_from__lt=first_day
-        )
+        ).select_related("pupil")
     )
     leavers = {p.pupil_id for p in periods if p.nc_year >= final_nc_year}
     moving = [p for p in periods if p.pupil_id not in leavers]
@@ -203,7 +203,7 @@ def rollover(
         enrolment.leaving_reason = LeavingReason.END_OF_PHASE
     Enrolment.objects.bulk_update(closing, ["end_date", "leaving_reason"], batch_size=2000)
 
-    created = 0
+    class_changes: list[Change] = []
     for group in TeachingGroup.objects.filter(school=school, academic_year=from_year).prefetch_related(
         "memberships", "staff_links"
     ):
@@ -221,20 +221,43 @@ def rollover(
         )
         if not made:
             continue
-        created += 1
-        GroupMembership.objects.bulk_create(
-            GroupMembership(group=new_group, pupil_id=m.pupil_id)
-            for m in group.memberships.all()
-            if m.pupil_id not in leavers
-        )
+        pupils = sorted(m.pupil_id for m in group.memberships.all() if m.pupil_id not in leavers)
+        staff = [(s.user_id, s.role) for s in group.staff_links.all()]
+        GroupMembership.objects.bulk_create(GroupMembership(group=new_group, pupil_id=pid) for pid in pupils)
         GroupStaff.objects.bulk_create(
-            GroupStaff(group=new_group, user_id=s.user_id, role=s.role) for s in group.staff_links.all()
+            GroupStaff(group=new_group, user_id=user_id, role=role) for user_id, role in staff
         )
-    changes = [
-        Change(AuditAction.UPDATE, e, {"end_date": None}, {"end_date": last_day.isoformat()}, school.pk)
-        for e in closing
-    ]
-    record_many(actor, changes, reason=f"rollover {from_year.label} leavers")
+        after = {
+            **snapshot(new_group),
+            "made_from": group.pk,
+            "pupils": pupils,
+            "staff": [{"user": u, "role": r} for u, r in sorted(staff)],
+        }
+        class_changes.append(Change(AuditAction.CREATE, new_group, None, after, school.pk))
+    record_many(
+        actor,
+        [
+            Change(
+                AuditAction.UPDATE,
+                period.pupil,
+                {"nc_year": period.nc_year},
+                {"nc_year": period.nc_year + 1},
+                school.pk,
+            )
+            for period in moving
+        ],
+        reason=f"rollover {from_year.label}: NC year from {first_day.isoformat()}",
+    )
+    record_many(
+        actor,
+        [
+            Change(AuditAction.UPDATE, e, {"end_date": None}, {"end_date": last_day.isoformat()}, school.pk)
+            for e in closing
+        ],
+        reason=f"rollover {from_year.label} leavers",
+    )
+    record_many(actor, class_changes, reason=f"rollover {from_year.label} classes")
+    created = len(class_changes)
     record(
         actor,
         AuditAction.UPDATE,

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from strides.audit.models import AuditEntry
 from strides.classes.models import TeachingGroup
 from strides.classes.services import next_group_name, rollover, rollover_date_check
 from strides.pupils.models import Enrolment
@@ -58,3 +59,34 @@ def test_group_names_move_up():
 def test_early_rollover_warns(cast):
     assert rollover_date_check(cast.year, cast.year.starts_on) is not None
     assert rollover_date_check(cast.year, cast.year.ends_on) is None
+
+
+def test_rollover_audits_each_pupil_moved_on_and_each_class_made(cast):
+    year = cast.year
+    result = rollover(cast.head, cast.north, year)
+    moved = AuditEntry.objects.filter(
+        object_type="pupils.Pupil", reason__startswith=f"rollover {year.label}: NC year"
+    )
+    assert result.pupils_moved_on == moved.count() == 2
+    by_pupil = {entry.object_id: entry for entry in moved}
+    ava = by_pupil[str(cast.ava.pk)]
+    assert (ava.before, ava.after) == ({"nc_year": 3}, {"nc_year": 4})
+    assert (ava.action, ava.actor_id, ava.school_id) == ("update", cast.head.pk, cast.north.pk)
+
+    made = AuditEntry.objects.filter(
+        object_type="classes.TeachingGroup", action="create", reason=f"rollover {year.label} classes"
+    )
+    assert made.count() == result.classes_created == 2
+    new_4t = TeachingGroup.objects.get(school=cast.north, name="4T")
+    entry = made.get(object_id=str(new_4t.pk))
+    assert entry.after["made_from"] == cast.class_3t.pk
+    assert entry.after["pupils"] == [cast.ava.pk]
+    assert {link["user"] for link in entry.after["staff"]} == {cast.teacher.pk, cast.ta.pk}
+
+    summary = AuditEntry.objects.get(object_type="organisations.School", reason="year-end rollover")
+    assert summary.after["pupils_moved_on"] == 2 and summary.after["classes_created"] == 2
+
+    # A second run moves no one and makes nothing, so it audits only its summary.
+    entries = AuditEntry.objects.count()
+    rollover(cast.head, cast.north, year)
+    assert AuditEntry.objects.count() == entries + 1
