@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "strides.organisations",
     "strides.pupils",
     "strides.classes",
+    "strides.frameworks",
+    "strides.assessment",
     "strides.audit",
     "strides.access",
     "strides.imports",
@@ -277,3 +279,7 @@ LOGGING = {
 # Groups smaller than this are suppressed for aggregate-only roles.
 STRIDES_SMALL_GROUP_THRESHOLD = int(os.environ.get("STRIDES_SMALL_GROUP_THRESHOLD", "6"))
 STRIDES_DEMO_BANNER = MODE == "demo"
+# School staff keep seeing a pupil who left for this long (their last drops, transfer questions).
+STRIDES_LEAVER_VISIBILITY_DAYS = int(os.environ.get("STRIDES_LEAVER_VISIBILITY_DAYS", "365"))
+# A pupil who arrives, or a school that joins the trust, owes baseline judgements this many weeks on.
+STRIDES_BASELINE_WEEKS = int(os.environ.get("STRIDES_BASELINE_WEEKS", "6"))

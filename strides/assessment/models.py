@@ -1,0 +1,136 @@
+"""Termly data drops and the judgements recorded in them. See docs/adr/0006 and 0007."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from strides.frameworks.models import Term
+
+
+class DropKind(models.TextChoices):
+    TERMLY = "termly", "Termly data drop"
+    BASELINE = "baseline", "Baseline"
+
+
+class DataDrop(models.Model):
+    """A dated collection of summative judgements across the trust (or some of its schools)."""
+
+    trust = models.ForeignKey("organisations.Trust", on_delete=models.CASCADE, related_name="data_drops")
+    academic_year = models.ForeignKey(
+        "organisations.AcademicYear", on_delete=models.PROTECT, related_name="data_drops"
+    )
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=DropKind.choices, default=DropKind.TERMLY)
+    term = models.CharField(max_length=6, choices=Term.choices)
+    opens_on = models.DateField()
+    deadline = models.DateField()
+    assessed_on = models.DateField(
+        help_text="The date judgements describe: characteristics are taken as at it."
+    )
+    subjects = models.ManyToManyField("frameworks.Subject", related_name="data_drops")
+    nc_years = models.JSONField(default=list, blank=True, help_text="NC years included; empty for all.")
+    schools = models.ManyToManyField("organisations.School", through="DropSchool", related_name="data_drops")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-assessed_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__gte=models.F("opens_on")), name="deadline_after_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DropStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBMITTED = "submitted", "Submitted by the head"
+    LOCKED = "locked", "Locked by the trust"
+    REOPENED = "reopened", "Reopened"
+
+
+class DropSchool(models.Model):
+    """One school's part in a drop and where it stands. Transitions go through
+    ``strides.assessment.services`` and are audited."""
+
+    drop = models.ForeignKey(DataDrop, on_delete=models.CASCADE, related_name="school_parts")
+    school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="drop_parts")
+    status = models.CharField(max_length=12, choices=DropStatus.choices, default=DropStatus.NOT_STARTED)
+    changed_at = models.DateTimeField(auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reopen_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["drop_id", "school__name"]
+        constraints = [models.UniqueConstraint(fields=["drop", "school"], name="unique_drop_school")]
+
+    @property
+    def teachers_may_edit(self) -> bool:
+        return self.status in {DropStatus.NOT_STARTED, DropStatus.IN_PROGRESS, DropStatus.REOPENED}
+
+
+class Judgement(models.Model):
+    """The current judgement for pupil x subject x drop. Every change is kept in
+    :class:`JudgementRevision`; ``version`` counts them, so a save made against an older version
+    is refused instead of silently overwriting someone else's newer edit."""
+
+    pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="judgements")
+    subject = models.ForeignKey("frameworks.Subject", on_delete=models.PROTECT, related_name="+")
+    drop = models.ForeignKey(DataDrop, on_delete=models.CASCADE, related_name="judgements")
+    school = models.ForeignKey(
+        "organisations.School", on_delete=models.PROTECT, related_name="judgements",
+        help_text="The school that made the judgement.",
+    )  # fmt: skip
+    level = models.ForeignKey("frameworks.Level", on_delete=models.PROTECT, related_name="judgements")
+    point = models.ForeignKey(
+        "frameworks.ScalePoint", null=True, blank=True, on_delete=models.PROTECT, related_name="judgements"
+    )
+    crosswalk = models.ForeignKey(
+        "frameworks.Crosswalk", null=True, blank=True, on_delete=models.PROTECT, related_name="judgements"
+    )
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["drop_id", "pupil_id", "subject_id"]
+        indexes = [models.Index(fields=["drop", "school"]), models.Index(fields=["pupil", "subject"])]
+        constraints = [models.UniqueConstraint(fields=["pupil", "subject", "drop"], name="unique_judgement")]
+
+
+class JudgementRevision(models.Model):
+    """Append-only history of a judgement: who changed what, from what, to what."""
+
+    judgement = models.ForeignKey(Judgement, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    level_before = models.ForeignKey(
+        "frameworks.Level", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    level_after = models.ForeignKey(
+        "frameworks.Level", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    point_after = models.ForeignKey(
+        "frameworks.ScalePoint", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=120, blank=True, help_text="e.g. grid, import FILE, crosswalk v2")
+
+    class Meta:
+        ordering = ["judgement_id", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["judgement", "version"], name="unique_judgement_version")
+        ]

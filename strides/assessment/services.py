@@ -1,0 +1,373 @@
+"""Writes of data drops and judgements. Atomic and audited; the one path used by the class grid,
+the API, spreadsheet imports, the demo and tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from strides.access.gate import can, visible_pupils
+from strides.accounts.roles import Capability
+from strides.assessment.models import (
+    DataDrop,
+    DropKind,
+    DropSchool,
+    DropStatus,
+    Judgement,
+    JudgementRevision,
+)
+from strides.audit.models import AuditAction
+from strides.audit.services import Change, record, record_many
+from strides.frameworks.models import Level, Subject
+from strides.frameworks.queries import frameworks_available
+from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
+from strides.organisations.models import AcademicYear, School, Trust
+from strides.pupils.models import Enrolment, Pupil
+
+
+class AssessmentError(ValueError):
+    """A refused change; the message is for the user."""
+
+
+class DropClosed(AssessmentError):
+    pass
+
+
+@dataclass
+class StaleJudgement(AssessmentError):
+    """Someone else saved this judgement after the version the user was looking at."""
+
+    current: Judgement | None
+    attempted: Level | None
+
+    def __str__(self) -> str:
+        if self.current is None:
+            return "This judgement has changed since you loaded it. Reload and try again."
+        who = self.current.recorded_by or "someone"
+        return (
+            f"{who} changed this to {self.current.level.code} at "
+            f"{self.current.recorded_at:%H:%M on %d/%m/%Y} while you were editing. "
+            f"Keep {self.current.level.code}, or save "
+            f"{self.attempted.code if self.attempted else 'your value'} over it."
+        )
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+# --- the calendar ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_drop(
+    actor: Any,
+    trust: Trust,
+    year: AcademicYear,
+    *,
+    name: str,
+    term: str,
+    opens_on: dt.date,
+    deadline: dt.date,
+    assessed_on: dt.date | None = None,
+    subjects: Iterable[Subject] = (),
+    schools: Iterable[School] = (),
+    nc_years: Sequence[int] = (),
+    kind: str = DropKind.TERMLY,
+    slug: str = "",
+) -> DataDrop:
+    if deadline < opens_on:
+        raise AssessmentError(
+            f"The deadline {deadline:%d/%m/%Y} is before the drop opens ({opens_on:%d/%m/%Y})."
+        )
+    slug = slugify(slug or f"{year.label.replace('/', '-')}-{name}")[:60]
+    if DataDrop.objects.filter(slug=slug).exists():
+        raise AssessmentError(f"A drop called {slug!r} already exists.")
+    subjects = list(subjects) or list(Subject.objects.filter(code__in=["reading", "writing", "maths"]))
+    schools = list(schools) or list(School.objects.filter(trust=trust))
+    if any(s.trust_id != trust.pk for s in schools):
+        raise AssessmentError("A drop can only include the trust's own schools.")
+    ensure_common_scale(trust, actor)
+    drop = DataDrop.objects.create(
+        trust=trust,
+        academic_year=year,
+        slug=slug,
+        name=name,
+        kind=kind,
+        term=term,
+        opens_on=opens_on,
+        deadline=deadline,
+        assessed_on=assessed_on or deadline,
+        nc_years=sorted(set(nc_years)),
+    )
+    drop.subjects.set(subjects)
+    DropSchool.objects.bulk_create(DropSchool(drop=drop, school=school) for school in schools)
+    record(
+        actor,
+        AuditAction.CREATE,
+        drop,
+        after={
+            "name": name,
+            "term": term,
+            "deadline": deadline.isoformat(),
+            "subjects": [s.code for s in subjects],
+            "schools": [s.urn for s in schools],
+            "nc_years": list(nc_years),
+        },
+    )
+    return drop
+
+
+# --- drop status -----------------------------------------------------------------------------
+
+TRANSITIONS: dict[str, tuple[set[str], Capability]] = {
+    # to: (from, capability needed at the school)
+    DropStatus.SUBMITTED: (
+        {DropStatus.NOT_STARTED, DropStatus.IN_PROGRESS, DropStatus.REOPENED},
+        Capability.SUBMIT_DROP,
+    ),
+    DropStatus.LOCKED: (
+        {DropStatus.NOT_STARTED, DropStatus.IN_PROGRESS, DropStatus.SUBMITTED, DropStatus.REOPENED},
+        Capability.MANAGE_DROPS,
+    ),
+    DropStatus.REOPENED: ({DropStatus.SUBMITTED, DropStatus.LOCKED}, Capability.MANAGE_DROPS),
+}
+
+
+@transaction.atomic
+def transition(actor: Any, part: DropSchool, to: str, *, reason: str = "") -> DropSchool:
+    """Move one school's part of a drop: submit (head), lock or reopen (trust). Audited."""
+    part = DropSchool.objects.select_for_update().select_related("drop", "school").get(pk=part.pk)
+    if to not in TRANSITIONS:
+        raise AssessmentError(f"{to!r} is not a status a person sets.")
+    allowed_from, capability = TRANSITIONS[to]
+    if not can(actor, capability, part.school):
+        raise PermissionError(f"You cannot make {part.school}'s drop {DropStatus(to).label.lower()}.")
+    if part.status not in allowed_from:
+        raise AssessmentError(
+            f"{part.school}'s {part.drop} is {part.get_status_display().lower()}: "
+            f"it cannot become {DropStatus(to).label.lower()}."
+        )
+    if to == DropStatus.REOPENED and not reason.strip():
+        raise AssessmentError("Say why the drop is being reopened: the school sees the reason.")
+    before = {"status": part.status}
+    part.status = to
+    part.changed_by = _user(actor)
+    if to == DropStatus.REOPENED:
+        part.reopen_reason = reason.strip()[:300]
+    part.save()
+    record(
+        actor,
+        AuditAction.UPDATE,
+        part,
+        before=before,
+        after={"status": to, **({"reason": part.reopen_reason} if to == DropStatus.REOPENED else {})},
+        school_id=part.school_id,
+        reason=f"drop {part.drop.slug}",
+    )
+    return part
+
+
+# --- judgements ------------------------------------------------------------------------------
+
+
+def _check_level(drop: DataDrop, school: School, subject: Subject, level: Level) -> None:
+    if not frameworks_available(drop.trust_id, school.pk).filter(pk=level.framework_id).exists():
+        raise AssessmentError(f"{level.code} is not from a framework {school} can use.")
+    framework_subjects = set(level.framework.subjects.values_list("pk", flat=True))
+    if framework_subjects and subject.pk not in framework_subjects:
+        raise AssessmentError(f"{level.framework.name} is not used for {subject.name}.")
+
+
+def editable_part(drop: DataDrop, school: School, *, lock: bool = False) -> DropSchool:
+    parts = DropSchool.objects.filter(drop=drop, school=school)
+    if lock:
+        parts = parts.select_for_update()
+    part = parts.first()
+    if part is None:
+        raise AssessmentError(f"{school} is not part of {drop}.")
+    if not part.teachers_may_edit:
+        raise DropClosed(
+            f"{school}'s {drop} is {part.get_status_display().lower()}: judgements can no longer be "
+            "changed. Ask the trust to reopen it."
+        )
+    return part
+
+
+@transaction.atomic
+def record_judgement(
+    actor: Any,
+    pupil: Pupil,
+    subject: Subject,
+    drop: DataDrop,
+    school: School,
+    level: Level,
+    *,
+    expected_version: int | None,
+    note: str = "",
+    reason: str = "grid",
+) -> Judgement:
+    """Set a pupil's judgement. ``expected_version`` is the version the user saw (0: none yet);
+    a save against an older version raises :class:`StaleJudgement` and changes nothing."""
+    if (
+        not can(actor, Capability.RECORD_ASSESSMENT, school)
+        or not visible_pupils(actor).filter(pk=pupil.pk).exists()
+    ):
+        raise PermissionError("You cannot record judgements for this pupil.")
+    part = editable_part(drop, school, lock=True)
+    if not drop.subjects.filter(pk=subject.pk).exists():
+        raise AssessmentError(f"{subject.name} is not collected in {drop}.")
+    if not Enrolment.objects.filter(pupil=pupil, school=school).exists():
+        raise AssessmentError(f"{pupil} is not on {school}'s roll.")
+    _check_level(drop, school, subject, level)
+    scale = ensure_common_scale(drop.trust, actor)
+    crosswalk = crosswalk_in_force(scale, drop.assessed_on)
+    point_id = point_map(crosswalk).get(level.pk) if crosswalk else None
+
+    current = Judgement.objects.select_for_update().filter(pupil=pupil, subject=subject, drop=drop).first()
+    if current is None:
+        if expected_version not in (None, 0):
+            raise StaleJudgement(None, level)
+        try:
+            with transaction.atomic():
+                judgement = Judgement.objects.create(
+                    pupil=pupil,
+                    subject=subject,
+                    drop=drop,
+                    school=school,
+                    level=level,
+                    point_id=point_id,
+                    crosswalk=crosswalk,
+                    note=note,
+                    recorded_by=_user(actor),
+                )
+        except IntegrityError as race:
+            raise StaleJudgement(
+                Judgement.objects.filter(pupil=pupil, subject=subject, drop=drop)
+                .select_related("level")
+                .first(),
+                level,
+            ) from race
+        before_level = None
+    else:
+        if expected_version is not None and expected_version != current.version:
+            raise StaleJudgement(current, level)
+        if current.level_id == level.pk and current.note == note:
+            return current
+        before_level = current.level
+        judgement = current
+        judgement.level = level
+        judgement.point_id = point_id
+        judgement.crosswalk = crosswalk
+        judgement.note = note
+        judgement.school = school
+        judgement.version = current.version + 1
+        judgement.recorded_by = _user(actor)
+        judgement.save()
+    JudgementRevision.objects.create(
+        judgement=judgement,
+        version=judgement.version,
+        level_before=before_level,
+        level_after=level,
+        point_after_id=point_id,
+        note=note,
+        changed_by=_user(actor),
+        reason=reason[:120],
+    )
+    if part.status == DropStatus.NOT_STARTED:
+        part.status = DropStatus.IN_PROGRESS
+        part.save(update_fields=["status", "changed_at"])
+    return judgement
+
+
+# --- crosswalk versions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointChange:
+    judgement_id: int
+    pupil_id: int
+    subject: str
+    level: str
+    point_before: str | None
+    point_after: str | None
+
+
+def crosswalk_differences(drop: DataDrop) -> tuple[Any, list[PointChange]]:
+    """The crosswalk in force for the drop and every judgement whose point it would change."""
+    scale = ensure_common_scale(drop.trust)
+    crosswalk = crosswalk_in_force(scale, drop.assessed_on)
+    if crosswalk is None:
+        return None, []
+    mapping = point_map(crosswalk)
+    points = dict(scale.points.values_list("pk", "code"))
+    changes = []
+    for j in (
+        Judgement.objects.filter(drop=drop)
+        .exclude(crosswalk=crosswalk)
+        .select_related("subject", "level")
+        .order_by("pk")
+    ):
+        new_point = mapping.get(j.level_id)
+        if new_point != j.point_id:
+            changes.append(
+                PointChange(
+                    j.pk,
+                    j.pupil_id,
+                    j.subject.code,
+                    j.level.code,
+                    points.get(j.point_id),
+                    points.get(new_point),
+                )
+            )
+    return crosswalk, changes
+
+
+@transaction.atomic
+def apply_crosswalk(actor: Any, drop: DataDrop) -> int:
+    """Re-derive the drop's common points from the crosswalk in force, explicitly and audited.
+    Judgements whose point does not change just record the crosswalk version they now follow."""
+    crosswalk, changes = crosswalk_differences(drop)
+    if crosswalk is None:
+        return 0
+    mapping = point_map(crosswalk)
+    changed_ids = {c.judgement_id for c in changes}
+    judgements = list(Judgement.objects.select_for_update().filter(drop=drop).exclude(crosswalk=crosswalk))
+    revisions = []
+    for j in judgements:
+        j.crosswalk = crosswalk
+        if j.pk in changed_ids:
+            j.point_id = mapping.get(j.level_id)
+            j.version += 1
+            revisions.append(
+                JudgementRevision(
+                    judgement=j,
+                    version=j.version,
+                    level_before=j.level,
+                    level_after=j.level,
+                    point_after_id=j.point_id,
+                    note=j.note,
+                    changed_by=_user(actor),
+                    reason=f"crosswalk v{crosswalk.version} applied",
+                )
+            )
+    Judgement.objects.bulk_update(judgements, ["crosswalk", "point", "version"], batch_size=2000)
+    JudgementRevision.objects.bulk_create(revisions, batch_size=2000)
+    record_many(
+        actor,
+        [
+            Change(
+                AuditAction.UPDATE,
+                drop,
+                {"crosswalk": "older versions"},
+                {"crosswalk": crosswalk.version, "points_changed": len(changes)},
+            )
+        ],
+        reason="crosswalk applied",
+    )
+    return len(changes)

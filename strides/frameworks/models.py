@@ -1,0 +1,189 @@
+"""Assessment frameworks, the trust's common scale, and the crosswalk between them.
+
+A school records a judgement as a *level* of its own framework (PK4, "Y3 EXS", Entry Level 2...).
+The trust compares every pupil on one *common scale* ("Next Steps" by default): a versioned
+*crosswalk* maps each framework level to a common point, best fit, many to one. See docs/adr/0006.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Subject(models.Model):
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=60)
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Framework(models.Model):
+    """An ordered scale of levels. Shipped frameworks have no trust; bespoke ones belong to a
+    trust, or to one school of it."""
+
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    trust = models.ForeignKey(
+        "organisations.Trust", null=True, blank=True, on_delete=models.CASCADE, related_name="frameworks"
+    )
+    school = models.ForeignKey(
+        "organisations.School", null=True, blank=True, on_delete=models.CASCADE, related_name="frameworks"
+    )
+    subjects = models.ManyToManyField(Subject, related_name="frameworks", blank=True)
+    # Engagement-model style frameworks record *that* a pupil was assessed on them, plus notes on
+    # named areas (exploration, realisation, ...), rather than a graded level.
+    note_areas = models.JSONField(default=list, blank=True)
+    shipped = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(trust__isnull=True), name="unique_shipped_framework_code"
+            ),
+            models.UniqueConstraint(
+                fields=["trust", "code"], condition=Q(trust__isnull=False), name="unique_trust_framework_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Level(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="levels")
+    code = models.CharField(max_length=30)
+    label = models.CharField(max_length=120)
+    descriptor = models.TextField(blank=True)
+    order = models.PositiveIntegerField()
+    # Other spellings teachers and spreadsheets use for this level ("Y3 Exp", "3EXS", "pk 4").
+    aliases = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["framework_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="unique_level_code"),
+            models.UniqueConstraint(fields=["framework", "order"], name="unique_level_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CommonScale(models.Model):
+    """The trust's one scale, spanning earliest engagement to GCSE."""
+
+    trust = models.OneToOneField("organisations.Trust", on_delete=models.CASCADE, related_name="common_scale")
+    name = models.CharField(max_length=60, default="Next Steps")
+    short_name = models.CharField(max_length=10, default="NS")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScalePoint(models.Model):
+    scale = models.ForeignKey(CommonScale, on_delete=models.CASCADE, related_name="points")
+    value = models.PositiveIntegerField(help_text="Position on the scale: higher is further on.")
+    code = models.CharField(max_length=20)
+    label = models.CharField(max_length=120)
+    descriptor = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["scale_id", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "value"], name="unique_point_value"),
+            models.UniqueConstraint(fields=["scale", "code"], name="unique_point_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+class Term(models.TextChoices):
+    AUTUMN = "autumn", "Autumn"
+    SPRING = "spring", "Spring"
+    SUMMER = "summer", "Summer"
+
+
+class ExpectedPoint(models.Model):
+    """The point a pupil of an NC year is expected to have reached by the end of a term."""
+
+    scale = models.ForeignKey(CommonScale, on_delete=models.CASCADE, related_name="expected_points")
+    nc_year = models.SmallIntegerField()
+    term = models.CharField(max_length=6, choices=Term.choices)
+    point = models.ForeignKey(ScalePoint, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["nc_year", "term"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "nc_year", "term"], name="unique_expected_point")
+        ]
+
+
+class Crosswalk(models.Model):
+    """One version of the mapping from framework levels to common points, in force from a date."""
+
+    scale = models.ForeignKey(CommonScale, on_delete=models.CASCADE, related_name="crosswalks")
+    version = models.PositiveIntegerField()
+    effective_from = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["scale_id", "-effective_from", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "version"], name="unique_crosswalk_version"),
+            models.UniqueConstraint(fields=["scale", "effective_from"], name="unique_crosswalk_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Crosswalk v{self.version} from {self.effective_from:%d/%m/%Y}"
+
+
+class CrosswalkEntry(models.Model):
+    crosswalk = models.ForeignKey(Crosswalk, on_delete=models.CASCADE, related_name="entries")
+    level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="crosswalk_entries")
+    point = models.ForeignKey(ScalePoint, on_delete=models.PROTECT, related_name="crosswalk_entries")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["crosswalk", "level"], name="unique_crosswalk_level")]
+
+
+class FrameworkAssignment(models.Model):
+    """Which framework a school uses for a subject: for the whole school (no NC year, no pupil),
+    a year group, or one pupil, from a date (pupils can change framework over time)."""
+
+    school = models.ForeignKey(
+        "organisations.School", on_delete=models.CASCADE, related_name="framework_assignments"
+    )
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="+")
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="assignments")
+    nc_year = models.SmallIntegerField(null=True, blank=True)
+    pupil = models.ForeignKey(
+        "pupils.Pupil", null=True, blank=True, on_delete=models.CASCADE, related_name="framework_assignments"
+    )
+    valid_from = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["school_id", "subject_id", "-valid_from"]
+        indexes = [models.Index(fields=["school", "subject", "valid_from"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "subject", "nc_year", "pupil", "valid_from"], name="unique_assignment"
+            )
+        ]

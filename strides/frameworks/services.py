@@ -1,0 +1,282 @@
+"""Writes of frameworks, the common scale and crosswalks. Atomic and audited.
+
+A crosswalk version is never edited once judgements use it: changing a mapping publishes a new
+version with an effective date, and past drops keep their points until a trust analyst applies the
+difference explicitly (``strides.assessment.services.apply_crosswalk``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+
+from strides.audit.models import AuditAction
+from strides.audit.services import record
+from strides.frameworks import shipped
+from strides.frameworks.models import (
+    CommonScale,
+    Crosswalk,
+    CrosswalkEntry,
+    ExpectedPoint,
+    Framework,
+    FrameworkAssignment,
+    Level,
+    ScalePoint,
+    Subject,
+)
+from strides.organisations.models import School, Trust
+
+DEFAULT_CROSSWALK_FROM = dt.date(2000, 9, 1)
+
+
+class FrameworkError(ValueError):
+    """A change that would break a rule of frameworks or crosswalks; the message is for the user."""
+
+
+def install_shipped(registry: Any) -> None:
+    """Create the shipped subjects, frameworks and levels. ``registry`` is Django's app registry
+    (or a migration's), so the data migration and tests build the same thing. Idempotent."""
+    subject_model = registry.get_model("frameworks", "Subject")
+    framework_model = registry.get_model("frameworks", "Framework")
+    level_model = registry.get_model("frameworks", "Level")
+    subjects = {}
+    for code, name, order in shipped.SUBJECTS:
+        subjects[code], _ = subject_model.objects.get_or_create(
+            code=code, defaults={"name": name, "order": order}
+        )
+    for spec in shipped.shipped_frameworks():
+        framework, _ = framework_model.objects.get_or_create(
+            code=spec.code,
+            trust=None,
+            defaults={
+                "name": spec.name,
+                "description": spec.description,
+                "note_areas": spec.note_areas,
+                "shipped": True,
+            },
+        )
+        framework.subjects.set([subjects[code] for code in spec.subjects])
+        for order, level in enumerate(spec.levels, start=1):
+            level_model.objects.get_or_create(
+                framework=framework,
+                code=level.code,
+                defaults={
+                    "label": level.label,
+                    "descriptor": level.descriptor,
+                    "order": order,
+                    "aliases": list(level.aliases),
+                },
+            )
+
+
+@transaction.atomic
+def ensure_common_scale(trust: Trust, actor: Any = None) -> CommonScale:
+    """The trust's common scale; made on first use with the default points, expected points and
+    crosswalk version 1 for every shipped framework."""
+    existing = CommonScale.objects.filter(trust=trust).first()
+    if existing is not None:
+        return existing
+    from django.apps import apps
+
+    install_shipped(apps)
+    scale = CommonScale.objects.create(trust=trust)
+    points = ScalePoint.objects.bulk_create(
+        ScalePoint(scale=scale, value=value, code=code, label=label, descriptor=descriptor)
+        for value, code, label, descriptor in shipped.scale_points()
+    )
+    by_code = {p.code: p for p in points}
+    ExpectedPoint.objects.bulk_create(
+        ExpectedPoint(scale=scale, nc_year=year, term=term, point=by_code[code])
+        for year, term, code in shipped.expected_points()
+    )
+    crosswalk = Crosswalk.objects.create(
+        scale=scale, version=1, effective_from=DEFAULT_CROSSWALK_FROM, note="Strides default crosswalk"
+    )
+    entries = []
+    for spec in shipped.shipped_frameworks():
+        levels = {
+            lv.code: lv for lv in Level.objects.filter(framework__code=spec.code, framework__trust=None)
+        }
+        entries += [
+            CrosswalkEntry(crosswalk=crosswalk, level=levels[lv.code], point=by_code[lv.point])
+            for lv in spec.levels
+        ]
+    CrosswalkEntry.objects.bulk_create(entries)
+    record(actor, AuditAction.CREATE, scale, reason="default common scale and crosswalk v1")
+    return scale
+
+
+def crosswalk_in_force(scale: CommonScale, day: dt.date) -> Crosswalk | None:
+    return scale.crosswalks.filter(effective_from__lte=day).order_by("-effective_from", "-version").first()
+
+
+def point_map(crosswalk: Crosswalk) -> dict[int, int]:
+    """level id -> scale point id for one crosswalk version."""
+    return dict(crosswalk.entries.values_list("level_id", "point_id"))
+
+
+@transaction.atomic
+def publish_crosswalk(
+    actor: Any,
+    scale: CommonScale,
+    effective_from: dt.date,
+    changes: Mapping[Level, ScalePoint],
+    *,
+    note: str = "",
+) -> Crosswalk:
+    """A new crosswalk version: the latest one's mappings with ``changes`` applied, in force from
+    ``effective_from``. Past drops keep their points until the difference is applied."""
+    latest = scale.crosswalks.order_by("-version").first()
+    if latest is not None and effective_from <= latest.effective_from:
+        raise FrameworkError(
+            f"A new crosswalk must take effect after {latest.effective_from:%d/%m/%Y}, "
+            f"when version {latest.version} began; {effective_from:%d/%m/%Y} does not."
+        )
+    for level, point in changes.items():
+        if point.scale_id != scale.pk:
+            raise FrameworkError(f"{point.code} is not a point of {scale.name}.")
+        if level.framework.trust_id not in (None, scale.trust_id):
+            raise FrameworkError(f"{level.code} belongs to another trust's framework.")
+    mapping = point_map(latest) if latest else {}
+    mapping.update({level.pk: point.pk for level, point in changes.items()})
+    crosswalk = Crosswalk.objects.create(
+        scale=scale,
+        version=(latest.version + 1) if latest else 1,
+        effective_from=effective_from,
+        note=note,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    CrosswalkEntry.objects.bulk_create(
+        CrosswalkEntry(crosswalk=crosswalk, level_id=level_id, point_id=point_id)
+        for level_id, point_id in mapping.items()
+    )
+    record(
+        actor,
+        AuditAction.CREATE,
+        crosswalk,
+        after={
+            "version": crosswalk.version,
+            "effective_from": effective_from.isoformat(),
+            "changes": {level.code: point.code for level, point in changes.items()},
+        },
+        reason="crosswalk published",
+    )
+    return crosswalk
+
+
+# --- levels typed or pasted by people ---------------------------------------------------------
+
+
+def normalise_code(text: str) -> str:
+    """'y3 exp' -> 'Y3EXP', 'PK 4' -> 'PK4': case, spaces, dots, dashes and underscores forgiven."""
+    return re.sub(r"[\s.\-_/]+", "", (text or "").strip()).upper()
+
+
+def level_lookup(levels: Iterable[Level]) -> dict[str, Level]:
+    """Every accepted spelling (code and aliases, normalised) of these levels -> level."""
+    lookup: dict[str, Level] = {}
+    for level in levels:
+        for spelling in (level.code, *(level.aliases or [])):
+            lookup.setdefault(normalise_code(spelling), level)
+    return lookup
+
+
+def resolve_level(framework: Framework, text: str) -> Level | None:
+    return level_lookup(framework.levels.all()).get(normalise_code(text))
+
+
+# --- bespoke frameworks and choices ------------------------------------------------------------
+
+
+@transaction.atomic
+def create_framework(
+    actor: Any,
+    trust: Trust,
+    code: str,
+    name: str,
+    levels: Iterable[tuple[str, str, str, ScalePoint]],
+    *,
+    subjects: Iterable[Subject] = (),
+    school: School | None = None,
+    description: str = "",
+) -> Framework:
+    """A bespoke framework with its ordered levels, each mapped to a common point. New levels join
+    the crosswalk in force (no past judgement uses them, so nothing is rewritten)."""
+    rows = list(levels)
+    if not rows:
+        raise FrameworkError("A framework needs at least one level.")
+    codes = [normalise_code(c) for c, _, _, _ in rows]
+    if len(set(codes)) != len(codes):
+        raise FrameworkError("Two levels have the same code.")
+    if (
+        Framework.objects.filter(trust=trust, code=code).exists()
+        or Framework.objects.filter(trust=None, code=code).exists()
+    ):
+        raise FrameworkError(f"A framework with the code {code!r} already exists.")
+    scale = ensure_common_scale(trust, actor)
+    framework = Framework.objects.create(
+        code=code, name=name, trust=trust, school=school, description=description
+    )
+    framework.subjects.set(subjects)
+    created = Level.objects.bulk_create(
+        Level(framework=framework, code=c.strip(), label=label.strip() or c.strip(), descriptor=d, order=i)
+        for i, (c, label, d, _) in enumerate(rows, start=1)
+    )
+    for (_, _, _, point), _level in zip(rows, created, strict=True):
+        if point.scale_id != scale.pk:
+            raise FrameworkError(f"{point.code} is not a point of {scale.name}.")
+    latest = scale.crosswalks.order_by("-version").first()
+    if latest is not None:
+        CrosswalkEntry.objects.bulk_create(
+            CrosswalkEntry(crosswalk=latest, level=level, point=point)
+            for (_, _, _, point), level in zip(rows, created, strict=True)
+        )
+    record(
+        actor,
+        AuditAction.CREATE,
+        framework,
+        after={"code": code, "name": name, "levels": [c for c, _, _, _ in rows]},
+        school_id=school.pk if school else None,
+    )
+    return framework
+
+
+@transaction.atomic
+def assign_framework(
+    actor: Any,
+    school: School,
+    subject: Subject,
+    framework: Framework,
+    valid_from: dt.date,
+    *,
+    nc_year: int | None = None,
+    pupil: Any = None,
+) -> FrameworkAssignment:
+    if framework.trust_id not in (None, school.trust_id) or (framework.school_id not in (None, school.pk)):
+        raise FrameworkError(f"{framework.name} is not available to {school.name}.")
+    assignment, _ = FrameworkAssignment.objects.update_or_create(
+        school=school,
+        subject=subject,
+        nc_year=nc_year,
+        pupil=pupil,
+        valid_from=valid_from,
+        defaults={"framework": framework, "created_by": actor if getattr(actor, "pk", None) else None},
+    )
+    record(
+        actor,
+        AuditAction.CREATE,
+        assignment,
+        after={
+            "subject": subject.code,
+            "framework": framework.code,
+            "nc_year": nc_year,
+            "pupil": getattr(pupil, "pk", None),
+            "valid_from": valid_from.isoformat(),
+        },
+        school_id=school.pk,
+    )
+    return assignment

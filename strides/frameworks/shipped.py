@@ -1,0 +1,252 @@
+"""The frameworks Strides ships, the default common scale ("Next Steps") and its default crosswalk.
+
+Plain data, so a data migration and the services build the same thing. Every mapping is a best-fit
+default (docs/frameworks.md explains each); a trust changes it by publishing a new crosswalk
+version, never by editing this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SUBJECTS = [
+    ("reading", "Reading", 1),
+    ("writing", "Writing", 2),
+    ("maths", "Maths", 3),
+    ("science", "Science", 4),
+]
+CORE = ["reading", "writing", "maths"]
+ALL = ["reading", "writing", "maths", "science"]
+ENGAGEMENT_AREAS = ["exploration", "realisation", "anticipation", "persistence", "initiation"]
+
+
+@dataclass(frozen=True)
+class LevelSpec:
+    code: str
+    label: str
+    point: str  # common-scale point code in the default crosswalk
+    descriptor: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FrameworkSpec:
+    code: str
+    name: str
+    description: str
+    subjects: list[str]
+    levels: list[LevelSpec]
+    note_areas: list[str] = field(default_factory=list)
+
+
+# --- the common scale -----------------------------------------------------------------------
+# NS1-NS4 sit below the national curriculum; then three points for each NC year 1-11 (working
+# towards, expected, greater depth), then NS38 beyond Year 11 greater depth (GCSE 8-9).
+
+BANDS = [("WTS", "working towards"), ("EXS", "at the expected standard"), ("GDS", "at greater depth")]
+
+
+def nc_point(year: int, band: str) -> str:
+    index = [code for code, _ in BANDS].index(band)
+    return f"NS{5 + 3 * (year - 1) + index}"
+
+
+def scale_points() -> list[tuple[int, str, str, str]]:
+    points = [
+        (1, "NS1", "Engagement", "Not yet in subject-specific study: assessed with the engagement model."),
+        (2, "NS2", "Early subject-specific learning", "Beginning subject-specific study (around P4-P5)."),
+        (3, "NS3", "Pre-key stage standard 1", "Working at pre-key stage standard 1 (around P6)."),
+        (4, "NS4", "Pre-key stage standard 2", "Working at pre-key stage standard 2 (around P7)."),
+    ]
+    for year in range(1, 12):
+        for band, words in BANDS:
+            code = nc_point(year, band)
+            points.append(
+                (int(code[2:]), code, f"Year {year} {words}", f"Year {year} curriculum, {words} by year end.")
+            )
+    points.append((38, "NS38", "Beyond Year 11 greater depth", "Exceptional attainment (GCSE grades 8-9)."))
+    return points
+
+
+def expected_points() -> list[tuple[int, str, str]]:
+    """(NC year, term, point code): on track in autumn and spring is working within the year's
+    curriculum; the expected standard is reached by the end of the summer term (ADR 6)."""
+    rows = []
+    for year in range(1, 12):
+        rows += [
+            (year, "autumn", nc_point(year, "WTS")),
+            (year, "spring", nc_point(year, "WTS")),
+            (year, "summer", nc_point(year, "EXS")),
+        ]
+    return rows
+
+
+# --- shipped frameworks ---------------------------------------------------------------------
+
+
+def _nc_bands() -> FrameworkSpec:
+    levels = []
+    for year in range(1, 12):
+        for band, words in BANDS:
+            short = {
+                "WTS": ("WT", "WTS", "Working towards"),
+                "EXS": ("EXS", "EXP", "EX", "Expected"),
+                "GDS": ("GD", "GDS", "Greater depth"),
+            }[band]
+            aliases = tuple(
+                {f"Y{year} {s}" for s in short}
+                | {f"{year}{s}" for s in short}
+                | {f"Year {year} {s}" for s in short}
+            )
+            levels.append(
+                LevelSpec(f"Y{year} {band}", f"Year {year} {words}", nc_point(year, band), aliases=aliases)
+            )
+    return FrameworkSpec(
+        "nc-bands",
+        "National curriculum year-group bands",
+        "Each NC year from 1 to 11 in three bands: working towards, at the expected standard, "
+        "at greater depth, judged best fit against the year's end-of-year expectations.",
+        ALL,
+        levels,
+    )
+
+
+def _pre_key_stage() -> list[LevelSpec]:
+    points = {
+        1: "NS3",
+        2: "NS4",
+        3: nc_point(1, "WTS"),
+        4: nc_point(1, "EXS"),
+        5: nc_point(2, "WTS"),
+        6: nc_point(2, "EXS"),
+    }
+    return [
+        LevelSpec(
+            f"PK{n}", f"Pre-key stage standard {n}", points[n], aliases=(f"PK {n}", f"PKS{n}", f"PKS {n}")
+        )
+        for n in range(1, 7)
+    ]
+
+
+def _p_scales() -> list[LevelSpec]:
+    points = {1: "NS1", 2: "NS1", 3: "NS1", 4: "NS2", 5: "NS2", 6: "NS3", 7: "NS4", 8: nc_point(1, "WTS")}
+    return [LevelSpec(f"P{n}", f"P scale {n}", points[n], aliases=(f"P {n}",)) for n in range(1, 9)]
+
+
+GCSE_POINTS = {
+    1: nc_point(9, "EXS"),
+    2: nc_point(10, "EXS"),
+    3: nc_point(11, "WTS"),
+    4: nc_point(11, "EXS"),
+    5: nc_point(11, "EXS"),
+    6: nc_point(11, "EXS"),
+    7: nc_point(11, "GDS"),
+    8: "NS38",
+    9: "NS38",
+}
+
+
+def shipped_frameworks() -> list[FrameworkSpec]:
+    engagement = LevelSpec(
+        "EM",
+        "Assessed with the engagement model",
+        "NS1",
+        "Not engaged in subject-specific study; progress noted across the five areas.",
+        aliases=("Engagement", "Engagement model"),
+    )
+    ks2_extra = [
+        LevelSpec("BLW", "Below the interim pre-key stage standards (2016-18)", "NS2"),
+        LevelSpec("PKF", "Foundations for the expected standard (2016-18)", nc_point(5, "EXS")),
+        LevelSpec("PKE", "Early development of the expected standard (2016-18)", nc_point(3, "EXS")),
+        LevelSpec("PKG", "Growing development of the expected standard (2016-18)", nc_point(4, "EXS")),
+        LevelSpec("HNM", "Has not met the expected standard (science)", nc_point(6, "WTS")),
+        LevelSpec("WTS", "Working towards the expected standard", nc_point(6, "WTS")),
+        LevelSpec("EXS", "Working at the expected standard", nc_point(6, "EXS")),
+        LevelSpec("GDS", "Working at greater depth", nc_point(6, "GDS")),
+    ]
+    # KS2 order: EM, BLW, PK1-PK6, PKE, PKG, PKF, HNM, WTS, EXS, GDS
+    ks2_levels = [
+        engagement,
+        ks2_extra[0],
+        *_pre_key_stage(),
+        ks2_extra[2],
+        ks2_extra[3],
+        ks2_extra[1],
+        *ks2_extra[4:],
+    ]
+    return [
+        _nc_bands(),
+        FrameworkSpec(
+            "ks2-ta",
+            "KS2 teacher assessment codes",
+            "The statutory end of key stage 2 teacher-assessment codes, with the historic interim "
+            "pre-key stage codes (2016-18) for older data.",
+            ALL,
+            ks2_levels,
+        ),
+        FrameworkSpec(
+            "pre-key-stage",
+            "Pre-key stage standards",
+            "PK1-PK6: for pupils working below the national curriculum tests but engaged in "
+            "subject-specific study.",
+            CORE,
+            _pre_key_stage(),
+        ),
+        FrameworkSpec(
+            "engagement",
+            "The engagement model",
+            "For pupils not engaged in subject-specific study. Recorded as assessed on it, with notes "
+            "on the five areas.",
+            ALL,
+            [engagement],
+            note_areas=ENGAGEMENT_AREAS,
+        ),
+        FrameworkSpec(
+            "p-scales",
+            "P scales (historic)",
+            "P1-P8, retired in 2018-2021; kept so older data keeps its meaning.",
+            ALL,
+            _p_scales(),
+        ),
+        FrameworkSpec(
+            "entry-level",
+            "Entry Level",
+            "Entry Level 1-3 qualifications (English and maths).",
+            CORE,
+            [
+                LevelSpec(
+                    "EL1", "Entry Level 1", nc_point(2, "EXS"), aliases=("Entry 1", "E1", "Entry Level 1")
+                ),
+                LevelSpec(
+                    "EL2", "Entry Level 2", nc_point(4, "EXS"), aliases=("Entry 2", "E2", "Entry Level 2")
+                ),
+                LevelSpec(
+                    "EL3", "Entry Level 3", nc_point(6, "EXS"), aliases=("Entry 3", "E3", "Entry Level 3")
+                ),
+            ],
+        ),
+        FrameworkSpec(
+            "functional-skills",
+            "Functional Skills",
+            "Functional Skills English and maths, Levels 1 and 2.",
+            CORE,
+            [
+                LevelSpec(
+                    "FS1", "Functional Skills Level 1", nc_point(9, "EXS"), aliases=("L1", "Level 1", "FSL1")
+                ),
+                LevelSpec(
+                    "FS2", "Functional Skills Level 2", nc_point(11, "EXS"), aliases=("L2", "Level 2", "FSL2")
+                ),
+            ],
+        ),
+        FrameworkSpec(
+            "gcse",
+            "GCSE 9-1",
+            "GCSE grades 1 to 9.",
+            ALL,
+            [
+                LevelSpec(str(g), f"GCSE grade {g}", GCSE_POINTS[g], aliases=(f"Grade {g}", f"G{g}"))
+                for g in range(1, 10)
+            ],
+        ),
+    ]
