@@ -8,11 +8,14 @@ urlpatterns = [
     path("pupils/", include("strides.pupils.urls")),
     path("classes/", include("strides.classes.urls")),
     path("imports/", include("strides.imports.urls")),
+    path("assessment/", include("strides.assessment.urls")),
+    path("frameworks/", include("strides.frameworks.urls")),
     path("audit/", include("strides.audit.urls")),
     path("manage/schools/", include("strides.organisations.manage_urls")),
     path("manage/users/", include("strides.accounts.manage_urls")),
     path("manage/classes/", include("strides.classes.manage_urls")),
     path("api/v1/", include("strides.api.urls")),
+    path("api/v1/", include("strides.assessment.api_urls")),
     path("django-admin/", admin.site.urls),
 ]
 
