@@ -29,7 +29,14 @@ from strides.accounts.forms import (
     add_service_error,
 )
 from strides.accounts.models import Membership, ParentLink, User
-from strides.accounts.roles import ROLE_CAPABILITIES, TRUST_LEVEL_ROLES, Capability, Role
+from strides.accounts.roles import (
+    PARENT_ROLES,
+    PLACING_ROLES,
+    ROLE_CAPABILITIES,
+    TRUST_LEVEL_ROLES,
+    Capability,
+    Role,
+)
 from strides.organisations.models import School, Trust
 from strides.pupils.models import Pupil
 from strides.pupils.upn import normalise
@@ -76,7 +83,7 @@ class Manager:
         roles = [
             (value, label)
             for value, label in Role.choices
-            if (self.trust_wide or value not in TRUST_ROLES) and (with_parent or value != Role.PARENT)
+            if (self.trust_wide or value not in TRUST_ROLES) and (with_parent or value not in PARENT_ROLES)
         ]
         return roles
 
@@ -103,7 +110,7 @@ class Manager:
         if self.trust_wide:
             return True
         for membership in target.memberships.all():
-            if membership.role == Role.PARENT:
+            if membership.role in PARENT_ROLES:
                 outside = ParentLink.objects.filter(user=target).exclude(
                     pupil__enrolments__school_id__in=self.school_ids
                 )
@@ -182,9 +189,9 @@ def _pupil_for_parent(manager: Manager, upn: str) -> Pupil | None:
 
 def _check_grant(manager: Manager, form: Any, role: str, school: School | None) -> Trust | None:
     """The trust the role is held in, or None after adding the reason it cannot be granted."""
-    if role == Role.PARENT:
+    if role in PARENT_ROLES:
         return manager.trust
-    if school is not None and school.trust_id is None and role != Role.PLACING_CONTACT:
+    if school is not None and school.trust_id is None and role not in PLACING_ROLES:
         form.add_error(
             "school",
             f"{school.name} is outside the trust: only a placing-school contact can be linked to it.",
@@ -213,7 +220,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         role, school = data["role"], data["school"]
         pupil = None
-        if role == Role.PARENT:
+        if role in PARENT_ROLES:
             pupil = _pupil_for_parent(manager, data["child_upn"])
             if pupil is None:
                 form.add_error("child_upn", f"No pupil with UPN {data['child_upn']} that you manage.")

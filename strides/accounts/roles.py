@@ -147,3 +147,25 @@ TRUST_LEVEL_ROLES = frozenset(
 STAFF_PUPIL_ROLES = frozenset(
     role for role, caps in ROLE_CAPABILITIES.items() if C.VIEW_PUPILS in caps and role != Role.PARENT
 )
+
+
+def roles_with_reach(*reaches: Reach) -> frozenset[str]:
+    """The roles whose reach is one of ``reaches``: role sets are derived here, never listed by
+    name elsewhere (ADR 2)."""
+    return frozenset(role for role, reach in ROLE_REACH.items() if reach in reaches)
+
+
+# Heads, senior leaders, SENCOs and subject leaders: the whole of one school.
+SCHOOL_STAFF_ROLES = roles_with_reach(Reach.SCHOOL)
+# Teachers and teaching assistants: the pupils of their own classes.
+CLASS_REACH_ROLES = roles_with_reach(Reach.CLASSES)
+# Who may be named as a class's staff: a school's staff, never a governor, parent or contact.
+CLASS_STAFF_ROLES = SCHOOL_STAFF_ROLES | CLASS_REACH_ROLES
+# Executive assurance partners and regional directors: the schools they are assigned to.
+OFFICER_ROLES = roles_with_reach(Reach.ASSIGNED)
+# Governors: one school's counts, never a name (directors are the trust-level counterpart).
+SCHOOL_AGGREGATE_ROLES = roles_with_reach(Reach.AGGREGATES) - TRUST_LEVEL_ROLES
+# Placing-school contacts: the pupils their school placed, while placed.
+PLACING_ROLES = roles_with_reach(Reach.PLACED)
+# Parents and carers: their own children.
+PARENT_ROLES = roles_with_reach(Reach.CHILDREN)

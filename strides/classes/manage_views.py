@@ -19,7 +19,7 @@ from strides.access.gate import get_or_404, schools_with, visible_classes, visib
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.forms import add_service_error
 from strides.accounts.models import User
-from strides.accounts.roles import Capability
+from strides.accounts.roles import CLASS_STAFF_ROLES, Capability
 from strides.classes import services
 from strides.classes.forms import ClassPupilsForm, GroupForm, PupilFilterForm, StaffForm
 from strides.classes.models import GroupStaff, TeachingGroup
@@ -259,8 +259,13 @@ def class_pupils(request: HttpRequest, group_id: int) -> HttpResponse:
 
 
 def _staff_candidates(group: TeachingGroup):
+    """The school's staff who may teach or support a class: not its governors or contacts."""
     return (
-        User.objects.filter(is_active=True, memberships__school_id=group.school_id)
+        User.objects.filter(
+            is_active=True,
+            memberships__school_id=group.school_id,
+            memberships__role__in=CLASS_STAFF_ROLES,
+        )
         .distinct()
         .order_by("last_name", "first_name", "username")
     )

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from strides.accounts import services as accounts
 from strides.accounts.models import ParentLink, User
-from strides.accounts.roles import Role
+from strides.accounts.roles import CLASS_REACH_ROLES, OFFICER_ROLES, PARENT_ROLES
 from strides.classes import services as classes
 from strides.classes.models import StaffRole, TeachingGroup
 from strides.demo.generator import DEMO_USERNAMES, EMAIL_DOMAIN, TRUST_SLUG, DemoPlan, PupilPlan
@@ -119,7 +119,7 @@ class _Builder:
                 validate=False,
             )
             self.users[staff.username] = user
-            if staff.role != Role.PARENT:
+            if staff.role not in PARENT_ROLES:  # a parent's link is made with their child
                 school = self.schools[staff.school] if staff.school else None
                 accounts.grant_role(None, user, staff.role, self.trust, school)
 
@@ -239,16 +239,16 @@ def demo_logins() -> list[Login]:
 
 def _where(user: User, memberships: Iterable) -> str:
     roles = {m.role for m in memberships}
-    if roles & {Role.EAP, Role.REGIONAL_DIRECTOR}:
+    if roles & OFFICER_ROLES:
         schools = [a.school.name for a in SchoolOfficer.objects.filter(user=user).select_related("school")]
         return "assigned: " + ", ".join(sorted(schools))
-    if Role.PARENT in roles:
+    if roles & PARENT_ROLES:
         children = [
             link.pupil.display_name for link in ParentLink.objects.filter(user=user).select_related("pupil")
         ]
         return "parent of " + ", ".join(children)
     schools = [m.school.name for m in memberships if m.school_id]
-    if Role.TEACHER in roles or Role.TEACHING_ASSISTANT in roles:
+    if roles & CLASS_REACH_ROLES:
         groups = TeachingGroup.objects.filter(staff_links__user=user).order_by("name")
         return f"{', '.join(schools)} (class {', '.join(g.name for g in groups)})"
     return ", ".join(schools) or "whole trust"

@@ -16,7 +16,14 @@ from django.template import loader
 from strides.access.gate import can, scope_for, visible_classes, visible_pupils, visible_schools
 from strides.access.rules import PUBLIC, SIGNED_IN, access_rule
 from strides.accounts.models import Membership
-from strides.accounts.roles import Capability, Role
+from strides.accounts.roles import (
+    CLASS_REACH_ROLES,
+    OFFICER_ROLES,
+    PLACING_ROLES,
+    SCHOOL_AGGREGATE_ROLES,
+    SCHOOL_STAFF_ROLES,
+    Capability,
+)
 from strides.organisations.models import School
 from strides.organisations.views import aggregate_rows, school_cards
 from strides.pupils.models import Enrolment
@@ -29,10 +36,6 @@ from strides.web.summaries import (
     today,
     with_current_details,
 )
-
-SCHOOL_LEADER_ROLES = {Role.HEADTEACHER, Role.SENIOR_LEADER, Role.SENCO, Role.SUBJECT_LEADER}
-OFFICER_ROLES = {Role.EAP, Role.REGIONAL_DIRECTOR}
-CLASS_ROLES = {Role.TEACHER, Role.TEACHING_ASSISTANT}
 
 
 def _school_overview(user: Any, school: School, day) -> dict[str, Any]:
@@ -73,13 +76,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if not scope.trust_wide_pupils:
         seen: set[int] = set()
         for membership in memberships:
-            if membership.role in SCHOOL_LEADER_ROLES and membership.school_id not in seen:
+            if membership.role in SCHOOL_STAFF_ROLES and membership.school_id not in seen:
                 seen.add(membership.school_id)
                 led.append(_school_overview(user, membership.school, day))
         governed = [
             m.school
             for m in memberships
-            if m.role == Role.GOVERNOR and m.school_id not in seen and not scope.trust_wide_aggregates
+            if m.role in SCHOOL_AGGREGATE_ROLES
+            and m.school_id not in seen
+            and not scope.trust_wide_aggregates
         ]
         if governed:
             context["aggregate_years"], context["aggregate_rows"] = aggregate_rows(governed, day)
@@ -89,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "trust_cards" in context or "assigned_cards" in context or led
     )
 
-    if roles & CLASS_ROLES:
+    if roles & CLASS_REACH_ROLES:
         context["my_classes"] = list(
             visible_classes(user)
             .filter(
@@ -103,7 +108,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         context["show_classes"] = True
 
-    if Role.PLACING_CONTACT in roles:
+    if roles & PLACING_ROLES:
         placed = visible_pupils(user).filter(
             Exists(
                 Enrolment.objects.filter(
@@ -114,7 +119,7 @@ def home(request: HttpRequest) -> HttpResponse:
             )
         )
         context["placed"] = attach_current(with_current_details(placed, day))
-        context["placing_schools"] = [m.school for m in memberships if m.role == Role.PLACING_CONTACT]
+        context["placing_schools"] = [m.school for m in memberships if m.role in PLACING_ROLES]
         context["show_placed"] = True
 
     if scope.parent:

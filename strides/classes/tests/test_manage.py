@@ -263,6 +263,25 @@ def test_add_and_remove_staff_from_the_schools_people(client_for, cast):
     )
 
 
+def test_governors_are_never_offered_or_accepted_as_class_staff(client_for, cast):
+    client = client_for(cast.head)
+    candidates = client.get(url("staff", group_id=cast.class_3b.pk)).context["form"].fields["user"].queryset
+    assert set(candidates.values_list("username", flat=True)) == {
+        "head",
+        "senior",
+        "senco",
+        "subject_leader",
+        "teacher",
+        "ta",
+    }
+    response = client.post(
+        url("staff", group_id=cast.class_3b.pk), {"user": cast.governor.pk, "role": StaffRole.TEACHER}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["user"]
+    assert not GroupStaff.objects.filter(group=cast.class_3b, user=cast.governor).exists()
+
+
 def test_teacher_sees_the_class_once_linked(client_for, cast):
     client_for(cast.head).post(
         url("staff", group_id=cast.class_3b.pk), {"user": cast.teacher.pk, "role": "teacher"}
