@@ -74,6 +74,9 @@ class ParentLink(models.Model):
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
+    def __str__(self) -> str:
+        return f"{self.user} is a parent or carer of {self.pupil}"
+
 
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the token is shown once, when made."""

@@ -71,6 +71,9 @@ class DropSchool(models.Model):
         ordering = ["drop_id", "school__name"]
         constraints = [models.UniqueConstraint(fields=["drop", "school"], name="unique_drop_school")]
 
+    def __str__(self) -> str:
+        return f"{self.school} in {self.drop}"
+
     @property
     def teachers_may_edit(self) -> bool:
         return self.status in {DropStatus.NOT_STARTED, DropStatus.IN_PROGRESS, DropStatus.REOPENED}
@@ -106,6 +109,9 @@ class Judgement(models.Model):
         ordering = ["drop_id", "pupil_id", "subject_id"]
         indexes = [models.Index(fields=["drop", "school"]), models.Index(fields=["pupil", "subject"])]
         constraints = [models.UniqueConstraint(fields=["pupil", "subject", "drop"], name="unique_judgement")]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} {self.subject} {self.drop}: {self.level.code}"
 
 
 class JudgementRevision(models.Model):

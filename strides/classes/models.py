@@ -45,6 +45,9 @@ class GroupMembership(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "pupil"], name="unique_group_member")]
 
+    def __str__(self) -> str:
+        return f"{self.pupil} in {self.group}"
+
 
 class GroupStaff(models.Model):
     group = models.ForeignKey(TeachingGroup, on_delete=models.CASCADE, related_name="staff_links")
@@ -53,3 +56,6 @@ class GroupStaff(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "user"], name="unique_group_staff")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display().lower()}) of {self.group}"

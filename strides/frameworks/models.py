@@ -160,6 +160,9 @@ class CrosswalkEntry(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["crosswalk", "level"], name="unique_crosswalk_level")]
 
+    def __str__(self) -> str:
+        return f"{self.level} -> {self.point.code} (crosswalk v{self.crosswalk.version})"
+
 
 class FrameworkAssignment(models.Model):
     """Which framework a school uses for a subject: for the whole school (no NC year, no pupil),
@@ -187,3 +190,11 @@ class FrameworkAssignment(models.Model):
                 fields=["school", "subject", "nc_year", "pupil", "valid_from"], name="unique_assignment"
             )
         ]
+
+    def __str__(self) -> str:
+        who = (
+            f"pupil {self.pupil_id}"
+            if self.pupil_id
+            else (f"NC year {self.nc_year}" if self.nc_year is not None else "whole school")
+        )
+        return f"{self.framework} for {self.subject} at {self.school} ({who}) from {self.valid_from:%d/%m/%Y}"

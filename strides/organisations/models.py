@@ -106,6 +106,9 @@ class SchoolOfficer(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["school", "user", "kind"], name="unique_officer")]
 
+    def __str__(self) -> str:
+        return f"{self.user}, {self.get_kind_display().lower()} for {self.school}"
+
 
 class AcademicYear(models.Model):
     """An academic year of the trust, 1 September to 31 August unless set otherwise."""
@@ -166,6 +169,10 @@ class TermDates(models.Model):
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="term_ends_after_start"
             ),
         ]
+
+    def __str__(self) -> str:
+        where = self.school.name if self.school_id else "trust default"
+        return f"{self.get_half_term_display()} {self.academic_year.label} ({where})"
 
     @property
     def term(self) -> str:

@@ -61,6 +61,9 @@ class FormerUpn(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["pupil", "upn"], name="unique_former_upn")]
 
+    def __str__(self) -> str:
+        return f"Former UPN of {self.pupil}"
+
 
 CHARACTERISTIC_FIELDS = (
     "nc_year",
@@ -165,6 +168,9 @@ class Enrolment(models.Model):
                 name="enrolment_ends_after_start",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} at {self.school} from {self.start_date:%d/%m/%Y}"
 
     def is_current(self, on: dt.date | None = None) -> bool:
         day = on or dt.date.today()
