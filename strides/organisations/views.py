@@ -9,18 +9,16 @@ get the pupil list; teachers and teaching assistants see the pupils of their own
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
 from strides.access.gate import (
-    Scope,
     can,
     get_or_404,
     scope_for,
@@ -37,74 +35,21 @@ from strides.pupils.models import CharacteristicsPeriod
 from strides.web.forms import PupilFilterForm, SchoolFilterForm
 from strides.web.navigation import opens_many_schools, school_crumbs
 from strides.web.summaries import (
-    Cell,
     attach_current,
     current_academic_year,
+    disadvantaged,
     on_roll_at,
-    on_roll_by_year,
     period_as_at,
+    school_cards,
     school_summary,
-    small_group_threshold,
+    sees_named_pupils_at,
     staff_with_users,
     summary_view,
-    suppress,
     today,
     with_current_details,
-    year_label,
 )
 
 PUPILS_PER_PAGE = 50
-
-
-def sees_named_pupils_at(scope: Scope, school: School) -> bool:
-    """Whether the user sees named pupils of this school (all of them, or their own classes').
-    ``school`` comes from ``visible_schools``, so it is one of the user's trust's schools."""
-    return (
-        scope.trust_wide_pupils
-        or school.pk in scope.pupil_school_ids
-        or school.pk in scope.class_reach_school_ids
-    )
-
-
-@dataclass(frozen=True)
-class SchoolCard:
-    school: School
-    on_roll: Cell
-
-
-def school_cards(user: Any, schools: QuerySet[School], day: dt.date) -> list[SchoolCard]:
-    """Schools with their pupils on roll: two queries for any number of schools. The count is
-    suppressed when small for a reader who may not see the school's named pupils."""
-    scope = scope_for(user)
-    rows = list(schools.select_related("region"))
-    counts = on_roll_by_year([s.pk for s in rows], day)
-    threshold = small_group_threshold()
-    cards = []
-    for school in rows:
-        total = sum(counts.get(school.pk, {}).values())
-        exact = sees_named_pupils_at(scope, school) or total >= threshold
-        cards.append(SchoolCard(school, Cell(total if exact else None)))
-    return cards
-
-
-@dataclass(frozen=True)
-class AggregateRow:
-    """One school's pupils on roll by NC year, as an aggregate-only reader may see them."""
-
-    school: School
-    cells: list[Cell | None]  # one per column year; None where the school has none in that year
-    total: Cell
-
-
-def aggregate_rows(schools: list[School], day: dt.date) -> tuple[list[str], list[AggregateRow]]:
-    """Counts by year group per school with small groups suppressed: one query."""
-    counts = on_roll_by_year([s.pk for s in schools], day)
-    years = sorted({year for by_year in counts.values() for year in by_year})
-    rows = []
-    for school in schools:
-        cells, total = suppress(counts.get(school.pk, {}))
-        rows.append(AggregateRow(school, [cells.get(year) for year in years], total))
-    return [year_label(y) for y in years], rows
 
 
 @access_rule(SIGNED_IN)
@@ -135,15 +80,12 @@ def _pupil_list(user: Any, school: School, form: PupilFilterForm, day: dt.date) 
     disadvantage = form.disadvantage()
     if filters or disadvantage:
         periods = CharacteristicsPeriod.objects.filter(period_as_at(day), pupil=OuterRef("pk"), **filters)
-        disadvantaged = (
-            Q(fsm=True) | Q(fsm_ever6=True) | Q(looked_after=True) | Q(previously_looked_after=True)
-        )
         if disadvantage == "fsm":
             periods = periods.filter(fsm=True)
         elif disadvantage == "pp":
-            periods = periods.filter(disadvantaged)
+            periods = periods.filter(disadvantaged())
         elif disadvantage == "not_pp":
-            periods = periods.exclude(disadvantaged)
+            periods = periods.exclude(disadvantaged())
         pupils = pupils.filter(Exists(periods))
     return with_current_details(pupils, day)
 

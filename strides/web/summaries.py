@@ -2,7 +2,8 @@
 
 Every function takes schools or querysets the caller has already narrowed through the scoping
 gate (``strides.access.gate``); nothing here decides who may see what. Counts for aggregate-only
-readers go through :func:`suppress` before they reach a template.
+readers go through :func:`suppress` before they reach a template; whether a reader sees a school's
+named pupils (and so its exact counts) is read from the gate's ``Scope``.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from strides.access.gate import Scope, scope_for
 from strides.organisations.models import AcademicYear, School
 from strides.pupils.codes import NC_YEAR_LABELS
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
@@ -28,6 +31,12 @@ def period_as_at(day: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}valid_from__lte": day}) & (
         Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": day})
     )
+
+
+def disadvantaged() -> Q:
+    """A filter on CharacteristicsPeriod: disadvantaged (pupil premium) as DfE statistics count
+    it, the database's form of ``CharacteristicsPeriod.disadvantaged``."""
+    return Q(fsm=True) | Q(fsm_ever6=True) | Q(looked_after=True) | Q(previously_looked_after=True)
 
 
 def current_enrolments(day: dt.date) -> Q:
@@ -139,13 +148,12 @@ def school_summary(school: School, day: dt.date) -> SchoolSummary:
         period_as_at(day),
         pupil_id__in=Enrolment.objects.filter(current_enrolments(day), school=school).values("pupil_id"),
     )
-    disadvantaged = Q(fsm=True) | Q(fsm_ever6=True) | Q(looked_after=True) | Q(previously_looked_after=True)
     totals = periods.aggregate(
         n_on_roll=Count("id"),
         n_sen_support=Count("id", filter=Q(sen_provision="K")),
         n_ehcp=Count("id", filter=Q(sen_provision="E")),
         n_fsm=Count("id", filter=Q(fsm=True)),
-        n_disadvantaged=Count("id", filter=disadvantaged),
+        n_disadvantaged=Count("id", filter=disadvantaged()),
         n_eal=Count("id", filter=Q(eal=True)),
     )
     by_year = {
@@ -247,3 +255,57 @@ def current_academic_year(trust_id: int | None, day: dt.date) -> AcademicYear | 
         return None
     years = AcademicYear.objects.filter(trust_id=trust_id)
     return years.filter(starts_on__lte=day, ends_on__gte=day).first() or years.order_by("-start_year").first()
+
+
+# --- dashboard cards: one school's or many schools' pupils on roll ------------------------------
+
+
+def sees_named_pupils_at(scope: Scope, school: School) -> bool:
+    """Whether the user sees named pupils of this school (all of them, or their own classes').
+    ``school`` comes from ``visible_schools``, so it is one of the user's trust's schools."""
+    return (
+        scope.trust_wide_pupils
+        or school.pk in scope.pupil_school_ids
+        or school.pk in scope.class_reach_school_ids
+    )
+
+
+@dataclass(frozen=True)
+class SchoolCard:
+    school: School
+    on_roll: Cell
+
+
+def school_cards(user: Any, schools: QuerySet[School], day: dt.date) -> list[SchoolCard]:
+    """Schools with their pupils on roll: two queries for any number of schools. The count is
+    suppressed when small for a reader who may not see the school's named pupils."""
+    scope = scope_for(user)
+    rows = list(schools.select_related("region"))
+    counts = on_roll_by_year([s.pk for s in rows], day)
+    threshold = small_group_threshold()
+    cards = []
+    for school in rows:
+        total = sum(counts.get(school.pk, {}).values())
+        exact = sees_named_pupils_at(scope, school) or total >= threshold
+        cards.append(SchoolCard(school, Cell(total if exact else None)))
+    return cards
+
+
+@dataclass(frozen=True)
+class AggregateRow:
+    """One school's pupils on roll by NC year, as an aggregate-only reader may see them."""
+
+    school: School
+    cells: list[Cell | None]  # one per column year; None where the school has none in that year
+    total: Cell
+
+
+def aggregate_rows(schools: list[School], day: dt.date) -> tuple[list[str], list[AggregateRow]]:
+    """Counts by year group per school with small groups suppressed: one query."""
+    counts = on_roll_by_year([s.pk for s in schools], day)
+    years = sorted({year for by_year in counts.values() for year in by_year})
+    rows = []
+    for school in schools:
+        cells, total = suppress(counts.get(school.pk, {}))
+        rows.append(AggregateRow(school, [cells.get(year) for year in years], total))
+    return [year_label(y) for y in years], rows

@@ -25,11 +25,12 @@ from strides.accounts.roles import (
     Capability,
 )
 from strides.organisations.models import School
-from strides.organisations.views import aggregate_rows, school_cards
 from strides.pupils.models import Enrolment
 from strides.web.summaries import (
+    aggregate_rows,
     attach_current,
     current_enrolments,
+    school_cards,
     school_summary,
     staff_with_users,
     summary_view,

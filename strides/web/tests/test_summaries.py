@@ -83,3 +83,40 @@ def test_school_summary_counts_groups_with_their_denominator(cast):
     leaver = Enrolment.objects.get(pupil=cast.ben, school=cast.north)
     pupils.end_enrolment(None, leaver, cast.today - dt.timedelta(days=1), "transfer")
     assert school_summary(cast.north, cast.today).on_roll == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {},
+        {"fsm": True},
+        {"fsm_ever6": True},
+        {"looked_after": True},
+        {"previously_looked_after": True},
+        {"eal": True},
+    ],
+)
+def test_the_disadvantaged_filter_agrees_with_the_models_property(cast, flags):
+    """One definition for the database (filters, counts) and one for Python (tags): the same."""
+    from strides.pupils.models import CharacteristicsPeriod
+    from strides.web.summaries import disadvantaged
+
+    none = dict.fromkeys(["fsm", "fsm_ever6", "looked_after", "previously_looked_after", "eal"], False)
+    pupils.change_characteristics(None, cast.ava, {**none, **flags}, effective=cast.today)
+    period = CharacteristicsPeriod.objects.get(pupil=cast.ava, valid_to__isnull=True)
+    matched = CharacteristicsPeriod.objects.filter(disadvantaged(), pk=period.pk).exists()
+    assert matched == period.disadvantaged == bool(flags.keys() - {"eal"})
+
+
+@pytest.mark.django_db
+def test_school_cards_suppress_small_counts_for_readers_without_names(cast):
+    from strides.organisations.models import School
+    from strides.web.summaries import school_cards
+
+    schools = School.objects.filter(pk__in=[cast.north.pk, cast.river.pk]).order_by("name")
+    by_name = {card.school.name: card.on_roll for card in school_cards(cast.head, schools, cast.today)}
+    assert by_name[cast.north.name].value == 2  # the head sees north's names: exact
+    assert by_name[cast.river.name].suppressed  # one pupil at river, below the threshold
+    governor = {card.school.name: card.on_roll for card in school_cards(cast.governor, schools, cast.today)}
+    assert governor[cast.north.name].suppressed
