@@ -1,0 +1,524 @@
+"""Recording many judgements at once: the write path of spreadsheet imports.
+
+The rules are :func:`strides.assessment.services.record_judgement`'s, checked for a whole set of
+rows with a few queries per few thousand rows instead of a few per row:
+
+- the school's part of the drop must be open for editing;
+- the actor holds RECORD_ASSESSMENT or IMPORT_ASSESSMENT at the school (an actor of ``None``, the
+  command line, is trust-wide) and sees the pupil through the gate;
+- the pupil is on the roll of a school in the drop, the subject is collected in the drop, and the
+  level comes from a framework the school may use, one used for the subject;
+- the common point comes from the crosswalk in force on the drop's date.
+
+All or nothing: one refused row and nothing is written. A preview (``dry_run=True``) returns the
+version of every judgement it looked at; the commit passes them back as ``expected_versions`` and a
+judgement whose version moved in between is refused as a conflict (ADR 7), not overwritten.
+
+Rows are read in chunks of :data:`CHUNK`, so a file of any size is checked and written with memory
+that grows with the number of judgements only through the small ``(pupil, subject)`` keys kept to
+find a pupil given twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from strides.access.gate import schools_with, scope_for, visible_pupils
+from strides.accounts.roles import Capability
+from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement, JudgementRevision
+from strides.audit.models import AuditAction
+from strides.audit.services import Change, record_many
+from strides.frameworks.models import Framework, Level, Subject
+from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
+from strides.imports.records import RowError
+from strides.pupils.models import Enrolment, Pupil
+
+CHUNK = 5000
+WRITE_BATCH = 2000
+Progress = Callable[[int], None]
+
+
+class JudgementRow(NamedTuple):
+    """One judgement to record. ``note=None`` keeps the note already recorded (or none);
+    ``school=None`` makes it at the pupil's school in the drop. ``row`` and ``field`` name the
+    source cell in messages."""
+
+    pupil: Pupil | int
+    subject: Subject
+    level: Level
+    note: str | None = None
+    row: int | None = None
+    field: str = ""
+    school: Any = None
+
+
+class RowOutcome(NamedTuple):
+    row: int | None
+    field: str
+    pupil_id: int
+    subject_id: int
+    outcome: str  # "created" | "updated" | "unchanged"
+    level_before_id: int | None
+    level_after_id: int
+    version_before: int  # 0: no judgement yet
+
+
+@dataclass
+class BulkResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    # (pupil_id, subject_id) -> the version seen; what a commit passes back as expected_versions
+    versions: dict[tuple[int, int], int] = field(default_factory=dict)
+    committed: bool = False
+    dry_run: bool = False
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.errors)
+
+
+class _Refused(Exception):
+    """Raised inside the transaction to roll every write back."""
+
+
+def _id(value: Any) -> int | None:
+    return getattr(value, "pk", value)
+
+
+def pupils_in_reach(actor: Any, drop: DataDrop) -> QuerySet[Pupil]:
+    """Pupils the actor may record for in this drop: through the gate, or (no actor, the command
+    line) every pupil ever on the roll of one of the trust's schools."""
+    if actor is None:
+        return Pupil.objects.filter(
+            pk__in=Enrolment.objects.filter(school__trust_id=drop.trust_id).values("pupil_id")
+        )
+    return visible_pupils(actor)
+
+
+def recording_school_ids(actor: Any, drop: DataDrop) -> set[int] | None:
+    """Schools of the drop where the actor may record judgements; None: all of them."""
+    if actor is None:
+        return None
+    held = scope_for(actor).capabilities
+    caps = (Capability.RECORD_ASSESSMENT, Capability.IMPORT_ASSESSMENT)
+    if any(None in held.get(str(cap), frozenset()) for cap in caps):
+        return None
+    ids: set[int] = set()
+    for cap in caps:
+        ids |= set(schools_with(actor, cap).values_list("pk", flat=True))
+    return ids
+
+
+class DropRules:
+    """What a drop allows, loaded once: its subjects and schools' parts, the frameworks each
+    school may use (and for which subjects), the crosswalk in force and its points. Shared by the
+    bulk service and the spreadsheet importer, so both answer the same way."""
+
+    def __init__(self, drop: DataDrop, actor: Any = None) -> None:
+        self.drop = drop
+        self.actor = actor
+        self.subjects: dict[int, Subject] = {s.pk: s for s in drop.subjects.all()}
+        self.parts: dict[int, DropSchool] = {
+            p.school_id: p for p in DropSchool.objects.filter(drop=drop).select_related("school")
+        }
+        self.may_record_at = recording_school_ids(actor, drop)
+        scale = ensure_common_scale(drop.trust, actor)
+        self.crosswalk = crosswalk_in_force(scale, drop.assessed_on)
+        self.points = point_map(self.crosswalk) if self.crosswalk else {}
+        frameworks = Framework.objects.filter(Q(trust__isnull=True) | Q(trust_id=drop.trust_id))
+        self.frameworks: dict[int, Framework] = {f.pk: f for f in frameworks}
+        self.framework_subjects: dict[int, set[int]] = defaultdict(set)
+        through = Framework.subjects.through.objects.filter(framework_id__in=list(self.frameworks))
+        for framework_id, subject_id in through.values_list("framework_id", "subject_id"):
+            self.framework_subjects[framework_id].add(subject_id)
+        self._codes: dict[int, str] | None = None
+
+    # --- questions about one school, subject or level --------------------------------------
+
+    def framework_usable(self, framework_id: int, school_id: int, subject_id: int) -> bool:
+        framework = self.frameworks.get(framework_id)
+        if framework is None or framework.school_id not in (None, school_id):
+            return False
+        subjects = self.framework_subjects.get(framework_id)
+        return not subjects or subject_id in subjects
+
+    def frameworks_for(self, school_id: int, subject_id: int) -> list[Framework]:
+        return [f for f in self.frameworks.values() if self.framework_usable(f.pk, school_id, subject_id)]
+
+    def level_problem(self, school_id: int, subject_id: int, level: Level) -> str | None:
+        framework = self.frameworks.get(level.framework_id)
+        school = self.parts[school_id].school if school_id in self.parts else None
+        if framework is None or framework.school_id not in (None, school_id):
+            return f"{level.code} is not from a framework {school} can use."
+        if not self.framework_usable(level.framework_id, school_id, subject_id):
+            return f"{framework.name} is not used for {self.subjects[subject_id].name}."
+        return None
+
+    def part_problem(self, school_id: int) -> str | None:
+        part = self.parts.get(school_id)
+        if part is None:
+            return f"This school is not part of {self.drop}."
+        if not part.teachers_may_edit:
+            return (
+                f"{part.school}'s {self.drop} is {part.get_status_display().lower()}: judgements can no "
+                "longer be changed. Ask the trust to reopen it."
+            )
+        if self.may_record_at is not None and school_id not in self.may_record_at:
+            return f"You cannot record judgements at {part.school}."
+        return None
+
+    def code(self, level_id: int | None) -> str:
+        if level_id is None:
+            return ""
+        if self._codes is None:
+            self._codes = dict(
+                Level.objects.filter(framework_id__in=list(self.frameworks)).values_list("pk", "code")
+            )
+        if level_id not in self._codes:
+            self._codes.update(Level.objects.filter(pk=level_id).values_list("pk", "code"))
+        return self._codes.get(level_id, "?")
+
+    def point_for(self, level_id: int) -> int | None:
+        return self.points.get(level_id)
+
+    def lock_parts(self) -> None:
+        """Re-read the parts under a lock, so a submit cannot slip in during the import."""
+        locked = DropSchool.objects.select_for_update().filter(drop=self.drop).select_related("school")
+        self.parts = {p.school_id: p for p in locked}
+
+    def schools_of(self, pupil_ids: Iterable[int]) -> dict[int, list[tuple[int, bool]]]:
+        """pupil -> [(school of the drop, on roll on the drop's date)], on-roll schools first."""
+        day = self.drop.assessed_on
+        found: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+        rows = Enrolment.objects.filter(
+            pupil_id__in=list(pupil_ids), school_id__in=list(self.parts)
+        ).values_list("pupil_id", "school_id", "start_date", "end_date")
+        for pupil_id, school_id, start, end in sorted(rows, key=lambda r: r[2], reverse=True):
+            on_roll = start <= day and (end is None or end >= day)
+            found[pupil_id].append((school_id, on_roll))
+        for choices in found.values():
+            choices.sort(key=lambda c: not c[1])
+        return found
+
+    def school_for(self, choices: list[tuple[int, bool]]) -> int | None:
+        """The school a judgement is made at: on roll on the drop's date first, and one where the
+        actor may record if there is a choice."""
+        for school_id, _ in choices:
+            if self.may_record_at is None or school_id in self.may_record_at:
+                return school_id
+        return choices[0][0] if choices else None
+
+
+def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def record_judgements(
+    actor: Any,
+    drop: DataDrop,
+    rows: Iterable[JudgementRow | RowError],
+    *,
+    reason: str,
+    dry_run: bool,
+    expected_versions: dict[tuple[int, int], int] | None = None,
+    detail: bool = True,
+    rules: DropRules | None = None,
+    progress: Progress | None = None,
+) -> BulkResult:
+    """Record (or, with ``dry_run``, only check) many judgements of one drop, all or nothing.
+
+    ``rows`` may also carry :class:`RowError` items, refused by the caller while reading its
+    source (an unknown code, say): they are reported in order and, like any refused row, stop
+    anything being written. ``detail=False`` keeps only the counts and errors (the command line).
+    """
+    rules = rules or DropRules(drop, actor)
+    result = BulkResult(dry_run=dry_run)
+    state = _State(rules, actor, drop, reason, dry_run, expected_versions, detail, result)
+    try:
+        with transaction.atomic():
+            if not dry_run:
+                rules.lock_parts()
+            for chunk in _chunks(rows, CHUNK):
+                state.take(chunk)
+                if progress is not None:
+                    progress(state.seen)
+            if result.errors:
+                result.errors.sort(key=lambda e: (e.row is not None, e.row or 0))
+                raise _Refused
+            if not dry_run:
+                state.finish()
+    except _Refused:
+        result.committed = False
+        return result
+    result.committed = not dry_run
+    return result
+
+
+@dataclass
+class _State:
+    rules: DropRules
+    actor: Any
+    drop: DataDrop
+    reason: str
+    dry_run: bool
+    expected: dict[tuple[int, int], int] | None
+    detail: bool
+    result: BulkResult
+    seen: int = 0
+    keys: dict[tuple[int, int], int | None] = field(default_factory=dict)  # -> row that gave it
+    per_school: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    @property
+    def user(self) -> Any:
+        return self.actor if getattr(self.actor, "pk", None) else None
+
+    def refuse(self, item: JudgementRow, value: Any, message: str) -> None:
+        self.result.errors.append(RowError(item.row, item.field, str(value), message))
+
+    def take(self, chunk: list[JudgementRow | RowError]) -> None:
+        self.seen += len(chunk)
+        items = [item for item in chunk if isinstance(item, JudgementRow)]
+        self.result.errors.extend(item for item in chunk if isinstance(item, RowError))
+        pupil_ids = {_id(item.pupil) for item in items}
+        reachable = set(
+            pupils_in_reach(self.actor, self.drop).filter(pk__in=list(pupil_ids)).values_list("pk", flat=True)
+        )
+        schools = self.rules.schools_of(reachable)
+        current_query = Judgement.objects.filter(drop=self.drop, pupil_id__in=list(reachable))
+        if not self.dry_run:
+            current_query = current_query.select_for_update()
+        current = {(j.pupil_id, j.subject_id): j for j in current_query}
+        plan: list[tuple[JudgementRow, int, Judgement | None]] = []
+        for item in items:
+            school_id = self._check(item, reachable, schools, current)
+            if school_id is not None:
+                plan.append((item, school_id, current.get((_id(item.pupil), item.subject.pk))))
+        if self.dry_run or not self.result.errors:  # a preview counts every row; a commit stops writing
+            self._apply(plan)
+
+    def _check(
+        self,
+        item: JudgementRow,
+        reachable: set[int],
+        schools: dict[int, list[tuple[int, bool]]],
+        current: dict[tuple[int, int], Judgement],
+    ) -> int | None:
+        """The school the row's judgement is made at, or None when the row is refused."""
+        rules, level = self.rules, item.level
+        pupil_id, subject_id = _id(item.pupil), item.subject.pk
+        if pupil_id not in reachable:
+            self.refuse(item, level.code, "You cannot record judgements for this pupil.")
+            return None
+        if subject_id not in rules.subjects:
+            self.refuse(item, level.code, f"{item.subject.name} is not collected in {self.drop}.")
+            return None
+        if item.school is not None:
+            school_id = _id(item.school)
+            if school_id not in {s for s, _ in schools.get(pupil_id, [])}:
+                self.refuse(item, level.code, "The pupil is not on this school's roll.")
+                return None
+        else:
+            school_id = rules.school_for(schools.get(pupil_id, []))
+            if school_id is None:
+                self.refuse(item, level.code, f"The pupil is not on the roll of a school in {self.drop}.")
+                return None
+        problem = rules.part_problem(school_id) or rules.level_problem(school_id, subject_id, level)
+        if problem:
+            self.refuse(item, level.code, problem)
+            return None
+        key = (pupil_id, subject_id)
+        if key in self.keys:
+            earlier = self.keys[key]
+            where = f"on row {earlier}" if earlier is not None else "earlier"
+            self.refuse(item, level.code, f"This pupil's {item.subject.name} is also given {where}.")
+            return None
+        self.keys[key] = item.row
+        existing = current.get(key)
+        version = existing.version if existing else 0
+        if self.expected is not None and self.expected.get(key, 0) != version:
+            self.refuse(item, level.code, self._conflict(item, existing))
+            return None
+        if self.dry_run:
+            self.result.versions[key] = version
+        return school_id
+
+    def _conflict(self, item: JudgementRow, existing: Judgement | None) -> str:
+        if existing is None:
+            return (
+                f"{item.subject.name} was recorded when the file was checked, and has been removed since. "
+                "Check the file again."
+            )
+        who = existing.recorded_by or "Someone"
+        when = timezone.localtime(existing.recorded_at)
+        return (
+            f"{who} changed {item.subject.name} to {self.rules.code(existing.level_id)} at "
+            f"{when:%H:%M on %d/%m/%Y}, after the file was checked; the file says {item.level.code}. "
+            "Check the file again to see the change, then import."
+        )
+
+    def _apply(self, plan: list[tuple[JudgementRow, int, Judgement | None]]) -> None:
+        now = timezone.now()
+        user = self.user
+        crosswalk = self.rules.crosswalk
+        creates: list[Judgement] = []
+        updates: list[tuple[Judgement, int]] = []  # (judgement, level before)
+        for item, school_id, existing in plan:
+            level = item.level
+            point_id = self.rules.point_for(level.pk)
+            before_id = existing.level_id if existing is not None else None
+            version_before = existing.version if existing is not None else 0
+            if existing is None:
+                outcome = "created"
+                creates.append(
+                    Judgement(
+                        pupil_id=_id(item.pupil),
+                        subject_id=item.subject.pk,
+                        drop_id=self.drop.pk,
+                        school_id=school_id,
+                        level_id=level.pk,
+                        point_id=point_id,
+                        crosswalk=crosswalk,
+                        note=item.note or "",
+                        recorded_by=user,
+                    )
+                )
+            elif existing.level_id == level.pk and (item.note is None or item.note == existing.note):
+                outcome = "unchanged"
+            else:
+                outcome = "updated"
+                existing.level_id = level.pk
+                existing.point_id = point_id
+                existing.crosswalk = crosswalk
+                if item.note is not None:
+                    existing.note = item.note
+                existing.school_id = school_id
+                existing.version += 1
+                existing.recorded_by = user
+                existing.recorded_at = now
+                updates.append((existing, before_id))
+            setattr(self.result, outcome, getattr(self.result, outcome) + 1)
+            self.per_school[school_id][outcome] += 1
+            if self.detail:
+                self.result.outcomes.append(
+                    RowOutcome(
+                        item.row,
+                        item.field,
+                        _id(item.pupil),
+                        item.subject.pk,
+                        outcome,
+                        before_id,
+                        level.pk,
+                        version_before,
+                    )
+                )
+        if self.dry_run:
+            return
+        try:
+            with transaction.atomic():
+                Judgement.objects.bulk_create(creates, batch_size=WRITE_BATCH)
+                Judgement.objects.bulk_update(
+                    [j for j, _ in updates],
+                    [
+                        "level",
+                        "point",
+                        "crosswalk",
+                        "note",
+                        "school",
+                        "version",
+                        "recorded_by",
+                        "recorded_at",
+                    ],
+                    batch_size=WRITE_BATCH,
+                )
+        except IntegrityError:
+            # someone saved a first judgement for one of these pupils since the rows were read
+            self.result.errors.append(
+                RowError(
+                    None,
+                    "file",
+                    "",
+                    "Someone recorded judgements for these pupils while the file was being imported. "
+                    "Nothing was written: check the file again.",
+                )
+            )
+            return
+        revision_reason = self.reason[:120]
+        JudgementRevision.objects.bulk_create(
+            [
+                *(
+                    JudgementRevision(
+                        judgement=j,
+                        version=1,
+                        level_before=None,
+                        level_after_id=j.level_id,
+                        point_after_id=j.point_id,
+                        note=j.note,
+                        changed_by=user,
+                        reason=revision_reason,
+                    )
+                    for j in creates
+                ),
+                *(
+                    JudgementRevision(
+                        judgement=j,
+                        version=j.version,
+                        level_before_id=before,
+                        level_after_id=j.level_id,
+                        point_after_id=j.point_id,
+                        note=j.note,
+                        changed_by=user,
+                        reason=revision_reason,
+                    )
+                    for j, before in updates
+                ),
+            ],
+            batch_size=WRITE_BATCH,
+        )
+
+    def finish(self) -> None:
+        """Parts that were not started are now in progress; one audit summary per school."""
+        written = {
+            school_id
+            for school_id, counts in self.per_school.items()
+            if counts["created"] or counts["updated"]
+        }
+        starting = [
+            self.rules.parts[s].pk for s in written if self.rules.parts[s].status == DropStatus.NOT_STARTED
+        ]
+        if starting:
+            DropSchool.objects.filter(pk__in=starting).update(
+                status=DropStatus.IN_PROGRESS, changed_at=timezone.now()
+            )
+        changes = []
+        for school_id in sorted(written):
+            part = self.rules.parts[school_id]
+            counts = self.per_school[school_id]
+            changes.append(
+                Change(
+                    AuditAction.UPDATE,
+                    part,
+                    {"status": part.status},
+                    {
+                        "status": DropStatus.IN_PROGRESS if part.pk in starting else part.status,
+                        "judgements_created": counts["created"],
+                        "judgements_updated": counts["updated"],
+                        "judgements_unchanged": counts["unchanged"],
+                    },
+                    school_id,
+                )
+            )
+        if changes:
+            record_many(self.actor, changes, reason=self.reason[:200])
