@@ -154,6 +154,22 @@ class World:
 
         return SchoolOfficer.objects.get(school=self.cast.north, user=self.cast.eap)
 
+    @cached_property
+    def north_framework(self):
+        from strides.frameworks.models import ScalePoint
+        from strides.frameworks.services import create_framework, ensure_common_scale
+
+        point = ScalePoint.objects.get(scale=ensure_common_scale(self.cast.trust), code="NS1")
+        levels = [("S1", "Step 1", "", point)]
+        trust, north = self.cast.trust, self.cast.north
+        return create_framework(None, trust, "north-steps", "North steps", levels, school=north)
+
+    @cached_property
+    def first_crosswalk(self):
+        from strides.frameworks.services import ensure_common_scale
+
+        return ensure_common_scale(self.cast.trust).crosswalks.get(version=1)
+
 
 def _sees_school(w: World, user) -> bool:
     return visible_schools(user).filter(pk=w.cast.north.pk).exists()
@@ -169,6 +185,11 @@ def _sees_class(w: World, user) -> bool:
 
 def _in_trust(w: World, user) -> bool:
     return w.cast.trust.pk in scope_for(user).trust_ids
+
+
+def _sees_north_framework(w: World, user) -> bool:
+    # a school's own framework: that school's staff who record assessment, and the trust's roles
+    return can(user, "record_assessment", w.cast.north) or can(user, "manage_frameworks", w.cast.north)
 
 
 @dataclass(frozen=True)
@@ -201,6 +222,9 @@ KWARGS: dict[str, Target] = {
     "pupil_id": Target(lambda w: w.cast.ava.pk, _sees_ava, _north),
     "upn": Target(lambda w: w.cast.ava.upn, _sees_ava, _north, missing="A999999999999"),
     "enrolment_id": Target(lambda w: w.ava_enrolment.pk, _sees_ava, _north),
+    # frameworks: North steps, Northfield Primary's own; crosswalks: the trust's version 1
+    "framework_id": Target(lambda w: w.north_framework.pk, _sees_north_framework),
+    "crosswalk_id": Target(lambda w: w.first_crosswalk.pk, _in_trust),
     # classes: 3T at north (teacher and ta teach it)
     "group_id": Target(lambda w: w.cast.class_3t.pk, _sees_class, _north),
     "class_id": Target(lambda w: w.cast.class_3t.pk, _sees_class, _north),
