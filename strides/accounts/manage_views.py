@@ -162,15 +162,12 @@ def user_list(request: HttpRequest) -> HttpResponse:
         Prefetch("memberships", queryset=Membership.objects.select_related("school").order_by("role"))
     )
     page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "accounts/manage/user_list.html",
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
             "manager": manager,
             "breadcrumbs": _crumbs(("Users", "")),
         },

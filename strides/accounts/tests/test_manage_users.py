@@ -106,6 +106,19 @@ def test_head_cannot_filter_on_another_school(client_for, cast):
     assert "other_teacher" not in usernames(response)
 
 
+def test_user_list_pages_keep_the_filter(client_for, cast):
+    for n in range(55):
+        user = services.create_user(None, f"paged{n:02d}", password=None)
+        services.grant_role(None, user, Role.TEACHER, cast.trust, cast.north)
+    client = client_for(cast.admin)
+    response = client.get(LIST, {"role": "teacher", "page": "2"})
+    assert response.context["page"].number == 2
+    html = response.content.decode()
+    assert 'aria-label="Pages of users"' in html
+    assert 'href="?role=teacher&amp;page=1" rel="prev"' in html
+    assert "Page 2 of 2" in html
+
+
 def test_user_list_query_count_is_pinned(client_for, cast, django_assert_max_num_queries):
     for n in range(30):
         user = services.create_user(None, f"extra{n}", password=None)
