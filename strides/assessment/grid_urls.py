@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""The class grid's pages and its per-cell save endpoint (see ``grid_views``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from strides.assessment import grid_views
+
+urlpatterns = [
+    path("grid/", grid_views.grid_home, name="grid_home"),
+    path("drops/<slug:drop_slug>/grid/", grid_views.grid_index, name="grid_index"),
+    path("drops/<slug:drop_slug>/classes/<int:group_id>/", grid_views.grid, name="grid"),
+    path("drops/<slug:drop_slug>/classes/<int:group_id>/save/", grid_views.grid_save, name="grid_save"),
+]

@@ -149,6 +149,24 @@ class World:
         return batches.create_batch(self.cast.head, self.cast.north, "pupils.csv", content)
 
     @cached_property
+    def autumn_drop(self):
+        from datetime import timedelta
+
+        from strides.assessment.services import create_drop
+
+        year = self.cast.year
+        return create_drop(
+            None,
+            self.cast.trust,
+            year,
+            name="Autumn",
+            term="autumn",
+            opens_on=year.starts_on,
+            deadline=year.starts_on + timedelta(days=110),
+            schools=[self.cast.north, self.cast.river],
+        )
+
+    @cached_property
     def north_officer(self):
         from strides.organisations.models import SchoolOfficer
 
@@ -243,6 +261,8 @@ KWARGS: dict[str, Target] = {
     # the trust's current academic year
     "year_id": Target(lambda w: w.cast.year.pk, _in_trust),
     "start_year": Target(lambda w: w.cast.year.start_year, _in_trust),
+    # the trust's autumn data drop (north and river): a trust object, any member of the trust
+    "drop_slug": Target(lambda w: w.autumn_drop.slug, _in_trust, missing="no-such-drop"),
     # DRF format suffixes
     "format": Target(lambda w: "json", missing="json"),
 }

@@ -1,0 +1,178 @@
+"""The class grid: a teacher records a drop for their class like a spreadsheet.
+
+- ``grid_home``: the drops where the user records judgements (the nav link lands here).
+- ``grid_index``: "my classes for this drop", with n of N recorded for each.
+- ``grid``: the class x subjects grid. grid.js makes it a spreadsheet and saves each cell.
+- ``grid_save``: one cell's save (POST, JSON answer). The level is resolved here, on the pupil's
+  framework, whatever grid.js thought; the write is ``record_judgement`` with the version the
+  cell was loaded with, so a save over someone else's newer edit is refused with both values.
+
+The class comes through ``visible_classes`` and its pupils through ``visible_pupils``: another
+school's class, another teacher's class or a pupil not in the class answers 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from strides.access.gate import can, get_or_404, scope_for, visible_classes
+from strides.access.rules import AccessRule, access_rule
+from strides.accounts.roles import Capability
+from strides.assessment.grid_queries import (
+    build_grid,
+    cell_vocabulary,
+    class_pupils,
+    closed_reason,
+    drops_for_user,
+    grid_classes,
+)
+from strides.assessment.models import DataDrop, DropSchool
+from strides.assessment.services import AssessmentError, DropClosed, StaleJudgement, record_judgement
+from strides.classes.models import TeachingGroup
+from strides.web.navigation import school_crumbs
+
+RECORD = AccessRule(Capability.RECORD_ASSESSMENT, object_scoped=True)
+
+
+def _drop_in_reach(user: Any, drop_slug: str) -> DataDrop:
+    """A drop of one of the user's trusts; any other answers 404 like a missing one."""
+    trusts = scope_for(user).trust_ids
+    return get_or_404(
+        DataDrop.objects.filter(trust_id__in=trusts).select_related("academic_year"), slug=drop_slug
+    )
+
+
+def _grid_objects(user: Any, drop_slug: str, group_id: int) -> tuple[DataDrop, TeachingGroup, DropSchool]:
+    """The drop, the class and the school's part of the drop, or 404: the class must be visible
+    through the gate, the user must record judgements at its school, the school must be in the
+    drop and the class must belong to the drop's academic year."""
+    group = get_or_404(visible_classes(user).select_related("school", "academic_year"), pk=group_id)
+    if not can(user, Capability.RECORD_ASSESSMENT, group.school):
+        raise Http404("Not found")
+    drop = _drop_in_reach(user, drop_slug)
+    if drop.trust_id != group.school.trust_id or drop.academic_year_id != group.academic_year_id:
+        raise Http404("Not found")
+    part = get_or_404(DropSchool.objects.select_related("school"), drop=drop, school=group.school)
+    part.drop = drop
+    return drop, group, part
+
+
+@access_rule(AccessRule(Capability.RECORD_ASSESSMENT))
+def grid_home(request: HttpRequest) -> HttpResponse:
+    current, past = drops_for_user(request.user)
+    context = {
+        "current": current,
+        "past": past,
+        "breadcrumbs": [("Home", reverse("web:home")), ("Record judgements", "")],
+    }
+    return render(request, "assessment/grid_home.html", context)
+
+
+@access_rule(RECORD)
+def grid_index(request: HttpRequest, drop_slug: str) -> HttpResponse:
+    drop = _drop_in_reach(request.user, drop_slug)
+    schools = grid_classes(request.user, drop)
+    context = {
+        "drop": drop,
+        "schools": schools,
+        "breadcrumbs": [
+            ("Home", reverse("web:home")),
+            ("Record judgements", reverse("assessment:grid_home")),
+            (drop.name, ""),
+        ],
+    }
+    return render(request, "assessment/grid_index.html", context)
+
+
+@access_rule(RECORD)
+def grid(request: HttpRequest, drop_slug: str, group_id: int) -> HttpResponse:
+    user = request.user
+    drop, group, part = _grid_objects(user, drop_slug, group_id)
+    class_grid = build_grid(user, drop, group, part)
+    context = {
+        "grid": class_grid,
+        "drop": drop,
+        "group": group,
+        "part": part,
+        "closed_reason": closed_reason(part),
+        "breadcrumbs": [
+            *school_crumbs(user, group.school),
+            (group.name, reverse("classes:class_detail", kwargs={"group_id": group.pk})),
+            (drop.name, reverse("assessment:grid_index", kwargs={"drop_slug": drop.slug})),
+            ("Grid", ""),
+        ],
+    }
+    return render(request, "assessment/grid.html", context)
+
+
+def _answer(status: str, message: str, http_status: int = 200, **extra: Any) -> JsonResponse:
+    return JsonResponse({"status": status, "message": message, **extra}, status=http_status)
+
+
+@access_rule(RECORD)
+@require_POST
+def grid_save(request: HttpRequest, drop_slug: str, group_id: int) -> HttpResponse:
+    """Save one cell. Answers JSON with ``status``: saved, invalid (422), stale (409, with both
+    values), closed (423) or refused (403)."""
+    user = request.user
+    drop, group, part = _grid_objects(user, drop_slug, group_id)
+    pupil = get_or_404(class_pupils(user, group, drop.assessed_on), pk=request.POST.get("pupil"))
+    subject = drop.subjects.filter(code=request.POST.get("subject", "")).first()
+    if subject is None:
+        raise Http404("Not found")
+    label = f"{pupil.display_name}, {subject.name}"
+    if not part.teachers_may_edit:
+        return _answer("closed", closed_reason(part), 423)
+    try:
+        version = int(request.POST.get("version", ""))
+        if version < 0:
+            raise ValueError
+    except ValueError:
+        return _answer(
+            "invalid",
+            f"{label}: the version {request.POST.get('version', '')!r} is not a whole number. "
+            "Reload the page.",
+            400,
+        )
+    vocabulary = cell_vocabulary(group, drop, pupil, subject)
+    text = request.POST.get("value", "")
+    level = vocabulary.resolve(text) if vocabulary else None
+    if level is None:
+        message = (
+            vocabulary.invalid_message(text)
+            if vocabulary
+            else f"{label}: no framework is set for {subject.name} at {group.school}."
+        )
+        return _answer("invalid", message, 422)
+    try:
+        judgement = record_judgement(
+            user, pupil, subject, drop, group.school, level, expected_version=version, reason="grid"
+        )
+    except StaleJudgement as stale:
+        theirs = None
+        if stale.current is not None:
+            theirs = {
+                "code": stale.current.level.code,
+                "version": stale.current.version,
+                "by": str(stale.current.recorded_by or "someone"),
+                "at": stale.current.recorded_at.isoformat(),
+            }
+        return _answer("stale", str(stale), 409, theirs=theirs, mine=level.code)
+    except DropClosed as closed:
+        return _answer("closed", str(closed), 423)
+    except PermissionError as refused:
+        return _answer("refused", str(refused), 403)
+    except AssessmentError as error:
+        return _answer("invalid", str(error), 422)
+    return _answer(
+        "saved",
+        f"Saved {judgement.level.code}",
+        code=judgement.level.code,
+        label=judgement.level.label,
+        version=judgement.version,
+    )
