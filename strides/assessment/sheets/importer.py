@@ -1,0 +1,393 @@
+"""Importing a data-drop spreadsheet: rows of UPN x subject levels into judgements.
+
+Each row's UPN (any case, spaces forgiven; a former UPN works too) is matched among the pupils the
+user may record for; each level is read with the codes of the pupil's own framework for that
+subject (:class:`~strides.frameworks.queries.FrameworkChooser`, on the drop's date), falling back
+to the other frameworks the school may use for the subject. Every problem is a row error naming
+the row, the column, the value and what is wrong; the judgements are then recorded (or, for a
+preview, only checked) by :func:`strides.assessment.bulk.record_judgements`, all or nothing.
+
+An unknown UPN and a pupil of another school get the same answer, which names no one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from strides.assessment.bulk import (
+    DropRules,
+    JudgementRow,
+    RowOutcome,
+    pupils_in_reach,
+    record_judgements,
+)
+from strides.assessment.models import DataDrop
+from strides.assessment.sheets.reader import FileProblem, Layout, open_sheet
+from strides.frameworks.models import Framework, FrameworkAssignment, Level, Subject
+from strides.frameworks.queries import FrameworkChooser
+from strides.frameworks.services import level_lookup, normalise_code
+from strides.imports.fields import ValueProblem, as_text, is_blank, parse_upn, text_parser
+from strides.imports.records import RowError, display
+from strides.imports.spreadsheet import UnreadableFile
+from strides.pupils.models import CharacteristicsPeriod, FormerUpn
+
+ROW_CHUNK = 2000
+NOTE_LENGTH = 1000
+parse_note = text_parser(NOTE_LENGTH)
+Progress = Callable[[str, int, int], None]
+NOT_FOUND = (
+    "No pupil with this UPN is in this drop among the pupils you may record for. Check the UPN, or "
+    "ask someone who records for the pupil's school."
+)
+
+
+@dataclass
+class ChangeRow:
+    """One judgement in the report: the spreadsheet row, the pupil, the subject, old -> new."""
+
+    row: int | None
+    upn: str
+    name: str
+    subject: str
+    outcome: str
+    before: str
+    after: str
+
+
+@dataclass
+class DropImportReport:
+    drop: str = ""
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    rows: list[ChangeRow] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    committed: bool = False
+    dry_run: bool = False
+    data_rows: int = 0
+
+    @property
+    def refused_rows(self) -> int:
+        return len({e.row for e in self.errors if e.row is not None})
+
+    def summary(self) -> dict[str, Any]:
+        """Exactly the command's ``--json`` report (the pupil import's shape)."""
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["errors"] = [e.as_dict() for e in self.errors]
+        data["rows"] = [list(asdict(r).values()) for r in self.rows]  # compact: a big file has many
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DropImportReport:
+        data = dict(data)
+        data["errors"] = [RowError(**e) for e in data.get("errors", [])]
+        data["rows"] = [ChangeRow(*r) for r in data.get("rows", [])]
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class _Pupil:
+    pk: int
+    upn: str
+    name: str
+
+
+class _Resolver:
+    """Turns chunks of spreadsheet rows into judgement rows (or row errors), with a few queries a
+    chunk: the pupils by UPN and former UPN, their NC years on the drop's date, their schools."""
+
+    def __init__(self, drop: DataDrop, actor: Any, rules: DropRules, layout: Layout, detail: bool) -> None:
+        self.drop, self.actor, self.rules, self.layout, self.detail = drop, actor, rules, layout, detail
+        self.day = drop.assessed_on
+        self.subjects = [c.subject for c in layout.subjects]
+        levels_by_framework: dict[int, list[Level]] = defaultdict(list)
+        for level in Level.objects.filter(framework_id__in=list(rules.frameworks)).order_by("order"):
+            levels_by_framework[level.framework_id].append(level)
+        self.levels = levels_by_framework
+        self.lookups = {fid: level_lookup(levels) for fid, levels in levels_by_framework.items()}
+        self.choosers: dict[int, FrameworkChooser] = {}
+        self.fallbacks: dict[tuple[int, int], list[Framework]] = {}
+        self.assigned: dict[int, set[tuple[int, int]]] = {}
+        self.upn_rows: dict[str, int] = {}
+        self.names: dict[int, _Pupil] = {}
+
+    # --- frameworks -------------------------------------------------------------------------
+
+    def chooser(self, school_id: int) -> FrameworkChooser:
+        if school_id not in self.choosers:
+            self.choosers[school_id] = FrameworkChooser(school_id, self.subjects, self.day)
+        return self.choosers[school_id]
+
+    def fallback(self, school_id: int, subject_id: int) -> list[Framework]:
+        """Other frameworks the school may use for the subject: those it has chosen for someone
+        first, then the most specific (fewest levels), so "PK4" is read as pre-key stage."""
+        key = (school_id, subject_id)
+        if key not in self.fallbacks:
+            if school_id not in self.assigned:
+                self.assigned[school_id] = set(
+                    FrameworkAssignment.objects.filter(school_id=school_id).values_list(
+                        "framework_id", "subject_id"
+                    )
+                )
+            chosen = self.assigned[school_id]
+            candidates = self.rules.frameworks_for(school_id, subject_id)
+            self.fallbacks[key] = sorted(
+                candidates,
+                key=lambda f: ((f.pk, subject_id) not in chosen, len(self.levels.get(f.pk, ())), f.pk),
+            )
+        return self.fallbacks[key]
+
+    def resolve_level(
+        self, school_id: int, subject: Subject, framework: Framework | None, text: str
+    ) -> Level | None:
+        code = normalise_code(text)
+        if framework is not None:
+            level = self.lookups.get(framework.pk, {}).get(code)
+            if level is not None and self.rules.framework_usable(framework.pk, school_id, subject.pk):
+                return level
+        for other in self.fallback(school_id, subject.pk):
+            level = self.lookups.get(other.pk, {}).get(code)
+            if level is not None:
+                return level
+        return None
+
+    def unknown_level(self, framework: Framework | None, nc_year: int | None, subject: Subject) -> str:
+        if framework is None:
+            return f"This is not a level of a framework used for {subject.name}."
+        codes = [level.code for level in self.levels.get(framework.pk, [])]
+        if nc_year is not None and any(c.startswith(f"Y{nc_year} ") for c in codes):
+            codes = [c for c in codes if c.startswith(f"Y{nc_year} ")]
+        examples = ", ".join(codes[:6]) + (", …" if len(codes) > 6 else "")
+        return (
+            f"This is not a level of {framework.name}, the pupil's framework for {subject.name}, "
+            f"or of another framework the school uses. Levels include {examples}."
+        )
+
+    # --- rows ---------------------------------------------------------------------------------
+
+    def rows(self, chunk: list[tuple[int, list[Any]]]) -> Iterator[JudgementRow | RowError]:
+        layout = self.layout
+        wanted: list[tuple[int, str, list[Any]]] = []
+        for row_number, cells in chunk:
+            if all(is_blank(c) for c in cells):
+                continue
+            raw = cells[layout.upn_index] if layout.upn_index < len(cells) else None
+            given = [
+                index is not None and index < len(cells) and not is_blank(cells[index])
+                for c in layout.subjects
+                for index in (c.index, c.note_index)
+            ]
+            if not any(given):
+                continue  # a pupil with nothing recorded yet: nothing to import
+            if is_blank(raw):
+                yield RowError(row_number, layout.upn_label, "", "The UPN is missing.")
+                continue
+            try:
+                upn = parse_upn(raw)
+            except ValueProblem as problem:
+                yield RowError(row_number, layout.upn_label, display(raw), str(problem))
+                continue
+            if upn in self.upn_rows:
+                yield RowError(
+                    row_number, layout.upn_label, upn, f"UPN {upn} also appears on row {self.upn_rows[upn]}."
+                )
+                continue
+            self.upn_rows[upn] = row_number
+            wanted.append((row_number, upn, cells))
+        pupils = self._pupils({upn for _, upn, _ in wanted})
+        ids = {p.pk for p in pupils.values()}
+        schools = self.rules.schools_of(ids)
+        years = dict(
+            CharacteristicsPeriod.objects.filter(pupil_id__in=list(ids), valid_from__lte=self.day)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=self.day))
+            .values_list("pupil_id", "nc_year")
+        )
+        for row_number, upn, cells in wanted:
+            pupil = pupils.get(upn)
+            if pupil is None:
+                yield RowError(row_number, layout.upn_label, upn, NOT_FOUND)
+                continue
+            school_id = self.rules.school_for(schools.get(pupil.pk, []))
+            if school_id is None:
+                yield RowError(
+                    row_number,
+                    layout.upn_label,
+                    upn,
+                    f"{pupil.name} is not on the roll of a school in {self.drop.name} on "
+                    f"{self.day:%d/%m/%Y}.",
+                )
+                continue
+            yield from self._cells(row_number, pupil, school_id, years.get(pupil.pk), cells)
+
+    def _cells(
+        self, row_number: int, pupil: _Pupil, school_id: int, nc_year: int | None, cells: list[Any]
+    ) -> Iterator[JudgementRow | RowError]:
+        for column in self.layout.subjects:
+            raw = cells[column.index] if column.index < len(cells) else None
+            note = None
+            if column.note_index is not None:
+                raw_note = cells[column.note_index] if column.note_index < len(cells) else None
+                try:
+                    note = "" if is_blank(raw_note) else parse_note(raw_note)
+                except ValueProblem as problem:
+                    yield RowError(row_number, column.note_label, display(raw_note), f"The note {problem}")
+                    continue
+            if is_blank(raw):
+                if note:
+                    yield RowError(row_number, column.label, "", "A note needs a level beside it.")
+                continue
+            text = as_text(raw)
+            subject = column.subject
+            framework = self.chooser(school_id).framework_for(pupil.pk, subject.pk, nc_year)
+            level = self.resolve_level(school_id, subject, framework, text) if len(text) <= 60 else None
+            if level is None:
+                yield RowError(
+                    row_number, column.label, display(raw), self.unknown_level(framework, nc_year, subject)
+                )
+                continue
+            yield JudgementRow(pupil.pk, subject, level, note, row_number, column.label, school_id)
+
+    def _pupils(self, upns: set[str]) -> dict[str, _Pupil]:
+        if not upns:
+            return {}
+        reach = pupils_in_reach(self.actor, self.drop)
+        fields = ("pk", "upn", "legal_forename", "legal_surname", "preferred_forename", "preferred_surname")
+        found: dict[str, _Pupil] = {}
+        for pk, upn, forename, surname, preferred, preferred_surname in reach.filter(
+            upn__in=list(upns)
+        ).values_list(*fields):
+            found[upn] = _Pupil(pk, upn, f"{preferred or forename} {preferred_surname or surname}")
+        missing = upns - set(found)
+        if missing:
+            former = FormerUpn.objects.filter(upn__in=list(missing), pupil__in=reach).values_list(
+                "upn",
+                "pupil_id",
+                "pupil__upn",
+                "pupil__legal_forename",
+                "pupil__legal_surname",
+                "pupil__preferred_forename",
+                "pupil__preferred_surname",
+            )
+            for old, pk, upn, forename, surname, preferred, preferred_surname in former:
+                found.setdefault(
+                    old, _Pupil(pk, upn, f"{preferred or forename} {preferred_surname or surname}")
+                )
+        if self.detail:
+            self.names.update({p.pk: p for p in found.values()})
+        return found
+
+
+def import_drop_file(
+    data: bytes,
+    *,
+    drop: DataDrop,
+    actor: Any,
+    filename: str = "",
+    reason: str = "",
+    dry_run: bool,
+    expected_versions: dict[tuple[int, int], int] | None = None,
+    detail: bool = True,
+    progress: Progress | None = None,
+    total_rows: int = 0,
+) -> tuple[DropImportReport, dict[tuple[int, int], int]]:
+    """Check (``dry_run``) or import a spreadsheet into a drop. Returns the report and, for a
+    check, the version of every judgement it saw (what the commit passes back)."""
+    report = DropImportReport(drop=drop.name, dry_run=dry_run)
+    subjects = list(drop.subjects.order_by("order", "name"))
+    try:
+        sheet = open_sheet(data, subjects, list(Subject.objects.all()))
+    except UnreadableFile as exc:
+        report.errors.append(RowError(None, "file", filename, str(exc)))
+        return report, {}
+    except FileProblem as problem:
+        report.errors.append(RowError(problem.row, "file", filename, problem.message))
+        return report, {}
+    layout = sheet.layout
+    report.ignored_columns = layout.ignored
+    report.notes = layout.notes
+    rules = DropRules(drop, actor)
+    resolver = _Resolver(drop, actor, rules, layout, detail)
+    counter = {"rows": 0}
+
+    def judgement_rows() -> Iterator[JudgementRow | RowError]:
+        while chunk := list(itertools.islice(sheet.rows, ROW_CHUNK)):
+            counter["rows"] += len(chunk)
+            if progress is not None:
+                progress(
+                    "checking" if dry_run else "writing", counter["rows"], max(total_rows, counter["rows"])
+                )
+            yield from resolver.rows(chunk)
+
+    try:
+        result = record_judgements(
+            actor,
+            drop,
+            judgement_rows(),
+            reason=reason or f"import {filename}".strip(),
+            dry_run=dry_run,
+            expected_versions=expected_versions,
+            detail=detail,
+            rules=rules,
+        )
+    except UnreadableFile as exc:  # a worksheet that breaks part-way through
+        report.errors.append(RowError(None, "file", filename, str(exc)))
+        return report, {}
+    report.data_rows = len(set(resolver.upn_rows.values()) | {e.row for e in result.errors if e.row})
+    report.errors = result.errors
+    report.committed = result.committed
+    report.created, report.updated, report.unchanged = result.created, result.updated, result.unchanged
+    if report.data_rows == 0 and not report.errors:
+        report.errors.append(
+            RowError(layout.header_row, "file", "", "There are no pupils' levels under the header row.")
+        )
+    if detail:
+        report.rows = _change_rows(result.outcomes, resolver, rules)
+    return report, result.versions
+
+
+def _change_rows(outcomes: list[RowOutcome], resolver: _Resolver, rules: DropRules) -> list[ChangeRow]:
+    subjects = {c.subject.pk: c.subject.name for c in resolver.layout.subjects}
+    rows = []
+    for outcome in outcomes:
+        pupil = resolver.names.get(outcome.pupil_id)
+        rows.append(
+            ChangeRow(
+                outcome.row,
+                pupil.upn if pupil else "",
+                pupil.name if pupil else "",
+                subjects.get(outcome.subject_id, ""),
+                outcome.outcome,
+                rules.code(outcome.level_before_id),
+                rules.code(outcome.level_after_id),
+            )
+        )
+    return rows
+
+
+def versions_to_json(versions: dict[tuple[int, int], int]) -> dict[str, int]:
+    return {f"{pupil}:{subject}": version for (pupil, subject), version in versions.items()}
+
+
+def versions_from_json(data: dict[str, int]) -> dict[tuple[int, int], int]:
+    result = {}
+    for key, version in (data or {}).items():
+        pupil, _, subject = key.partition(":")
+        result[(int(pupil), int(subject))] = int(version)
+    return result
