@@ -1,0 +1,111 @@
+"""What a judgement written through the API is about: the school making it and the level typed.
+
+Both are refused with a 400 that names the field and the value, before the service is called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from rest_framework import exceptions
+
+from strides.access.gate import can, visible_schools
+from strides.accounts.roles import Capability
+from strides.assessment.models import DataDrop, DropSchool
+from strides.frameworks.models import Level, Subject
+from strides.frameworks.queries import FrameworkChooser, frameworks_available
+from strides.frameworks.services import level_lookup, normalise_code, resolve_level
+from strides.organisations.models import School
+from strides.pupils.models import Enrolment, Pupil
+from strides.pupils.queries import characteristics_as_at
+
+
+def subject_of(drop: DataDrop, code: str) -> Subject:
+    subject = Subject.objects.filter(code=code.strip().lower()).first()
+    if subject is None:
+        known = ", ".join(Subject.objects.values_list("code", flat=True))
+        raise exceptions.ValidationError({"subject": [f"No subject {code!r}. Subjects: {known}."]})
+    if not drop.subjects.filter(pk=subject.pk).exists():
+        collected = ", ".join(drop.subjects.values_list("code", flat=True))
+        raise exceptions.ValidationError(
+            {"subject": [f"{subject.name} is not collected in {drop}: it collects {collected}."]}
+        )
+    return subject
+
+
+def school_for(user: Any, pupil: Pupil, drop: DataDrop, urn: str | None) -> School:
+    """The school making the judgement: the one named, else the pupil's school in the drop (on
+    roll on the drop's date first; of two, the one where the caller records)."""
+    in_drop = DropSchool.objects.filter(drop=drop).values("school_id")
+    if urn:
+        school = visible_schools(user).filter(urn=urn.strip()).first()
+        if school is None:
+            raise exceptions.ValidationError({"school": [f"No school with URN {urn!r}."]})
+        if not DropSchool.objects.filter(drop=drop, school=school).exists():
+            raise exceptions.ValidationError({"school": [f"{school} is not part of {drop}."]})
+        return school
+    enrolments = list(
+        Enrolment.objects.filter(pupil=pupil, school_id__in=in_drop)
+        .select_related("school")
+        .order_by("-start_date")
+    )
+    day = drop.assessed_on
+    on_roll = [e for e in enrolments if e.start_date <= day and (e.end_date is None or e.end_date >= day)]
+    schools = list({e.school_id: e.school for e in (on_roll or enrolments)}.values())
+    if len(schools) > 1:
+        schools = [school for school in schools if can(user, Capability.RECORD_ASSESSMENT, school)] or schools
+    if not schools:
+        raise exceptions.ValidationError(
+            {"pupil": [f"{pupil.display_name} is not on the roll of a school in {drop}."]}
+        )
+    if len(schools) > 1:
+        urns = " or ".join(school.urn for school in schools)
+        raise exceptions.ValidationError(
+            {
+                "school": [
+                    f"{pupil.display_name} is on more than one roll in {drop}: "
+                    f"send the URN of the school judging ({urns})."
+                ]
+            }
+        )
+    return schools[0]
+
+
+def level_for(pupil: Pupil, subject: Subject, drop: DataDrop, school: School, text: str) -> Level:
+    """The level meant by ``text`` (case and spacing forgiven): in the framework the pupil is
+    assessed on for the subject, else in any framework the school may use for it."""
+    period = characteristics_as_at(pupil, drop.assessed_on)
+    chosen = FrameworkChooser(school.pk, [subject], drop.assessed_on).framework_for(
+        pupil.pk, subject.pk, period.nc_year if period else None
+    )
+    if chosen is not None:
+        level = resolve_level(chosen, text)
+        if level is not None:
+            return level
+    others = (
+        frameworks_available(drop.trust_id, school.pk)
+        .filter(Q(subjects=subject) | Q(subjects__isnull=True))
+        .exclude(pk=getattr(chosen, "pk", None))
+        .values("pk")
+    )
+    fallback = level_lookup(
+        Level.objects.filter(framework__in=others)
+        .select_related("framework")
+        .order_by("framework__name", "order")
+    ).get(normalise_code(text))
+    if fallback is not None:
+        return fallback
+    if chosen is None:
+        raise exceptions.ValidationError(
+            {"level": [f"{text!r} is not a level {school} can use for {subject.name}."]}
+        )
+    codes = ", ".join(chosen.levels.order_by("order").values_list("code", flat=True))
+    raise exceptions.ValidationError(
+        {
+            "level": [
+                f"{text!r} is not a level of {chosen.name}, which {pupil.display_name} is assessed on in "
+                f"{subject.name}, nor of another framework {school} uses for it. Accepted codes: {codes}."
+            ]
+        }
+    )
