@@ -21,7 +21,7 @@ from strides.accounts.models import ParentLink, User
 from strides.accounts.roles import CLASS_REACH_ROLES, OFFICER_ROLES, PARENT_ROLES
 from strides.classes import services as classes
 from strides.classes.models import StaffRole, TeachingGroup
-from strides.demo.generator import DEMO_USERNAMES, EMAIL_DOMAIN, TRUST_SLUG, DemoPlan, PupilPlan
+from strides.demo.plan import DEMO_USERNAMES, EMAIL_DOMAIN, TRUST_SLUG, DemoPlan, PupilPlan
 from strides.organisations import services as organisations
 from strides.organisations.models import School, SchoolOfficer, Trust
 from strides.pupils import services as pupils
