@@ -263,6 +263,12 @@ KWARGS: dict[str, Target] = {
     "start_year": Target(lambda w: w.cast.year.start_year, _in_trust),
     # the trust's autumn data drop (north and river): a trust object, any member of the trust
     "drop_slug": Target(lambda w: w.autumn_drop.slug, _in_trust, missing="no-such-drop"),
+    # Ava's reading in the autumn drop, recorded by her teacher (strides/assessment/tests/test_api_matrix.py)
+    "judgement_id": Target(
+        lambda w: __import__("strides.assessment.tests.test_api_matrix", fromlist=["_"]).ava_reading(w).pk,
+        _sees_ava,
+        _north,
+    ),
     # DRF format suffixes
     "format": Target(lambda w: "json", missing="json"),
 }
@@ -282,6 +288,9 @@ PK_BY_WORD = {
     "staff": "staff_id",
     "batch": "batch_id",
     "year": "year_id",
+    "framework": "framework_id",
+    "crosswalk": "crosswalk_id",
+    "judgement": "judgement_id",
 }
 
 

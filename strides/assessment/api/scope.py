@@ -11,12 +11,14 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from strides.access.gate import (
+    schools_with,
     scope_for,
     sees_whole_records,
     visible_enrolments,
     visible_pupils,
     visible_schools,
 )
+from strides.accounts.roles import Capability
 from strides.assessment.models import DataDrop, DropSchool, Judgement
 from strides.frameworks.models import Crosswalk, Framework
 from strides.organisations.models import Trust
@@ -28,12 +30,14 @@ def caller_trusts(user: Any) -> QuerySet[Trust]:
 
 
 def visible_frameworks(user: Any) -> QuerySet[Framework]:
-    """Shipped frameworks, the caller's trust's own, and those of schools the caller can open."""
+    """Shipped frameworks, the caller's trust's own, and a school's own frameworks for those who
+    record assessment or manage frameworks at that school (as the framework pages do)."""
     trust_ids = scope_for(user).trust_ids
     return Framework.objects.filter(
         Q(trust__isnull=True)
         | Q(trust_id__in=trust_ids, school__isnull=True)
-        | Q(trust_id__in=trust_ids, school__in=visible_schools(user))
+        | Q(trust_id__in=trust_ids, school__in=schools_with(user, Capability.RECORD_ASSESSMENT).values("pk"))
+        | Q(trust_id__in=trust_ids, school__in=schools_with(user, Capability.MANAGE_FRAMEWORKS).values("pk"))
     )
 
 
@@ -42,12 +46,9 @@ def visible_crosswalks(user: Any) -> QuerySet[Crosswalk]:
 
 
 def visible_drops(user: Any) -> QuerySet[DataDrop]:
-    """Drops of the caller's trust that include a school the caller can open, or a school at which
-    a pupil the caller may see is enrolled (how a parent finds the drops of their child)."""
-    schools = visible_schools(user).values("pk")
-    pupils_schools = visible_enrolments(user).values("school_id")
-    including = DropSchool.objects.filter(Q(school__in=schools) | Q(school__in=pupils_schools))
-    return DataDrop.objects.filter(trust_id__in=scope_for(user).trust_ids, pk__in=including.values("drop_id"))
+    """The trust's assessment calendar: every drop of the caller's trusts. What a drop says about
+    a school (status, completeness) is read through :func:`visible_parts`."""
+    return DataDrop.objects.filter(trust_id__in=scope_for(user).trust_ids)
 
 
 def visible_parts(user: Any) -> QuerySet[DropSchool]:

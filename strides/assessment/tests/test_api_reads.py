@@ -149,6 +149,11 @@ def test_a_school_s_own_framework_is_seen_by_that_school_only(cast, api, drop):
     assert detail.json()["owner"] == "school" and detail.json()["school"]["urn"] == cast.river.urn
     assert [lv["code"] for lv in detail.json()["levels"]] == ["S1", "S2"]
     assert api(cast.admin).get(f"{API}/frameworks/{river_own.pk}/").status_code == 200
+    # a school's own framework is for those who record or manage frameworks there
+    for user in (cast.other_teacher, cast.analyst):
+        assert api(user).get(f"{API}/frameworks/{river_own.pk}/").status_code == 200, user
+    for user in (cast.governor, cast.director, cast.parent, cast.placing, cast.teacher):
+        assert api(user).get(f"{API}/frameworks/{river_own.pk}/").status_code == 404, user
     assert head.get(f"{API}/frameworks/987654/").status_code == 404
 
 
@@ -285,11 +290,12 @@ def test_drops_list_each_school_the_caller_can_open(cast, api, judged):
     head_row = results(api(cast.head).get(f"{API}/drops/"))[0]
     assert [s["school"]["urn"] for s in head_row["schools"]] == [cast.north.urn]
     assert head_row["schools"][0]["teachers_may_edit"] is True
-    # a parent sees their child's school's drops, but no school's status
-    parent_rows = results(api(cast.parent).get(f"{API}/drops/"))
-    assert [r["slug"] for r in parent_rows] == [judged.slug] and parent_rows[0]["schools"] == []
-    # the drop is not oak's, bridge's or hillside's business
-    assert results(api(cast.placing).get(f"{API}/drops/")) == []
+    # the calendar is the trust's: a parent or a placing contact sees it, but no school's status
+    for user in (cast.parent, cast.placing, cast.other_teacher):
+        rows = results(api(user).get(f"{API}/drops/"))
+        assert [r["slug"] for r in rows] == [judged.slug], user
+        expected = [cast.river.urn] if user == cast.other_teacher else []
+        assert [s["school"]["urn"] for s in rows[0]["schools"]] == expected
 
 
 def test_drop_filters_and_detail(cast, api, drop):
@@ -320,7 +326,25 @@ def test_drop_filters_and_detail(cast, api, drop):
     assert client.get(f"{API}/drops/no-such-drop/").status_code == 404
 
 
-def test_a_drop_of_other_schools_is_not_found(cast, api, drop):
+def test_another_trust_s_drop_is_not_found(cast, api, drop):
+    other = organisations.create_trust(None, "Other Trust", "other-trust")
+    year = organisations.ensure_academic_year(None, other, cast.year.start_year)
+    theirs = create_drop(
+        None,
+        other,
+        year,
+        name="Their autumn",
+        term="autumn",
+        opens_on=year.starts_on,
+        deadline=year.starts_on + dt.timedelta(days=42),
+    )
+    client = api(cast.admin)
+    assert client.get(f"{API}/drops/{theirs.slug}/").status_code == 404
+    assert client.get(f"{API}/drops/{theirs.slug}/completeness/").status_code == 404
+    assert theirs.slug not in {row["slug"] for row in results(client.get(f"{API}/drops/"))}
+
+
+def test_a_drop_of_other_schools_shows_no_school_to_the_caller(cast, api, drop):
     oak_only = create_drop(
         cast.analyst,
         cast.trust,
@@ -332,9 +356,12 @@ def test_a_drop_of_other_schools_is_not_found(cast, api, drop):
         deadline=cast.year.starts_on + dt.timedelta(days=42),
         schools=[cast.oak],
     )
-    assert api(cast.head).get(f"{API}/drops/{oak_only.slug}/").status_code == 404
-    assert api(cast.admin).get(f"{API}/drops/{oak_only.slug}/").status_code == 200
-    assert api(cast.head).get(f"{API}/drops/{oak_only.slug}/completeness/").status_code == 404
+    head = api(cast.head)
+    assert head.get(f"{API}/drops/{oak_only.slug}/").json()["schools"] == []
+    assert head.get(f"{API}/drops/{oak_only.slug}/completeness/").json()["schools"] == []
+    assert head.get(f"{API}/drops/{oak_only.slug}/schools/{cast.oak.urn}/").status_code == 404
+    admin = api(cast.admin).get(f"{API}/drops/{oak_only.slug}/").json()
+    assert [s["school"]["urn"] for s in admin["schools"]] == [cast.oak.urn]
 
 
 def test_drop_list_query_count_is_pinned(cast, api, drop, django_assert_max_num_queries):

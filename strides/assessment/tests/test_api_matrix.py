@@ -1,0 +1,78 @@
+"""The assessment API in the role matrix (strides/access/tests/test_matrix.py).
+
+The matrix fills ``judgement_id`` with :func:`ava_reading`, and says who may see it with its
+``_sees_ava``; the tests here hold that promise: the API's scope for that judgement is exactly
+"sees Ava". They also check that every assessment API route declares its rule and takes only
+keywords the matrix can fill.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from strides.access.gate import visible_pupils
+from strides.access.rules import AccessRule, rule_of
+from strides.accounts.services import create_api_token
+from strides.assessment.api.scope import visible_judgements
+from strides.assessment.models import Judgement
+from strides.assessment.services import record_judgement
+from strides.frameworks.models import Level, Subject
+
+pytestmark = pytest.mark.django_db
+
+
+def ava_reading(world: Any) -> Judgement:
+    """Ava's reading in the matrix's autumn drop (``world.autumn_drop``), recorded by her teacher.
+    Made once; later calls return the same judgement."""
+    cast, drop = world.cast, world.autumn_drop
+    existing = Judgement.objects.filter(drop=drop, pupil=cast.ava, subject__code="reading").first()
+    if existing is not None:
+        return existing
+    level = Level.objects.get(framework__code="nc-bands", framework__trust=None, code="Y3 WTS")
+    reading = Subject.objects.get(code="reading")
+    return record_judgement(cast.teacher, cast.ava, reading, drop, cast.north, level, expected_version=0)
+
+
+def assessment_api_routes() -> list[tuple[str, Any, tuple[str, ...]]]:
+    """(name, callback, URL keywords) of every route of the ``assessment_api`` namespace."""
+    found = []
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and namespace == "assessment_api":
+                found.append((pattern.name, pattern.callback, tuple(pattern.pattern.regex.groupindex)))
+
+    walk(get_resolver().url_patterns, None)
+    return found
+
+
+def test_every_assessment_api_route_declares_a_rule_and_takes_known_keywords():
+    routes = assessment_api_routes()
+    assert len(routes) >= 14
+    for name, callback, keywords in routes:
+        assert isinstance(rule_of(callback), AccessRule), name
+        assert set(keywords) <= {"pk", "drop_slug", "urn"}, name
+        if "pk" in keywords:
+            assert name.split("-")[0] in {"framework", "crosswalk", "judgement"}, name
+
+
+def test_the_matrix_judgement_is_seen_by_exactly_those_who_see_ava(cast, drop):
+    world = SimpleNamespace(cast=cast, autumn_drop=drop)
+    judgement = ava_reading(world)
+    assert ava_reading(world).pk == judgement.pk  # made once
+    for username, user in cast.users.items():
+        sees_ava = visible_pupils(user).filter(pk=cast.ava.pk).exists()
+        sees_judgement = visible_judgements(user).filter(pk=judgement.pk).exists()
+        assert sees_judgement == sees_ava, username
+        _, secret = create_api_token(None, user, "matrix")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        status = client.get(f"/api/v1/judgements/{judgement.pk}/").status_code
+        assert status == (200 if sees_ava else 404), username
