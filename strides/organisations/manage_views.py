@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,6 +40,7 @@ from strides.organisations.models import (
     Trust,
 )
 from strides.organisations.queries import academic_year_on, term_dates_for
+from strides.web.summaries import on_roll_totals
 
 MANAGE = AccessRule(Capability.MANAGE_SCHOOLS, description="trust admins")
 MANAGE_ONE = AccessRule(Capability.MANAGE_SCHOOLS, object_scoped=True, description="trust admins")
@@ -88,14 +89,9 @@ def _officer_candidates(school: School):
 
 @access_rule(MANAGE)
 def school_list(request: HttpRequest) -> HttpResponse:
-    today = dt.date.today()
-    on_roll = Q(enrolments__start_date__lte=today) & (
-        Q(enrolments__end_date__isnull=True) | Q(enrolments__end_date__gte=today)
-    )
-    schools = (
+    schools = list(
         schools_with(request.user, Capability.MANAGE_SCHOOLS)
         .select_related("region")
-        .annotate(pupils_on_roll=Count("enrolments__pupil", filter=on_roll, distinct=True))
         .prefetch_related(
             Prefetch(
                 "officer_assignments",
@@ -104,6 +100,10 @@ def school_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("name")
     )
+    # the same count as the school cards of the trust overview
+    totals = on_roll_totals([school.pk for school in schools], dt.date.today())
+    for school in schools:
+        school.pupils_on_roll = totals.get(school.pk, 0)
     return render(
         request,
         "organisations/manage/school_list.html",

@@ -38,7 +38,6 @@ from strides.web.summaries import (
     attach_current,
     current_academic_year,
     disadvantaged,
-    on_roll_at,
     period_as_at,
     school_cards,
     school_summary,
@@ -73,7 +72,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
 
 
 def _pupil_list(user: Any, school: School, form: PupilFilterForm, day: dt.date) -> QuerySet:
-    pupils = visible_pupils(user).filter(on_roll_at(school.pk, day))
+    pupils = queries.pupils_on_roll(visible_pupils(user), school.pk, day)
     if form.is_valid() and form.cleaned_data["q"]:
         pupils = queries.search(pupils, form.cleaned_data["q"])
     filters = form.period_filters() or {}

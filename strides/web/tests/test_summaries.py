@@ -120,3 +120,15 @@ def test_school_cards_suppress_small_counts_for_readers_without_names(cast):
     assert by_name[cast.river.name].suppressed  # one pupil at river, below the threshold
     governor = {card.school.name: card.on_roll for card in school_cards(cast.governor, schools, cast.today)}
     assert governor[cast.north.name].suppressed
+
+
+@pytest.mark.django_db
+def test_on_roll_totals_and_the_school_summary_leave_out_a_pupil_who_has_left(cast):
+    from strides.web.summaries import on_roll_totals
+
+    ended = cast.today - dt.timedelta(days=1)
+    pupils.end_enrolment(None, Enrolment.objects.get(pupil=cast.ben, school=cast.north), ended, "transfer")
+    totals = on_roll_totals([cast.north.pk, cast.river.pk], cast.today)
+    assert totals == {cast.north.pk: 1, cast.river.pk: 1}
+    assert school_summary(cast.north, cast.today).on_roll == 1
+    assert on_roll_totals([cast.north.pk], ended) == {cast.north.pk: 2}  # still on roll that day
