@@ -95,10 +95,18 @@ class LevelForm(forms.Form):
     descriptor = forms.CharField(label="Descriptor", max_length=MAX_DESCRIPTOR, required=False)
     point = forms.ChoiceField(label="Common point", required=False)
 
-    def __init__(self, *args: Any, points: list[ScalePoint], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, points: list[ScalePoint], number: int = 0, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.number = number
         self.fields["point"].choices = [("", "Choose a point"), *point_choices(points)]
+        self.fields["point"].error_messages["invalid_choice"] = (
+            f"Level {number}: “%(value)s” is not a point of the common scale."
+        )
+        for name in ("code", "label", "descriptor"):
+            self.fields[name].error_messages["max_length"] = (
+                f"Level {number}: a {name} has at most %(limit_value)d characters (%(show_value)d here)."
+            )
 
     @property
     def is_blank(self) -> bool:
@@ -115,28 +123,30 @@ class BaseLevelFormSet(forms.BaseFormSet):
         kwargs.setdefault("form_kwargs", {})["points"] = points
         super().__init__(*args, **kwargs)
 
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "number": (index or 0) + 1}
+
     def clean(self) -> None:
-        if any(self.errors):
-            return
         seen: dict[str, int] = {}
         filled = 0
         for number, form in enumerate(self.forms, start=1):
-            if form.is_blank:
+            data = getattr(form, "cleaned_data", None)
+            if data is None or (form.is_blank and not form.errors):
                 continue
             filled += 1
-            data = form.cleaned_data
-            code = data["code"].strip()
-            if not code:
-                form.add_error("code", f"Level {number} needs a code.")
-            elif (key := normalise_code(code)) in seen:
-                form.add_error("code", f"Level {number}: “{code}” is also the code of level {seen[key]}.")
-            elif not key:
-                form.add_error("code", f"Level {number}: “{code}” needs at least one letter or digit.")
-            else:
-                seen[key] = number
-            if not data["label"].strip():
+            code = (data.get("code") or "").strip()
+            if "code" in data:
+                if not code:
+                    form.add_error("code", f"Level {number} needs a code.")
+                elif (key := normalise_code(code)) in seen:
+                    form.add_error("code", f"Level {number}: “{code}” is also the code of level {seen[key]}.")
+                elif not key:
+                    form.add_error("code", f"Level {number}: “{code}” needs at least one letter or digit.")
+                else:
+                    seen[key] = number
+            if "label" in data and not data["label"].strip():
                 form.add_error("label", f"Level {number} ({code or 'no code'}) needs a label.")
-            if not data["point"]:
+            if "point" in data and not data["point"]:
                 form.add_error("point", f"Level {number} ({code or 'no code'}) needs a common point.")
         if not filled:
             raise forms.ValidationError("Enter at least one level: its code, label and common point.")
@@ -182,6 +192,8 @@ class SheetForm(FrameworkForm):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
+        if upload is None:  # confirming a preview: the levels were read already
+            return upload
         limit = min(SHEET_MAX_BYTES, getattr(settings, "STRIDES_MAX_IMPORT_BYTES", SHEET_MAX_BYTES))
         if not upload.name.lower().endswith(SHEET_EXTENSIONS):
             raise forms.ValidationError("Choose a .csv, .xlsx, .xls or .ods spreadsheet.")
