@@ -149,6 +149,12 @@ class World:
         return batches.create_batch(self.cast.head, self.cast.north, "pupils.csv", content)
 
     @cached_property
+    def head_drop_batch(self):
+        from strides.assessment.sheets import batches
+
+        return batches.create_batch(self.cast.head, self.autumn_drop, "drop.csv", b"UPN,Reading\n")
+
+    @cached_property
     def autumn_drop(self):
         from datetime import timedelta
 
@@ -263,6 +269,10 @@ KWARGS: dict[str, Target] = {
     "start_year": Target(lambda w: w.cast.year.start_year, _in_trust),
     # the trust's autumn data drop (north and river): a trust object, any member of the trust
     "drop_slug": Target(lambda w: w.autumn_drop.slug, _in_trust, missing="no-such-drop"),
+    # a data-drop spreadsheet the head uploaded for the autumn drop: only the uploader may open it
+    "drop_batch_id": Target(
+        lambda w: w.head_drop_batch.pk, _sees_school, _north, only_user=lambda w: w.cast.head
+    ),
     # Ava's reading in the autumn drop, recorded by her teacher (strides/assessment/tests/test_api_matrix.py)
     "judgement_id": Target(
         lambda w: __import__("strides.assessment.tests.test_api_matrix", fromlist=["_"]).ava_reading(w).pk,
