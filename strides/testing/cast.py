@@ -11,8 +11,9 @@ checks access uses these people, so a reader always knows who can see what:
   ``eli`` (at bridge, placed by hillside, placement ended).
 - users, one per role: ``admin``, ``analyst``, ``eap`` (assigned to north), ``director``,
   ``head`` / ``senior`` / ``senco`` / ``subject_leader`` / ``teacher`` (3T) / ``ta`` (3T) /
-  ``governor`` at north, ``other_teacher`` at river, ``placing`` (hillside contact), ``parent``
-  (ava's parent).
+  ``governor`` at north, ``other_teacher`` and ``river_head`` (headteacher) at river, ``placing``
+  (hillside contact), ``parent`` (ava's parent). ``river_head`` holds at river every capability
+  ``head`` holds at north: the one to check "may do this, but at another school".
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def build_cast(today: dt.date | None = None) -> SimpleNamespace:
     c.ta = user("ta", Role.TEACHING_ASSISTANT, c.north, "Tara", "Assistant")
     c.governor = user("governor", Role.GOVERNOR, c.north, "Gil", "Governor")
     c.other_teacher = user("other_teacher", Role.TEACHER, c.river, "Otto", "Other")
+    c.river_head = user("river_head", Role.HEADTEACHER, c.river, "Rhea", "Rivers")
     c.placing = user("placing", Role.PLACING_CONTACT, c.hillside, "Pat", "Placing")
     c.parent = user("parent", None, first="Paula", last="Parent")
     accounts.link_parent(None, c.parent, c.ava, c.trust, "mother")
@@ -156,8 +158,45 @@ def build_cast(today: dt.date | None = None) -> SimpleNamespace:
             "ta",
             "governor",
             "other_teacher",
+            "river_head",
             "placing",
             "parent",
         )
     }
+    return c
+
+
+def add_mover(c: SimpleNamespace) -> SimpleNamespace:
+    """``c.mia``: a pupil who moved from north to river, for the tests of what a school still
+    sees of a leaver. At north from 900 days ago (FSM from 200 days ago, recorded by north), left
+    north 60 days ago, on roll at river from the next day; river recorded an EHCP (ASD) 30 days
+    ago. Dates are kept on ``c.mia_*``."""
+    today = c.today
+    c.mia_joined = today - dt.timedelta(days=900)
+    c.mia_fsm_from = today - dt.timedelta(days=200)
+    c.mia_left = today - dt.timedelta(days=60)
+    c.mia_ehcp_from = today - dt.timedelta(days=30)
+    upn = make_upn(int(c.north.la_code), int(c.north.establishment_number), 18, 11)
+    record = pupils.PupilRecord(
+        upn=upn,
+        legal_forename="Mia",
+        legal_surname="Moss",
+        date_of_birth=dt.date(today.year - 11, 5, 1),
+        sex="F",
+        characteristics={"nc_year": 6},
+        enrolment_start=c.mia_joined,
+    )
+    pupils.upsert_pupils(None, c.north, [record], effective=c.mia_joined)
+    from strides.pupils.models import Pupil
+
+    c.mia = Pupil.objects.get(upn=upn)
+    pupils.change_characteristics(c.head, c.mia, {"fsm": True}, effective=c.mia_fsm_from)
+    pupils.end_enrolment(c.head, Enrolment.objects.get(pupil=c.mia, school=c.north), c.mia_left, "transfer")
+    pupils.enrol(c.river_head, c.mia, c.river, c.mia_left + dt.timedelta(days=1))
+    pupils.change_characteristics(
+        c.river_head,
+        c.mia,
+        {"sen_provision": "E", "primary_need": "ASD", "nc_year": 7},
+        effective=c.mia_ehcp_from,
+    )
     return c

@@ -8,8 +8,6 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from strides.accounts import services as accounts
-from strides.accounts.roles import Role
 from strides.audit.models import AuditEntry
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 from strides.pupils.queries import characteristics_as_at
@@ -57,9 +55,7 @@ def characteristics_data(period, effective, **changes) -> dict:
 @pytest.fixture
 def river_head(cast):
     """A headteacher of another school of the trust: may edit pupils, but not north's."""
-    user = accounts.create_user(None, "river_head", password=cast.password, validate=False)
-    accounts.grant_role(None, user, Role.HEADTEACHER, cast.trust, cast.river)
-    return user
+    return cast.river_head
 
 
 def audit_for(pupil_or_enrolment, actor) -> list[AuditEntry]:
