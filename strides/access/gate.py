@@ -12,10 +12,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from strides.accounts.roles import ROLE_CAPABILITIES, ROLE_REACH, Capability, Reach, Role
+from strides.accounts.roles import ROLE_CAPABILITIES, ROLE_REACH, Capability, Reach
 
 if TYPE_CHECKING:
     from strides.organisations.models import School
@@ -51,10 +52,6 @@ class Scope:
             or self.placing_school_ids
             or self.parent
         )
-
-    @property
-    def is_staff_member(self) -> bool:
-        return bool(self.roles - {Role.PARENT, Role.PLACING_CONTACT})
 
 
 EMPTY_SCOPE = Scope(user_id=None)
@@ -191,8 +188,31 @@ def visible_schools(user: Any) -> QuerySet[School]:
     return School.objects.filter(pk__in=ids)
 
 
+def leaver_window(on: dt.date | None = None) -> dt.date:
+    """The first leaving date school staff still see: a pupil who left a school before it is no
+    longer that school's business (``STRIDES_LEAVER_VISIBILITY_DAYS``, default 365)."""
+    days = getattr(settings, "STRIDES_LEAVER_VISIBILITY_DAYS", 365)
+    return (on or dt.date.today()) - dt.timedelta(days=days)
+
+
+def _staff_reach_enrolments(scope: Scope, day: dt.date) -> Q:
+    """Enrolment filter for school and assigned-officer reach: enrolments at those schools that
+    have not ended (current or still to start) or ended within the leaver window."""
+    return Q(school_id__in=scope.pupil_school_ids) & (
+        Q(end_date__isnull=True) | Q(end_date__gte=leaver_window(day))
+    )
+
+
+def _placed_now(scope: Scope, day: dt.date) -> Q:
+    # only while placed: a placement that has ended closes the door
+    return Q(placing_school_id__in=scope.placing_school_ids, start_date__lte=day) & (
+        Q(end_date__isnull=True) | Q(end_date__gte=day)
+    )
+
+
 def visible_pupils(user: Any, on: dt.date | None = None) -> QuerySet:
-    """Named pupils the user may see. Aggregate-only roles get none, ever."""
+    """Named pupils the user may see. Aggregate-only roles get none, ever. School staff see the
+    pupils of their schools and, for ``STRIDES_LEAVER_VISIBILITY_DAYS``, those who left."""
     from strides.accounts.models import ParentLink
     from strides.pupils.models import Enrolment, Pupil
 
@@ -207,18 +227,46 @@ def visible_pupils(user: Any, on: dt.date | None = None) -> QuerySet:
     if scope.trust_wide_pupils:
         conditions |= Q(pk__in=enrolments.filter(school__trust_id__in=scope.trust_ids))
     if scope.pupil_school_ids:
-        conditions |= Q(pk__in=enrolments.filter(school_id__in=scope.pupil_school_ids))
+        conditions |= Q(pk__in=enrolments.filter(_staff_reach_enrolments(scope, day)))
     if scope.class_reach_school_ids:
         conditions |= Q(pk__in=_own_class_pupil_ids(scope, day))
     if scope.placing_school_ids:
-        # only while placed: a placement that has ended closes the door
-        placed_now = enrolments.filter(
-            placing_school_id__in=scope.placing_school_ids, start_date__lte=day
-        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        conditions |= Q(pk__in=placed_now)
+        conditions |= Q(pk__in=enrolments.filter(_placed_now(scope, day)))
     if scope.parent:
         conditions |= Q(pk__in=ParentLink.objects.filter(user_id=scope.user_id).values("pupil_id"))
     return Pupil.objects.filter(conditions)
+
+
+def visible_enrolments(user: Any, on: dt.date | None = None) -> QuerySet:
+    """The enrolments of visible pupils that the user may read: every enrolment for trust-wide
+    roles and parents (of their own children); otherwise only those at the schools through which
+    the user sees the pupil, so a school never learns where a leaver went next."""
+    from strides.accounts.models import ParentLink
+    from strides.pupils.models import Enrolment
+
+    scope = scope_for(user)
+    if not scope.sees_named_pupils:
+        return Enrolment.objects.none()
+    day = on or dt.date.today()
+    conditions = Q(pk__in=[])
+    if scope.trust_wide_pupils:
+        conditions |= Q(school__trust_id__in=scope.trust_ids)
+    if scope.pupil_school_ids:
+        conditions |= _staff_reach_enrolments(scope, day)
+    if scope.class_reach_school_ids:
+        conditions |= Q(
+            school_id__in=scope.class_reach_school_ids, pupil_id__in=_own_class_pupil_ids(scope, day)
+        )
+    if scope.placing_school_ids:
+        conditions |= _placed_now(scope, day)
+    if scope.parent:
+        conditions |= Q(pupil_id__in=ParentLink.objects.filter(user_id=scope.user_id).values("pupil_id"))
+    return Enrolment.objects.filter(conditions)
+
+
+def sees_whole_records(user: Any) -> bool:
+    """Trust-wide roles read every pupil's whole record; others read the part their schools hold."""
+    return scope_for(user).trust_wide_pupils
 
 
 def _own_class_pupil_ids(scope: Scope, day: dt.date) -> QuerySet:
@@ -253,16 +301,3 @@ def get_or_404(queryset: QuerySet[M], **lookup: Any) -> M:
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("Not found") from exc
-
-
-def pupil_school_ids(pupil_id: int) -> set[int]:
-    from strides.pupils.models import Enrolment
-
-    return set(Enrolment.objects.filter(pupil_id=pupil_id).values_list("school_id", flat=True))
-
-
-def can_for_pupil(user: Any, capability: Capability | str, pupil: Any) -> bool:
-    """Whether the user holds ``capability`` at any school where the pupil is or was enrolled."""
-    if not visible_pupils(user).filter(pk=pupil.pk).exists():
-        return False
-    return any(can(user, capability, school_id) for school_id in pupil_school_ids(pupil.pk))

@@ -1,13 +1,24 @@
-"""Reads of pupil data. Callers pass a queryset already narrowed by the scoping gate."""
+"""Reads of pupil data. Callers pass a queryset already narrowed by the scoping gate, or the
+user, for the reads that decide how much of one pupil's record that user may see."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
+from strides.pupils.models import CharacteristicsPeriod, Enrolment, FormerUpn, Pupil
 from strides.pupils.upn import normalise
+
+# The one answer to a UPN that names a pupil the user may not see: it says neither who they are
+# nor where, only what to do.
+UPN_NOT_HERE = (
+    "This UPN cannot be imported here. If the pupil is joining from another school in the trust, "
+    "ask the trust data team to transfer them."
+)
 
 
 def characteristics_as_at(pupil: Pupil, day: dt.date) -> CharacteristicsPeriod | None:
@@ -61,12 +72,172 @@ def search(pupils: QuerySet[Pupil], text: str) -> QuerySet[Pupil]:
     return pupils
 
 
-def current_enrolment(pupil: Pupil, day: dt.date | None = None) -> Enrolment | None:
+def _chunks(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- who keeps a pupil's record -----------------------------------------------------------------
+
+
+def schools_responsible_for(
+    pupil: Pupil, day: dt.date | None = None, enrolments: Sequence[Enrolment] | None = None
+) -> set[int]:
+    """The schools that keep the pupil's record, and so may change it: where they are on roll on
+    ``day`` (default today), or, for a pupil on no roll, their most recent school (the latest to
+    end, or to start). A school the pupil left does not edit them any more.
+
+    ``enrolments``: the pupil's enrolments when the caller has them already (saves a query).
+    """
     day = day or dt.date.today()
-    return (
-        pupil.enrolments.filter(start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .select_related("school", "placing_school")
-        .order_by("registration", "-start_date")
-        .first()
+    if enrolments is None:
+        enrolments = list(Enrolment.objects.filter(pupil=pupil).only("school_id", "start_date", "end_date"))
+    current = {e.school_id for e in enrolments if e.is_current(day)}
+    if current or not enrolments:
+        return current
+    latest = max(enrolments, key=lambda e: (e.end_date or e.start_date, e.start_date))
+    return {latest.school_id}
+
+
+def main_school_id(pupil: Pupil, day: dt.date | None = None) -> int | None:
+    """The one school an audit entry about the pupil is filed under: where they are on roll
+    (single or main registration first), else their most recent school."""
+    day = day or dt.date.today()
+    enrolments = list(
+        Enrolment.objects.filter(pupil=pupil).only("school_id", "start_date", "end_date", "registration")
     )
+    responsible = schools_responsible_for(pupil, day, enrolments)
+    ranked = sorted(
+        (e for e in enrolments if e.school_id in responsible),
+        key=lambda e: (e.registration, -e.start_date.toordinal()),
+    )
+    return ranked[0].school_id if ranked else None
+
+
+# --- how much of a record a user sees -----------------------------------------------------------
+
+
+def left_on(user: Any, pupil_ids: Iterable[int], day: dt.date | None = None) -> dict[int, dt.date]:
+    """Of ``pupil_ids`` (pupils the user can see), those who have left every school through which
+    the user sees them, each with their last day on roll there. The user may read their record
+    only as it stood then: nothing recorded after they left. Trust-wide roles, and parents of
+    their own children, see whole records, so none of theirs is here."""
+    from strides.access.gate import scope_for, sees_whole_records, visible_enrolments
+
+    ids = list(pupil_ids)
+    if not ids or sees_whole_records(user):
+        return {}
+    day = day or dt.date.today()
+    whole: set[int] = set()
+    last_day: dict[int, dt.date] = {}
+    still_here: set[int] = set()
+    for chunk in _chunks(ids):
+        if scope_for(user).parent:
+            from strides.accounts.models import ParentLink
+
+            whole.update(
+                ParentLink.objects.filter(user=user, pupil_id__in=chunk).values_list("pupil_id", flat=True)
+            )
+        rows = visible_enrolments(user, day).filter(pupil_id__in=chunk).values_list("pupil_id", "end_date")
+        for pupil_id, end_date in rows:
+            if end_date is None or end_date >= day:
+                still_here.add(pupil_id)
+            elif pupil_id not in last_day or end_date > last_day[pupil_id]:
+                last_day[pupil_id] = end_date
+    return {
+        pupil_id: end
+        for pupil_id, end in last_day.items()
+        if pupil_id not in still_here and pupil_id not in whole
+    }
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """The part of one pupil's record a user may read.
+
+    ``enrolments``: the enrolments they may read, most recent first. ``school_ids``: schools whose
+    classes they may read (None: every school). ``until``: the pupil's last day at the user's
+    schools, when they have left them (None: the record up to today and beyond).
+    """
+
+    enrolments: list[Enrolment]
+    school_ids: frozenset[int] | None
+    until: dt.date | None
+
+    def periods(self, periods: Iterable[CharacteristicsPeriod]) -> list[CharacteristicsPeriod]:
+        """The characteristics periods the user may read: those that began by ``until``. The last
+        of them is shown open-ended, so its end does not tell when the next change came."""
+        if self.until is None:
+            return list(periods)
+        shown = [p for p in periods if p.valid_from <= self.until]
+        for period in shown:
+            if period.valid_to is not None and period.valid_to > self.until:
+                period.valid_to = None
+        return shown
+
+
+def record_view(
+    user: Any, pupil: Pupil, day: dt.date | None = None, enrolments: Sequence[Enrolment] | None = None
+) -> RecordView:
+    """How much of ``pupil``'s record ``user`` may read (the pupil came through the gate).
+    ``enrolments``: the pupil's enrolments from ``visible_enrolments(user)``, when the caller has
+    them already."""
+    from strides.access.gate import sees_whole_records, visible_enrolments
+
+    day = day or dt.date.today()
+    if enrolments is None:
+        enrolments = (
+            visible_enrolments(user, day)
+            .filter(pupil=pupil)
+            .select_related("school", "placing_school")
+            .order_by("-start_date", "-pk")
+        )
+    enrolments = list(enrolments)
+    if sees_whole_records(user) or _is_parent_of(user, pupil):
+        return RecordView(enrolments=enrolments, school_ids=None, until=None)
+    # as left_on, from the enrolments in hand
+    still_here = any(e.end_date is None or e.end_date >= day for e in enrolments)
+    ends = [e.end_date for e in enrolments if e.end_date is not None]
+    until = None if still_here or not ends else max(ends)
+    return RecordView(enrolments, frozenset(e.school_id for e in enrolments), until)
+
+
+def _is_parent_of(user: Any, pupil: Pupil) -> bool:
+    from strides.access.gate import scope_for
+    from strides.accounts.models import ParentLink
+
+    return scope_for(user).parent and ParentLink.objects.filter(user=user, pupil=pupil).exists()
+
+
+# --- UPNs a user may not reach ------------------------------------------------------------------
+
+
+def upns_out_of_reach(
+    user: Any, upns: Iterable[str], day: dt.date | None = None
+) -> dict[str, dt.date | None]:
+    """Of ``upns``, those naming an existing pupil (by current or former UPN) whom ``user`` may
+    not import or add: a pupil the gate does not show them (None), or one who has left the
+    user's schools (their last day there), whose record they may read only up to that day.
+    ``user`` None (a command run by an administrator on the server) reaches every pupil."""
+    from strides.access.gate import visible_pupils
+
+    if user is None:
+        return {}
+    wanted = list(dict.fromkeys(u for u in upns if u))
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        found.update(Pupil.objects.filter(upn__in=chunk).values_list("upn", "pk"))
+        for upn, pupil_id in FormerUpn.objects.filter(upn__in=chunk).values_list("upn", "pupil_id"):
+            found.setdefault(upn, pupil_id)
+    if not found:
+        return {}
+    ids = set(found.values())
+    inside: set[int] = set()
+    for chunk in _chunks(sorted(ids)):
+        inside.update(visible_pupils(user, day).filter(pk__in=chunk).values_list("pk", flat=True))
+    left = left_on(user, inside, day)
+    return {
+        upn: left.get(pupil_id)
+        for upn, pupil_id in found.items()
+        if pupil_id not in inside or pupil_id in left
+    }

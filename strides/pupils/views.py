@@ -23,6 +23,7 @@ from strides.access.gate import (
     get_or_404,
     schools_with,
     visible_classes,
+    visible_enrolments,
     visible_pupils,
     visible_schools,
 )
@@ -46,37 +47,23 @@ MAX_QUERY_LENGTH = 100
 # --- who may edit ---------------------------------------------------------------------------
 
 
-def responsible_school_ids(enrolments: list[Enrolment], day: dt.date) -> set[int]:
-    """The schools that keep the pupil's record: where they are on roll now, or, for a pupil on
-    roll nowhere, where they were last. A school the pupil left does not edit them any more."""
-    current = {e.school_id for e in enrolments if e.is_current(day)}
-    if current or not enrolments:
-        return current
-    last = max(enrolments, key=lambda e: e.end_date or e.start_date)
-    return {last.school_id}
-
-
 def age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def editable_school_ids(user: Any, capability: Capability, school_ids: set[int]) -> set[int]:
-    """Which of the schools the user holds ``capability`` at: one query however many."""
+    """Which of the schools the user holds ``capability`` at (``can`` for each), in one query."""
     if not school_ids or not can(user, capability):
         return set()
     return set(schools_with(user, capability).filter(pk__in=school_ids).values_list("pk", flat=True))
-
-
-def may_edit(user: Any, capability: Capability, school_ids: set[int]) -> bool:
-    return bool(editable_school_ids(user, capability, school_ids))
 
 
 def _pupil_for_edit(request: HttpRequest, pupil_id: int, *capabilities: Capability) -> tuple[Pupil, set[str]]:
     """The pupil (404 when out of scope) and which of ``capabilities`` the user holds at a school
     responsible for them (403 when none)."""
     pupil = get_or_404(visible_pupils(request.user), pk=pupil_id)
-    schools = responsible_school_ids(list(pupil.enrolments.all()), today())
-    held = {str(cap) for cap in capabilities if may_edit(request.user, cap, schools)}
+    schools = queries.schools_responsible_for(pupil, today())
+    held = {str(cap) for cap in capabilities if editable_school_ids(request.user, cap, schools)}
     if not held:
         raise PermissionDenied
     return pupil, held
@@ -115,25 +102,31 @@ def _breadcrumbs_for(
     AccessRule(None, object_scoped=True, description="named pupils the gate's visible_pupils lets in")
 )
 def profile(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    """The pupil's record, as much of it as the user may read: enrolments and classes at the
+    schools through which they see the pupil and, for a pupil who has left those schools, the
+    characteristics recorded up to their last day there (:func:`queries.record_view`)."""
     user = request.user
     day = today()
     pupil = get_or_404(visible_pupils(user), pk=pupil_id)
-    periods = list(pupil.characteristics.select_related("recorded_by").order_by("valid_from"))
-    enrolments = list(pupil.enrolments.select_related("school", "placing_school").order_by("-start_date"))
-    groups = list(
-        pupil.teaching_groups.select_related("school", "academic_year").order_by(
-            "-academic_year__start_year", "name"
-        )
+    view = queries.record_view(user, pupil, day)
+    periods = view.periods(pupil.characteristics.select_related("recorded_by").order_by("valid_from"))
+    enrolments = view.enrolments
+    groups = pupil.teaching_groups.select_related("school", "academic_year").order_by(
+        "-academic_year__start_year", "name"
     )
+    if view.school_ids is not None:
+        groups = groups.filter(school_id__in=view.school_ids)
+    groups = list(groups)
     openable = set(visible_classes(user).filter(pk__in=[g.pk for g in groups]).values_list("pk", flat=True))
+    as_at = view.until or day
     current = next(
-        (p for p in periods if p.valid_from <= day and (p.valid_to is None or p.valid_to > day)), None
+        (p for p in periods if p.valid_from <= as_at and (p.valid_to is None or p.valid_to > as_at)), None
     )
-    responsible = responsible_school_ids(enrolments, day)
+    responsible = queries.schools_responsible_for(pupil, day, enrolments if view.school_ids is None else None)
     open_at = {e.school_id for e in enrolments if e.end_date is None}
     edits_at = editable_school_ids(user, Capability.EDIT_PUPILS, responsible | open_at)
     can_edit = bool(edits_at & responsible)
-    can_edit_sen = may_edit(user, Capability.EDIT_SEN, responsible)
+    can_edit_sen = bool(editable_school_ids(user, Capability.EDIT_SEN, responsible))
     ends_at = edits_at & open_at
     for enrolment in enrolments:
         enrolment.can_end = enrolment.end_date is None and enrolment.school_id in ends_at
@@ -144,6 +137,7 @@ def profile(request: HttpRequest, pupil_id: int) -> HttpResponse:
         "pupil": pupil,
         "current": current,
         "current_facts": display.facts(current) if current else [],
+        "left_on": view.until,
         "history": display.history(periods),
         "upcoming": [p for p in periods if p.valid_from > day],
         "enrolments": enrolments,
@@ -153,7 +147,7 @@ def profile(request: HttpRequest, pupil_id: int) -> HttpResponse:
         "former_upns": list(pupil.former_upns.order_by("recorded_at")),
         "can_edit": can_edit,
         "can_edit_sen": can_edit_sen,
-        "can_enrol": can(user, Capability.EDIT_PUPILS),
+        "can_enrol": view.until is None and can(user, Capability.EDIT_PUPILS),
         "today": day,
         "age": age_on(pupil.date_of_birth, day),
         "breadcrumbs": [*_breadcrumbs_for(request, pupil, enrolments), (pupil.display_name, "")],
@@ -290,8 +284,7 @@ def change_sen(request: HttpRequest, pupil_id: int) -> HttpResponse:
 @access_rule(AccessRule(Capability.EDIT_PUPILS, object_scoped=True))
 def end_enrolment(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     enrolment = get_or_404(
-        Enrolment.objects.filter(pupil__in=visible_pupils(request.user)).select_related("pupil", "school"),
-        pk=enrolment_id,
+        visible_enrolments(request.user).select_related("pupil", "school"), pk=enrolment_id
     )
     if not can(request.user, Capability.EDIT_PUPILS, enrolment.school_id):
         raise PermissionDenied
@@ -325,8 +318,12 @@ def end_enrolment(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 
 @access_rule(AccessRule(Capability.EDIT_PUPILS, object_scoped=True))
 def add_enrolment(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    """Put a visible pupil on the roll of a school where the user may edit pupils."""
+    """Put a visible pupil on the roll of a school where the user may edit pupils. Not a pupil
+    who has left the user's schools: enrolling them would open what other schools recorded since
+    (a transfer is for the trust data team)."""
     pupil = get_or_404(visible_pupils(request.user), pk=pupil_id)
+    if queries.left_on(request.user, [pupil.pk]):
+        raise PermissionDenied
     schools = schools_with(request.user, Capability.EDIT_PUPILS).order_by("name")
     form = AddEnrolmentForm(request.POST or None, schools=schools)
     if request.method == "POST" and form.is_valid():
