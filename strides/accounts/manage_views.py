@@ -5,7 +5,9 @@ Writes go through ``strides.accounts.services`` and ``strides.accounts.security`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -365,25 +367,30 @@ def link_parent(request: HttpRequest, user_id: int) -> HttpResponse:
     return _detail_page(request, manager, target, link_form=form)
 
 
-def _account_change(request: HttpRequest, user_id: int) -> tuple[Manager, User] | HttpResponse:
-    manager = Manager.of(request.user)
-    target = _managed_user(manager, user_id)
-    if target.pk == request.user.pk:
-        messages.error(request, "You cannot change your own account here.")
-        return redirect("accounts_manage:detail", user_id=target.pk)
-    if not manager.manages_fully(target):
-        messages.error(request, f"{target} also has roles you do not manage. Ask a trust admin.")
-        return redirect("accounts_manage:detail", user_id=target.pk)
-    return manager, target
+def account_change(view: Callable[[HttpRequest, User], HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the actions on an account itself: the view gets the target user, or the request goes
+    back to the user's page with the reason when it is the actor's own account or one with roles
+    the actor does not manage."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, user_id: int) -> HttpResponse:
+        manager = Manager.of(request.user)
+        target = _managed_user(manager, user_id)
+        if target.pk == request.user.pk:
+            messages.error(request, "You cannot change your own account here.")
+            return redirect("accounts_manage:detail", user_id=target.pk)
+        if not manager.manages_fully(target):
+            messages.error(request, f"{target} also has roles you do not manage. Ask a trust admin.")
+            return redirect("accounts_manage:detail", user_id=target.pk)
+        return view(request, target)
+
+    return checked
 
 
 @require_POST
 @access_rule(MANAGE_ONE)
-def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
-    checked = _account_change(request, user_id)
-    if isinstance(checked, HttpResponse):
-        return checked
-    _, target = checked
+@account_change
+def set_active(request: HttpRequest, target: User) -> HttpResponse:
     active = request.POST.get("active") == "1"
     if target.is_active != active:
         services.set_active(request.user, target, active)
@@ -396,11 +403,8 @@ def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @access_rule(MANAGE_ONE)
-def reset_two_factor(request: HttpRequest, user_id: int) -> HttpResponse:
-    checked = _account_change(request, user_id)
-    if isinstance(checked, HttpResponse):
-        return checked
-    _, target = checked
+@account_change
+def reset_two_factor(request: HttpRequest, target: User) -> HttpResponse:
     if security.reset_two_factor(request.user, target):
         messages.success(
             request, f"Two-factor sign-in is reset for {target}: they set it up again at next sign-in."
@@ -412,11 +416,8 @@ def reset_two_factor(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @access_rule(MANAGE_ONE)
-def unlock(request: HttpRequest, user_id: int) -> HttpResponse:
-    checked = _account_change(request, user_id)
-    if isinstance(checked, HttpResponse):
-        return checked
-    _, target = checked
+@account_change
+def unlock(request: HttpRequest, target: User) -> HttpResponse:
     if security.clear_lockout(request.user, target):
         messages.success(request, f"{target} can try to sign in again now.")
     else:
