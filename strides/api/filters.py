@@ -7,9 +7,10 @@ import datetime as dt
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from strides.access.gate import sees_whole_records, visible_enrolments
 from strides.organisations.models import Phase, SchoolType
 from strides.pupils.codes import SenProvision
-from strides.pupils.models import CharacteristicsPeriod, Enrolment
+from strides.pupils.models import CharacteristicsPeriod
 from strides.pupils.queries import search
 
 
@@ -48,7 +49,12 @@ class SchoolFilter(django_filters.FilterSet):
 
 class PupilFilter(django_filters.FilterSet):
     """``school``, ``nc_year`` and ``sen_provision`` are read on one day: ``on_roll`` if given,
-    else today. ``on_roll`` alone lists pupils on roll anywhere (in scope) on that day."""
+    else today. ``on_roll`` alone lists pupils on roll anywhere (in scope) on that day.
+
+    Like the pupils themselves, the filters read only what the caller may: enrolments at the
+    schools through which they see the pupil, and characteristics that began before the pupil
+    left those schools. A filter must not tell where a leaver went, or what was recorded since.
+    """
 
     school = django_filters.CharFilter(
         method="filter_noop", help_text="URN of a school: pupils on its roll (today, or on `on_roll`)."
@@ -71,7 +77,9 @@ class PupilFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         data = self.form.cleaned_data
         day = data.get("on_roll") or dt.date.today()
-        enrolments = Enrolment.objects.filter(on_roll_on(day), pupil=OuterRef("pk"))
+        user = self.request.user
+        readable = visible_enrolments(user)
+        enrolments = readable.filter(on_roll_on(day), pupil=OuterRef("pk"))
         if data.get("school"):
             queryset = queryset.filter(Exists(enrolments.filter(school__urn=data["school"].strip())))
         elif data.get("on_roll"):
@@ -83,6 +91,15 @@ class PupilFilter(django_filters.FilterSet):
             period["sen_provision"] = data["sen_provision"]
         if period:
             periods = CharacteristicsPeriod.objects.filter(in_force_on(day), pupil=OuterRef("pk"), **period)
+            if not sees_whole_records(user):
+                # begun while the pupil was still at one of the caller's schools
+                periods = periods.filter(
+                    Exists(
+                        readable.filter(pupil=OuterRef("pupil")).filter(
+                            Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("valid_from"))
+                        )
+                    )
+                )
             queryset = queryset.filter(Exists(periods))
         if data.get("search"):
             queryset = search(queryset, data["search"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -23,6 +24,7 @@ from strides.pupils.codes import (
     Sex,
 )
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, FormerUpn, Pupil
+from strides.pupils.queries import UPN_NOT_HERE, upns_out_of_reach
 from strides.pupils.upn import check
 
 SEN_FIELDS = ("sen_provision", "primary_need", "secondary_need")
@@ -142,15 +144,33 @@ class PupilEnrolmentSerializer(EnrolmentSerializer):
         read_only_fields = fields
 
 
-class PupilSerializer(serializers.ModelSerializer):
+LEFT_ON_HELP = (
+    "For a pupil who has left your schools: their last day there. You see their record as it "
+    "stood that day, not what was recorded after. Null for pupils still on your roll."
+)
+
+
+class LeftOnMixin(serializers.Serializer):
+    left_on = serializers.SerializerMethodField(help_text=LEFT_ON_HELP)
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_left_on(self, pupil: Pupil) -> dt.date | None:
+        return getattr(pupil, "left_on", None)
+
+
+class PupilSerializer(LeftOnMixin, serializers.ModelSerializer):
     """A pupil in a list: who they are, their NC year and SEN provision today, and where they are
     on roll today. Needs the view's prefetches (``current_periods``, ``current_enrolments``)."""
 
     display_name = serializers.CharField(read_only=True)
-    nc_year = serializers.SerializerMethodField(help_text="Actual NC year today.")
-    sen_provision = serializers.SerializerMethodField(help_text="SEN provision today: N, K or E.")
+    nc_year = serializers.SerializerMethodField(
+        help_text="Actual NC year today (for a pupil who has left your schools: on their last day)."
+    )
+    sen_provision = serializers.SerializerMethodField(
+        help_text="SEN provision today: N, K or E (for a pupil who has left your schools: on their last day)."
+    )
     schools = serializers.SerializerMethodField(
-        help_text="URNs of the schools the pupil is on roll at today."
+        help_text="URNs of the schools you can see where the pupil is on roll today."
     )
 
     class Meta:
@@ -168,6 +188,7 @@ class PupilSerializer(serializers.ModelSerializer):
             "nc_year",
             "sen_provision",
             "schools",
+            "left_on",
         ]
         read_only_fields = fields
 
@@ -188,13 +209,21 @@ class PupilSerializer(serializers.ModelSerializer):
         return sorted({e.school.urn for e in getattr(pupil, "current_enrolments", [])})
 
 
-class PupilDetailSerializer(serializers.ModelSerializer):
+class PupilDetailSerializer(LeftOnMixin, serializers.ModelSerializer):
+    """One pupil. Needs the view's prefetches (``current_periods``, ``visible_enrolments``)."""
+
     display_name = serializers.CharField(read_only=True)
     former_upns = serializers.SlugRelatedField(many=True, read_only=True, slug_field="upn")
     characteristics = serializers.SerializerMethodField(
-        help_text="The characteristics in force today (null before the first record)."
+        help_text="The characteristics in force today (null before the first record); for a pupil "
+        "who has left your schools, those in force on their last day there."
     )
-    enrolments = PupilEnrolmentSerializer(many=True, read_only=True)
+    enrolments = PupilEnrolmentSerializer(
+        source="visible_enrolments",
+        many=True,
+        read_only=True,
+        help_text="Enrolments at the schools through which you see the pupil (all, for trust-wide roles).",
+    )
 
     class Meta:
         model = Pupil
@@ -212,6 +241,7 @@ class PupilDetailSerializer(serializers.ModelSerializer):
             "sex",
             "characteristics",
             "enrolments",
+            "left_on",
         ]
         read_only_fields = fields
 
@@ -391,6 +421,10 @@ class PupilCreateSerializer(CharacteristicsFields):
     )
 
     def validate_upn(self, upn: str) -> str:
+        """A new pupil's UPN must be new. Whether it is known somewhere the caller cannot see is
+        not told: the answer is the same neutral refusal as the import's."""
+        if upns_out_of_reach(self.context["user"], [upn]):
+            raise serializers.ValidationError(UPN_NOT_HERE)
         if Pupil.objects.filter(upn=upn).exists() or FormerUpn.objects.filter(upn=upn).exists():
             raise serializers.ValidationError(
                 f"A pupil with UPN {upn} is already recorded. To add them to a school's roll, "

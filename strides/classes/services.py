@@ -281,3 +281,17 @@ def rollover_date_check(from_year: AcademicYear, today: dt.date | None = None) -
     if today < from_year.ends_on - dt.timedelta(days=45):
         return f"{from_year.label} does not end until {from_year.ends_on:%d %B %Y}."
     return None
+
+
+@transaction.atomic
+def set_staff(actor: Any, group: TeachingGroup, staff: Iterable[tuple[Any, str]]) -> None:
+    """Make ``staff`` (user, role) the group's whole staff list: links not in it are removed,
+    new or changed ones assigned; unchanged ones are left alone (and not audited)."""
+    wanted = {user.pk: (user, role) for user, role in staff}
+    current = {link.user_id: link for link in group.staff_links.select_related("user", "group")}
+    for user_id, link in current.items():
+        if user_id not in wanted:
+            remove_staff(actor, link)
+    for user_id, (user, role) in wanted.items():
+        if user_id not in current or current[user_id].role != role:
+            assign_staff(actor, group, user, role)

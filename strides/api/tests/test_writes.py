@@ -10,6 +10,7 @@ import pytest
 from strides.audit.models import AuditEntry
 from strides.classes.models import GroupMembership, GroupStaff, TeachingGroup
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, FormerUpn, Pupil
+from strides.pupils.queries import UPN_NOT_HERE
 from strides.pupils.upn import make_upn
 
 pytestmark = pytest.mark.django_db
@@ -89,11 +90,33 @@ def test_creating_a_pupil_validates_the_upn_and_other_fields(cast, api):
 
 def test_creating_a_pupil_whose_upn_is_known_is_refused(cast, api):
     client = api(cast.head)
-    errors = field_errors(client.post("/api/v1/pupils/", new_pupil(upn=cast.cara.upn), format="json"))
-    assert "already recorded" in errors["upn"]["message"]
-    FormerUpn.objects.create(pupil=cast.cara, upn=NEW_UPN)
+    errors = field_errors(client.post("/api/v1/pupils/", new_pupil(upn=cast.ava.upn), format="json"))
+    assert "already recorded" in errors["upn"]["message"]  # Ava is the head's to see
+    FormerUpn.objects.create(pupil=cast.ava, upn=NEW_UPN)
     errors = field_errors(client.post("/api/v1/pupils/", new_pupil(), format="json"))
     assert errors["upn"]["value"] == NEW_UPN
+    assert "already recorded" in errors["upn"]["message"]
+
+
+def test_a_known_upn_out_of_scope_gets_the_neutral_refusal(cast, api):
+    """Whether a UPN is recorded at a school the caller cannot see is not told: no name, no
+    values, no current UPN; the same answer for a current and a former UPN."""
+    client = api(cast.head)
+    FormerUpn.objects.create(pupil=cast.cara, upn=NEW_UPN)
+    for upn in (cast.cara.upn, NEW_UPN):
+        response = client.post("/api/v1/pupils/", new_pupil(upn=upn), format="json")
+        errors = field_errors(response)
+        assert errors["upn"] == {"field": "upn", "value": upn, "message": UPN_NOT_HERE}
+        body = response.content.decode()
+        assert "Cara" not in body and "Carter" not in body
+        assert upn == cast.cara.upn or cast.cara.upn not in body
+    assert not Pupil.objects.filter(legal_surname="Newman").exists()
+    assert not Enrolment.objects.filter(pupil=cast.cara, school=cast.north).exists()
+    # a trust-wide role may be told plainly
+    errors = field_errors(
+        api(cast.admin).post("/api/v1/pupils/", new_pupil(upn=cast.cara.upn), format="json")
+    )
+    assert "already recorded" in errors["upn"]["message"]
 
 
 def test_creating_a_pupil_at_a_school_out_of_scope_looks_like_an_unknown_school(cast, api):
