@@ -18,7 +18,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from strides.access.gate import can
 from strides.access.rules import AccessRule
-from strides.accounts.middleware import needs_two_factor
+from strides.accounts.middleware import ENROLLED_SESSION_KEY, needs_two_factor
 from strides.accounts.roles import Capability
 
 CAPABILITY_WORDS = {
@@ -69,11 +69,20 @@ class AccessRulePermission(BasePermission):
 def _session_lacks_2fa(request) -> bool:
     # The two-factor middleware leaves /api/ alone because tokens are made after a two-factor
     # sign-in; a browser session that has not finished two-factor must not slip in here instead.
+    # As the middleware does for pages: anyone who has enrolled a device must verify, whatever
+    # their role, and staff who see named pupils must where the settings require two-factor.
     django_user = getattr(request._request, "user", None)
-    if not needs_two_factor(request.user):
-        return False
     is_verified = getattr(django_user, "is_verified", None)
-    return not (callable(is_verified) and is_verified())
+    if callable(is_verified) and is_verified():
+        return False
+    if needs_two_factor(request.user):
+        return True
+    enrolled = request._request.session.get(ENROLLED_SESSION_KEY)
+    if enrolled is None:  # a session from before sign-in noted it: ask the devices
+        from django_otp import devices_for_user
+
+        enrolled = any(True for _ in devices_for_user(request.user, confirmed=True))
+    return bool(enrolled)
 
 
 def require(user: Any, capability: Capability, school: Any) -> None:

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from strides.accounts.models import ApiToken
@@ -95,6 +96,47 @@ def test_a_session_without_two_factor_is_refused_but_a_token_is_not(cast, client
     assert "two-factor" in response.json()["detail"]
     _, secret = create_api_token(None, cast.head, "t")
     assert bearer(secret).get(PUPILS).status_code == 200
+
+
+def test_an_enrolled_but_unverified_session_is_refused_whatever_the_settings(cast, client):
+    """Two-factor not required (development, test), but the user has a confirmed device: a new
+    sign-in must verify before the API answers, as pages do. Their token still works."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from strides.accounts.tests.helpers import sign_in
+
+    TOTPDevice.objects.create(user=cast.head, name="phone", confirmed=True)
+    assert sign_in(client, cast.head, cast.password).status_code == 302
+    assert client.session["strides_2fa_enrolled"] is True
+    response = client.get(PUPILS)
+    assert response.status_code == 403
+    assert "two-factor" in response.json()["detail"]
+    _, secret = create_api_token(None, cast.head, "t")
+    assert bearer(secret).get(PUPILS).status_code == 200
+
+
+def test_an_enrolled_session_from_before_the_sign_in_note_asks_the_devices(cast, client_for):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = client_for(cast.teacher)
+    session = client.session
+    session.pop("strides_2fa_enrolled", None)
+    session.save()
+    assert client.get(PUPILS).status_code == 200  # no device: nothing to verify
+    TOTPDevice.objects.create(user=cast.teacher, name="phone", confirmed=True)
+    assert client.get(PUPILS).status_code == 403
+
+
+def test_a_verified_session_is_let_in(cast, client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from strides.accounts.tests.helpers import code_for, sign_in
+
+    device = TOTPDevice.objects.create(user=cast.head, name="phone", confirmed=True)
+    sign_in(client, cast.head, cast.password)
+    response = client.post(reverse("accounts:two_factor_verify"), {"code": code_for(device)})
+    assert response.status_code == 302
+    assert client.get(PUPILS).status_code == 200
 
 
 @override_settings(STRIDES_REQUIRE_2FA=True)
