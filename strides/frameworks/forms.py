@@ -217,9 +217,9 @@ class AssignmentForm(StridesForm):
         label="Framework", queryset=Framework.objects.none(), empty_label="Choose a framework"
     )
     applies_to = forms.ChoiceField(
-        label="For",
+        label="Year group",
         required=False,
-        help_text="The whole school, or one year group. A pupil chosen below takes precedence.",
+        help_text="The whole school, or one year group. A pupil's own choice comes before either.",
     )
     pupil = forms.ModelChoiceField(
         label="Pupil",

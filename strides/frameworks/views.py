@@ -445,6 +445,7 @@ class YearRow:
     # per subject: the framework in use, and whether it was chosen for this row itself (not
     # inherited from the whole school or the default)
     cells: list[tuple[Framework | None, bool]]
+    fallback: str  # what an unchosen cell falls back on
 
 
 @access_rule(MANAGE_SCHOOL)
@@ -529,7 +530,8 @@ def _year_row(
 ) -> YearRow:
     # pupil id 0 names no pupil: the year group's choice, else the school's, else the default
     frameworks = [chooser.framework_for(0, s.pk, year) for s in subjects]
-    return YearRow(label, [(f, (year, s.pk) in own) for f, s in zip(frameworks, subjects, strict=True)])
+    cells = [(f, (year, s.pk) in own) for f, s in zip(frameworks, subjects, strict=True)]
+    return YearRow(label, cells, "default" if year is None else "inherited")
 
 
 # --- the common scale ------------------------------------------------------------------------
@@ -837,7 +839,7 @@ def crosswalk_publish(request: HttpRequest) -> HttpResponse:
     levels = list(
         Level.objects.filter(framework__in=visible_frameworks(user).filter(Q(trust=None) | Q(trust=trust)))
         .select_related("framework")
-        .order_by("framework__trust_id", "framework__name", "order")
+        .order_by(F("framework__trust_id").asc(nulls_first=True), "framework__name", "order")
     )
     form = CrosswalkForm(request.POST or None)
     choices = []
