@@ -306,8 +306,9 @@ class _State:
             school_id = self._check(item, reachable, schools, current)
             if school_id is not None:
                 plan.append((item, school_id, current.get((_id(item.pupil), item.subject.pk))))
-        if self.dry_run or not self.result.errors:  # a preview counts every row; a commit stops writing
-            self._apply(plan)
+        # every row is counted (a refused file still says what it would have done); once a row is
+        # refused nothing more is written, and what was is rolled back
+        self._apply(plan, write=not self.dry_run and not self.result.errors)
 
     def _check(
         self,
@@ -369,7 +370,7 @@ class _State:
             "Check the file again to see the change, then import."
         )
 
-    def _apply(self, plan: list[tuple[JudgementRow, int, Judgement | None]]) -> None:
+    def _apply(self, plan: list[tuple[JudgementRow, int, Judgement | None]], *, write: bool) -> None:
         now = timezone.now()
         user = self.user
         crosswalk = self.rules.crosswalk
@@ -424,7 +425,7 @@ class _State:
                         version_before,
                     )
                 )
-        if self.dry_run:
+        if not write:
             return
         try:
             with transaction.atomic():
