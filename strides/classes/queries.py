@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from strides.classes.models import TeachingGroup
-from strides.classes.services import FINAL_NC_YEAR, next_group_name, rollover_date_check
+from strides.classes.services import FINAL_NC_YEAR, next_group_name, open_enrolments, rollover_date_check
 from strides.organisations.models import AcademicYear, School
 from strides.pupils.codes import NC_YEAR_LABELS
-from strides.pupils.models import CharacteristicsPeriod, Enrolment
+from strides.pupils.models import CharacteristicsPeriod, Pupil
+from strides.pupils.queries import on_roll
 
 
 @dataclass
@@ -60,11 +61,10 @@ def rollover_preview(
         final_nc_year=final,
         warning=rollover_date_check(from_year, today),
     )
-    on_roll = Enrolment.objects.filter(school=school, start_date__lte=last_day).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=last_day)
-    )
     periods = CharacteristicsPeriod.objects.filter(
-        pupil_id__in=on_roll.values("pupil_id"), valid_to__isnull=True, valid_from__lt=first_day
+        pupil_id__in=Pupil.objects.filter(on_roll(school.pk, last_day)).values("pk"),
+        valid_to__isnull=True,
+        valid_from__lt=first_day,
     )
     moving = periods.filter(nc_year__lt=final).values_list("nc_year").annotate(pupils=Count("id"))
     for nc_year, count in sorted(moving):
@@ -72,7 +72,7 @@ def rollover_preview(
         preview.moving.append((label, NC_YEAR_LABELS.get(nc_year + 1, str(nc_year + 1)), count))
     leaver_ids = periods.filter(nc_year__gte=final).values("pupil_id")
     # Leavers whose enrolment is still open: a second run finds them already taken off roll.
-    still_open = on_roll.filter(pupil_id__in=leaver_ids, end_date__isnull=True)
+    still_open = open_enrolments(school, last_day).filter(pupil_id__in=leaver_ids)
     leaving = (
         periods.filter(nc_year__gte=final, pupil_id__in=still_open.values("pupil_id"))
         .values_list("nc_year")

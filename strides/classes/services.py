@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many, snapshot
@@ -18,6 +18,7 @@ from strides.organisations.models import AcademicYear, School
 from strides.organisations.services import ensure_academic_year
 from strides.pupils.codes import LeavingReason
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
+from strides.pupils.queries import on_roll
 
 
 class ClassError(ValueError):
@@ -162,6 +163,12 @@ def next_group_name(name: str) -> str:
     return name[: match.start()] + str(int(match.group()) + 1) + name[match.end() :]
 
 
+def open_enrolments(school: School, last_day: dt.date) -> QuerySet[Enrolment]:
+    """Enrolments at the school begun by the year's last day and not ended: for a leaver, what the
+    rollover closes (one already closed is left as it is)."""
+    return Enrolment.objects.filter(school=school, start_date__lte=last_day, end_date__isnull=True)
+
+
 @transaction.atomic
 def rollover(
     actor: Any, school: School, from_year: AcademicYear, *, final_nc_year: int | None = None
@@ -175,13 +182,11 @@ def rollover(
     to_year = ensure_academic_year(actor, school.trust, from_year.start_year + 1)
     last_day = from_year.ends_on
     first_day = to_year.starts_on
-    on_roll = Enrolment.objects.filter(school=school, start_date__lte=last_day).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=last_day)
-    )
-    pupil_ids = list(on_roll.values_list("pupil_id", flat=True).distinct())
     periods = list(
         CharacteristicsPeriod.objects.filter(
-            pupil_id__in=pupil_ids, valid_to__isnull=True, valid_from__lt=first_day
+            pupil_id__in=Pupil.objects.filter(on_roll(school.pk, last_day)).values("pk"),
+            valid_to__isnull=True,
+            valid_from__lt=first_day,
         ).select_related("pupil")
     )
     leavers = {p.pupil_id for p in periods if p.nc_year >= final_nc_year}
@@ -197,7 +202,7 @@ def rollover(
     CharacteristicsPeriod.objects.bulk_update(moving, ["valid_to"], batch_size=2000)
     CharacteristicsPeriod.objects.bulk_create(new_periods, batch_size=2000)
 
-    closing = list(on_roll.filter(pupil_id__in=leavers, end_date__isnull=True))
+    closing = list(open_enrolments(school, last_day).filter(pupil_id__in=leavers))
     for enrolment in closing:
         enrolment.end_date = last_day
         enrolment.leaving_reason = LeavingReason.END_OF_PHASE

@@ -90,3 +90,22 @@ def test_rollover_audits_each_pupil_moved_on_and_each_class_made(cast):
     entries = AuditEntry.objects.count()
     rollover(cast.head, cast.north, year)
     assert AuditEntry.objects.count() == entries + 1
+
+
+def test_rollover_moves_on_only_pupils_on_roll_on_the_last_day(cast):
+    """Ben left north before the end of the year: his record is north's no more, so the
+    rollover neither moves him up nor closes anything of his; the preview agrees."""
+    from strides.classes.queries import rollover_preview
+    from strides.pupils.services import end_enrolment
+
+    year = cast.year
+    left = year.ends_on - dt.timedelta(days=30)
+    end_enrolment(None, Enrolment.objects.get(pupil=cast.ben, school=cast.north), left, "transfer")
+    preview = rollover_preview(cast.north, year, today=year.ends_on)
+    assert preview.pupils_moving_on == 1
+    result = rollover(cast.head, cast.north, year)
+    assert result.pupils_moved_on == 1
+    next_start = year.ends_on + dt.timedelta(days=1)
+    assert characteristics_as_at(cast.ava, next_start).nc_year == 4
+    assert characteristics_as_at(cast.ben, next_start).nc_year == 3
+    assert Enrolment.objects.get(pupil=cast.ben, school=cast.north).end_date == left
