@@ -19,25 +19,25 @@ from strides.accounts.roles import (
 
 
 def test_class_staff_are_a_schools_teaching_staff_and_never_a_governor():
-    assert CLASS_STAFF_ROLES == {
+    assert {
         Role.TEACHER,
         Role.TEACHING_ASSISTANT,
         Role.SENIOR_LEADER,
         Role.HEADTEACHER,
         Role.SENCO,
         Role.SUBJECT_LEADER,
-    }
+    } == CLASS_STAFF_ROLES
     assert not CLASS_STAFF_ROLES & {Role.GOVERNOR, Role.PARENT, Role.PLACING_CONTACT}
     assert not CLASS_STAFF_ROLES & TRUST_LEVEL_ROLES
 
 
 def test_home_page_sets_follow_reach():
-    assert SCHOOL_STAFF_ROLES == {Role.HEADTEACHER, Role.SENIOR_LEADER, Role.SENCO, Role.SUBJECT_LEADER}
-    assert CLASS_REACH_ROLES == {Role.TEACHER, Role.TEACHING_ASSISTANT}
-    assert OFFICER_ROLES == {Role.EAP, Role.REGIONAL_DIRECTOR}
-    assert SCHOOL_AGGREGATE_ROLES == {Role.GOVERNOR}
-    assert PLACING_ROLES == {Role.PLACING_CONTACT}
-    assert PARENT_ROLES == {Role.PARENT}
+    assert {Role.HEADTEACHER, Role.SENIOR_LEADER, Role.SENCO, Role.SUBJECT_LEADER} == SCHOOL_STAFF_ROLES
+    assert {Role.TEACHER, Role.TEACHING_ASSISTANT} == CLASS_REACH_ROLES
+    assert {Role.EAP, Role.REGIONAL_DIRECTOR} == OFFICER_ROLES
+    assert {Role.GOVERNOR} == SCHOOL_AGGREGATE_ROLES
+    assert {Role.PLACING_CONTACT} == PLACING_ROLES
+    assert {Role.PARENT} == PARENT_ROLES
 
 
 def test_every_role_has_a_reach_and_the_sets_do_not_overlap():
