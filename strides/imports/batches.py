@@ -14,6 +14,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from strides.access.gate import can
+from strides.accounts.roles import Capability
+from strides.audit.models import AuditAction
+from strides.audit.services import record
 from strides.imports.importer import detect_kind, import_file
 from strides.imports.models import ImportBatch
 from strides.imports.records import ImportReport, RowError
@@ -46,9 +50,11 @@ def estimate_rows(kind: str, content: bytes) -> int:
     return content.count(b"\n")
 
 
+@transaction.atomic
 def create_batch(user: Any, school: Any, filename: str, content: bytes) -> ImportBatch:
+    """Keep an uploaded file for its check and import; the upload is audited (never the bytes)."""
     kind = kind_of(filename, content)
-    return ImportBatch.objects.create(
+    batch = ImportBatch.objects.create(
         school=school,
         uploaded_by=user,
         kind=kind,
@@ -58,6 +64,22 @@ def create_batch(user: Any, school: Any, filename: str, content: bytes) -> Impor
         estimated_rows=estimate_rows(kind, content),
         status=Status.CHECKING,
     )
+    record(
+        user,
+        AuditAction.CREATE,
+        batch,
+        after={"filename": batch.filename, "kind": kind, "size": batch.size, "school": school.urn},
+        school_id=school.pk,
+        reason="pupil import uploaded",
+    )
+    return batch
+
+
+def uploader_may_import(batch: ImportBatch) -> bool:
+    """Whether the uploader still holds IMPORT_PUPILS at the batch's school: a role can be taken
+    away between the upload and a background check or import."""
+    user = batch.uploaded_by
+    return user is not None and user.is_active and can(user, Capability.IMPORT_PUPILS, batch.school_id)
 
 
 def runs_in_background(batch: ImportBatch) -> bool:
@@ -92,8 +114,25 @@ def start_import(batch: ImportBatch) -> bool:
 
 
 def run(batch: ImportBatch, *, commit: bool) -> ImportReport:
-    """Check (``commit=False``) or import the batch and store the report on it."""
+    """Check (``commit=False``) or import the batch and store the report on it. Refused, with
+    nothing read or written, when the uploader may no longer import at the school. An import's
+    outcome is audited."""
     last: dict[str, Any] = {"stage": None, "done": -1}
+    if not uploader_may_import(batch):
+        report = ImportReport(
+            school_id=batch.school_id,
+            errors=[
+                RowError(
+                    None,
+                    "file",
+                    batch.filename,
+                    f"The person who uploaded this file may no longer import pupils at {batch.school.name}; "
+                    "nothing was written.",
+                )
+            ],
+        )
+        _finish(batch, Status.REFUSED, report, commit=commit)
+        return report
 
     def progress(stage: str, done: int, total: int) -> None:
         # a write per 500 rows or new stage: enough for the bar, cheap for the import
@@ -127,7 +166,7 @@ def run(batch: ImportBatch, *, commit: bool) -> ImportReport:
                 )
             ],
         )
-        _finish(batch, Status.FAILED, report)
+        _finish(batch, Status.FAILED, report, commit=commit)
         return report
     if report.errors:
         status = Status.REFUSED
@@ -135,11 +174,12 @@ def run(batch: ImportBatch, *, commit: bool) -> ImportReport:
         status = Status.IMPORTED
     else:
         status = Status.READY
-    _finish(batch, status, report)
+    _finish(batch, status, report, commit=commit)
     return report
 
 
-def _finish(batch: ImportBatch, status: str, report: ImportReport) -> None:
+def _finish(batch: ImportBatch, status: str, report: ImportReport, *, commit: bool) -> None:
+    before = batch.status
     batch.status = status
     batch.report = report.to_json()
     fields = ["status", "report", "updated_at"]
@@ -148,3 +188,20 @@ def _finish(batch: ImportBatch, status: str, report: ImportReport) -> None:
         batch.content = b""  # the pupils are in Strides now; keep no second copy of the file
         fields += ["imported_at", "content"]
     batch.save(update_fields=fields)
+    if commit:
+        record(
+            batch.uploaded_by,
+            AuditAction.UPDATE,
+            batch,
+            before={"status": before},
+            after={
+                "status": status,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "refused_rows": report.refused_rows,
+                "errors": len(report.errors),
+            },
+            school_id=batch.school_id,
+            reason=f"pupil import {status}",
+        )

@@ -490,6 +490,9 @@ FIELD_LABELS.update({"upn": "UPN", "enrolment": "Enrolment"})
 CHANGE_LABELS: dict[str, str] = {**FIELD_LABELS, "former_upns": "Former UPNs"}
 TEMPLATE_HEADERS: tuple[str, ...] = tuple(col.label for col in COLUMNS)
 REQUIRED_FOR_NEW: tuple[str, ...] = ("legal_forename", "legal_surname", "date_of_birth", "sex", "nc_year")
+# Columns only an importer holding EDIT_SEN at the school may apply (the SENCO, head, trust admin).
+SEN_FIELDS: tuple[str, ...] = ("sen_provision", "primary_need", "secondary_need")
+SEN_IGNORED = "SEN columns ignored: only the SENCO, head or trust admin can change SEN records."
 
 
 def describe_value(name: str, value: Any) -> str:

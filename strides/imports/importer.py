@@ -5,6 +5,11 @@ against the pupils Strides already holds, turned into :class:`PupilRecord` s and
 :func:`strides.pupils.services.upsert_pupils`, the one bulk write path. It is all or nothing: when
 any row is refused, the other rows are only planned (a dry run), so the report still says what
 they would do, and nothing is written.
+
+Who imports decides what the import may touch. With an acting user (the upload pages), a row
+whose UPN names a pupil that user may not see is refused with one neutral message that says
+nothing about that pupil, and SEN columns apply only where the user holds EDIT_SEN. The commands
+(no acting user, run by an administrator on the server) reach the whole trust.
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+from strides.access.gate import can
+from strides.accounts.roles import Capability
 from strides.imports.ctf import parse_ctf
-from strides.imports.fields import REQUIRED_FOR_NEW
+from strides.imports.fields import REQUIRED_FOR_NEW, SEN_FIELDS, SEN_IGNORED
 from strides.imports.records import ImportReport, ParseResult, RowError, RowResult, SourceRow
 from strides.imports.spreadsheet import looks_like_html, parse_spreadsheet
 from strides.organisations.models import School
 from strides.pupils.codes import RegistrationType
 from strides.pupils.models import FormerUpn, Pupil
+from strides.pupils.queries import UPN_NOT_HERE, upns_out_of_reach
 from strides.pupils.services import IDENTITY_FIELDS, PupilDataError, PupilRecord, upsert_pupils
 
 Kind = Literal["spreadsheet", "ctf"]
@@ -38,11 +46,19 @@ def detect_kind(data: bytes) -> Kind:
     return "ctf" if head.startswith(b"<") and not looks_like_html(data) else "spreadsheet"
 
 
-def parse_file(data: bytes, kind: Kind, filename: str = "", progress: Progress | None = None) -> ParseResult:
+def parse_file(
+    data: bytes, kind: Kind, filename: str = "", progress: Progress | None = None, *, sen: bool = True
+) -> ParseResult:
+    """``sen`` False: SEN data is left unread (the parse result's ``sen_ignored`` says if any was there)."""
     step = (lambda done, total: progress("reading", done, total)) if progress else None
     if kind == "ctf":
-        return parse_ctf(data, progress=step)
-    return parse_spreadsheet(data, filename, progress=step)
+        return parse_ctf(data, progress=step, sen=sen)
+    return parse_spreadsheet(data, filename, progress=step, sen=sen)
+
+
+def may_change_sen(actor: Any, school: School) -> bool:
+    """SEN provision and needs are for the SENCO, the head and the trust admin (EDIT_SEN)."""
+    return actor is None or can(actor, Capability.EDIT_SEN, school)
 
 
 # --- the destination ----------------------------------------------------------------------------
@@ -97,7 +113,8 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Parse ``data`` and import it into ``school`` (for a CTF, None means its DestSchool)."""
-    parsed = parse_file(data, kind, filename, progress)
+    sen = school is None or may_change_sen(actor, school)
+    parsed = parse_file(data, kind, filename, progress, sen=sen)
     if school is not None and parsed.destination is not None:
         try:
             addressed = school_for_ctf(parsed)
@@ -115,6 +132,8 @@ def import_file(
             report = ImportReport(dry_run=dry_run, notes=list(parsed.notes))
             report.errors = [*parsed.errors, RowError(None, "DestSchool", _dest(parsed), str(problem))]
             return report
+        if not may_change_sen(actor, school):  # read again, leaving SEN data unread
+            parsed = parse_file(data, kind, filename, progress, sen=False)
     return import_rows(parsed, school, actor=actor, reason=reason, dry_run=dry_run, progress=progress)
 
 
@@ -139,6 +158,13 @@ def import_rows(
         notes=list(parsed.notes),
         dry_run=dry_run,
     )
+    if not may_change_sen(actor, school):
+        for row in parsed.rows:
+            for name in SEN_FIELDS:
+                if row.characteristics.pop(name, None) is not None:
+                    parsed.sen_ignored = True
+    if parsed.sen_ignored:
+        report.notes.append(SEN_IGNORED)
     errors = list(parsed.errors)
     if not school.in_trust:
         errors.append(RowError(None, "school", school.urn, f"{school.name} is not a school of the trust."))
@@ -146,7 +172,7 @@ def import_rows(
         errors.append(RowError(None, "file", "", "The file has no pupil rows."))
     if progress:
         progress("checking", 0, len(parsed.rows))
-    records, refused = complete_records(parsed.rows)
+    records, refused = complete_records(parsed.rows, actor=actor)
     errors.extend(refused)
     if progress:
         progress("writing", 0, len(records))
@@ -193,11 +219,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def complete_records(rows: Sequence[SourceRow]) -> tuple[list[PupilRecord], list[RowError]]:
+def complete_records(
+    rows: Sequence[SourceRow], *, actor: Any = None
+) -> tuple[list[PupilRecord], list[RowError]]:
     """Records for ``upsert_pupils``: known pupils keep what the file leaves out; new pupils must
-    have every required field. Reads in a few chunked queries, never one per row."""
+    have every required field. With an ``actor``, a row naming (by UPN or former UPN) a pupil the
+    actor may not reach is refused, neutrally. Reads in a few chunked queries, never one per row."""
     upns = [r.upn for r in rows]
     wanted = list(dict.fromkeys([*upns, *(u for r in rows for u in r.former_upns)]))
+    out_of_reach = upns_out_of_reach(actor, wanted)
     known: dict[str, Pupil] = {}
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
@@ -213,6 +243,13 @@ def complete_records(rows: Sequence[SourceRow]) -> tuple[list[PupilRecord], list
     errors: list[RowError] = []
     matched: dict[int, int] = {}
     for row in rows:
+        if row.upn in out_of_reach or any(u in out_of_reach for u in row.former_upns):
+            # Never the pupil's name, values or current UPN: only which value of the row.
+            if row.upn in out_of_reach:
+                errors.append(RowError(row.row, row.label("upn"), row.upn, UPN_NOT_HERE))
+            for former in (u for u in row.former_upns if u in out_of_reach):
+                errors.append(RowError(row.row, row.label("former_upns"), former, UPN_NOT_HERE))
+            continue
         pupil = known.get(row.upn) or next((known[u] for u in row.former_upns if u in known), None)
         row_errors: list[RowError] = []
         if pupil is None and row.upn in replaced:

@@ -68,6 +68,8 @@ class ParseResult:
     destination: Destination | None = None
     file_date: dt.date | None = None
     data_rows: int = 0  # rows (or pupils) read, good and bad
+    # the file carries SEN data that was not read: the importer may not change SEN records
+    sen_ignored: bool = False
 
     def error(self, row: int | None, field_name: str, value: Any, message: str) -> None:
         self.errors.append(RowError(row, field_name, display(value), message))

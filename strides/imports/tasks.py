@@ -1,4 +1,8 @@
-"""Background tasks for large imports (django-tasks; immediate in the test suite)."""
+"""Background tasks for large imports (django-tasks; immediate in the test suite).
+
+A task runs later than the upload, as nobody in particular: :func:`batches.run` checks again that
+the uploader may still import pupils at the school before it reads or writes anything.
+"""
 
 from __future__ import annotations
 
