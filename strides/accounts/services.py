@@ -103,7 +103,18 @@ def link_parent(actor: Any, user: User, pupil: Any, trust: Trust, relationship: 
     link, created = ParentLink.objects.get_or_create(
         user=user, pupil=pupil, defaults={"relationship": relationship}
     )
-    Membership.objects.get_or_create(user=user, role=Role.PARENT, trust=trust, school=None)
+    membership, role_granted = Membership.objects.get_or_create(
+        user=user, role=Role.PARENT, trust=trust, school=None
+    )
+    if role_granted:
+        # a role like any other: recorded as grant_role records it
+        record(
+            actor,
+            AuditAction.CREATE,
+            membership,
+            after={"user": user.username, "role": Role.PARENT, "school": None},
+            reason="role granted",
+        )
     if created:
         record(actor, AuditAction.CREATE, link, reason="parent linked")
     forget_scope(user)

@@ -25,6 +25,7 @@ from strides.pupils.models import (
     FormerUpn,
     Pupil,
 )
+from strides.pupils.queries import main_school_id
 from strides.pupils.upn import check
 
 IDENTITY_FIELDS = (
@@ -351,7 +352,14 @@ def update_pupil_details(actor: Any, pupil: Pupil, **changes: Any) -> Pupil:
         setattr(pupil, name, value)
     pupil.full_clean(exclude=["upn"])
     pupil.save()
-    record(actor, AuditAction.UPDATE, pupil, before=before, after=snapshot(pupil, sorted(changes)))
+    record(
+        actor,
+        AuditAction.UPDATE,
+        pupil,
+        before=before,
+        after=snapshot(pupil, sorted(changes)),
+        school_id=main_school_id(pupil),
+    )
     return pupil
 
 
@@ -401,6 +409,7 @@ def change_characteristics(
         pupil,
         before={k: before.get(k) for k in changed},
         after={k: values[k] for k in changed},
+        school_id=main_school_id(pupil),
         reason=f"characteristics from {effective.isoformat()}",
     )
     return period
