@@ -536,7 +536,7 @@ class JudgementViewSet(
         if stale.current is not None:
             current = self.get_queryset().filter(pk=stale.current.pk).first()
         # Someone the caller cannot read (another school's record) is not described to them.
-        detail = str(stale) if current is not None else StaleJudgement(None, attempted).__str__()
+        detail = str(stale) if current is not None else str(StaleJudgement(None, attempted))
         body = {
             "detail": detail,
             "current": current,

@@ -76,3 +76,24 @@ def test_the_matrix_judgement_is_seen_by_exactly_those_who_see_ava(cast, drop):
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
         status = client.get(f"/api/v1/judgements/{judgement.pk}/").status_code
         assert status == (200 if sees_ava else 404), username
+
+
+def test_the_assessment_api_is_in_the_openapi_schema(tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out), stderr=io.StringIO())
+    text = out.read_text()
+    for path in (
+        "/api/v1/subjects/",
+        "/api/v1/frameworks/{id}/",
+        "/api/v1/common-scale/",
+        "/api/v1/crosswalks/",
+        "/api/v1/drops/{drop_slug}/completeness/",
+        "/api/v1/drops/{drop_slug}/schools/{urn}/reopen/",
+        "/api/v1/judgements/{id}/",
+    ):
+        assert f"  {path}:" in text, path
+    assert "JudgementConflictOrDropClosed" in text and "'409':" in text
