@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from strides.access.gate import can, visible_pupils
@@ -51,7 +52,7 @@ class StaleJudgement(AssessmentError):
         who = self.current.recorded_by or "someone"
         return (
             f"{who} changed this to {self.current.level.code} at "
-            f"{self.current.recorded_at:%H:%M on %d/%m/%Y} while you were editing. "
+            f"{timezone.localtime(self.current.recorded_at):%H:%M on %d/%m/%Y} while you were editing. "
             f"Keep {self.current.level.code}, or save "
             f"{self.attempted.code if self.attempted else 'your value'} over it."
         )
