@@ -11,6 +11,12 @@ For each URL pattern (the API router's too) this reads the rule declared with
 - a user who may: 200 (or 302 / 405 for views that only take a POST);
 - never a 500, for anyone.
 
+A signed-in user who must be refused an object-scoped or POST-only route is also sent a POST (an
+empty one): it must be refused too (403 or 404; 405 only when a missing object gets the same), and
+it must write nothing: the audit log has as many entries after it as before. ``river_head``
+(headteacher at river) holds at river every capability ``head`` holds at north, so every
+north object route is checked against "may do this, but at another school".
+
 A route with no declared rule fails ``test_every_route_declares_an_access_rule``.
 
 Adding a route whose URL takes a keyword this file does not know fails with a message: add the
@@ -405,13 +411,58 @@ def problem_with(answer: Answer, expectation: Expectation, login_url: str) -> st
     return None
 
 
-def check(client: Client, url: str, missing_url: str, expectation: Expectation, login_url: str) -> str | None:
+def audit_count() -> int:
+    from strides.audit.models import AuditEntry
+
+    return AuditEntry.objects.count()
+
+
+def send_counting_writes(client: Client, method: str, url: str) -> tuple[Answer, str | None]:
+    """Send a request a refused user makes, and say if it wrote: every service audits its writes."""
+    before = audit_count()
+    answer = send(client, method, url)
+    written = audit_count() - before
+    if written:
+        return (
+            answer,
+            f"{method} got {answer.status} and wrote {written} audit entr{'y' if written == 1 else 'ies'}",
+        )
+    return answer, None
+
+
+def refused_post_problem(client: Client, url: str, missing_url: str) -> str | None:
+    """A signed-in user refused an object route POSTs to it: 403/404 (405 only when a missing
+    object answers the same: the route takes no POST at all), and no write."""
+    answer, wrote = send_counting_writes(client, "POST", url)
+    if wrote:
+        return wrote
+    if answer.status is None or answer.status >= 500:
+        return f"POST server error {answer.status or ''} {answer.error}".rstrip()
+    if answer.status in {403, 404}:
+        return None
+    if answer.status == 405 and send(client, "POST", missing_url).status == 405:
+        return None
+    return f"POST got {answer.status}, expected 403/404: a refused user must not reach the form"
+
+
+def check(
+    client: Client,
+    url: str,
+    missing_url: str,
+    expectation: Expectation,
+    login_url: str,
+    *,
+    post_too: bool = False,
+) -> str | None:
     """GET the route. A 405 is the same answer for every object, existing or not, so it gives
     nothing away; but on a POST-only route a user who must be refused is then refused a POST too
-    (an empty one: a refused POST never reaches the form)."""
+    (an empty one: a refused POST never reaches the form), and it must write nothing.
+    ``post_too``: on an object-scoped route, a refused signed-in user is sent a POST as well."""
     answer = send(client, "GET", url)
     if answer.status == 405 and expectation.refused:
-        answer = send(client, "POST", url)
+        answer, wrote = send_counting_writes(client, "POST", url)
+        if wrote:
+            return wrote
         if answer.status == 405:  # a route for PUT or DELETE only
             return None
     problem = problem_with(answer, expectation, login_url)
@@ -420,8 +471,11 @@ def check(client: Client, url: str, missing_url: str, expectation: Expectation, 
         # long as a missing object gets the very same answer.
         twin = send(client, answer.method, missing_url)
         if twin.status == answer.status:
-            return None
-        problem += f"; for a missing object it answers {twin.status}: out of scope must look like missing"
+            problem = None
+        else:
+            problem += f"; for a missing object it answers {twin.status}: out of scope must look like missing"
+    if problem is None and post_too and expectation.refused and answer.method == "GET":
+        problem = refused_post_problem(client, url, missing_url)
     return problem
 
 
@@ -468,7 +522,9 @@ def test_route_answers_each_role_as_its_rule_says(route: Route, cast):
         if user is not None:
             client.force_login(user)
         expectation = expected_for(route, rule, targets, world, user)
-        problem = check(client, url, missing_url, expectation, login_url)
+        object_route = rule.object_scoped and any(keyword != "format" for keyword in targets)
+        post_too = user is not None and object_route
+        problem = check(client, url, missing_url, expectation, login_url, post_too=post_too)
         if problem:
             problems.append(f"{username:15} {problem}")
     assert not problems, f"{url} [{route.label}, rule {rule}]:\n  " + "\n  ".join(problems)
