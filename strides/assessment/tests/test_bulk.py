@@ -32,7 +32,9 @@ def test_creates_judgements_with_points_revisions_and_one_audit_summary_per_scho
     assert (judgement.level.code, judgement.point.code, judgement.version) == ("Y3 EXS", "NS12", 1)
     assert judgement.school == cast.north and judgement.recorded_by == cast.analyst
     assert judgement.crosswalk is not None
+    assert JudgementRevision.objects.filter(version=1, reason="import a.xlsx").count() == 3
     revision = JudgementRevision.objects.get(judgement=judgement)
+    assert revision.changed_at is not None and revision.point_after.code == "NS12"
     assert (revision.version, revision.level_before, revision.level_after.code) == (1, None, "Y3 EXS")
     assert revision.reason == "import a.xlsx" and revision.changed_by == cast.analyst
     part = DropSchool.objects.get(drop=drop, school=cast.north)
