@@ -296,9 +296,17 @@ no matching by UPN, no dry-run plan and no audit. Medians of {sizes.import_repea
     )
 
 
+def bench_drop_import(bench: Bench) -> Section:
+    """The data-drop import against its floor: ``bench/drop_import.py`` (also runs alone)."""
+    from drop_import import section
+
+    return section(bench)  # type: ignore[return-value]  # a Section in all but name
+
+
 SECTIONS: dict[str, Callable[[Bench], Section]] = {
     "demo": bench_demo_data,
     "import": bench_import,
+    "drops": bench_drop_import,
 }
 
 
