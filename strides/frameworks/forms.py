@@ -37,7 +37,20 @@ def point_choices(points: list[ScalePoint]) -> list[tuple[str, str]]:
     return [(p.code, f"{p.code} – {p.label}") for p in points]
 
 
-class FrameworkForm(StridesForm):
+class ShowsChoiceNames(StridesForm):
+    """The error summary names a chosen school, subject, framework or pupil, not its database id."""
+
+    def _shown_value(self, name: str) -> str:
+        field = self.fields[name]
+        if isinstance(field, forms.ModelChoiceField) and self.is_bound and hasattr(self.data, "getlist"):
+            raw = [v for v in self.data.getlist(self.add_prefix(name)) if str(v).isdigit()]
+            if raw:
+                chosen = field.queryset.filter(pk__in=raw)
+                return ", ".join(field.label_from_instance(obj) for obj in chosen)[:80]
+        return super()._shown_value(name)
+
+
+class FrameworkForm(ShowsChoiceNames):
     """The framework itself: who owns it, its name, code and subjects."""
 
     name = forms.CharField(
@@ -207,7 +220,7 @@ class SheetForm(FrameworkForm):
         return upload
 
 
-class AssignmentForm(StridesForm):
+class AssignmentForm(ShowsChoiceNames):
     """Which framework a school, a year group or one pupil uses for a subject, from a date."""
 
     subject = forms.ModelChoiceField(

@@ -227,7 +227,7 @@ def _scale_points(trust: Trust, user: Any) -> tuple[CommonScale, list[ScalePoint
 def _show_framework_error(form: forms.Form, error: Exception, code: str) -> None:
     """A refusal of ``create_framework`` beside the field it is about."""
     message = str(error)
-    if code and code in message:
+    if code and (repr(code) in message or f"“{code}”" in message):
         form.add_error("code", message)
     else:
         form.add_error(None, message)

@@ -215,3 +215,16 @@ def test_the_page_takes_a_fixed_number_of_queries(cast, client_for, django_asser
     client.get(url(cast.north))
     with django_assert_max_num_queries(16):
         assert client.get(url(cast.north)).status_code == 200
+
+
+def test_the_error_summary_names_the_framework_chosen_not_its_id(cast, client_for):
+    response = client_for(cast.head).post(
+        url(cast.north),
+        {
+            "subject": subject("science").pk,
+            "framework": shipped("pre-key-stage").pk,
+            "valid_from": dt.date.today().isoformat(),
+        },
+    )
+    summary = re.search(r'<div class="error-summary".*?</div>', response.content.decode(), re.S).group(0)
+    assert "Framework “Pre-key stage standards”: Pre-key stage standards is not used for Science." in summary
