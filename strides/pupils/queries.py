@@ -209,6 +209,33 @@ def _is_parent_of(user: Any, pupil: Pupil) -> bool:
     return scope_for(user).parent and ParentLink.objects.filter(user=user, pupil=pupil).exists()
 
 
+def limit_to_reach(user: Any, rows: Sequence[Pupil], day: dt.date | None = None) -> Sequence[Pupil]:
+    """List rows prepared with today's details (``now``, ``schools_now``, as
+    :func:`strides.web.summaries.attach_current` sets them), cut to what ``user`` may read: only
+    schools whose enrolment they may read and, for a pupil who left their schools, the record as
+    it stood on the last day there (``left_school`` set). Three queries at most, for any page."""
+    from strides.access.gate import sees_whole_records, visible_enrolments
+
+    if not rows or sees_whole_records(user):
+        return rows
+    day = day or dt.date.today()
+    ids = [pupil.pk for pupil in rows]
+    readable = set(
+        visible_enrolments(user, day).filter(pupil_id__in=ids).values_list("pupil_id", "school_id")
+    )
+    left = left_on(user, ids, day)
+    periods: dict[int, list[CharacteristicsPeriod]] = {}
+    for period in CharacteristicsPeriod.objects.filter(pupil_id__in=left).order_by("valid_from"):
+        periods.setdefault(period.pupil_id, []).append(period)
+    for pupil in rows:
+        pupil.schools_now = [s for s in getattr(pupil, "schools_now", []) if (pupil.pk, s.pk) in readable]
+        if pupil.pk in left:
+            shown = RecordView([], None, left[pupil.pk]).periods(periods.get(pupil.pk, []))
+            pupil.now = shown[-1] if shown else None
+            pupil.left_school = True
+    return rows
+
+
 # --- UPNs a user may not reach ------------------------------------------------------------------
 
 

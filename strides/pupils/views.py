@@ -163,7 +163,7 @@ def search(request: HttpRequest) -> HttpResponse:
     day = today()
     results = queries.search(visible_pupils(request.user), text)
     page = Paginator(with_current_details(results, day), SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = attach_current(page.object_list) if text else []
+    rows = queries.limit_to_reach(request.user, attach_current(page.object_list), day) if text else []
     context = {
         "q": text,
         "page": page,

@@ -90,3 +90,16 @@ def test_classes_at_other_schools_are_not_listed(mover, client_for):
     classes.set_pupils(None, c.class_8r, [c.cara, c.mia])
     assert page_for(client_for, c.head, c.mia).context["groups"] == []
     assert [g.pk for g in page_for(client_for, c.river_head, c.mia).context["groups"]] == [c.class_8r.pk]
+
+
+def test_search_shows_the_leaver_as_they_left_not_where_they_went(mover, client_for):
+    c = mover
+    response = client_for(c.head).get(reverse("pupils:search"), {"q": "Mia"})
+    page = response.content.decode()
+    assert "Moss, Mia" in page
+    assert "Left your school" in page and c.river.name not in page
+    assert "EHCP" not in page and "Year 7" not in page and "Year 6" in page
+    [row] = response.context["rows"]
+    assert row.left_school and row.now.sen_provision == "N"
+    page = client_for(c.river_head).get(reverse("pupils:search"), {"q": "Mia"}).content.decode()
+    assert c.river.name in page and "EHCP" in page
