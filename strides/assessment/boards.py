@@ -79,7 +79,7 @@ def trust_board(
     subject_ids = list(drop.subjects.values_list("pk", flat=True))
     parts = list(
         DropSchool.objects.filter(drop=drop, school_id__in=list(school_ids))
-        .select_related("school", "changed_by")
+        .select_related("school")
         .order_by("school__name")
     )
     ids = [part.school_id for part in parts]
@@ -147,7 +147,8 @@ def chase_text(drop: DataDrop, rows: Sequence[SchoolProgress], heads: dict[int, 
     owing = sorted((r for r in rows if r.chase), key=lambda r: (not r.overdue, r.part.school.name))
     if not owing:
         return ""
-    lines = [f"{drop.name}: due {drop.deadline:%A %-d %B %Y}.", ""]
+    due = f"{drop.deadline:%A} {drop.deadline.day} {drop.deadline:%B %Y}"
+    lines = [f"{drop.name}: due {due}.", ""]
     addresses: list[str] = []
     for row in owing:
         school = row.part.school

@@ -51,6 +51,8 @@ class DropForm(StridesForm):
         super().__init__(*args, **kwargs)
         self.fields["academic_year"].queryset = years
         self.fields["schools"].queryset = schools
+        self.fields["opens_on"].error_messages["required"] = "Enter the date the drop opens."
+        self.fields["deadline"].error_messages["required"] = "Enter the last day to submit."
         self.fields["subjects"].error_messages["required"] = "Choose at least one subject."
         self.fields["schools"].error_messages["required"] = "Choose at least one school."
         self.fields["nc_years"].error_messages["required"] = "Choose at least one year group."

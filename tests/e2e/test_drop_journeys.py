@@ -126,3 +126,71 @@ def test_head_submits_analyst_reopens_with_a_reason(page, live_cast, login, chec
     expect(page.get_by_role("link", name="Submit Autumn")).to_be_visible()
     check_a11y(page)
     assert record(cast, drop, "writing", "Y3 EXS").level.code == "Y3 EXS"
+
+
+def test_analyst_plans_the_year_and_a_new_schools_baseline(page, live_cast, login, check_a11y):
+    from strides.assessment.models import DataDrop, DropKind
+    from strides.frameworks.services import ensure_common_scale
+    from strides.organisations import services as organisations
+    from strides.organisations.models import Phase, SchoolType
+
+    cast = live_cast
+    ensure_common_scale(cast.trust)
+    organisations.create_school(
+        None,
+        cast.trust,
+        name="Newbridge Primary",
+        urn="100020",
+        la_code="804",
+        establishment_number="2020",
+        school_type=SchoolType.PRIMARY,
+        phase=Phase.PRIMARY,
+        joined_trust_on=cast.today - dt.timedelta(days=20),
+    )
+
+    # An empty calendar: one click makes the year's three termly drops.
+    login(page, "analyst")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Data drops").click()
+    expect(page.get_by_text("There are no data drops")).to_be_visible()
+    check_a11y(page)
+    page.get_by_role("button", name="Make the three drops").click()
+    expect(page.get_by_text(f"Made Autumn {cast.year.label}")).to_be_visible()
+    for term in ("Autumn", "Spring", "Summer"):
+        expect(page.get_by_role("link", name=f"{term} {cast.year.label}")).to_be_visible()
+    check_a11y(page)
+
+    # A drop by hand: mistakes are listed, then put right.
+    page.get_by_role("link", name="New drop").click()
+    check_a11y(page)
+    page.get_by_label("Name").fill("Year 6 mock")
+    page.get_by_role("group", name="Subjects").get_by_label("Writing").uncheck()
+    page.get_by_role("group", name="Subjects").get_by_label("Reading").uncheck()
+    page.get_by_role("group", name="Subjects").get_by_label("Maths").uncheck()
+    page.get_by_role("button", name="Add to the calendar").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Choose at least one subject.")
+    expect(summary).to_contain_text("Enter the date the drop opens.")
+    check_a11y(page)
+    summary.get_by_role("link", name="Subjects: Choose at least one subject.").click()
+    expect(page.get_by_role("group", name="Subjects").get_by_label("Reading")).to_be_focused()
+    page.get_by_role("group", name="Subjects").get_by_label("Maths").check()
+    opens = cast.year.starts_on + dt.timedelta(days=150)
+    page.get_by_label("Opens on").fill(opens.isoformat())
+    page.get_by_label("Deadline").fill((opens + dt.timedelta(days=14)).isoformat())
+    page.get_by_role("group", name="Schools").get_by_label("Bridge AP").uncheck()
+    page.get_by_role("button", name="Add to the calendar").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Year 6 mock")
+    check_a11y(page)
+    mock = DataDrop.objects.get(name="Year 6 mock")
+    assert [s.code for s in mock.subjects.all()] == ["maths"]
+    assert "Bridge AP" not in set(mock.school_parts.values_list("school__name", flat=True))
+
+    # The school that joined twenty days ago gets its baseline drop.
+    page.get_by_role("link", name="Data drops").first.click()
+    page.get_by_role("link", name="Overdue baselines").click()
+    check_a11y(page)
+    page.get_by_role("button", name="Create baseline drop for Newbridge Primary").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Baseline: Newbridge Primary")
+    check_a11y(page)
+    baseline = DataDrop.objects.get(kind=DropKind.BASELINE)
+    assert baseline.deadline == cast.today - dt.timedelta(days=20) + dt.timedelta(weeks=6)

@@ -288,6 +288,15 @@ def test_the_head_sees_every_class_and_a_teacher_their_own(cast, drop, client_fo
     assert [row.group.name for row in teacher.context["board"].classes] == ["3T"]
 
 
+def test_class_names_lead_to_the_grid_for_those_who_record(cast, drop, client_for):
+    board = url("school_board", drop, cast.north)
+    grid = reverse("assessment:grid", kwargs={"drop_slug": drop.slug, "group_id": cast.class_3t.pk})
+    assert grid in text_of(client_for(cast.teacher).get(board))
+    officer = client_for(cast.eap).get(board)  # sees north's classes, records nothing
+    assert [row.group.name for row in officer.context["board"].classes] == ["3B", "3T"]
+    assert grid not in text_of(officer)
+
+
 def test_a_governor_sees_the_schools_total_but_no_class(cast, drop, client_for):
     response = client_for(cast.governor).get(url("school_board", drop, cast.north))
     assert response.status_code == 200 and response.context["board"].classes == []
