@@ -535,3 +535,22 @@ def test_roles_without_class_rights_cannot_manage_classes(cast, api, who):
     assert response.status_code == 403
     assert not TeachingGroup.objects.filter(name="New").exists()
     assert GroupMembership.objects.filter(group=cast.class_3t).exists()
+
+
+def test_setting_the_same_staff_again_changes_and_audits_nothing(cast, api):
+    from strides.classes.services import set_staff
+
+    client = api(cast.head)
+    url = f"/api/v1/classes/{cast.class_3t.pk}/staff/"
+    wanted = {"staff": [{"username": "teacher"}, {"username": "ta", "role": "teaching_assistant"}]}
+    assert client.put(url, wanted, format="json").status_code == 200
+    before = AuditEntry.objects.count()
+    assert client.put(url, wanted, format="json").status_code == 200
+    assert AuditEntry.objects.count() == before
+    # a role change is one update; the service is what the API calls
+    set_staff(cast.head, cast.class_3t, [(cast.teacher, "teacher"), (cast.ta, "teacher")])
+    assert AuditEntry.objects.count() == before + 1
+    assert set(GroupStaff.objects.filter(group=cast.class_3t).values_list("user__username", "role")) == {
+        ("teacher", "teacher"),
+        ("ta", "teacher"),
+    }
