@@ -641,3 +641,15 @@ def test_judgements_are_kept_when_a_school_is_reopened(cast, drop, client_for, s
         cast.teacher, cast.ava, subjects["writing"], drop, cast.north, level("Y3 EXS"), expected_version=0
     )
     assert j.pk and Judgement.objects.filter(drop=drop).count() == 2
+
+
+def test_odd_addresses_are_answered_not_a_500(cast, drop, client_for):
+    client = client_for(cast.analyst)
+    assert client.get(LIST, {"year": "abc"}).status_code == 200
+    assert client.get(LIST, {"year": "987654"}).status_code == 200
+    assert client.get(BASELINES, {"page": "zzz"}).status_code == 200
+    assert (
+        client.get(url("drop_reopen", drop, cast.north), {"back": "https://evil.example"}).status_code == 200
+    )
+    response = client.post(DEFAULTS, {"academic_year": "abc"}, follow=True)
+    assert response.status_code == 200 and not DataDrop.objects.exclude(pk=drop.pk).exists()
