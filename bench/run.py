@@ -303,9 +303,20 @@ def bench_drop_import(bench: Bench) -> Section:
     return section(bench)  # type: ignore[return-value]  # a Section in all but name
 
 
+def bench_grid(bench: Bench) -> Section:
+    """Class-grid saves under concurrent simulated teachers: bench/grid_load.py."""
+    import grid_load
+
+    try:
+        return grid_load.section(bench)  # type: ignore[return-value]  # a Section in all but name
+    except grid_load.LoadError as error:
+        raise BenchError(str(error)) from error
+
+
 SECTIONS: dict[str, Callable[[Bench], Section]] = {
     "demo": bench_demo_data,
     "import": bench_import,
+    "grid": bench_grid,
     "drops": bench_drop_import,
 }
 

@@ -175,6 +175,7 @@ class GridCell:
     previous_code: str = ""
     previous_when: str = ""
     editable: bool = True
+    html: str = ""  # grid_html.cell_html, filled in by the view
 
     @property
     def input_id(self) -> str:

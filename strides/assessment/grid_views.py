@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from strides.access.gate import can, get_or_404, scope_for, visible_classes
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
+from strides.assessment.grid_html import cell_html
 from strides.assessment.grid_queries import (
     build_grid,
     cell_vocabulary,
@@ -94,6 +95,10 @@ def grid(request: HttpRequest, drop_slug: str, group_id: int) -> HttpResponse:
     user = request.user
     drop, group, part = _grid_objects(user, drop_slug, group_id)
     class_grid = build_grid(user, drop, group, part)
+    read_only = not part.teachers_may_edit
+    for row in class_grid.rows:
+        for cell in row.cells:
+            cell.html = cell_html(cell, row.nc_year, read_only)
     context = {
         "grid": class_grid,
         "drop": drop,
