@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -159,6 +159,8 @@ def upload(request: HttpRequest, drop_slug: str) -> HttpResponse:
     user = request.user
     import_ids = _school_ids(user, Capability.IMPORT_ASSESSMENT)
     parts = template_parts(user, drop)
+    if not parts:  # none of the drop's schools is one of theirs: as if there were no such drop
+        raise Http404("Not found")
     may_import = any(p.school_id in import_ids for p in parts)
     form = UploadForm()
     if request.method == "POST":
