@@ -204,8 +204,7 @@ def create_framework(
     school: School | None = None,
     description: str = "",
 ) -> Framework:
-    """A bespoke framework with its ordered levels, each mapped to a common point. New levels join
-    the crosswalk in force (no past judgement uses them, so nothing is rewritten)."""
+    """A bespoke framework with its ordered levels, each mapped to a common point."""
     rows = list(levels)
     if not rows:
         raise FrameworkError("A framework needs at least one level.")
@@ -229,12 +228,13 @@ def create_framework(
     for (_, _, _, point), _level in zip(rows, created, strict=True):
         if point.scale_id != scale.pk:
             raise FrameworkError(f"{point.code} is not a point of {scale.name}.")
-    latest = scale.crosswalks.order_by("-version").first()
-    if latest is not None:
-        CrosswalkEntry.objects.bulk_create(
-            CrosswalkEntry(crosswalk=latest, level=level, point=point)
-            for (_, _, _, point), level in zip(rows, created, strict=True)
-        )
+    # New levels join every version: no judgement can use them yet, so nothing is rewritten, and
+    # a drop still under an older version (historic data entered late) gets points too.
+    CrosswalkEntry.objects.bulk_create(
+        CrosswalkEntry(crosswalk=crosswalk, level=level, point=point)
+        for crosswalk in scale.crosswalks.all()
+        for (_, _, _, point), level in zip(rows, created, strict=True)
+    )
     record(
         actor,
         AuditAction.CREATE,

@@ -156,23 +156,21 @@ def shipped_frameworks() -> list[FrameworkSpec]:
     )
     ks2_extra = [
         LevelSpec("BLW", "Below the interim pre-key stage standards (2016-18)", "NS2"),
-        LevelSpec("PKF", "Foundations for the expected standard (2016-18)", nc_point(5, "EXS")),
-        LevelSpec("PKE", "Early development of the expected standard (2016-18)", nc_point(3, "EXS")),
-        LevelSpec("PKG", "Growing development of the expected standard (2016-18)", nc_point(4, "EXS")),
+        # The interim standards, lowest first: foundations, early development, growing development.
+        LevelSpec("PKF", "Foundations for the expected standard (2016-18)", nc_point(3, "EXS")),
+        LevelSpec("PKE", "Early development of the expected standard (2016-18)", nc_point(4, "EXS")),
+        LevelSpec("PKG", "Growing development of the expected standard (2016-18)", nc_point(5, "EXS")),
         LevelSpec("HNM", "Has not met the expected standard (science)", nc_point(6, "WTS")),
         LevelSpec("WTS", "Working towards the expected standard", nc_point(6, "WTS")),
         LevelSpec("EXS", "Working at the expected standard", nc_point(6, "EXS")),
         LevelSpec("GDS", "Working at greater depth", nc_point(6, "GDS")),
     ]
-    # KS2 order: EM, BLW, PK1-PK6, PKE, PKG, PKF, HNM, WTS, EXS, GDS
+    # KS2 order: EM, BLW, PK1-PK6, PKF, PKE, PKG, HNM, WTS, EXS, GDS
     ks2_levels = [
         engagement,
         ks2_extra[0],
         *_pre_key_stage(),
-        ks2_extra[2],
-        ks2_extra[3],
-        ks2_extra[1],
-        *ks2_extra[4:],
+        *ks2_extra[1:],
     ]
     return [
         _nc_bands(),
