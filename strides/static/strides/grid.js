@@ -136,7 +136,7 @@
     progress.textContent = `${recorded} of ${editable.length}`;
   }
 
-  // --- saving: a few requests at a time, one at a time per cell
+  // --- saving: one request at a time, in the order the cells were left
 
   const waiting = [];
   let inFlight = 0;
@@ -190,6 +190,13 @@
         answer = await response.json();
       } catch {
         answer = null;
+      }
+      if (!answer && (response.redirected || response.status === 403)) {
+        // the session ended (sent to sign in) or the page's CSRF token is stale
+        answer = {
+          status: "error",
+          message: "Not saved: you have been signed out or the page is out of date. Sign in again in another tab, then leave the cell to retry.",
+        };
       }
       outcome = answer && answer.status ? answer.status : "error";
       handle(input, answer || {}, response.status, quiet);
