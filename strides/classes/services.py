@@ -155,8 +155,29 @@ class RolloverResult:
     classes_created: int
 
 
+# Early-years names that do not move up by adding one to a number: Reception becomes Year 1,
+# the nursery's last year (N2, or a nursery without a number) becomes Reception.
+_RECEPTION_WORD = re.compile(r"\bReception\b", re.IGNORECASE)
+_RECEPTION_SHORT = re.compile(r"^(?:Year\s+R|Rec\.?|R)(?=[\s\-:/]|$)", re.IGNORECASE)
+_NURSERY_FIRST = re.compile(r"^(?:Nursery\s*1|N1)(?=[\s\-:/]|$)", re.IGNORECASE)
+_NURSERY_LAST = re.compile(r"^(?:Nursery\s*2|N2)(?=[\s\-:/]|$)", re.IGNORECASE)
+_NURSERY_WORD = re.compile(r"\bNursery\b(?!\s*\d)", re.IGNORECASE)
+
+
 def next_group_name(name: str) -> str:
-    """'Year 3 Oak' -> 'Year 4 Oak', '3T' -> '4T'; other names are kept as they are."""
+    """The name of a class a year on. 'Year 3 Oak' -> 'Year 4 Oak', '3T' -> '4T';
+    'Reception Oak' / 'R Oak' / 'Rec Oak' / 'Year R Oak' -> 'Year 1 Oak'; 'N1 Oak' -> 'N2 Oak';
+    'Nursery Oak' / 'N2 Oak' -> 'Reception Oak'. A name with no year in it is kept as it is."""
+    if _RECEPTION_WORD.search(name):
+        return _RECEPTION_WORD.sub("Year 1", name, count=1)
+    if match := _RECEPTION_SHORT.match(name):
+        return "Year 1" + name[match.end() :]
+    if match := _NURSERY_FIRST.match(name):
+        return ("Nursery 2" if match.group().lower().startswith("nursery") else "N2") + name[match.end() :]
+    if match := _NURSERY_LAST.match(name):
+        return "Reception" + name[match.end() :]
+    if _NURSERY_WORD.search(name):
+        return _NURSERY_WORD.sub("Reception", name, count=1)
     match = re.search(r"\d+", name)
     if not match:
         return name

@@ -56,6 +56,70 @@ def test_group_names_move_up():
     assert next_group_name("Willow") == "Willow"
 
 
+@pytest.mark.parametrize(
+    ("name", "next_name"),
+    [
+        ("Reception Oak", "Year 1 Oak"),
+        ("reception", "Year 1"),
+        ("R Oak", "Year 1 Oak"),
+        ("Rec Oak", "Year 1 Oak"),
+        ("Rec. Oak", "Year 1 Oak"),
+        ("Year R Oak", "Year 1 Oak"),
+        ("Oak Reception", "Oak Year 1"),
+        ("Nursery Oak", "Reception Oak"),
+        ("Nursery", "Reception"),
+        ("N2 Oak", "Reception Oak"),
+        ("Nursery 2", "Reception"),
+        ("N1 Oak", "N2 Oak"),
+        ("Nursery 1", "Nursery 2"),
+        ("RT", "RT"),  # not a Reception name: no year in it to move on
+        ("Recorders", "Recorders"),
+        ("Year 10 Maths", "Year 11 Maths"),
+    ],
+)
+def test_early_years_names_move_up_to_the_next_stage(name, next_name):
+    assert next_group_name(name) == next_name
+
+
+def reception_class_with_a_pupil(cast):
+    record = PupilRecord(
+        upn=make_upn(801, 2001, 21, 7),
+        legal_forename="Rhea",
+        legal_surname="Reception",
+        date_of_birth=dt.date(cast.year.start_year - 4, 10, 1),
+        sex="F",
+        characteristics={"nc_year": 0},
+        enrolment_start=cast.year.starts_on,
+    )
+    upsert_pupils(None, cast.north, [record], effective=cast.year.starts_on)
+    from strides.classes.services import create_group, set_pupils
+    from strides.pupils.models import Pupil
+
+    group = create_group(None, cast.north, cast.year, "Reception Oak", nc_year=0)
+    set_pupils(None, group, [Pupil.objects.get(upn=record.upn)])
+    return group
+
+
+def test_rollover_makes_year_1_from_reception(cast):
+    from strides.classes.queries import rollover_preview
+
+    reception_class_with_a_pupil(cast)
+    preview = rollover_preview(cast.north, cast.year, today=cast.year.ends_on)
+    assert ("R", "Year 1", 1) in preview.moving
+    assert [
+        (plan.name, plan.new_name, plan.pupils) for plan in preview.classes if plan.name.startswith("Rec")
+    ] == [("Reception Oak", "Year 1 Oak", 1)]
+    rollover(cast.head, cast.north, cast.year)
+    made = TeachingGroup.objects.get(
+        school=cast.north, academic_year__start_year=cast.year.start_year + 1, name="Year 1 Oak"
+    )
+    assert made.nc_year == 1
+    assert made.pupils.get().legal_forename == "Rhea"
+    assert not TeachingGroup.objects.filter(
+        school=cast.north, academic_year__start_year=cast.year.start_year + 1, name="Reception Oak"
+    ).exists()
+
+
 def test_early_rollover_warns(cast):
     assert rollover_date_check(cast.year, cast.year.starts_on) is not None
     assert rollover_date_check(cast.year, cast.year.ends_on) is None
@@ -109,3 +173,15 @@ def test_rollover_moves_on_only_pupils_on_roll_on_the_last_day(cast):
     assert characteristics_as_at(cast.ava, next_start).nc_year == 4
     assert characteristics_as_at(cast.ben, next_start).nc_year == 3
     assert Enrolment.objects.get(pupil=cast.ben, school=cast.north).end_date == left
+
+
+def test_rollover_page_previews_reception_becoming_year_1(client_for, cast):
+    from django.urls import reverse
+
+    reception_class_with_a_pupil(cast)
+    response = client_for(cast.head).get(
+        reverse("organisations_manage:rollover", kwargs={"urn": cast.north.urn})
+    )
+    html = response.content.decode()
+    assert '<th scope="row">Reception Oak</th><td>Year 1 Oak</td>' in html
+    assert "<td>Reception Oak</td>" not in html
