@@ -348,3 +348,24 @@ def test_the_home_page_lists_open_and_closed_drops(cast, drop, client_for):
     html = client.get(reverse("assessment:grid_home")).content.decode()
     assert "Closed data drops" in html and "No data drop is open" in html
     assert client_for(cast.governor).get(reverse("assessment:grid_home")).status_code == 403
+
+
+def test_the_home_page_is_a_fixed_number_of_queries(cast, drop, client_for, django_assert_max_num_queries):
+    client = client_for(cast.analyst)
+    url = reverse("assessment:grid_home")
+    client.get(url)
+    with django_assert_max_num_queries(8) as first:
+        assert client.get(url).status_code == 200
+    year = cast.year
+    for n in range(3):
+        create_drop(
+            cast.analyst,
+            cast.trust,
+            year,
+            name=f"Extra {n}",
+            term="spring",
+            opens_on=year.starts_on,
+            deadline=year.starts_on + dt.timedelta(days=200),
+        )
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert "Extra 2" in client.get(url).content.decode()
