@@ -8,9 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from strides.demo.builder import DEMO_PASSWORD, build, demo_logins
 from strides.demo.generator import SCALES, generate
+from strides.demo.history import write_history
+from strides.demo.history_plan import prepare
 from strides.demo.reset import clear_strides_data
 from strides.organisations.models import AcademicYear, Trust
 
@@ -62,14 +65,19 @@ class Command(BaseCommand):
             deleted = clear_strides_data()
             self.stderr.write(f"Deleted {sum(deleted.values())} rows of Strides data.")
 
-        start_year = AcademicYear.start_year_for(dt.date.today())
-        plan = generate(options["seed"], options["scale"], start_year)
-        summary = build(plan, progress=self._progress)
+        today = dt.date.today()
+        start_year = AcademicYear.start_year_for(today)
+        # prepare: this year's new school and the pupils' NC year before last, for the history
+        plan = prepare(generate(options["seed"], options["scale"], start_year))
+        with transaction.atomic():
+            summary = build(plan, progress=self._progress)
+            history = write_history(plan, today, progress=self._progress)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {summary.trust.name} ({options['scale']}, seed {options['seed']}): "
                 f"{summary.schools} schools, {summary.pupils} pupils, {summary.classes} classes, "
-                f"{summary.users} people in {summary.seconds:.1f}s."
+                f"{summary.users} people in {summary.seconds:.1f}s; {history.drops} data drops with "
+                f"{history.judgements:,} judgements in {history.seconds:.1f}s."
             )
         )
         self._print_logins()
