@@ -20,6 +20,13 @@ from strides.demo.population import (
 from strides.demo.schools import SchoolDraws
 from strides.pupils.upn import CHECK_ALPHABET, check_letter, make_upn
 
+LOWEST_NC_YEAR = -2  # N1, the first year of a school nursery
+
+
+def _academic_year_of(day: dt.date) -> int:
+    """The start year of the academic year (1 September to 31 August) ``day`` falls in."""
+    return day.year if day.month >= 9 else day.year - 1
+
 
 class PupilDraws(SchoolDraws):
     def _upn(self, la: int, estab: int, allocated_year: int) -> str:
@@ -142,12 +149,20 @@ class PupilDraws(SchoolDraws):
         }
 
     def _history(self, school: SchoolPlan, pupil: PupilPlan, current: dict[str, Any]) -> None:
-        """Turn current characteristics into a plausible history: last year's record and, for
-        some pupils, changes (FSM began during last year or this year, SEN support began this
-        year, an EHCP was issued this year, FSM ended, a looked-after child was adopted)."""
+        """Turn current characteristics into a plausible history: one record per academic year
+        back to the pupil's enrolment, each with the NC year the pupil was in then (one less
+        each year back, never below N1), and, for some pupils, changes (FSM began during last
+        year or this year, SEN support began this year, an EHCP was issued this year, FSM ended,
+        a looked-after child was adopted)."""
         rng = self.rng
+        years_back = self.year - _academic_year_of(pupil.enrolment_start)
+        # A pupil is not on a school's roll before nursery (N1): a start earlier than that
+        # begins on the first day of their N1 year.
+        if years_back > current["nc_year"] - LOWEST_NC_YEAR:
+            years_back = max(0, current["nc_year"] - LOWEST_NC_YEAR)
+            pupil.enrolment_start = dt.date(self.year - years_back, 9, 1)
         start = pupil.enrolment_start
-        if start >= self.this_start or current["nc_year"] <= 0:
+        if years_back <= 0:
             pupil.stages = [(self.this_start, current)]
             return
         last = dict(current, nc_year=current["nc_year"] - 1)
@@ -171,8 +186,12 @@ class PupilDraws(SchoolDraws):
             last.update(sen_provision="K")
         if current["previously_looked_after"] and rng.random() < 0.5:
             last.update(looked_after=True, previously_looked_after=False)
-        first = max(start, self.last_start)
-        pupil.stages = [(first, last)]
+        # the years before last: last year's record with the NC year of each year
+        pupil.stages = [
+            (max(start, dt.date(self.year - back, 9, 1)), dict(last, nc_year=current["nc_year"] - back))
+            for back in range(years_back, 1, -1)
+        ]
+        pupil.stages.append((max(start, self.last_start), last))
         if mid_year_fsm:
             pupil.stages.append((self.fsm_mid_year, {"fsm": True, "fsm_ever6": True}))
         pupil.stages.append((self.this_start, current))

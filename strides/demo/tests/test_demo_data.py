@@ -128,10 +128,32 @@ def test_characteristics_have_a_history(demo):
         valid_from__year=demo.plan.start_year, valid_from__month=1, fsm=True
     )
     assert january.exists()
-    pupil = january.first().pupil
-    history = list(pupil.characteristics.order_by("valid_from"))
-    assert [p.fsm for p in history][:2] == [False, True]
-    assert history[0].valid_to == history[1].valid_from
+    change = january.first()
+    history = list(change.pupil.characteristics.order_by("valid_from"))
+    before = history[history.index(change) - 1]
+    assert (before.fsm, change.fsm) == (False, True)
+    assert before.valid_to == change.valid_from
+
+
+def test_each_earlier_year_has_the_nc_year_of_then(demo):
+    """One period per academic year back to the pupil's enrolment, the NC year one less each
+    year back, never below N1; the first begins with the enrolment."""
+    this_year = demo.plan.start_year
+    checked = 0
+    for pupil in Pupil.objects.prefetch_related("characteristics", "enrolments"):
+        periods = sorted(pupil.characteristics.all(), key=lambda p: p.valid_from)
+        current = periods[-1].nc_year
+        first_start = min(e.start_date for e in pupil.enrolments.all())
+        assert periods[0].valid_from == first_start
+        assert all(p.nc_year >= -2 for p in periods)
+        for period in periods:
+            september = period.valid_from.year if period.valid_from.month >= 9 else period.valid_from.year - 1
+            assert period.nc_year == current - (this_year - september), (pupil.upn, period.valid_from)
+            end = period.valid_to or dt.date(this_year + 1, 8, 31)
+            # no period runs across a 1 September
+            assert end <= dt.date(september + 1, 9, 1), (pupil.upn, period.valid_from, end)
+        checked += len(periods) > 2
+    assert checked > 100, "pupils who joined two or more years ago have a period for each year"
 
 
 # --- AP and placements --------------------------------------------------------------------------
