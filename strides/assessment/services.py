@@ -89,11 +89,14 @@ def create_drop(
     slug = slugify(slug or f"{year.label.replace('/', '-')}-{name}")[:60]
     if DataDrop.objects.filter(slug=slug).exists():
         raise AssessmentError(f"A drop called {slug!r} already exists.")
+    # The scale first: it installs the shipped subjects and frameworks where they are missing.
+    ensure_common_scale(trust, actor)
     subjects = list(subjects) or list(Subject.objects.filter(code__in=["reading", "writing", "maths"]))
+    if not subjects:
+        raise AssessmentError("A drop needs at least one subject.")
     schools = list(schools) or list(School.objects.filter(trust=trust))
     if any(s.trust_id != trust.pk for s in schools):
         raise AssessmentError("A drop can only include the trust's own schools.")
-    ensure_common_scale(trust, actor)
     drop = DataDrop.objects.create(
         trust=trust,
         academic_year=year,
