@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.codes import NC_YEAR_LABELS, language_label
 from strides.pupils.models import CHARACTERISTIC_FIELDS, CharacteristicsPeriod
 
 LABELS = {
@@ -37,8 +37,20 @@ def show(period: CharacteristicsPeriod, name: str) -> str:
         return "Yes" if value else "No"
     if value in ("", None):
         return "None" if name in ("primary_need", "secondary_need") else NOT_RECORDED
+    if name == "first_language":
+        return language_with_code(value)
     display = getattr(period, f"get_{name}_display", None)
     return display() if display else str(value)
+
+
+def language_with_code(code: str | None) -> str:
+    """A first language as people read it with the census code kept: "Romanian (RMN)"; an
+    unknown code on its own, and nothing for no code."""
+    code = (code or "").strip()
+    if not code:
+        return ""
+    name = language_label(code)
+    return code if name == code else f"{name} ({code.upper()})"
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,12 @@ def year_label(nc_year: int | None) -> str:
 
 
 @register.filter
+def language(code: str | None) -> str:
+    """A census first-language code as "Romanian (RMN)" (an unknown code as it is)."""
+    return display.language_with_code(code)
+
+
+@register.filter
 def pupil_tags(period) -> list[tuple[str, str, str]]:
     return display.tags(period)
 
