@@ -106,3 +106,26 @@ def test_token_list_query_count_is_pinned(client_for, cast, django_assert_max_nu
     client = client_for(cast.teacher)
     with django_assert_max_num_queries(10):
         assert client.get(TOKENS).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["parent", "placing"])
+def test_parents_and_placing_contacts_may_not_make_tokens(client_for, cast, who):
+    user = getattr(cast, who)
+    client = client_for(user)
+    response = client.get(TOKENS)
+    assert response.status_code == 403
+    assert "Parents, carers and placing-school contacts" in response.content.decode()
+    assert client.post(TOKENS, {"name": "mine"}).status_code == 403
+    assert not ApiToken.objects.filter(user=user).exists()
+    # nor revoke one made before the rule, and the security page does not offer the tokens page
+    token, _ = services.create_api_token(None, user, "old")
+    assert client.post(reverse("accounts:token_revoke", kwargs={"token_id": token.pk})).status_code == 403
+    security_page = client.get(reverse("accounts:two_factor")).content.decode()
+    assert TOKENS not in security_page
+
+
+@pytest.mark.parametrize("who", ["teacher", "governor", "director", "admin"])
+def test_staff_keep_the_tokens_page(client_for, cast, who):
+    client = client_for(getattr(cast, who))
+    assert client.get(TOKENS).status_code == 200
+    assert TOKENS in client.get(reverse("accounts:two_factor")).content.decode()
