@@ -24,7 +24,7 @@ from strides.assessment.models import (
 )
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many
-from strides.frameworks.models import Level, Subject
+from strides.frameworks.models import CrosswalkEntry, Level, Subject
 from strides.frameworks.queries import frameworks_available
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
 from strides.organisations.models import AcademicYear, School, Trust
@@ -231,7 +231,13 @@ def record_judgement(
     _check_level(drop, school, subject, level)
     scale = ensure_common_scale(drop.trust, actor)
     crosswalk = crosswalk_in_force(scale, drop.assessed_on)
-    point_id = point_map(crosswalk).get(level.pk) if crosswalk else None
+    point_id = (
+        CrosswalkEntry.objects.filter(crosswalk=crosswalk, level=level)
+        .values_list("point_id", flat=True)
+        .first()
+        if crosswalk
+        else None
+    )
 
     current = Judgement.objects.select_for_update().filter(pupil=pupil, subject=subject, drop=drop).first()
     if current is None:
