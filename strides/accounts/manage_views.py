@@ -5,19 +5,23 @@ Writes go through ``strides.accounts.services`` and ``strides.accounts.security`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from strides.access.gate import get_or_404, schools_with, scope_for, visible_pupils
@@ -138,6 +142,21 @@ def _managed_user(manager: Manager, user_id: int) -> User:
 # --- list and create ------------------------------------------------------------------------
 
 
+def locked_until(usernames: Iterable[str]) -> dict[str, dt.datetime]:
+    """For the usernames locked out by failed sign-ins right now (from any address, as
+    ``security.is_locked_out`` sees it), when the lock lifts by itself. One query."""
+    attempts = AccessAttempt.objects.filter(
+        username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    )
+    cool_off = dt.timedelta(hours=settings.AXES_COOLOFF_TIME) if settings.AXES_COOLOFF_TIME else None
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    latest = attempts.values("username").annotate(last=Max("attempt_time"))
+    # no cool-off: locked until someone unlocks it (shown without a time)
+    far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return {row["username"]: row["last"] + cool_off if cool_off else far_future for row in latest}
+
+
 @access_rule(MANAGE_ANY)
 def user_list(request: HttpRequest) -> HttpResponse:
     manager = Manager.of(request.user)
@@ -164,6 +183,13 @@ def user_list(request: HttpRequest) -> HttpResponse:
         Prefetch("memberships", queryset=Membership.objects.select_related("school").order_by("role"))
     )
     page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
+    locks = locked_until(person.username for person in page.object_list)
+    for person in page.object_list:
+        person.locked_until = locks.get(person.username)
+        person.lock_never_lifts = person.locked_until is not None and person.locked_until.year == dt.MAXYEAR
+        person.unlockable = (
+            person.locked_until is not None and person.pk != request.user.pk and manager.manages_fully(person)
+        )
     return render(
         request,
         "accounts/manage/user_list.html",
@@ -422,4 +448,6 @@ def unlock(request: HttpRequest, target: User) -> HttpResponse:
         messages.success(request, f"{target} can try to sign in again now.")
     else:
         messages.info(request, f"{target} was not locked out.")
+    if request.POST.get("back") == "list":  # unlocked from a row of the Users list
+        return redirect("accounts_manage:list")
     return redirect("accounts_manage:detail", user_id=target.pk)

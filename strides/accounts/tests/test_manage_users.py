@@ -316,6 +316,30 @@ def test_admin_resets_a_lost_phone(client, client_for, cast):
     assert AuditEntry.objects.filter(reason="two-factor reset", actor_id=cast.admin.pk)
 
 
+def test_the_users_list_shows_a_lockout_and_unlocks_from_the_row(client, client_for, cast):
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, cast.teacher, f"wrong-{attempt}")
+    head = client_for(cast.head)
+    html = head.get(reverse("accounts_manage:list")).content.decode()
+    assert "Locked until " in html
+    unlock = reverse("accounts_manage:unlock", kwargs={"user_id": cast.teacher.pk})
+    assert f'action="{unlock}"' in html
+    row = html[html.index(f"{cast.teacher}</a></th>") :]
+    row = row[: row.index("</tr>")]
+    assert "Locked until" in row and ">Active<" not in row
+    response = head.post(unlock, {"back": "list"})
+    assert response["Location"] == reverse("accounts_manage:list")
+    assert not security.is_locked_out(cast.teacher)
+    assert "Locked until" not in head.get(reverse("accounts_manage:list")).content.decode()
+
+
+def test_the_lockout_page_says_where_to_unlock(client, cast):
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, cast.teacher, f"wrong-{attempt}")
+    response = sign_in(client, cast.teacher, cast.password)
+    assert "unlock it from the Users page" in response.content.decode()
+
+
 def test_unlock_after_a_lockout(client, client_for, cast):
     for attempt in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, cast.teacher, f"wrong-{attempt}")
