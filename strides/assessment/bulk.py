@@ -278,7 +278,8 @@ class _State:
     detail: bool
     result: BulkResult
     seen: int = 0
-    keys: dict[tuple[int, int], int | None] = field(default_factory=dict)  # -> row that gave it
+    # pupil and subject packed in one int -> the row that gave it: no tuple per judgement kept
+    keys: dict[int, int | None] = field(default_factory=dict)
     per_school: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))
 
     @property
@@ -341,12 +342,13 @@ class _State:
             self.refuse(item, level.code, problem)
             return None
         key = (pupil_id, subject_id)
-        if key in self.keys:
-            earlier = self.keys[key]
+        packed = pupil_id << 32 | subject_id
+        if packed in self.keys:
+            earlier = self.keys[packed]
             where = f"on row {earlier}" if earlier is not None else "earlier"
             self.refuse(item, level.code, f"This pupil's {item.subject.name} is also given {where}.")
             return None
-        self.keys[key] = item.row
+        self.keys[packed] = item.row
         existing = current.get(key)
         version = existing.version if existing else 0
         if self.expected is not None and self.expected.get(key, 0) != version:
