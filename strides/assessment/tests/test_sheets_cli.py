@@ -158,3 +158,45 @@ def test_export_neutralises_formulas_in_csv_and_xlsx(cast, drop, subjects, level
 def test_export_needs_a_known_format(cast, drop, tmp_path):
     with pytest.raises(CommandError, match=r"\.xlsx or \.csv"):
         call_command("export_drop", "--drop", drop.slug, "--out", str(tmp_path / "drop.txt"))
+
+
+def test_the_template_shows_the_previous_drop_and_the_import_reads_past_it(
+    cast, drop, subjects, level, tmp_path, capsys
+):
+    import datetime as dt
+
+    from strides.assessment.services import create_drop
+
+    year = cast.year
+    summer = create_drop(
+        cast.analyst, cast.trust, year, name="Baseline", term="autumn", slug="baseline",
+        opens_on=year.starts_on, deadline=year.starts_on + dt.timedelta(days=20), schools=[cast.north],
+    )  # fmt: skip
+    services.record_judgement(
+        cast.head, cast.ava, subjects["reading"], summer, cast.north, level("Y3 WTS"), expected_version=0
+    )
+    out = tmp_path / "north.xlsx"
+    call_command("drop_template", "--drop", drop.slug, "--school", cast.north.urn, "--out", str(out))
+    workbook = load_workbook(out)
+    sheet = workbook["Judgements"]
+    header = [c.value for c in sheet[3]]
+    assert header[-3:] == [
+        "Previous: Reading (Baseline)",
+        "Previous: Writing (Baseline)",
+        "Previous: Maths (Baseline)",
+    ]
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(4, sheet.max_row + 1)}
+    assert (
+        sheet.cell(row=rows[cast.ava.upn], column=header.index("Previous: Reading (Baseline)") + 1).value
+        == "Y3 WTS"
+    )
+    assert sheet.cell(row=rows[cast.ava.upn], column=header.index("Reading") + 1).value is None
+    sheet.cell(row=rows[cast.ava.upn], column=header.index("Reading") + 1, value="Y3 EXS")
+    workbook.save(out)
+    capsys.readouterr()
+    status, report = run_json(capsys, str(out), "--drop", drop.slug)
+    assert (status, report["created"]) == (0, 1)
+    assert Judgement.objects.get(drop=drop).level.code == "Y3 EXS"
+    assert Judgement.objects.get(drop=summer).level.code == "Y3 WTS", (
+        "the previous drop is only for reference"
+    )
