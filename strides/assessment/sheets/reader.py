@@ -124,7 +124,7 @@ def layout_of(
     header: list[Cell], row_number: int, sheet: str, drop_subjects: list[Subject], all_subjects: list[Subject]
 ) -> Layout | None:
     """The layout a header row gives, or None when it is not a header (no UPN, or no subject).
-    Raises :class:`FileProblem` for a header that names a subject twice."""
+    Raises :class:`FileProblem` for a header row that names a subject twice."""
     keys = subject_keys(all_subjects)
     collected = {s.pk for s in drop_subjects}
     upn: tuple[int, str] | None = None
@@ -132,6 +132,7 @@ def layout_of(
     notes: dict[int, tuple[int, str]] = {}
     ignored: list[str] = []
     not_collected: list[str] = []
+    twice = ""
     for index, cell in enumerate(header):
         text = as_text(cell)
         meaning = header_meaning(text, keys)
@@ -145,16 +146,18 @@ def layout_of(
             target = levels if meaning.kind == "level" else notes
             if subject.pk in target:
                 earlier = target[subject.pk][1]
-                raise FileProblem(
+                twice = twice or (
                     f"The columns '{earlier}' and '{text}' both give {subject.name}"
-                    f"{' notes' if meaning.kind == 'note' else ''}; keep one of them.",
-                    row_number,
+                    f"{' notes' if meaning.kind == 'note' else ''}; keep one of them."
                 )
+                continue
             target[subject.pk] = (index, text)
         elif meaning.kind == "unknown" and text:
             ignored.append(text)
     if upn is None or not levels:
-        return None
+        return None  # not the header row (a title, say): a subject named twice there is no matter
+    if twice:
+        raise FileProblem(twice, row_number)
     by_pk = {s.pk: s for s in drop_subjects}
     columns = [
         SubjectColumn(by_pk[pk], index, label, notes.get(pk, (None, ""))[0], notes.get(pk, (None, ""))[1])
