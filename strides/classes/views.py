@@ -12,6 +12,7 @@ from django.shortcuts import render
 from strides.access.gate import get_or_404, visible_classes, visible_pupils
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
+from strides.pupils.queries import limit_to_reach
 from strides.web.navigation import school_crumbs
 from strides.web.summaries import attach_current, today, with_current_details
 
@@ -25,6 +26,8 @@ def class_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     rows = attach_current(pupils)
     for pupil in rows:
         pupil.left_school = group.school not in pupil.schools_now
+    # A leaver in an old class shows the record as it stood when they left the user's schools.
+    rows = limit_to_reach(user, rows, day)
     staff = list(group.staff_links.select_related("user").order_by("role", "user__last_name"))
     context = {
         "group": group,

@@ -102,7 +102,7 @@ def test_class_page_query_count_does_not_grow_with_pupils(cast, client_for, djan
     classes.assign_staff(None, cast.class_3t, extra)
     for who in ("teacher", "admin"):
         client = client_for(cast.users[who])
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(12):
             response = client.get(class_url(cast.class_3t))
         assert response.status_code == 200
         assert "31 pupils" in response.content.decode()
