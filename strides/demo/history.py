@@ -195,13 +195,20 @@ class _Writer:
         return result.created + result.updated
 
     def record_classes(
-        self, drop: DataDrop, slot: int, key: str, groups: list[ClassPlan], picker: _LevelPicker
+        self,
+        drop: DataDrop,
+        slot: int,
+        keys: set[str],
+        key: str,
+        groups: list[ClassPlan],
+        picker: _LevelPicker,
     ) -> int:
-        """Each class's judgements, recorded by its teacher."""
+        """Each class's judgements, recorded by its teacher (except those of pupils the drop records
+        at another of ``keys``, the drop's schools: pupils placed at an AP)."""
         done = 0
         for group in groups:
             pupils = [self.pupils[upn] for upn in group.pupils]
-            members = self.members(drop.assessed_on, slot, {key}, pupils).get(key, [])
+            members = self.members(drop.assessed_on, slot, keys, pupils).get(key, [])
             done += self.record(self.users[group.teachers[0]], drop, slot, key, members, picker)
         return done
 
@@ -267,7 +274,7 @@ class _Writer:
                 part = DropSchool.objects.get(drop=drop, school=self.schools[key])
                 transition(self.heads[key], part, DropStatus.SUBMITTED)
             elif status == IN_PROGRESS:
-                self.record_classes(drop, slot, key, self.history.classes_done(key), picker)
+                self.record_classes(drop, slot, keys, key, self.history.classes_done(key), picker)
         return drop
 
     def baseline_drop(self, key: str, today: dt.date, complete: bool) -> DataDrop:
@@ -282,7 +289,7 @@ class _Writer:
             self.record(self.heads[key], drop, slot, key, members, picker)
             self.sign_off(drop)
         else:
-            self.record_classes(drop, slot, key, self.history.classes_done(key), picker)
+            self.record_classes(drop, slot, {key}, key, self.history.classes_done(key), picker)
         return drop
 
     def moderation(self, drop: DataDrop) -> None:
