@@ -54,6 +54,7 @@ class Capability(StrEnum):
     MANAGE_DROPS = "manage_drops"  # the assessment calendar; lock and reopen drops
     MANAGE_FRAMEWORKS = "manage_frameworks"  # bespoke frameworks and framework choices
     MANAGE_CROSSWALK = "manage_crosswalk"  # the common scale, crosswalk versions, applying them
+    USE_API_TOKENS = "use_api_tokens"  # make personal API tokens: staff only
 
 
 C = Capability
@@ -138,6 +139,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.GOVERNOR: frozenset({C.VIEW_AGGREGATES}),
     Role.PLACING_CONTACT: frozenset({C.VIEW_PUPILS, C.SEARCH_PUPILS}),
     Role.PARENT: frozenset({C.VIEW_PUPILS}),
+}
+
+# API tokens connect programs (reporting tools, scripts) to Strides: a staff matter. Parents and
+# placing-school contacts see their pupils on the pages and make no tokens.
+ROLE_CAPABILITIES = {
+    role: caps | {C.USE_API_TOKENS} if ROLE_REACH[role] not in (Reach.CHILDREN, Reach.PLACED) else caps
+    for role, caps in ROLE_CAPABILITIES.items()
 }
 
 TRUST_LEVEL_ROLES = frozenset(

@@ -25,13 +25,13 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from strides.access.gate import get_or_404
+from strides.access.gate import can, get_or_404
 from strides.access.rules import PUBLIC, SIGNED_IN, AccessRule, access_rule
 from strides.accounts import security, services
 from strides.accounts.forms import ApiTokenForm, TotpCodeForm, VerifyCodeForm
 from strides.accounts.middleware import needs_two_factor
 from strides.accounts.models import ApiToken
-from strides.accounts.roles import PARENT_ROLES, PLACING_ROLES
+from strides.accounts.roles import Capability
 
 
 def safe_next(request: HttpRequest, default: str = "") -> str:
@@ -198,7 +198,7 @@ def two_factor_manage(request: HttpRequest) -> HttpResponse:
             "backup_codes_left": security.backup_codes_left(user),
             "required": needs_two_factor(user),
             "verified": user.is_verified(),
-            "may_use_api_tokens": may_use_api_tokens(user),
+            "may_use_api_tokens": can(user, Capability.USE_API_TOKENS),
             "breadcrumbs": [("Home", reverse("web:home")), ("Two-factor sign-in", "")],
         },
     )
@@ -246,37 +246,12 @@ def two_factor_reset(request: HttpRequest) -> HttpResponse:
 
 # --- API tokens -----------------------------------------------------------------------------
 
-NO_TOKENS_REASON = (
-    "API tokens are for school and trust staff who connect other programs (such as reporting "
-    "tools) to Strides. Parents, carers and placing-school contacts see their pupils on these "
-    "pages instead, and do not need one."
-)
+TOKENS_RULE = AccessRule(Capability.USE_API_TOKENS, description="staff: not parents or placing contacts")
 
 
-def may_use_api_tokens(user) -> bool:
-    """Staff may make API tokens; parents and placing-school contacts may not (a program
-    signed in with their token would reach their children's or placed pupils' records with no
-    second factor and no reason to). Someone who is also staff keeps them."""
-    if user.is_superuser:
-        return True
-    roles = {membership.role for membership in user.memberships.all()}
-    return bool(roles - PARENT_ROLES - PLACING_ROLES)
-
-
-def _no_tokens(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "errors/403.html",
-        {"reason": NO_TOKENS_REASON, "breadcrumbs": [("Home", reverse("web:home")), ("API tokens", "")]},
-        status=403,
-    )
-
-
-@access_rule(SIGNED_IN)
+@access_rule(TOKENS_RULE)
 def tokens(request: HttpRequest) -> HttpResponse:
     """Your API tokens: list, create (the secret is shown once) and revoke."""
-    if not may_use_api_tokens(request.user):
-        return _no_tokens(request)
     # The API bypasses two-factor, so a token may only be made from a verified session.
     if (response := unverified_redirect(request)) is not None:
         return response
@@ -306,10 +281,10 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@access_rule(AccessRule(None, object_scoped=True, description="the user's own tokens"))
+@access_rule(
+    AccessRule(Capability.USE_API_TOKENS, object_scoped=True, description="the user's own tokens, staff only")
+)
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    if not may_use_api_tokens(request.user):
-        return _no_tokens(request)
     token = get_or_404(ApiToken.objects.filter(user=request.user), pk=token_id)
     services.revoke_api_token(request.user, token)
     messages.success(request, f"The token “{token.name}” ({token.prefix}…) is revoked and no longer works.")

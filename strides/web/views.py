@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.template import loader
 
 from strides.access.gate import can, scope_for, visible_classes, visible_pupils, visible_schools
-from strides.access.rules import PUBLIC, SIGNED_IN, access_rule
+from strides.access.rules import PUBLIC, SIGNED_IN, access_rule, rule_of
 from strides.accounts.models import Membership
 from strides.accounts.roles import (
     CLASS_REACH_ROLES,
@@ -140,8 +140,22 @@ def health(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
+# Why a role is refused a page, where "your role does not include this page" would leave a
+# person wondering: keyed by the capability the page's rule asks for.
+REFUSAL_REASONS = {
+    Capability.USE_API_TOKENS: (
+        "API tokens are for school and trust staff who connect other programs (such as reporting "
+        "tools) to Strides. Parents, carers and placing-school contacts see their pupils on these "
+        "pages instead, and do not need one."
+    ),
+}
+
+
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/403.html", status=403)
+    match = getattr(request, "resolver_match", None)
+    rule = rule_of(match.func) if match is not None else None
+    reason = REFUSAL_REASONS.get(rule.capability) if rule is not None and rule.capability else None
+    return render(request, "errors/403.html", {"reason": reason}, status=403)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

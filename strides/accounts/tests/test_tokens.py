@@ -117,9 +117,11 @@ def test_parents_and_placing_contacts_may_not_make_tokens(client_for, cast, who)
     assert "Parents, carers and placing-school contacts" in response.content.decode()
     assert client.post(TOKENS, {"name": "mine"}).status_code == 403
     assert not ApiToken.objects.filter(user=user).exists()
-    # nor revoke one made before the rule, and the security page does not offer the tokens page
+    # nor revoke one (made before the rule); the security page does not offer the tokens page
     token, _ = services.create_api_token(None, user, "old")
     assert client.post(reverse("accounts:token_revoke", kwargs={"token_id": token.pk})).status_code == 403
+    token.refresh_from_db()
+    assert token.revoked_at is None
     security_page = client.get(reverse("accounts:two_factor")).content.decode()
     assert TOKENS not in security_page
 
