@@ -5,4 +5,5 @@ from strides.audit import views
 app_name = "audit"
 urlpatterns = [
     path("", views.search, name="search"),
+    path("sign-ins/", views.sign_ins, name="sign_ins"),
 ]

@@ -3,15 +3,19 @@ only (``VIEW_AUDIT``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from strides.access.gate import visible_schools
 from strides.access.rules import AccessRule, access_rule
@@ -23,13 +27,33 @@ from strides.audit.queries import search_audit
 PAGE_SIZE = 50
 
 
+# What people call the records the audit log is about, where the model's own name is not it.
+OBJECT_TYPE_NAMES = {
+    "accounts.User": "User",
+    "accounts.Membership": "Role",
+    "accounts.ParentLink": "Parent link",
+    "accounts.ApiToken": "API token",
+    "organisations.SchoolOfficer": "Assigned officer",
+    "pupils.CharacteristicsPeriod": "Characteristics",
+    "pupils.FormerUpn": "Former UPN",
+    "classes.TeachingGroup": "Class",
+    "classes.GroupMembership": "Class member",
+    "classes.GroupStaff": "Class staff",
+    "assessment.DropSchool": "Data drop at a school",
+    "assessment.DropImportBatch": "Drop spreadsheet import",
+    "imports.ImportBatch": "Pupil import",
+}
+
+
 def object_type_label(label: str) -> str:
-    """'accounts.Membership' -> 'Membership (accounts)': readable, and still unambiguous."""
+    """'accounts.Membership' -> 'Role', 'pupils.Pupil' -> 'Pupil': the name people use."""
+    if label in OBJECT_TYPE_NAMES:
+        return OBJECT_TYPE_NAMES[label]
     try:
-        name = apps.get_model(label)._meta.verbose_name
+        name = str(apps.get_model(label)._meta.verbose_name)
     except (LookupError, ValueError):
         return label
-    return f"{str(name)[:1].upper()}{str(name)[1:]} ({label.split('.')[0]})"
+    return name[:1].upper() + name[1:]
 
 
 class AuditSearchForm(StridesForm):
@@ -118,5 +142,82 @@ def search(request: HttpRequest) -> HttpResponse:
             ],
             "query": query.urlencode(),
             "breadcrumbs": [("Home", reverse("web:home")), ("Audit log", "")],
+        },
+    )
+
+
+# --- sign-in attempts -------------------------------------------------------------------------
+
+
+class SignInSearchForm(StridesForm):
+    mark_optional = False
+    username = forms.CharField(label="Username", required=False, max_length=150)
+
+
+@dataclass(frozen=True)
+class FailedSignIns:
+    """Failed sign-ins still counted against a username and address (django-axes'
+    ``AccessAttempt``): locked when they reach the limit within the cool-off."""
+
+    username: str
+    ip_address: str | None
+    last_attempt: dt.datetime
+    failures: int
+    locked_until: dt.datetime | None
+    locked: bool
+
+
+def _failed_sign_ins(attempts) -> list[FailedSignIns]:
+    cool_off = dt.timedelta(hours=settings.AXES_COOLOFF_TIME) if settings.AXES_COOLOFF_TIME else None
+    now = timezone.now()
+    rows = []
+    for attempt in attempts:
+        counted = cool_off is None or attempt.attempt_time >= now - cool_off
+        locked = counted and attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT
+        rows.append(
+            FailedSignIns(
+                username=attempt.username or "",
+                ip_address=attempt.ip_address,
+                last_attempt=attempt.attempt_time,
+                failures=attempt.failures_since_start,
+                locked_until=attempt.attempt_time + cool_off if locked and cool_off else None,
+                locked=locked,
+            )
+        )
+    return rows
+
+
+@access_rule(AccessRule(Capability.VIEW_AUDIT, description="trust admins"))
+def sign_ins(request: HttpRequest) -> HttpResponse:
+    """Failed and locked-out sign-ins, read only: the counts django-axes keeps per username and
+    address, and the log of each failure."""
+    form = SignInSearchForm(request.GET or None)
+    attempts = AccessAttempt.objects.order_by("-attempt_time").only(
+        "username", "ip_address", "attempt_time", "failures_since_start"
+    )
+    failures = AccessFailureLog.objects.order_by("-attempt_time").only(
+        "username", "ip_address", "attempt_time", "locked_out"
+    )
+    if form.is_valid() and form.cleaned_data["username"].strip():
+        username = form.cleaned_data["username"].strip()
+        attempts = attempts.filter(username__iexact=username)
+        failures = failures.filter(username__iexact=username)
+    attempt_page = Paginator(attempts, PAGE_SIZE).get_page(request.GET.get("attempts_page"))
+    failure_page = Paginator(failures, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "audit/sign_ins.html",
+        {
+            "form": form,
+            "attempts": _failed_sign_ins(attempt_page.object_list),
+            "attempt_page": attempt_page,
+            "page": failure_page,
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "failure_log_kept": settings.AXES_ENABLE_ACCESS_FAILURE_LOG,
+            "breadcrumbs": [
+                ("Home", reverse("web:home")),
+                ("Audit log", reverse("audit:search")),
+                ("Sign-in attempts", ""),
+            ],
         },
     )

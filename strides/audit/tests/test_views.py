@@ -74,7 +74,7 @@ def test_find_a_role_grant_by_reason_type_action_actor_and_school(client_for, ca
     assert len(entries) == 1
     assert entries[0].after == {"user": "ta", "role": "senco", "school": "100001"}
     html = response.content.decode()
-    assert "Membership (accounts)" in html
+    assert "Role: " in html and "(accounts)" not in html
     assert "<td>senco</td>" in html  # the after value in the diff table
     assert "Northfield Primary" in html
 
@@ -135,3 +135,75 @@ def test_query_count_is_pinned(client_for, cast, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         response = client.get(SEARCH, {"school": cast.river.pk})
     assert len(found(response)) == 50
+
+
+def test_kinds_of_record_have_the_names_people_use():
+    from strides.audit.views import object_type_label
+
+    assert object_type_label("accounts.Membership") == "Role"
+    assert object_type_label("accounts.ParentLink") == "Parent link"
+    assert object_type_label("classes.TeachingGroup") == "Class"
+    assert object_type_label("pupils.Pupil") == "Pupil"
+    assert object_type_label("pupils.Enrolment") == "Enrolment"
+    assert object_type_label("organisations.School") == "School"
+    assert object_type_label("gone.Model") == "gone.Model"
+
+
+def test_the_kind_filter_lists_readable_names(client_for, cast):
+    html = client_for(cast.admin).get(SEARCH).content.decode()
+    assert '<option value="classes.TeachingGroup">Class</option>' in html
+    assert "(organisations)" not in html and "(accounts)" not in html
+
+
+# --- sign-in attempts ----------------------------------------------------------------------------
+
+SIGN_INS = reverse("audit:sign_ins")
+
+
+def fail_sign_ins(client, user, times: int) -> None:
+    from strides.accounts.tests.helpers import sign_in
+
+    for attempt in range(times):
+        sign_in(client, user, f"wrong-{attempt}")
+
+
+@pytest.mark.parametrize("name", ["analyst", "director", "head", "teacher", "parent", "placing"])
+def test_only_trust_admins_see_sign_in_attempts(client_for, cast, name):
+    assert client_for(cast.users[name]).get(SIGN_INS).status_code == 403
+
+
+def test_sign_in_attempts_show_failures_and_lockouts(client, client_for, cast, settings):
+    fail_sign_ins(client, cast.teacher, settings.AXES_FAILURE_LIMIT)
+    fail_sign_ins(client, cast.senco, 2)
+    admin = client_for(cast.admin)
+    audit_page = admin.get(SEARCH).content.decode()
+    assert f'href="{SIGN_INS}"' in audit_page
+    response = admin.get(SIGN_INS)
+    assert response.status_code == 200
+    rows = {row.username: row for row in response.context["attempts"]}
+    assert rows["teacher"].locked and rows["teacher"].failures == settings.AXES_FAILURE_LIMIT
+    assert rows["teacher"].locked_until is not None
+    assert not rows["senco"].locked and rows["senco"].failures == 2
+    html = response.content.decode()
+    assert "Locked until" in html and "127.0.0.1" in html
+    logged = response.context["page"].paginator.count
+    assert logged == settings.AXES_FAILURE_LIMIT + 2
+    # read only: the page offers no form that posts
+    assert 'method="post"' not in html.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_sign_in_attempts_filter_by_username(client, client_for, cast):
+    fail_sign_ins(client, cast.teacher, 1)
+    fail_sign_ins(client, cast.senco, 1)
+    response = client_for(cast.admin).get(SIGN_INS, {"username": "SENCO"})
+    assert [row.username for row in response.context["attempts"]] == ["senco"]
+    assert {f.username for f in response.context["page"].object_list} == {"senco"}
+
+
+def test_sign_in_attempts_query_count_is_pinned(client, client_for, cast, django_assert_max_num_queries):
+    fail_sign_ins(client, cast.teacher, 3)
+    fail_sign_ins(client, cast.senco, 3)
+    admin = client_for(cast.admin)
+    with django_assert_max_num_queries(10):
+        response = admin.get(SIGN_INS)
+    assert len(response.context["attempts"]) == 2
