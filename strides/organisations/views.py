@@ -64,7 +64,8 @@ def school_list(request: HttpRequest) -> HttpResponse:
         "cards": cards,
         "form": form,
         "filtered": form.is_bound,
-        "show_filters": form.is_bound or len(cards) > 6,
+        # the filters are worth showing as soon as there is more than one school to narrow down
+        "show_filters": form.is_bound or len(cards) > 1,
         "can_search": can(user, Capability.SEARCH_PUPILS),
         "breadcrumbs": [("Home", reverse("web:home")), ("Schools", "")],
     }

@@ -68,6 +68,18 @@ def test_trust_overview_filters_by_name_region_and_type(cast, client_for):
     assert "No school matches these filters" in page
 
 
+def test_the_filters_show_whenever_there_is_more_than_one_school(cast, client_for):
+    """The admin home offers "all schools, with filters by region and type": the filters are
+    there before any is used."""
+    page = get(client_for, cast.admin, reverse("web:home"))
+    assert "with filters by region and type" in page
+    page = get(client_for, cast.analyst, reverse("organisations:school_list"))
+    assert 'aria-label="Filter schools"' in page
+    assert 'name="region"' in page and 'name="school_type"' in page
+    page = get(client_for, cast.eap, reverse("organisations:school_list"))  # one school: nothing to filter
+    assert 'aria-label="Filter schools"' not in page
+
+
 def test_users_with_no_school_get_an_explanation(cast, client_for):
     page = get(client_for, cast.parent, reverse("organisations:school_list"))
     assert "There are no schools for you to open" in page
