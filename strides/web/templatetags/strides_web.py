@@ -79,10 +79,22 @@ def pupil_tags(period) -> list[tuple[str, str, str]]:
 
 
 @register.simple_tag
-def count_cell(cell: Cell) -> str:
-    """A count an aggregate-only reader may see: the number, or "fewer than N" when small."""
+def count_cell(cell: Cell, short: bool = False) -> str:
+    """A count an aggregate-only reader may see: the number, or "fewer than N" when small.
+    ``short``: "<N" for wide tables, with "fewer than N: suppressed" as its title, and the words
+    for a screen reader."""
     if cell.suppressed:
-        return format_html('<span class="suppressed">fewer than {}</span>', small_group_threshold())
+        limit = small_group_threshold()
+        if short:
+            return format_html(
+                '<abbr class="suppressed" title="fewer than {}: suppressed">'
+                '<span aria-hidden="true">&lt;{}</span>'
+                '<span class="visually-hidden">fewer than {}</span></abbr>',
+                limit,
+                limit,
+                limit,
+            )
+        return format_html('<span class="suppressed">fewer than {}</span>', limit)
     return format_html("{}", cell.value)
 
 
