@@ -43,6 +43,7 @@ from strides.pupils.models import Enrolment, Pupil
 
 CHUNK = 5000
 WRITE_BATCH = 2000
+CACHE_PUPILS = 20_000  # pupils whose schools and reach are remembered between importer and service
 Progress = Callable[[int], None]
 
 
@@ -143,6 +144,8 @@ class DropRules:
         for framework_id, subject_id in through.values_list("framework_id", "subject_id"):
             self.framework_subjects[framework_id].add(subject_id)
         self._codes: dict[int, str] | None = None
+        self._schools: dict[int, list[tuple[int, bool]]] = {}
+        self._reach: dict[int, bool] = {}
 
     # --- questions about one school, subject or level --------------------------------------
 
@@ -198,18 +201,47 @@ class DropRules:
         self.parts = {p.school_id: p for p in locked}
 
     def schools_of(self, pupil_ids: Iterable[int]) -> dict[int, list[tuple[int, bool]]]:
-        """pupil -> [(school of the drop, on roll on the drop's date)], on-roll schools first."""
-        day = self.drop.assessed_on
-        found: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-        rows = Enrolment.objects.filter(
-            pupil_id__in=list(pupil_ids), school_id__in=list(self.parts)
-        ).values_list("pupil_id", "school_id", "start_date", "end_date")
-        for pupil_id, school_id, start, end in sorted(rows, key=lambda r: r[2], reverse=True):
-            on_roll = start <= day and (end is None or end >= day)
-            found[pupil_id].append((school_id, on_roll))
-        for choices in found.values():
-            choices.sort(key=lambda c: not c[1])
-        return found
+        """pupil -> [(school of the drop, on roll on the drop's date)], on-roll schools first.
+        Remembered for the next few thousand pupils: the importer asks first, then the service
+        for the same rows."""
+        ids = set(pupil_ids)
+        missing = ids - self._schools.keys()
+        if missing:
+            if len(self._schools) > CACHE_PUPILS:
+                self._schools.clear()
+            day = self.drop.assessed_on
+            found: dict[int, list[tuple[int, bool]]] = {pupil_id: [] for pupil_id in missing}
+            rows = Enrolment.objects.filter(
+                pupil_id__in=list(missing), school_id__in=list(self.parts)
+            ).values_list("pupil_id", "school_id", "start_date", "end_date")
+            for pupil_id, school_id, start, end in sorted(rows, key=lambda r: r[2], reverse=True):
+                on_roll = start <= day and (end is None or end >= day)
+                found[pupil_id].append((school_id, on_roll))
+            for choices in found.values():
+                choices.sort(key=lambda c: not c[1])
+            self._schools.update(found)
+        return {pupil_id: self._schools[pupil_id] for pupil_id in ids if self._schools.get(pupil_id)}
+
+    def reachable(self, pupil_ids: Iterable[int]) -> set[int]:
+        """Those of these pupils the actor may record for (through the gate)."""
+        ids = set(pupil_ids)
+        missing = ids - self._reach.keys()
+        if missing:
+            if len(self._reach) > CACHE_PUPILS:
+                self._reach.clear()
+            found = set(
+                pupils_in_reach(self.actor, self.drop)
+                .filter(pk__in=list(missing))
+                .values_list("pk", flat=True)
+            )
+            self._reach.update((pupil_id, pupil_id in found) for pupil_id in missing)
+        return {pupil_id for pupil_id in ids if self._reach.get(pupil_id)}
+
+    def found_in_reach(self, pupil_ids: Iterable[int]) -> None:
+        """Pupils a caller has just found through :func:`pupils_in_reach` (by UPN, say)."""
+        if len(self._reach) > CACHE_PUPILS:
+            self._reach.clear()
+        self._reach.update((pupil_id, True) for pupil_id in pupil_ids)
 
     def school_for(self, choices: list[tuple[int, bool]]) -> int | None:
         """The school a judgement is made at: on roll on the drop's date first, and one where the
@@ -294,9 +326,7 @@ class _State:
         items = [item for item in chunk if isinstance(item, JudgementRow)]
         self.result.errors.extend(item for item in chunk if isinstance(item, RowError))
         pupil_ids = {_id(item.pupil) for item in items}
-        reachable = set(
-            pupils_in_reach(self.actor, self.drop).filter(pk__in=list(pupil_ids)).values_list("pk", flat=True)
-        )
+        reachable = self.rules.reachable(pupil_ids)
         schools = self.rules.schools_of(reachable)
         current_query = Judgement.objects.filter(drop=self.drop, pupil_id__in=list(reachable))
         if not self.dry_run:

@@ -289,6 +289,7 @@ class _Resolver:
                 found.setdefault(
                     old, _Pupil(pk, upn, f"{preferred or forename} {preferred_surname or surname}")
                 )
+        self.rules.found_in_reach(p.pk for p in found.values())
         if self.detail:
             self.names.update({p.pk: p for p in found.values()})
         return found
