@@ -4,6 +4,7 @@ to turn a service's refusal into form errors instead of a 500."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -41,8 +42,12 @@ class StridesForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            label = str(field.label or "").lower()
             verb = "Choose" if isinstance(field.widget, forms.Select) else "Enter"
-            field.error_messages["required"] = f"{verb} the {str(field.label or '').lower()}."
+            field.error_messages["required"] = f"{verb} the {label}."
+            # Django's generic "Enter a valid date." names no field and no format
+            if isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = f"Enter the {label} as a date, for example 31/01/2026."
 
     def error_summary(self) -> list[SummaryItem]:
         items = [SummaryItem("", "", "", str(message)) for message in self.errors.get(NON_FIELD_ERRORS, [])]
@@ -66,10 +71,21 @@ class StridesForm(forms.Form):
             raw = self.data.get(self.add_prefix(name))
         values = raw if isinstance(raw, list) else [raw]
         values = [str(v) for v in values if v not in (None, "")]
+        if isinstance(field, forms.DateField):
+            # a date picker sends 2026-01-31; messages say 31/01/2026: show it the same way
+            values = [_uk_date(v) for v in values]
         if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
             labels = {str(key): str(label) for key, label in field.choices}
             values = [labels.get(v, v) for v in values]
         return ", ".join(values)[:80]
+
+
+def _uk_date(value: str) -> str:
+    """An ISO date (as a date picker sends it) as dd/mm/yyyy; anything else as it was typed."""
+    try:
+        return dt.date.fromisoformat(value.strip()).strftime("%d/%m/%Y")
+    except ValueError:
+        return value
 
 
 class DateInput(forms.DateInput):

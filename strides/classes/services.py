@@ -272,7 +272,7 @@ def rollover(
             )
             for period in moving
         ],
-        reason=f"rollover {from_year.label}: NC year from {first_day.isoformat()}",
+        reason=f"rollover {from_year.label}: NC year from {first_day:%d/%m/%Y}",
     )
     record_many(
         actor,
