@@ -1,9 +1,8 @@
 """What the demo's assessment history holds, decided in pure Python before anything is written.
 
 - :func:`prepare` adjusts the demo plan before the builder writes it: one school joined the trust
-  this September (so it owes baselines), and pupils on roll before last September also get the
-  characteristics of the year before last (their NC year then), so every drop of the last three
-  years finds each pupil in the NC year they were in on its date.
+  this September, so it owes baselines. (The plan already gives each pupil a characteristics period
+  per academic year back to enrolment, so every drop finds them in the NC year they were in then.)
 - :class:`HistoryPlan` answers, for the writer: where each pupil was on roll and where a drop
   records them, the framework choices schools make (GCSE in Year 11, Entry Level for Key Stage 4
   pupils working well below, the engagement model and pre-key stage standards at special schools),
@@ -45,23 +44,12 @@ def joining_school_key(plan: DemoPlan) -> str:
     return trust[-1].key
 
 
-def _with_year_before_last(pupil: PupilPlan, start_year: int) -> PupilPlan:
-    last_start = dt.date(start_year - 1, 9, 1)
-    if not pupil.stages or pupil.enrolment_start >= last_start or pupil.stages[0][0] != last_start:
-        return pupil
-    first = pupil.stages[0][1]
-    earlier = dict(first, nc_year=first["nc_year"] - 1)
-    since = max(pupil.enrolment_start, dt.date(start_year - 2, 9, 1))
-    return replace(pupil, stages=[(since, earlier), *pupil.stages])
-
-
 def prepare(plan: DemoPlan) -> DemoPlan:
-    """The plan with this year's new school and the year-before-last characteristics."""
+    """The plan with the school that joined the trust this September."""
     key = joining_school_key(plan)
     joined = dt.date(plan.start_year, 9, 1)
     schools = [replace(s, joined_trust_on=joined) if s.key == key else s for s in plan.schools]
-    pupils = [_with_year_before_last(p, plan.start_year) for p in plan.pupils]
-    return replace(plan, schools=schools, pupils=pupils)
+    return replace(plan, schools=schools)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ class Command(BaseCommand):
 
         today = dt.date.today()
         start_year = AcademicYear.start_year_for(today)
-        # prepare: this year's new school and the pupils' NC year before last, for the history
+        # prepare: the school that joined the trust this September, for the assessment history
         plan = prepare(generate(options["seed"], options["scale"], start_year))
         with transaction.atomic():
             summary = build(plan, progress=self._progress)
