@@ -68,7 +68,7 @@ def test_trust_admin_adds_a_teacher_and_finds_the_grant_in_the_audit_log(page, l
     page.wait_for_url("**/audit/")
     check_a11y(page)
     page.get_by_label("Text").fill("role granted")
-    page.get_by_label("Kind of record").select_option(label="Membership (accounts)")
+    page.get_by_label("Kind of record").select_option(label="Role")
     page.get_by_label("Changed by (username)").fill("admin")
     page.get_by_role("button", name="Search").click()
     page.wait_for_load_state()
