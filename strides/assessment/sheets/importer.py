@@ -125,6 +125,7 @@ class _Resolver:
         self.choosers: dict[int, FrameworkChooser] = {}
         self.fallbacks: dict[tuple[int, int], list[Framework]] = {}
         self.assigned: dict[int, set[tuple[int, int]]] = {}
+        self.resolved: dict[tuple[int, int, int | None, str], Level | None] = {}
         self.upn_rows: dict[str, int] = {}
         self.names: dict[int, _Pupil] = {}
 
@@ -155,6 +156,18 @@ class _Resolver:
         return self.fallbacks[key]
 
     def resolve_level(
+        self, school_id: int, subject: Subject, framework: Framework | None, text: str
+    ) -> Level | None:
+        """The level a cell means. A drop has a handful of distinct codes: each spelling is
+        worked out once per school, subject and framework."""
+        key = (school_id, subject.pk, framework.pk if framework else None, text)
+        if key not in self.resolved:
+            if len(self.resolved) > 50_000:  # a file of free text: keep the memo small
+                self.resolved.clear()
+            self.resolved[key] = self._resolve_level(school_id, subject, framework, text)
+        return self.resolved[key]
+
+    def _resolve_level(
         self, school_id: int, subject: Subject, framework: Framework | None, text: str
     ) -> Level | None:
         code = normalise_code(text)
@@ -358,6 +371,7 @@ def import_drop_file(
         report.errors.append(
             RowError(layout.header_row, "file", "", "There are no pupils' levels under the header row.")
         )
+        report.committed = False  # nothing was there to write
     if detail:
         report.rows = _change_rows(result.outcomes, resolver, rules)
     return report, result.versions

@@ -173,6 +173,7 @@ def test_files_that_are_not_a_drop_spreadsheet(cast, drop):
     for data, message in cases:
         report, _ = run(data, drop, cast.head)
         assert len(report.errors) == 1, (data[:40], report.errors)
+        assert not report.committed
         assert message in report.errors[0].message.lower() or message in report.errors[0].message
     assert not Judgement.objects.exists()
 
