@@ -48,13 +48,13 @@ def test_concurrent_saves_of_one_cell_one_wins_the_other_is_told(
         record_judgement(
             cast.teacher, cast.ava, subjects["reading"], drop, cast.north, level("Y3 WTS"), expected_version=0
         )
-    slow_point_map = services.point_map
+    in_force = services.crosswalk_in_force
 
-    def held(crosswalk):
+    def held(scale, day):
         time.sleep(HOLD_SECONDS)  # inside the saving transaction, after the drop's row is locked
-        return slow_point_map(crosswalk)
+        return in_force(scale, day)
 
-    monkeypatch.setattr(services, "point_map", held)
+    monkeypatch.setattr(services, "crosswalk_in_force", held)
     savers = {"teacher": (client_for(cast.teacher), "Y3 EXS"), "ta": (client_for(cast.ta), "Y3 GDS")}
     barrier = threading.Barrier(len(savers))
     answers: dict[str, tuple[int, dict, float]] = {}
