@@ -27,8 +27,6 @@ from strides.pupils.models import CharacteristicsPeriod, Enrolment, FormerUpn, P
 from strides.pupils.queries import UPN_NOT_HERE, upns_out_of_reach
 from strides.pupils.upn import check
 
-SEN_FIELDS = ("sen_provision", "primary_need", "secondary_need")
-
 # --- reading --------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 
 from strides.organisations.models import School
 from strides.pupils.codes import (
+    LANGUAGES,
     NC_YEAR_LABELS,
     Ethnicity,
     LeavingReason,
@@ -38,6 +39,32 @@ def _uk(day: dt.date) -> str:
 
 def _today() -> dt.date:
     return dt.date.today()
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    by_name = sorted(LANGUAGES.items(), key=lambda item: item[1].casefold())
+    return [("", "Not recorded"), *((code, f"{name} ({code})") for code, name in by_name)]
+
+
+class LanguageField(forms.ChoiceField):
+    """The census first language as a list of names, so nobody has to know that Punjabi is PNJ.
+    A pupil already recorded with a code outside the list (imported from a CTF, say) keeps it as a
+    choice of its own, and a code typed by a script in any case or spacing is accepted."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=_language_choices(), **kwargs)
+
+    def keep_code(self, code: str) -> None:
+        if code and code not in LANGUAGES:
+            self.choices = [*self.choices, (code, f"{code} (census code)")]
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).strip().upper()
+
+    def validate(self, value: str) -> None:
+        if value and not re.fullmatch(r"[A-Z]{3,4}", value):
+            raise ValidationError("A census language code is three or four letters, for example ENG.")
+        super().validate(value)
 
 
 class PupilDetailsForm(forms.Form):
@@ -123,11 +150,10 @@ class CharacteristicsForm(forms.Form):
         help_text="The year group the pupil is taught in, which may differ from their age.",
     )
     ethnicity = forms.ChoiceField(label=LABELS["ethnicity"], choices=Ethnicity.choices)
-    first_language = forms.CharField(
+    first_language = LanguageField(
         label=LABELS["first_language"],
-        max_length=8,
         required=False,
-        help_text="Census language code, for example ENG, POL or PNJ.",
+        help_text="The census language list. Type the first letters of the language to jump to it.",
     )
     sen_provision = forms.ChoiceField(label=LABELS["sen_provision"], choices=SenProvision.choices)
     primary_need = forms.ChoiceField(
@@ -162,6 +188,8 @@ class CharacteristicsForm(forms.Form):
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.current = current
+        if current is not None and "first_language" in self.fields:
+            self.fields["first_language"].keep_code(current.first_language)
         keep = {"effective", *(GENERAL_FIELDS if general else ()), *(SEN_FIELDS if sen else ())}
         for name in list(self.fields):
             if name not in keep:
@@ -187,12 +215,6 @@ class CharacteristicsForm(forms.Form):
                 "A change cannot take effect before it."
             )
         return day
-
-    def clean_first_language(self) -> str:
-        code = self.cleaned_data["first_language"].strip().upper()
-        if code and not re.fullmatch(r"[A-Z]{3,4}", code):
-            raise ValidationError("A census language code is three or four letters, for example ENG.")
-        return code
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

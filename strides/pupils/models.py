@@ -79,6 +79,8 @@ CHARACTERISTIC_FIELDS = (
     "previously_looked_after",
     "child_in_need",
 )
+# Special educational needs: only users holding EDIT_SEN at the school may change these.
+SEN_FIELDS = ("sen_provision", "primary_need", "secondary_need")
 
 
 class CharacteristicsPeriod(models.Model):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from strides.pupils.codes import NC_YEAR_LABELS, language_label
-from strides.pupils.models import CHARACTERISTIC_FIELDS, CharacteristicsPeriod
+from strides.pupils.models import CHARACTERISTIC_FIELDS, SEN_FIELDS, CharacteristicsPeriod
 
 LABELS = {
     "nc_year": "NC year",
@@ -23,7 +23,6 @@ LABELS = {
     "previously_looked_after": "Previously looked after",
     "child_in_need": "Child in need",
 }
-SEN_FIELDS = ("sen_provision", "primary_need", "secondary_need")
 GENERAL_FIELDS = tuple(name for name in CHARACTERISTIC_FIELDS if name not in SEN_FIELDS)
 NOT_RECORDED = "Not recorded"
 

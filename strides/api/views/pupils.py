@@ -44,7 +44,7 @@ from strides.api.views.common import (
     school_in_scope,
 )
 from strides.pupils import services as pupil_services
-from strides.pupils.models import CharacteristicsPeriod, Pupil
+from strides.pupils.models import SEN_FIELDS, CharacteristicsPeriod, Pupil
 from strides.pupils.queries import RecordView, left_on, record_view, schools_responsible_for
 
 CHARACTERISTICS_READ = PolymorphicProxySerializer(
@@ -177,7 +177,7 @@ class PupilViewSet(
         school = school_in_scope(user, data["school"], "school")
         require(user, Capability.EDIT_PUPILS, school)
         characteristics = form.characteristics()
-        if any(name in characteristics for name in s.SEN_FIELDS):
+        if any(name in characteristics for name in SEN_FIELDS):
             require(user, Capability.EDIT_SEN, school)
         placing = placing_school(data.get("placing_school"), school)
         start = data.get("start_date") or dt.date.today()
@@ -273,9 +273,9 @@ class PupilViewSet(
         form.is_valid(raise_exception=True)
         changes = form.characteristics()
         schools = schools_responsible_for(pupil)
-        if any(name not in s.SEN_FIELDS for name in changes):
+        if any(name not in SEN_FIELDS for name in changes):
             require_any_school(request.user, Capability.EDIT_PUPILS, schools, str(pupil))
-        if any(name in s.SEN_FIELDS for name in changes):
+        if any(name in SEN_FIELDS for name in changes):
             require_any_school(request.user, Capability.EDIT_SEN, schools, str(pupil))
         before = CharacteristicsPeriod.objects.filter(pupil=pupil, valid_to__isnull=True).first()
         with service_errors("effective"):

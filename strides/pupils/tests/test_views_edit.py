@@ -376,3 +376,12 @@ def test_a_head_can_only_enrol_at_their_own_school(cast, client_for):
     )
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert not Enrolment.objects.filter(pupil=cast.ava, school=cast.river).exists()
+
+
+def test_first_language_is_chosen_by_name_and_an_unlisted_code_is_kept(cast, client_for):
+    from strides.pupils.services import change_characteristics
+
+    change_characteristics(cast.admin, cast.ava, {"first_language": "ZZZ"}, effective=cast.today)
+    html = client_for(cast.head).get(url("change_characteristics", pupil_id=cast.ava.pk)).content.decode()
+    assert '<option value="PNJ">Panjabi (PNJ)</option>' in html
+    assert '<option value="ZZZ" selected>ZZZ (census code)</option>' in html
