@@ -46,7 +46,6 @@ ALLOWED_HOSTS = env_list("STRIDES_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0
 CSRF_TRUSTED_ORIGINS = env_list("STRIDES_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,6 +74,7 @@ INSTALLED_APPS = [
     "strides.imports",
     "strides.demo",
     "strides.api",
+    "strides.dashboards",
     "strides.web",
 ]
 

@@ -1,4 +1,3 @@
-from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
@@ -11,12 +10,13 @@ urlpatterns = [
     path("assessment/", include("strides.assessment.urls")),
     path("frameworks/", include("strides.frameworks.urls")),
     path("audit/", include("strides.audit.urls")),
+    path("dashboards/", include("strides.dashboards.urls")),
     path("manage/schools/", include("strides.organisations.manage_urls")),
     path("manage/users/", include("strides.accounts.manage_urls")),
     path("manage/classes/", include("strides.classes.manage_urls")),
     path("api/v1/", include("strides.api.urls")),
     path("api/v1/", include("strides.assessment.api_urls")),
-    path("django-admin/", admin.site.urls),
+    path("api/v1/", include("strides.dashboards.api_urls")),
 ]
 
 handler403 = "strides.web.views.forbidden"
