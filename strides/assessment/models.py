@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from strides.frameworks.models import Term
+from strides.imports.models import UploadBatch
 
 
 class DropKind(models.TextChoices):
@@ -142,47 +143,19 @@ class JudgementRevision(models.Model):
         ]
 
 
-class DropImportBatch(models.Model):
+class DropImportBatch(UploadBatch):
     """An uploaded data-drop spreadsheet, kept between its preview and its commit
     (``strides.assessment.sheets``). The preview is a dry run; the commit reads the same file again
     and refuses any judgement whose version moved since (``versions``, as the preview saw them).
     The file's bytes are kept only until the import is committed."""
 
-    class Status(models.TextChoices):
-        CHECKING = "checking", "Checking"
-        READY = "ready", "Ready to import"
-        REFUSED = "refused", "Refused"
-        IMPORTING = "importing", "Importing"
-        IMPORTED = "imported", "Imported"
-        FAILED = "failed", "Failed"
-
     drop = models.ForeignKey(DataDrop, on_delete=models.CASCADE, related_name="import_batches")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    filename = models.CharField(max_length=255)
-    size = models.PositiveIntegerField()
-    content = models.BinaryField(editable=False)
-    estimated_rows = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CHECKING)
-    report = models.JSONField(default=dict, blank=True)
     versions = models.JSONField(
         default=dict, blank=True, help_text='"pupil_id:subject_id" -> the judgement version the preview saw.'
     )
-    progress_stage = models.CharField(max_length=20, blank=True)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    imported_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["uploaded_by", "-created_at"])]
 
     def __str__(self) -> str:
         return f"{self.filename} → {self.drop_id} ({self.status})"
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status in {self.Status.CHECKING, self.Status.IMPORTING}

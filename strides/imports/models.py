@@ -1,4 +1,4 @@
-"""An uploaded import, kept between its preview and its commit."""
+"""Uploaded imports, kept between their preview and their commit."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ from django.db import models
 from strides.imports.records import ImportReport
 
 
-class ImportBatch(models.Model):
-    """One uploaded file: checked (a dry run) into ``report``, then committed by the same import.
+class UploadBatch(models.Model):
+    """What every uploaded import keeps: the file, checked (a dry run) into ``report``, then
+    committed by the same code (:class:`strides.imports.uploads.BatchRunner`).
 
-    The file's bytes are kept only until the import is committed; the report stays as the record
-    of what was done. ``progress_*`` is written while a large file is worked on in the background.
+    The file's bytes are kept only until the import is committed (or, for a file never imported,
+    until ``strides prune-import-batches`` drops them); the report stays as the record of what was
+    done. ``progress_*`` is written while a large file is worked on in the background.
     """
-
-    class Kind(models.TextChoices):
-        SPREADSHEET = "spreadsheet", "Spreadsheet"
-        CTF = "ctf", "Common Transfer File"
 
     class Status(models.TextChoices):
         CHECKING = "checking", "Checking"
@@ -27,13 +25,6 @@ class ImportBatch(models.Model):
         IMPORTED = "imported", "Imported"
         FAILED = "failed", "Failed"
 
-    school = models.ForeignKey(
-        "organisations.School", on_delete=models.PROTECT, related_name="import_batches"
-    )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="import_batches"
-    )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
     filename = models.CharField(max_length=255)
     size = models.PositiveIntegerField()
     content = models.BinaryField(editable=False)
@@ -48,15 +39,39 @@ class ImportBatch(models.Model):
     imported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["uploaded_by", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.filename} → {self.school_id} ({self.status})"
 
     @property
     def in_progress(self) -> bool:
         return self.status in {self.Status.CHECKING, self.Status.IMPORTING}
+
+    def school_for_audit(self) -> int | None:
+        """The school an audit entry about this batch is filed under (None: the trust's)."""
+        return None
+
+
+class ImportBatch(UploadBatch):
+    """An uploaded pupil import (a spreadsheet or a Common Transfer File) for one school."""
+
+    class Kind(models.TextChoices):
+        SPREADSHEET = "spreadsheet", "Spreadsheet"
+        CTF = "ctf", "Common Transfer File"
+
+    school = models.ForeignKey(
+        "organisations.School", on_delete=models.PROTECT, related_name="import_batches"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="import_batches"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+
+    def __str__(self) -> str:
+        return f"{self.filename} → {self.school_id} ({self.status})"
+
+    def school_for_audit(self) -> int | None:
+        return self.school_id
 
     def import_report(self) -> ImportReport:
         return ImportReport.from_json(self.report or {})
