@@ -47,7 +47,6 @@ from strides.access.rules import AccessRule, rule_of
 
 # Routes that answer to Django, not to Strides' rules. Each needs its reason.
 EXEMPT_PREFIXES = {
-    "/django-admin/": "Django's own admin: superusers with is_staff only, outside the product",
     "/static/": "static files, public by nature",
 }
 
@@ -485,7 +484,7 @@ def check(
 def test_the_matrix_sees_the_routes():
     names = {route.name for route in ROUTES}
     assert {"web:home", "web:health", "accounts:login"} <= names
-    assert any(route.path.startswith("/django-admin/") for route in ROUTES), "the exemption is in use"
+    assert not any(route.path.startswith("/django-admin/") for route in ROUTES), "no unscoped admin"
 
 
 def test_every_route_declares_an_access_rule():
