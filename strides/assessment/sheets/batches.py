@@ -2,18 +2,16 @@
 run, which records the version of every judgement it saw), then the commit, which reads the same
 file again and refuses any judgement whose version moved since. Both are
 :func:`~strides.assessment.sheets.importer.import_drop_file`, so the preview and the import are the
-same code. A file of more than :data:`BACKGROUND_ROWS` rows is worked on by the background tasks
-in :mod:`strides.assessment.sheets.tasks`, which write their progress on the batch for the page.
+same code. The life of a batch (background work, progress, all or nothing) is the shared
+:class:`strides.imports.uploads.BatchRunner`; a file of more than :data:`BACKGROUND_ROWS` rows is
+worked on by the tasks in :mod:`strides.assessment.sheets.tasks`.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from strides.access.gate import schools_with, scope_for
 from strides.accounts.roles import Capability
@@ -27,8 +25,8 @@ from strides.assessment.sheets.importer import (
 from strides.assessment.sheets.reader import estimate_rows
 from strides.imports.batches import BACKGROUND_ROWS
 from strides.imports.records import RowError
+from strides.imports.uploads import BatchRunner, Progress
 
-logger = logging.getLogger(__name__)
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".tsv")
 Status = DropImportBatch.Status
 __all__ = ["BACKGROUND_ROWS", "create_batch", "run", "start_check", "start_import", "visible_batches"]
@@ -43,62 +41,16 @@ def visible_batches(user: Any) -> QuerySet[DropImportBatch]:
     ).select_related("drop", "drop__academic_year")
 
 
-def create_batch(user: Any, drop: DataDrop, filename: str, content: bytes) -> DropImportBatch:
-    return DropImportBatch.objects.create(
-        drop=drop,
-        uploaded_by=user,
-        filename=filename[:255],
-        size=len(content),
-        content=content,
-        estimated_rows=estimate_rows(content),
-        status=Status.CHECKING,
-    )
+class DropBatchRunner(BatchRunner[DropImportBatch, DropImportReport]):
+    model = DropImportBatch
+    check_task = "strides.assessment.sheets.tasks.check_drop_batch"
+    import_task = "strides.assessment.sheets.tasks.import_drop_batch"
+    saved_fields = ("versions",)
 
+    def runs_in_background(self, batch: DropImportBatch) -> bool:
+        return batch.estimated_rows > BACKGROUND_ROWS  # this module's, which tests may lower
 
-def runs_in_background(batch: DropImportBatch) -> bool:
-    return batch.estimated_rows > BACKGROUND_ROWS
-
-
-def start_check(batch: DropImportBatch) -> None:
-    if runs_in_background(batch):
-        from strides.assessment.sheets.tasks import check_drop_batch
-
-        transaction.on_commit(lambda: check_drop_batch.enqueue(batch.pk))
-    else:
-        run(batch, commit=False)
-
-
-def start_import(batch: DropImportBatch) -> bool:
-    """Begin importing a checked batch; False when it is not (or no longer) ready. The status is
-    changed with a conditional update, so a double-click imports once."""
-    claimed = DropImportBatch.objects.filter(pk=batch.pk, status=Status.READY).update(
-        status=Status.IMPORTING, progress_stage="", progress_done=0, progress_total=0
-    )
-    if not claimed:
-        return False
-    batch.status = Status.IMPORTING
-    if runs_in_background(batch):
-        from strides.assessment.sheets.tasks import import_drop_batch
-
-        transaction.on_commit(lambda: import_drop_batch.enqueue(batch.pk))
-    else:
-        run(batch, commit=True)
-    return True
-
-
-def run(batch: DropImportBatch, *, commit: bool) -> DropImportReport:
-    """Check (``commit=False``) or import the batch and store the report on it."""
-    last: dict[str, Any] = {"stage": None, "done": -1}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        # a write per 500 rows or new stage: enough for the bar, cheap for the import
-        if stage != last["stage"] or done - last["done"] >= 500 or done >= total:
-            last.update(stage=stage, done=done)
-            DropImportBatch.objects.filter(pk=batch.pk).update(
-                progress_stage=stage, progress_done=done, progress_total=total
-            )
-
-    try:
+    def work(self, batch: DropImportBatch, *, commit: bool, progress: Progress) -> DropImportReport:
         report, versions = import_drop_file(
             bytes(batch.content),
             drop=batch.drop,
@@ -110,39 +62,38 @@ def run(batch: DropImportBatch, *, commit: bool) -> DropImportReport:
             progress=progress,
             total_rows=batch.estimated_rows,
         )
-    except Exception:
-        logger.exception("Drop import batch %s failed", batch.pk)
-        report = DropImportReport(
-            drop=batch.drop.name,
-            errors=[
-                RowError(
-                    None,
-                    "file",
-                    batch.filename,
-                    "Something went wrong while importing; nothing was written. The error has been logged.",
-                )
-            ],
-        )
-        _finish(batch, Status.FAILED, report)
+        if not commit and not report.errors:  # the versions the import will expect
+            batch.versions = versions_to_json(versions)
         return report
-    if report.errors:
-        status = Status.REFUSED
-    elif commit:
-        status = Status.IMPORTED
-    else:
-        status = Status.READY
-        batch.versions = versions_to_json(versions)
-    _finish(batch, status, report)
-    return report
 
+    def refused_report(self, batch: DropImportBatch, errors: list[RowError]) -> DropImportReport:
+        return DropImportReport(drop=batch.drop.name, errors=errors)
 
-def _finish(batch: DropImportBatch, status: str, report: DropImportReport) -> None:
-    batch.status = status
-    batch.report = report.to_json()
-    fields = ["status", "report", "versions", "updated_at"]
-    if status == Status.IMPORTED:
-        batch.imported_at = timezone.now()
-        batch.content = b""  # the levels are in Strides now; keep no second copy of the file
+    def clear_when_imported(self, batch: DropImportBatch) -> list[str]:
         batch.versions = {}
-        fields += ["imported_at", "content"]
-    batch.save(update_fields=fields)
+        return [*super().clear_when_imported(batch), "versions"]
+
+
+RUNNER = DropBatchRunner()
+
+
+def create_batch(user: Any, drop: DataDrop, filename: str, content: bytes) -> DropImportBatch:
+    return RUNNER.create(user, filename, content, estimated_rows=estimate_rows(content), drop=drop)
+
+
+def runs_in_background(batch: DropImportBatch) -> bool:
+    return RUNNER.runs_in_background(batch)
+
+
+def start_check(batch: DropImportBatch) -> None:
+    RUNNER.start_check(batch)
+
+
+def start_import(batch: DropImportBatch) -> bool:
+    """Begin importing a checked batch; False when it is not (or no longer) ready."""
+    return RUNNER.start_import(batch)
+
+
+def run(batch: DropImportBatch, *, commit: bool) -> DropImportReport:
+    """Check (``commit=False``) or import the batch and store the report on it."""
+    return RUNNER.run(batch, commit=commit)
