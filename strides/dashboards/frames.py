@@ -1,0 +1,487 @@
+"""Loading the trust's judgements into the Polars frames ``strides.analytics`` reads.
+
+:func:`observations` is one row per current judgement in ``OBSERVATION_SCHEMA``, with the pupil's
+characteristics as at the drop's ``assessed_on``. It is built from a handful of set-based queries
+(ids only from the big judgement table; the small tables of drops, subjects, levels, points,
+expected points, characteristics periods and pupils' sex), joined in Polars: no query per pupil.
+
+:func:`similar_pool` is the benchmark table similar-learner percentiles compare with: the trust's
+imported external benchmark when one is in use, else the trust's own rolling three-year pool.
+
+Callers pass ids that came from the scoping gate (``strides.dashboards.queries.AnalyticsView``):
+this module does no scoping of its own.
+
+**The cache.** Twenty people opening the trust dashboard at once must not each rebuild a frame
+of a million judgements. A frame is built for the whole trust and kept, with the *data version*
+it was built at, in two places:
+
+1. this process's memory (``_MEMORY``, one frame per trust), reused read-only by every request;
+2. a Parquet file per trust and version in ``STRIDES_ANALYTICS_CACHE_DIR`` (default
+   ``VAR_DIR/analytics-cache``; off in test mode unless the setting names a directory), so the
+   other gunicorn workers read it (a tenth of a second) instead of building it again (seconds).
+
+Only one build of a trust's frame runs at a time: a thread lock per trust within the process and,
+across processes, an exclusive ``flock`` on the trust's lock file. Whoever waited finds the fresh
+frame in memory or on disk when the lock is theirs.
+
+The *data version* is one cheap query, every part of it read through a primary key index: the
+latest judgement revision, characteristics period and audit entry (id and time each) and the
+trust's number of drops. Every write that can change an observation leaves one of these behind:
+a judgement saved or re-pointed by a crosswalk writes a revision, a change of characteristics a
+new period or (for a same-day correction) an audit entry, a change of a pupil, drop or the
+common scale an audit entry, and a drop deleted with its judgements changes the count. The times
+make the version unique even where a database reuses the ids of rolled-back rows. A change
+anywhere makes every trust's frame stale, which only costs one rebuild.
+
+Judgements whose level has no common point (a bespoke level the crosswalk does not map yet) are
+left out: they cannot be placed on the scale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q, Subquery
+
+from strides.analytics import annual_progress, benchmark_table, read_benchmark_csv, rolling_pool
+from strides.analytics.schema import OBSERVATION_SCHEMA, empty_observations, validate_observations
+from strides.analytics.similar import empty_benchmark
+from strides.assessment.models import DataDrop, Judgement, JudgementRevision
+from strides.audit.models import AuditEntry
+from strides.dashboards.models import ExternalBenchmark
+from strides.frameworks.models import ExpectedPoint, Level, ScalePoint, Subject
+from strides.organisations.models import Trust
+from strides.pupils.codes import ETHNICITY_MAJOR_GROUP
+from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
+
+log = logging.getLogger(__name__)
+
+# Up to this many pupils, a cold cache is not worth filling for one request: their rows are
+# read directly (a pupil's profile, a class).
+NARROW_PUPILS = 500
+
+_JUDGEMENT_COLUMNS = {
+    "pupil_id": pl.Int64,
+    "subject_id": pl.Int64,
+    "drop_id": pl.Int64,
+    "school_id": pl.Int64,
+    "point_id": pl.Int64,
+    "level_id": pl.Int64,
+}
+_PERIOD_COLUMNS = {
+    "pupil_id": pl.Int64,
+    "valid_from": pl.Date,
+    "period_nc_year": pl.Int16,
+    "ethnicity": pl.String,
+    "eal": pl.Boolean,
+    "sen": pl.String,
+    "primary_need": pl.String,
+    "fsm_ever6": pl.Boolean,
+    "looked_after": pl.Boolean,
+    "previously_looked_after": pl.Boolean,
+}
+
+
+# --- the data version ------------------------------------------------------------------------
+
+
+def data_version(trust_id: int) -> str:
+    """A string that changes whenever anything an observation is made of changes (see the module
+    docstring). One query."""
+
+    def latest(model: Any, *fields: str) -> list[Subquery]:
+        newest = model.objects.order_by("-pk")
+        return [Subquery(newest.values(name)[:1]) for name in fields]
+
+    revision_id, revision_at = latest(JudgementRevision, "pk", "changed_at")
+    period_id, period_at = latest(CharacteristicsPeriod, "pk", "recorded_at")
+    audit_id, audit_at = latest(AuditEntry, "pk", "at")
+    row = (
+        Trust.objects.filter(pk=trust_id)
+        .annotate(
+            drops=Count("data_drops"),
+            revision_id=revision_id,
+            revision_at=revision_at,
+            period_id=period_id,
+            period_at=period_at,
+            audit_id=audit_id,
+            audit_at=audit_at,
+        )
+        .values_list("drops", "revision_id", "revision_at", "period_id", "period_at", "audit_id", "audit_at")
+        .first()
+    )
+    return "-".join(str(part) for part in (row or ("no-trust",)))
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def _fetch(queryset: Any) -> list[tuple]:
+    """Rows of a values_list queryset straight from the cursor: for the million-row judgement
+    table this skips Django's per-row work (the columns are plain integers)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _academic_year_of(day: pl.Expr) -> pl.Expr:
+    return pl.when(day.dt.month() >= 9).then(day.dt.year()).otherwise(day.dt.year() - 1)
+
+
+def build_observations(
+    trust_id: int, *, school_ids: Collection[int] | None = None, pupil_ids: Collection[int] | None = None
+) -> pl.DataFrame:
+    """The observations frame straight from the database (no cache). Eight queries."""
+    judgements = Judgement.objects.filter(drop__trust_id=trust_id, point__isnull=False)
+    if school_ids is not None:
+        judgements = judgements.filter(school_id__in=list(school_ids))
+    if pupil_ids is not None:
+        judgements = judgements.filter(pupil_id__in=list(pupil_ids))
+    rows = _fetch(judgements.order_by().values_list(*(f"{name}" for name in _JUDGEMENT_COLUMNS)))
+    if not rows:
+        return empty_observations()
+    frame = pl.DataFrame(rows, schema=_JUDGEMENT_COLUMNS, orient="row")
+
+    drops = pl.DataFrame(
+        list(
+            DataDrop.objects.filter(trust_id=trust_id).values_list(
+                "pk", "assessed_on", "academic_year__start_year", "term"
+            )
+        ),
+        schema={"drop_id": pl.Int64, "drop_date": pl.Date, "academic_year": pl.Int32, "term": pl.String},
+        orient="row",
+    )
+    subjects = pl.DataFrame(
+        list(Subject.objects.values_list("pk", "code")),
+        schema={"subject_id": pl.Int64, "subject": pl.String},
+        orient="row",
+    )
+    points = pl.DataFrame(
+        list(ScalePoint.objects.filter(scale__trust_id=trust_id).values_list("pk", "value")),
+        schema={"point_id": pl.Int64, "point": pl.Int32},
+        orient="row",
+    )
+    levels = pl.DataFrame(
+        list(
+            Level.objects.filter(
+                Q(framework__trust__isnull=True) | Q(framework__trust_id=trust_id)
+            ).values_list("pk", "code", "framework__code")
+        ),
+        schema={"level_id": pl.Int64, "level": pl.String, "framework": pl.String},
+        orient="row",
+    )
+    expected = pl.DataFrame(
+        list(
+            ExpectedPoint.objects.filter(scale__trust_id=trust_id).values_list(
+                "nc_year", "term", "point__value"
+            )
+        ),
+        schema={"nc_year": pl.Int16, "term": pl.String, "expected": pl.Int32},
+        orient="row",
+    )
+    if pupil_ids is not None:
+        who: Any = list(pupil_ids)
+    else:
+        who = Enrolment.objects.filter(school__trust_id=trust_id).values("pupil_id")
+    periods = pl.DataFrame(
+        list(
+            CharacteristicsPeriod.objects.filter(pupil_id__in=who)
+            .order_by()
+            .values_list(
+                "pupil_id",
+                "valid_from",
+                "nc_year",
+                "ethnicity",
+                "eal",
+                "sen_provision",
+                "primary_need",
+                "fsm_ever6",
+                "looked_after",
+                "previously_looked_after",
+            )
+        ),
+        schema=_PERIOD_COLUMNS,
+        orient="row",
+    )
+    sexes = pl.DataFrame(
+        list(Pupil.objects.filter(pk__in=who).values_list("pk", "sex")),
+        schema={"pupil_id": pl.Int64, "sex": pl.String},
+        orient="row",
+    )
+    return _assemble(frame, drops, subjects, points, levels, expected, periods, sexes)
+
+
+def _assemble(
+    frame: pl.DataFrame,
+    drops: pl.DataFrame,
+    subjects: pl.DataFrame,
+    points: pl.DataFrame,
+    levels: pl.DataFrame,
+    expected: pl.DataFrame,
+    periods: pl.DataFrame,
+    sexes: pl.DataFrame,
+) -> pl.DataFrame:
+    frame = (
+        frame.join(drops, on="drop_id", how="inner")
+        .join(subjects, on="subject_id", how="left")
+        .join(points, on="point_id", how="left")
+        .join(levels, on="level_id", how="left")
+        .join(sexes, on="pupil_id", how="left")
+        .sort("drop_date")
+    )
+    periods = periods.sort("valid_from")
+    # Characteristics as at the drop's date: the period that began last on or before it (periods
+    # of one pupil never overlap). A judgement dated before the pupil's recorded history began
+    # takes the earliest period, with the NC year taken back by the academic years in between.
+    asof = {"left_on": "drop_date", "right_on": "valid_from", "by": "pupil_id", "check_sortedness": False}
+    as_at = frame.join_asof(periods, strategy="backward", **asof)
+    before_history = as_at.filter(pl.col("valid_from").is_null()).select(frame.columns)
+    as_at = as_at.filter(pl.col("valid_from").is_not_null())
+    if before_history.height:
+        earliest = before_history.join_asof(periods, strategy="forward", **asof).with_columns(
+            (
+                pl.col("period_nc_year")
+                - (_academic_year_of(pl.col("valid_from")) - pl.col("academic_year")).cast(pl.Int16)
+            ).alias("period_nc_year")
+        )
+        as_at = pl.concat([as_at, earliest], how="vertical_relaxed")
+    majors = pl.DataFrame(
+        {"ethnicity": list(ETHNICITY_MAJOR_GROUP), "ethnic_group": list(ETHNICITY_MAJOR_GROUP.values())}
+    )
+    observed = (
+        as_at.with_columns(pl.col("period_nc_year").alias("nc_year"))
+        .join(expected, on=["nc_year", "term"], how="left")
+        .join(majors, on="ethnicity", how="left")
+        .with_columns(
+            (pl.col("fsm_ever6") | pl.col("looked_after") | pl.col("previously_looked_after"))
+            .fill_null(False)
+            .alias("disadvantaged"),
+            pl.col("sen").fill_null("N"),
+            pl.col("primary_need").fill_null(""),
+            pl.col("eal").fill_null(False),
+            pl.col("looked_after").fill_null(False),
+            pl.col("ethnic_group").fill_null("Unclassified"),
+        )
+    )
+    return validate_observations(
+        observed.select([pl.col(name).cast(dtype) for name, dtype in OBSERVATION_SCHEMA.items()]).sort(
+            ["pupil_id", "subject", "drop_date", "drop_id"]
+        )
+    )
+
+
+# --- the cache --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cached:
+    version: str
+    frame: pl.DataFrame
+
+
+_MEMORY: dict[int, _Cached] = {}
+_LOCKS: dict[int, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def cache_dir() -> Path | None:
+    """Where frames are shared between processes; None: memory only."""
+    configured = getattr(settings, "STRIDES_ANALYTICS_CACHE_DIR", None)
+    if configured:
+        return Path(configured)
+    if getattr(settings, "MODE", "") == "test":
+        return None
+    return Path(settings.VAR_DIR) / "analytics-cache"
+
+
+def forget_observations(trust_id: int | None = None) -> None:
+    """Drop this process's cached frames (all trusts, or one)."""
+    if trust_id is None:
+        _MEMORY.clear()
+        _POOLS.clear()
+    else:
+        _MEMORY.pop(trust_id, None)
+        _POOLS.pop(trust_id, None)
+
+
+def _thread_lock(trust_id: int) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(trust_id, threading.Lock())
+
+
+@contextlib.contextmanager
+def _process_lock(directory: Path | None, trust_id: int) -> Iterator[None]:
+    if directory is None:
+        yield
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f"observations-{trust_id}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _parquet_path(directory: Path, trust_id: int, version: str) -> Path:
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in version)
+    return directory / f"observations-{trust_id}-{safe}.parquet"
+
+
+def _read_shared(directory: Path | None, trust_id: int, version: str) -> pl.DataFrame | None:
+    if directory is None:
+        return None
+    path = _parquet_path(directory, trust_id, version)
+    if not path.exists():
+        return None
+    try:
+        return validate_observations(pl.read_parquet(path))
+    except (OSError, ValueError, pl.exceptions.PolarsError):
+        log.warning("Unreadable analytics cache file %s: rebuilding", path)
+        return None
+
+
+def _write_shared(directory: Path | None, trust_id: int, version: str, frame: pl.DataFrame) -> None:
+    if directory is None:
+        return
+    path = _parquet_path(directory, trust_id, version)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    try:
+        frame.write_parquet(partial)
+        partial.replace(path)  # atomic: a reader never sees half a file
+        for stale in directory.glob(f"observations-{trust_id}-*.parquet"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError:
+        log.warning("Could not write the analytics cache file %s", path, exc_info=True)
+        partial.unlink(missing_ok=True)
+
+
+def trust_observations(trust_id: int, version: str | None = None) -> pl.DataFrame:
+    """The whole trust's frame at the current data version, from memory, the shared file or a
+    fresh build (one build at a time per trust, see the module docstring)."""
+    version = version or data_version(trust_id)
+    cached = _MEMORY.get(trust_id)
+    if cached is not None and cached.version == version:
+        return cached.frame
+    directory = cache_dir()
+    with _thread_lock(trust_id):
+        cached = _MEMORY.get(trust_id)
+        if cached is not None and cached.version == version:
+            return cached.frame
+        with _process_lock(directory, trust_id):
+            frame = _read_shared(directory, trust_id, version)
+            if frame is None:
+                frame = build_observations(trust_id)
+                _write_shared(directory, trust_id, version, frame)
+        _MEMORY[trust_id] = _Cached(version, frame)
+        return frame
+
+
+def _filter(
+    frame: pl.DataFrame, school_ids: Iterable[int] | None, pupil_ids: Iterable[int] | None
+) -> pl.DataFrame:
+    if school_ids is not None:
+        frame = frame.filter(pl.col("school_id").is_in(list(school_ids)))
+    if pupil_ids is not None:
+        frame = frame.filter(pl.col("pupil_id").is_in(list(pupil_ids)))
+    return frame
+
+
+def observations(
+    trust_id: int, *, school_ids: Iterable[int] | None = None, pupil_ids: Iterable[int] | None = None
+) -> pl.DataFrame:
+    """One row per current judgement of the trust in ``OBSERVATION_SCHEMA``, optionally only
+    those made at ``school_ids`` and / or of ``pupil_ids`` (ids from the gate).
+
+    Served from the trust's cached frame when it is fresh; otherwise a few pupils' rows are read
+    directly, and anything bigger builds (and caches) the whole trust's frame first."""
+    schools = None if school_ids is None else set(school_ids)
+    pupils = None if pupil_ids is None else set(pupil_ids)
+    version = data_version(trust_id)
+    cached = _MEMORY.get(trust_id)
+    if cached is not None and cached.version == version:
+        return _filter(cached.frame, schools, pupils)
+    if pupils is not None and len(pupils) <= NARROW_PUPILS:
+        if not pupils or schools == set():
+            return empty_observations()
+        return build_observations(trust_id, school_ids=schools, pupil_ids=pupils)
+    if schools == set():
+        return empty_observations()
+    return _filter(trust_observations(trust_id, version), schools, pupils)
+
+
+# --- the similar-learner pool ------------------------------------------------------------------
+
+POOL_YEARS = 3
+_POOLS: dict[int, _Cached] = {}
+
+
+@dataclass(frozen=True)
+class PoolSource:
+    """What percentiles are compared with, in words a page can show."""
+
+    external: bool
+    name: str
+    description: str
+
+
+def pool_source(trust_id: int) -> PoolSource:
+    """The external benchmark in use, or the trust's own pool. One query."""
+    benchmark = (
+        ExternalBenchmark.objects.filter(trust_id=trust_id, in_use=True)
+        .values_list("name", "source", "pupils")
+        .first()
+    )
+    if benchmark is not None:
+        name, source, pupils = benchmark
+        where = f" ({source})" if source else ""
+        return PoolSource(
+            True, name, f"{name}{where}: an external benchmark of {pupils:,} pupils' progress over a year."
+        )
+    return PoolSource(
+        False,
+        "The trust's pupils",
+        f"Pupils of the trust over the last {POOL_YEARS} academic years: each pupil's progress over a "
+        "year, from the same term a year before.",
+    )
+
+
+def similar_pool(trust_id: int) -> pl.DataFrame:
+    """The benchmark table similar-learner percentiles compare with (``BENCHMARK_SCHEMA``): the
+    trust's external benchmark when one is in use, else the trust's rolling pool of one-year
+    progress over the last three academic years with data. Trust-wide by design: a percentile
+    reveals nothing of any other pupil. Cached with the trust's observations version."""
+    version = data_version(trust_id)
+    cached = _POOLS.get(trust_id)
+    if cached is not None and cached.version == version:
+        return cached.frame
+    content = (
+        ExternalBenchmark.objects.filter(trust_id=trust_id, in_use=True)
+        .values_list("content", flat=True)
+        .first()
+    )
+    if content is not None:
+        # checked when it was uploaded: a failure here is a bug, not the user's to fix
+        table = read_benchmark_csv(bytes(content))
+    else:
+        obs = trust_observations(trust_id, version)
+        if obs.is_empty():
+            table = empty_benchmark()
+        else:
+            end_year = int(obs.get_column("academic_year").max())
+            table = benchmark_table(rolling_pool(annual_progress(obs), end_year=end_year, years=POOL_YEARS))
+    _POOLS[trust_id] = _Cached(version, table)
+    return table
