@@ -1,0 +1,430 @@
+"""Chart definitions: Vega-Lite specs built with Altair, one definition for screen and print.
+
+Each function takes the rows a dashboard table shows (a Polars frame or a sequence of dicts) and
+returns a Vega-Lite spec (a JSON-ready dict) with its data inline. The page renders it with the
+vendored vega-embed (``static/strides/dashboards/charts.js``, CSP-safe: no ``eval``); print
+renders it offline with vl-convert (:func:`to_svg`, :func:`to_png`). See docs/adr/0008-charts.md.
+
+Accessibility is built in rather than left to callers: every chart needs a title and a
+description (the SVG's accessible name), colours are the Okabe-Ito palette, and nothing is told
+by colour alone (series also differ by shape and dash and carry end labels; bars and heat-map
+cells carry their figure as text; intervals are drawn and written). Suppressed rows never reach
+a mark as a number: bars and points leave them out, heat-map cells say "<6".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+from strides.dashboards.exports import Table, small_group_threshold
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour vision
+# deficiencies. Ordered so the first colours have at least 3:1 contrast on white (WCAG 1.4.11);
+# yellow comes last and is never needed alone (shapes, dashes and labels carry the series).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#E69F00", "#56B4E9", "#F0E442")
+SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "triangle-right", "wedge")
+DASHES = ((1, 0), (6, 3), (2, 2), (8, 3, 2, 3), (4, 4), (1, 3), (10, 2), (3, 6))
+BAR_COLOUR = PALETTE[0]
+MUTED = "#6B6B6B"  # 5.3:1 on white: the expected line and suppressed-cell text
+SUPPRESSED_FILL = "#EEEEEE"
+HEAT_RANGE = ("#F2F7FC", "#5BA3CF")  # #1A1A1A text on either end: 16:1 and 6.3:1
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+VEGA_LITE_VERSION = "6.4"  # what Altair writes and vl-convert renders (see the vendor README)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart and the table with its figures, shown side by side (``dashboards/_chart.html``).
+    The table's name names the chart too: ``chart-NAME`` in the page, ``table=NAME`` to export."""
+
+    spec: dict[str, Any]
+    table: Table
+
+    @property
+    def dom_id(self) -> str:
+        return f"chart-{self.table.name}"
+
+    @property
+    def spec_id(self) -> str:
+        return f"chart-{self.table.name}-spec"
+
+    @property
+    def title(self) -> str:
+        return str(self.spec["title"])
+
+    @property
+    def description(self) -> str:
+        return str(self.spec["description"])
+
+
+def records(table: pl.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: dates as ISO strings (Vega parses them), everything else as is."""
+    rows = table.to_dicts() if isinstance(table, pl.DataFrame) else [dict(row) for row in table]
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, dt.date):
+                row[key] = value.isoformat()
+    return rows
+
+
+def _shown(rows: list[dict[str, Any]], measure: str) -> list[dict[str, Any]]:
+    """Rows a mark may draw: not suppressed and with a figure."""
+    return [row for row in rows if not row.get("suppressed") and row.get(measure) is not None]
+
+
+def _order(rows: list[dict[str, Any]], field: str) -> list[Any]:
+    """The values of a field in first-seen order, so the chart keeps the table's order."""
+    seen: dict[Any, None] = {}
+    for row in rows:
+        seen.setdefault(row.get(field), None)
+    return [value for value in seen if value is not None]
+
+
+def _spec(chart: alt.TopLevelMixin, *, title: str, description: str) -> dict[str, Any]:
+    if not title.strip() or not description.strip():
+        raise ValueError("A chart needs a title and a description (its accessible name).")
+    spec = chart.properties(title=title, description=description).to_dict()
+    spec["config"] = {
+        **spec.get("config", {}),
+        "font": FONT,
+        "background": "white",
+        "range": {"category": list(PALETTE)},
+        "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 220},
+        # facet panels are headed by their label (the subject) above the panel, read left to right
+        "header": {
+            "labelFontSize": 13,
+            "labelFontWeight": "bold",
+            "labelAngle": 0,
+            "labelOrient": "top",
+            "labelAnchor": "start",
+            "labelPadding": 6,
+        },
+        "legend": {"labelFontSize": 12, "titleFontSize": 12},
+        "title": {"fontSize": 15, "anchor": "start"},
+        "view": {"stroke": None},
+    }
+    return spec
+
+
+def _percent(measure: str) -> bool:
+    return measure.startswith("pct")
+
+
+def _x_scale(measure: str) -> alt.Scale:
+    return alt.Scale(domain=[0, 100]) if _percent(measure) else alt.Scale(zero=False, nice=True)
+
+
+def _figure_text(value: float, measure: str, n: Any = None) -> str:
+    """A figure as a chart writes it: '62% (n=45)' or '23.4 (n=45)'."""
+    text = f"{value:.0f}%" if _percent(measure) else f"{value:.1f}"
+    return f"{text} (n={n})" if n is not None else text
+
+
+def _mark_line_ends(
+    rows: list[dict[str, Any]], series: str, *, within: str | None, order: str | None
+) -> None:
+    """Sets ``_end`` to the series name on each line's last point ("" elsewhere): the end label.
+    Computed here rather than with a Vega window transform, so the spec stays plain data."""
+    last: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: r[order]) if order else rows:
+        row["_end"] = ""
+        last[(row.get(within) if within else None, row.get(series))] = row
+    for row in last.values():
+        row["_end"] = str(row.get(series))
+
+
+def attainment_bars(
+    table: pl.DataFrame | Iterable[Mapping[str, Any]],
+    *,
+    title: str,
+    description: str,
+    category: str = "school",
+    category_title: str = "School",
+    measure: str = "pct_at_expected",
+    measure_title: str = "% at or above expected",
+    facet: str | None = "subject",
+    facet_title: str = "Subject",
+    width: int = 420,
+) -> dict[str, Any]:
+    """Horizontal bars, one per category (school, year group, group), a panel per facet
+    (subject); each bar is labelled with its figure and n. Suppressed rows are left out."""
+    rows = _shown(records(table), measure)
+    for row in rows:
+        row["_label"] = _figure_text(row[measure], measure, row.get("n"))
+    categories = _order(rows, category)
+    y = alt.Y(f"{category}:N", title=category_title, sort=categories)
+    x = alt.X(f"{measure}:Q", title=measure_title, scale=_x_scale(measure))
+    tooltip = [alt.Tooltip(f"{category}:N", title=category_title)]
+    if facet:
+        tooltip.append(alt.Tooltip(f"{facet}:N", title=facet_title))
+    tooltip += [alt.Tooltip(f"{measure}:Q", title=measure_title, format=".1f"), alt.Tooltip("n:Q", title="n")]
+    base = alt.Chart().encode(y=y, x=x)
+    bars = base.mark_bar(color=BAR_COLOUR, height={"band": 0.7}).encode(tooltip=tooltip)
+    labels = base.mark_text(align="left", dx=4, fontSize=11, color="#1A1A1A", aria=False)
+    labels = labels.encode(text="_label:N")
+    layer = alt.layer(bars, labels, data=alt.Data(values=rows)).properties(width=width, height=alt.Step(24))
+    if facet:
+        chart = layer.facet(row=alt.Row(f"{facet}:N", title=None, sort=_order(rows, facet)))
+        chart = chart.resolve_scale(y="independent")
+    else:
+        chart = layer
+    return _spec(chart, title=title, description=description)
+
+
+def _series_encodings(series: str, series_title: str, names: list[Any]) -> dict[str, Any]:
+    """Colour, shape and dash all follow the series: no series is told by colour alone."""
+    legend = alt.Legend(title=series_title, orient="bottom", columns=4, symbolStrokeWidth=2)
+    return {
+        "color": alt.Color(f"{series}:N", scale=alt.Scale(domain=names, range=list(PALETTE)), legend=legend),
+        "shape": alt.Shape(f"{series}:N", scale=alt.Scale(domain=names, range=list(SHAPES)), legend=legend),
+        "strokeDash": alt.StrokeDash(
+            f"{series}:N", scale=alt.Scale(domain=names, range=[list(d) for d in DASHES]), legend=legend
+        ),
+    }
+
+
+def trend_lines(
+    table: pl.DataFrame | Iterable[Mapping[str, Any]],
+    *,
+    title: str,
+    description: str,
+    x: str = "drop",
+    x_title: str = "Data drop",
+    series: str = "school",
+    series_title: str = "School",
+    measure: str = "pct_at_expected",
+    measure_title: str = "% at or above expected",
+    facet: str | None = "subject",
+    facet_title: str = "Subject",
+    width: int = 520,
+    height: int = 220,
+) -> dict[str, Any]:
+    """A line per series across drops (x in the table's order), a panel per facet; each line ends
+    in its name. Suppressed points are left out, so a line breaks there rather than invent one."""
+    rows = _shown(records(table), measure)
+    names = _order(rows, series)[: len(PALETTE)]
+    rows = [row for row in rows if row.get(series) in names]
+    encodings = _series_encodings(series, series_title, names)
+    base = alt.Chart().encode(
+        x=alt.X(f"{x}:O", title=x_title, sort=_order(rows, x), axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y(f"{measure}:Q", title=measure_title, scale=_x_scale(measure)),
+    )
+    tooltip = [alt.Tooltip(f"{series}:N", title=series_title), alt.Tooltip(f"{x}:O", title=x_title)]
+    if facet:
+        tooltip.append(alt.Tooltip(f"{facet}:N", title=facet_title))
+    tooltip += [alt.Tooltip(f"{measure}:Q", title=measure_title, format=".1f"), alt.Tooltip("n:Q", title="n")]
+    lines = base.mark_line(strokeWidth=2).encode(color=encodings["color"], strokeDash=encodings["strokeDash"])
+    points = base.mark_point(filled=True, size=60, opacity=1).encode(
+        color=encodings["color"], shape=encodings["shape"], tooltip=tooltip
+    )
+    _mark_line_ends(rows, series, within=facet, order=None)
+    ends = base.mark_text(align="left", dx=8, fontSize=11, color="#1A1A1A", aria=False).encode(text="_end:N")
+    layer = alt.layer(lines, points, ends, data=alt.Data(values=rows)).properties(width=width, height=height)
+    chart = layer.facet(row=alt.Row(f"{facet}:N", title=None, sort=_order(rows, facet))) if facet else layer
+    return _spec(chart, title=title, description=description)
+
+
+def heatmap(
+    table: pl.DataFrame | Iterable[Mapping[str, Any]],
+    *,
+    title: str,
+    description: str,
+    row: str = "school",
+    row_title: str = "School",
+    column: str = "group",
+    column_title: str = "Group",
+    measure: str = "pct_at_expected",
+    measure_title: str = "% at or above expected",
+    threshold: int | None = None,
+) -> dict[str, Any]:
+    """Rows x columns cells shaded by the measure, each with its figure written in it; a
+    suppressed cell is pale grey and says "<6" (fewer than the threshold), never a number."""
+    rows = records(table)
+    threshold = threshold or small_group_threshold()
+    for item in rows:
+        suppressed = bool(item.get("suppressed")) or item.get(measure) is None
+        item["_suppressed"] = suppressed
+        if suppressed:
+            item["_label"] = f"<{threshold}" if item.get("suppressed") else "–"
+            item[measure] = None
+            if item.get("suppressed"):
+                item["n"] = None  # the tooltip must not tell what the cell hides
+        else:
+            item["_label"] = _figure_text(item[measure], measure)
+    values = [item[measure] for item in rows if item[measure] is not None]
+    if _percent(measure):
+        domain = [0, 100]
+    else:
+        domain = [min(values, default=0), max(values, default=1)]
+        if domain[0] == domain[1]:
+            domain[1] = domain[0] + 1
+    # From near white to a mid blue, so the figure written in every cell keeps at least 6:1 contrast
+    # with dark text; a darker end would need white text on some cells and fail 4.5:1 in between.
+    scale = alt.Scale(domain=domain, range=list(HEAT_RANGE))
+    base = alt.Chart().encode(
+        x=alt.X(f"{column}:N", title=column_title, sort=_order(rows, column), axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y(f"{row}:N", title=row_title, sort=_order(rows, row)),
+    )
+    tooltip = [
+        alt.Tooltip(f"{row}:N", title=row_title),
+        alt.Tooltip(f"{column}:N", title=column_title),
+        alt.Tooltip(f"{measure}:Q", title=measure_title, format=".1f"),
+        alt.Tooltip("n:Q", title="n"),
+    ]
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.condition(
+            "datum._suppressed",
+            alt.value(SUPPRESSED_FILL),
+            alt.Color(f"{measure}:Q", title=measure_title, scale=scale, legend=alt.Legend(orient="right")),
+        ),
+        tooltip=tooltip,
+    )
+    labels = base.mark_text(fontSize=11, color="#1A1A1A", aria=False).encode(text="_label:N")
+    chart = alt.layer(cells, labels, data=alt.Data(values=rows)).properties(
+        width=alt.Step(72), height=alt.Step(30)
+    )
+    return _spec(chart, title=title, description=description)
+
+
+def gap_chart(
+    table: pl.DataFrame | Iterable[Mapping[str, Any]],
+    *,
+    title: str,
+    description: str,
+    group: str = "group",
+    group_title: str = "Group",
+    gap: str = "gap",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    gap_title: str = "Gap to all other pupils (percentage points)",
+    facet: str | None = "subject",
+    facet_title: str = "Subject",
+    width: int = 420,
+) -> dict[str, Any]:
+    """Each group's gap to all other pupils as a point with its 95% interval (a line), a zero
+    line for "no gap", and the figures written beside: '-8.2 (-15.0 to -1.4)'."""
+    rows = _shown(records(table), gap)
+    for item in rows:
+        if item.get(low) is None or item.get(high) is None:
+            item["_interval"] = "no interval (too few pupils)"
+        else:
+            item["_interval"] = f"{item[low]:+.1f} to {item[high]:+.1f}"
+        item["_label"] = f"{item[gap]:+.1f} ({item['_interval']})"
+    y = alt.Y(f"{group}:N", title=group_title, sort=_order(rows, group))
+    tooltip = [alt.Tooltip(f"{group}:N", title=group_title)]
+    if facet:
+        tooltip.append(alt.Tooltip(f"{facet}:N", title=facet_title))
+    tooltip += [
+        alt.Tooltip(f"{gap}:Q", title=gap_title, format="+.1f"),
+        alt.Tooltip("_interval:N", title="95% interval"),
+        alt.Tooltip("n:Q", title="n"),
+    ]
+    base = alt.Chart().encode(y=y)
+    zero = alt.Chart().mark_rule(color=MUTED, strokeDash=[4, 4], aria=False).encode(x=alt.datum(0))
+    interval = base.mark_rule(color=BAR_COLOUR, strokeWidth=2).encode(
+        x=alt.X(f"{low}:Q", title=gap_title), x2=f"{high}:Q"
+    )
+    point = base.mark_point(filled=True, size=70, opacity=1, color=BAR_COLOUR, shape="diamond").encode(
+        x=alt.X(f"{gap}:Q", title=gap_title), tooltip=tooltip
+    )
+    labels = base.mark_text(align="left", fontSize=11, color="#1A1A1A", x="width", dx=6, aria=False).encode(
+        text="_label:N"
+    )
+    layer = alt.layer(zero, interval, point, labels, data=alt.Data(values=rows)).properties(
+        width=width, height=alt.Step(26)
+    )
+    if facet:
+        chart = layer.facet(row=alt.Row(f"{facet}:N", title=None, sort=_order(rows, facet)))
+        chart = chart.resolve_scale(y="independent")
+    else:
+        chart = layer
+    return _spec(chart, title=title, description=description)
+
+
+def timeline(
+    table: pl.DataFrame | Iterable[Mapping[str, Any]],
+    *,
+    title: str,
+    description: str,
+    x: str = "drop_date",
+    x_title: str = "Data drop date",
+    series: str = "subject",
+    series_title: str = "Subject",
+    point: str = "point",
+    point_title: str = "Common point",
+    expected: str | None = "expected",
+    label: str | None = "level",
+    width: int = 560,
+    height: int = 260,
+) -> dict[str, Any]:
+    """A pupil's common points per subject across drops (dates on a time axis, so uneven gaps
+    look uneven), with the expected point for their age as a grey dashed line."""
+    rows = [row for row in records(table) if row.get(point) is not None]
+    names = _order(rows, series)[: len(PALETTE)]
+    rows = [row for row in rows if row.get(series) in names]
+    encodings = _series_encodings(series, series_title, names)
+    x_encoding = alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%b %Y", labelAngle=-30))
+    y_encoding = alt.Y(f"{point}:Q", title=point_title, scale=alt.Scale(zero=False, nice=True))
+    tooltip = [
+        alt.Tooltip(f"{series}:N", title=series_title),
+        alt.Tooltip(f"{x}:T", title=x_title, format="%d/%m/%Y"),
+        alt.Tooltip(f"{point}:Q", title=point_title),
+    ]
+    if label:
+        tooltip.append(alt.Tooltip(f"{label}:N", title="Level entered"))
+    base = alt.Chart().encode(x=x_encoding, y=y_encoding)
+    layers: list[alt.Chart] = []
+    if expected and any(row.get(expected) is not None for row in rows):
+        expected_rows: dict[Any, dict[str, Any]] = {}
+        for row in rows:
+            if row.get(expected) is not None:
+                expected_rows.setdefault(row[x], {x: row[x], "expected": row[expected]})
+        layers.append(
+            alt.Chart(alt.Data(values=sorted(expected_rows.values(), key=lambda r: r[x])))
+            .mark_line(color=MUTED, strokeDash=[5, 4], strokeWidth=1.5)
+            .encode(x=x_encoding, y=alt.Y("expected:Q"))
+        )
+        last = max(expected_rows.values(), key=lambda r: r[x])
+        layers.append(
+            alt.Chart(alt.Data(values=[last]))
+            .mark_text(align="left", dx=8, fontSize=11, color=MUTED, aria=False)
+            .encode(x=x_encoding, y=alt.Y("expected:Q"), text=alt.value("expected"))
+        )
+    lines = base.mark_line(strokeWidth=2).encode(color=encodings["color"], strokeDash=encodings["strokeDash"])
+    points = base.mark_point(filled=True, size=60, opacity=1).encode(
+        color=encodings["color"], shape=encodings["shape"], tooltip=tooltip
+    )
+    _mark_line_ends(rows, series, within=None, order=x)
+    ends = base.mark_text(align="left", dx=8, dy=-8, fontSize=11, color="#1A1A1A", aria=False).encode(
+        text="_end:N"
+    )
+    main = alt.layer(lines, points, ends, data=alt.Data(values=rows))
+    chart = alt.layer(*layers, main) if layers else main
+    return _spec(chart.properties(width=width, height=height), title=title, description=description)
+
+
+def to_svg(spec: Mapping[str, Any]) -> str:
+    """The chart as SVG text, rendered offline by vl-convert (for PDF reports): no browser, and
+    no data fetched from anywhere (the spec's data is inline)."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(
+        dict(spec), vl_version=VEGA_LITE_VERSION, allowed_base_urls=[], format_locale="en-GB",
+        time_format_locale="en-GB",
+    )  # fmt: skip
+
+
+def to_png(spec: Mapping[str, Any], *, scale: float = 2.0) -> bytes:
+    """The chart as PNG bytes (scale 2 for print sharpness), for places that take only bitmaps."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(
+        dict(spec), vl_version=VEGA_LITE_VERSION, scale=scale, allowed_base_urls=[], format_locale="en-GB",
+        time_format_locale="en-GB",
+    )  # fmt: skip

@@ -1,0 +1,220 @@
+"""Chart specs (Altair -> Vega-Lite), their offline rendering (vl-convert) and the dashboard tables
+with their XLSX export. No database: charts and tables are built from plain rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+
+from strides.dashboards import charts
+from strides.dashboards.exports import (
+    COUNT,
+    PERCENT,
+    SIGNED,
+    Column,
+    ExportError,
+    Table,
+    requested_table,
+    workbook_bytes,
+)
+
+ATTAINMENT = [
+    {"school": "North", "subject": "Maths", "pct_at_expected": 62.5, "n": 40, "suppressed": False},
+    {"school": "River", "subject": "Maths", "pct_at_expected": None, "n": None, "suppressed": True},
+    {"school": "North", "subject": "Reading", "pct_at_expected": 70.0, "n": 40, "suppressed": False},
+    {"school": "River", "subject": "Reading", "pct_at_expected": 55.0, "n": 12, "suppressed": False},
+]
+DISADVANTAGED_GAP = {
+    "group": "Disadvantaged", "subject": "Maths", "gap": -8.2, "ci_low": -15.0, "ci_high": -1.4, "n": 30
+}  # fmt: skip
+
+
+def _values(spec: dict) -> list[dict]:
+    """The inline rows of a spec (top level or first layer)."""
+    if "data" in spec:
+        return spec["data"]["values"]
+    for key in ("layer", "spec"):
+        if key in spec:
+            inner = spec[key] if isinstance(spec[key], dict) else spec[key][0]
+            return _values(inner)
+    raise AssertionError("no inline data")
+
+
+def _all_specs() -> dict[str, dict]:
+    trend_rows = [
+        {"school": s, "subject": "Maths", "drop": d, "pct_at_expected": v, "n": 20}
+        for s in ("North", "River")
+        for d, v in (("Autumn 2024", 50.0), ("Spring 2025", 55.0), ("Summer 2025", 61.0))
+    ]
+    return {
+        "bars": charts.attainment_bars(ATTAINMENT, title="Attainment by school", description="Bars."),
+        "trend": charts.trend_lines(trend_rows, title="Trend", description="Lines."),
+        "heat": charts.heatmap(
+            [
+                {"school": "North", "group": "Disadvantaged", "pct_at_expected": 40.0, "n": 10},
+                {"school": "North", "group": "EAL", "pct_at_expected": None, "n": None, "suppressed": True},
+            ],
+            title="Heat map",
+            description="Cells.",
+        ),
+        "gap": charts.gap_chart(
+            [DISADVANTAGED_GAP],
+            title="Gaps",
+            description="Gaps with intervals.",
+        ),
+        "timeline": charts.timeline(
+            pl.DataFrame(
+                {
+                    "subject": ["maths", "maths", "reading"],
+                    "drop_date": [dt.date(2024, 12, 20), dt.date(2025, 3, 20), dt.date(2025, 3, 20)],
+                    "point": [8, 9, 9],
+                    "expected": [8, 8, 8],
+                    "level": ["Y2 WTS", "Y2 EXS", "Y2 EXS"],
+                }
+            ),
+            title="Ava's timeline",
+            description="Points per subject.",
+        ),
+    }
+
+
+def test_every_chart_is_vega_lite_with_its_title_description_and_palette():
+    for name, spec in _all_specs().items():
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6"), name
+        assert spec["title"] and spec["description"], name
+        assert spec["config"]["range"]["category"] == list(charts.PALETTE), name
+        json.dumps(spec)  # JSON-ready: dates are strings, no polars or numpy values
+
+
+def test_a_chart_without_a_title_or_description_is_refused():
+    with pytest.raises(ValueError, match="title and a description"):
+        charts.attainment_bars(ATTAINMENT, title="Attainment", description=" ")
+
+
+def test_bars_leave_suppressed_rows_out_and_label_each_bar_with_figure_and_n():
+    spec = charts.attainment_bars(ATTAINMENT, title="Attainment", description="Bars.")
+    rows = _values(spec)
+    assert [(r["school"], r["subject"]) for r in rows] == [
+        ("North", "Maths"),
+        ("North", "Reading"),
+        ("River", "Reading"),
+    ]
+    assert [r["_label"] for r in rows] == ["62% (n=40)", "70% (n=40)", "55% (n=12)"]
+    # the panel per subject, schools in the table's order
+    assert spec["facet"]["row"]["field"] == "subject"
+
+
+def test_heat_map_says_suppressed_in_words_and_keeps_no_figure_of_it():
+    rows = [
+        {"school": "North", "group": "EAL", "pct_at_expected": 33.3, "n": 3, "suppressed": True},
+        {"school": "North", "group": "Girls", "pct_at_expected": 71.4, "n": 7, "suppressed": False},
+    ]
+    spec = charts.heatmap(rows, title="Heat", description="Cells.")
+    hidden, shown = _values(spec)
+    assert hidden["_label"] == "<6"
+    assert hidden["pct_at_expected"] is None and hidden["n"] is None
+    assert "33.3" not in json.dumps(spec)
+    assert shown["_label"] == "71%"
+
+
+def test_series_differ_by_shape_and_dash_as_well_as_colour_and_end_in_their_name():
+    spec = _all_specs()["trend"]
+    points = spec["spec"]["layer"][1]["encoding"]
+    lines = spec["spec"]["layer"][0]["encoding"]
+    assert points["shape"]["field"] == points["color"]["field"] == "school"
+    assert lines["strokeDash"]["field"] == "school"
+    ends = [r for r in _values(spec) if r["_end"]]
+    assert [(r["school"], r["drop"]) for r in ends] == [("North", "Summer 2025"), ("River", "Summer 2025")]
+
+
+def test_gap_chart_writes_each_interval():
+    rows = [
+        DISADVANTAGED_GAP,
+        {"group": "EAL", "subject": "Maths", "gap": 3.0, "ci_low": None, "ci_high": None, "n": 1},
+        {"group": "SEN", "subject": "Maths", "gap": None, "suppressed": True},
+    ]
+    labels = [r["_label"] for r in _values(charts.gap_chart(rows, title="Gaps", description="Gaps."))]
+    assert labels == ["-8.2 (-15.0 to -1.4)", "+3.0 (no interval (too few pupils))"]
+
+
+def test_timeline_draws_the_expected_points_as_their_own_line():
+    spec = _all_specs()["timeline"]
+    expected_layer = spec["layer"][0]
+    assert expected_layer["data"]["values"] == [
+        {"drop_date": "2024-12-20", "expected": 8},
+        {"drop_date": "2025-03-20", "expected": 8},
+    ]
+
+
+@pytest.mark.parametrize("name", ["bars", "trend", "heat", "gap", "timeline"])
+def test_every_chart_renders_offline_to_svg_and_png_for_print(name):
+    spec = _all_specs()[name]
+    svg = charts.to_svg(spec)
+    assert svg.startswith("<svg") and spec["title"] in svg
+    png = charts.to_png(spec)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
+
+
+def test_offline_rendering_fetches_no_data_from_anywhere():
+    spec = charts.attainment_bars(ATTAINMENT, title="Attainment", description="Bars.")
+    spec["data"] = {"url": "https://example.org/rows.json"}
+    spec.pop("datasets", None)
+    with pytest.raises(ValueError, match="External data url not allowed"):
+        charts.to_svg(spec)
+
+
+def _table() -> Table:
+    return Table(
+        name="attainment",
+        caption="Attainment by school",
+        columns=[
+            Column("school", "School", row_header=True, link="url"),
+            Column("n", "Pupils (n)", COUNT),
+            Column("pct_at_expected", "% at or above expected", PERCENT),
+            Column("gap", "Gap", SIGNED),
+        ],
+        rows=[
+            {"school": '=HYPERLINK("x")', "url": "/s/1/", "n": 40, "pct_at_expected": 62.5, "gap": -3.25},
+            {"school": "River", "url": "/s/2/", "n": None, "pct_at_expected": None, "suppressed": True},
+        ],
+        filters=[("Subject", "Maths")],
+    )
+
+
+def test_table_cells_write_figures_and_suppressed_rows_in_words():
+    shown, hidden = _table().body()
+    assert [c.text for c in shown] == ['=HYPERLINK("x")', "40", "62.5%", "−3.2"]
+    assert shown[0].header and shown[0].url == "/s/1/"
+    assert [c.text for c in hidden[1:]] == ["suppressed (fewer than 6)"] * 3
+    assert all(c.suppressed for c in hidden[1:]) and hidden[0].text == "River"
+
+
+def test_workbook_has_the_rows_numbers_as_numbers_formulas_neutralised_and_no_hidden_figure():
+    book = load_workbook(io.BytesIO(workbook_bytes(_table(), page="Trust dashboard", generated_by="analyst")))
+    rows = list(book["Figures"].iter_rows(values_only=True))
+    assert rows[0] == ("School", "Pupils (n)", "% at or above expected", "Gap")
+    assert rows[1] == ('\'=HYPERLINK("x")', 40, 62.5, -3.2)
+    assert rows[2] == ("River", *["suppressed (fewer than 6)"] * 3)
+    about = dict(book["About"].iter_rows(values_only=True))
+    assert about["Table"] == "Attainment by school" and about["Subject"] == "Maths"
+    assert about["Exported by"] == "analyst"
+
+
+def test_export_parameters_name_what_is_wrong():
+    tables = {"attainment": _table()}
+    assert requested_table({}, tables) is None
+    assert requested_table({"export": "xlsx", "table": "attainment"}, tables) is tables["attainment"]
+    with pytest.raises(ExportError, match="“pdf” is not available"):
+        requested_table({"export": "pdf", "table": "attainment"}, tables)
+    with pytest.raises(ExportError, match="no table “nope” on this page \\(its tables: attainment\\)"):
+        requested_table({"export": "xlsx", "table": "nope"}, tables)
+
+
+def test_table_names_are_safe_for_urls_and_ids():
+    with pytest.raises(ValueError, match="lower-case letters"):
+        Table(name="Bad name", caption="x", columns=[], rows=[])

@@ -1,0 +1,72 @@
+/* Strides charts (docs/adr/0008-charts.md): renders every [data-chart] element from the
+   Vega-Lite spec in the JSON element it names (written by Django's json_script).
+   CSP-safe: vega evaluates expressions with vega-interpreter (ast: true), never new Function;
+   vega-embed adds no <style> (defaultStyle: false, tooltip without its default style: the
+   styles are in charts.css) and no actions menu. SVG, so text stays text and zooms cleanly. */
+(function () {
+  "use strict";
+
+  var UK_TIME = {
+    dateTime: "%a %e %b %Y %X", date: "%d/%m/%Y", time: "%H:%M:%S", periods: ["AM", "PM"],
+    days: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+    shortDays: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+    months: ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+      "October", "November", "December"],
+    shortMonths: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+  };
+  var UK_NUMBERS = { decimal: ".", thousands: ",", grouping: [3], currency: ["£", ""], minus: "\u2212" };
+
+  function fail(element, error) {
+    element.setAttribute("data-chart-state", "failed");
+    element.textContent = "This chart could not be drawn. The table beside it has the same figures.";
+    if (window.console) { window.console.error("Strides chart", element.id, error); }
+  }
+
+  function render(element) {
+    if (element.hasAttribute("data-chart-state")) { return; }
+    var source = document.getElementById(element.getAttribute("data-chart"));
+    if (!source) { return; }
+    element.setAttribute("data-chart-state", "drawing");
+    if (!window.vegaEmbed || !window.vegaInterpreter) {
+      fail(element, new Error("the chart scripts did not load"));
+      return;
+    }
+    var spec;
+    try {
+      spec = JSON.parse(source.textContent);
+    } catch (error) {
+      fail(element, error);
+      return;
+    }
+    window.vegaEmbed(element, spec, {
+      renderer: "svg",
+      actions: false,
+      defaultStyle: false,
+      ast: true,
+      expr: window.vegaInterpreter.expressionInterpreter,
+      tooltip: { disableDefaultStyle: true, theme: "strides" },
+      formatLocale: UK_NUMBERS,
+      timeFormatLocale: UK_TIME,
+      // Vega-Lite warns about every faceted chart whose panels have their own scale (by design
+      // here: each subject lists its own schools); errors still reach the console.
+      logLevel: window.vega.Error
+    }).then(function () {
+      element.setAttribute("data-chart-state", "drawn");
+    }).catch(function (error) {
+      fail(element, error);
+    });
+  }
+
+  function renderAll(root) {
+    var elements = (root || document).querySelectorAll("[data-chart]");
+    for (var i = 0; i < elements.length; i++) { render(elements[i]); }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { renderAll(document); });
+  } else {
+    renderAll(document);
+  }
+  // Charts that arrive in an htmx swap are drawn too.
+  document.addEventListener("htmx:afterSettle", function (event) { renderAll(event.target); });
+}());
