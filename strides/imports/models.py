@@ -24,6 +24,8 @@ class UploadBatch(models.Model):
         IMPORTING = "importing", "Importing"
         IMPORTED = "imported", "Imported"
         FAILED = "failed", "Failed"
+        # never imported, and its file dropped by ``strides prune-import-batches``
+        EXPIRED = "expired", "Expired"
 
     filename = models.CharField(max_length=255)
     size = models.PositiveIntegerField()
