@@ -14,7 +14,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -31,6 +30,15 @@ from strides.assessment.sheets.batches import EXTENSIONS, visible_batches
 from strides.assessment.sheets.export import csv_lines, export_rows, write_xlsx
 from strides.assessment.sheets.importer import DropImportReport
 from strides.assessment.sheets.template import TemplateError, build_template
+from strides.imports.batch_views import (
+    BatchWording,
+    announce_import,
+    preview_context,
+    progress_context,
+    progress_response,
+    status_tag,
+    tag_recent,
+)
 from strides.organisations.models import School
 
 INDEX_RULE = AccessRule(
@@ -56,17 +64,17 @@ EXPORT_RULE = AccessRule(
     object_scoped=True,
     description="a drop of the user's trust; judgements of pupils they see at schools where they may",
 )
-PAGE_SIZE = 100
 SECTIONS = {"refused": "Refused", "created": "New", "updated": "Changed", "unchanged": "Unchanged"}
 STAGES = {"checking": "Checking the file", "writing": "Importing the levels"}
-STATUS_TAGS = {
-    DropImportBatch.Status.READY: "good",
-    DropImportBatch.Status.IMPORTED: "good",
-    DropImportBatch.Status.REFUSED: "bad",
-    DropImportBatch.Status.FAILED: "bad",
-    DropImportBatch.Status.CHECKING: "warn",
-    DropImportBatch.Status.IMPORTING: "warn",
-}
+WORDING = BatchWording(
+    things="levels",
+    thing="level",
+    counted="judgement",
+    written="saved",
+    ignored_because="not a UPN, a subject of this drop or a subject's notes",
+    nothing_to_import="every level in the file is already recorded.",
+    field_heading="Column",
+)
 
 
 # --- lookups through the gate --------------------------------------------------------------------
@@ -173,9 +181,7 @@ def upload(request: HttpRequest, drop_slug: str) -> HttpResponse:
             batch = batches.create_batch(user, drop, file.name, b"".join(file.chunks()))
             batches.start_check(batch)
             return redirect("assessment:sheet_preview", drop_slug=drop.slug, drop_batch_id=batch.pk)
-    recent = list(visible_batches(user).filter(drop=drop).defer("content", "report", "versions")[:10])
-    for item in recent:
-        item.tag = STATUS_TAGS.get(item.status, "")
+    recent = tag_recent(visible_batches(user).filter(drop=drop).defer("content", "report", "versions")[:10])
     subjects = list(drop.subjects.order_by("order", "name"))
     may_export = bool(_school_ids(user, Capability.VIEW_PUPILS, Capability.MANAGE_DROPS))
     return render(
@@ -224,95 +230,56 @@ def _batch(request: HttpRequest, drop_slug: str, drop_batch_id: int, *defer: str
 def batch(request: HttpRequest, drop_slug: str, drop_batch_id: int) -> HttpResponse:
     item = _batch(request, drop_slug, drop_batch_id, "content", "versions")
     drop = item.drop
+    upload_url = reverse("assessment:sheet_upload", kwargs={"drop_slug": drop.slug})
     context: dict[str, Any] = {
         "batch": item,
         "drop": drop,
-        "tag": STATUS_TAGS.get(item.status, ""),
-        "breadcrumbs": _breadcrumbs(
-            drop,
-            ("Spreadsheets", reverse("assessment:sheet_upload", kwargs={"drop_slug": drop.slug})),
-            (item.filename, None),
+        "tag": status_tag(item.status),
+        "wording": WORDING,
+        "target": drop.name,
+        "upload_url": upload_url,
+        "commit_url": reverse(
+            "assessment:sheet_commit", kwargs={"drop_slug": drop.slug, "drop_batch_id": item.pk}
         ),
+        "breadcrumbs": _breadcrumbs(drop, ("Spreadsheets", upload_url), (item.filename, None)),
     }
     if item.in_progress:
-        context.update(_progress(item))
+        context.update(_progress(item, drop_slug))
     else:
-        context.update(_preview(request, DropImportReport.from_json(item.report or {})))
+        context.update(preview_context(request, DropImportReport.from_json(item.report or {}), SECTIONS))
     return render(request, "assessment/sheets/batch.html", context)
 
 
-def _preview(request: HttpRequest, report: DropImportReport) -> dict[str, Any]:
-    counts = {
-        "refused": report.refused_rows,
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-    }
-    show = request.GET.get("show", "")
-    if show not in SECTIONS:
-        show = next((n for n in ("refused", "updated", "created", "unchanged") if counts[n]), "created")
-    items: list[Any] = report.errors if show == "refused" else [r for r in report.rows if r.outcome == show]
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    return {
-        "report": report,
-        "counts": counts,
-        "sections": [(name, label, counts[name]) for name, label in SECTIONS.items()],
-        "show": show,
-        "show_label": SECTIONS[show],
-        "page": page,
-        "file_errors": [e for e in report.errors if e.row is None or e.field == "file"],
-        "to_import": report.created + report.updated,
-    }
-
-
-def _progress(item: DropImportBatch) -> dict[str, Any]:
-    total, done = item.progress_total, min(item.progress_done, item.progress_total)
-    return {
-        "batch": item,
-        "stage": STAGES.get(item.progress_stage, "Waiting to start"),
-        "done": done,
-        "total": total,
-        "percent": round(100 * done / total) if total else None,
-    }
+def _progress(item: DropImportBatch, drop_slug: str) -> dict[str, Any]:
+    kwargs = {"drop_slug": drop_slug, "drop_batch_id": item.pk}
+    return progress_context(
+        item,
+        STAGES,
+        progress_url=reverse("assessment:sheet_progress", kwargs=kwargs),
+        preview_url=reverse("assessment:sheet_preview", kwargs=kwargs),
+    )
 
 
 @access_rule(BATCH_RULE)
 def progress(request: HttpRequest, drop_slug: str, drop_batch_id: int) -> HttpResponse:
     """The progress bar, polled by htmx; when the work is done, htmx is sent to the preview."""
     item = _batch(request, drop_slug, drop_batch_id, "content", "report", "versions")
-    url = reverse("assessment:sheet_preview", kwargs={"drop_slug": drop_slug, "drop_batch_id": item.pk})
-    if not request.headers.get("HX-Request"):
-        return redirect(url)
-    if not item.in_progress:
-        response = HttpResponse("")
-        response["HX-Redirect"] = url
-        return response
-    return render(request, "assessment/sheets/_progress.html", _progress(item))
+    return progress_response(request, item, _progress(item, drop_slug))
 
 
 @access_rule(BATCH_RULE)
 @require_POST
 def commit(request: HttpRequest, drop_slug: str, drop_batch_id: int) -> HttpResponse:
     item = _batch(request, drop_slug, drop_batch_id)
-    if not batches.start_import(item):
-        messages.error(
-            request, f"This file cannot be imported: its status is '{item.get_status_display().lower()}'."
-        )
-    elif item.status == DropImportBatch.Status.IMPORTED:
-        report = DropImportReport.from_json(item.report)
-        messages.success(
-            request,
-            f"Imported into {item.drop.name}: {report.created} new, {report.updated} changed, "
-            f"{report.unchanged} unchanged.",
-        )
-    elif item.status == DropImportBatch.Status.REFUSED:
-        messages.error(
-            request,
-            "Nothing was imported: judgements changed since the check, or some rows are now refused. "
-            "The rows are listed below.",
-        )
-    elif item.status == DropImportBatch.Status.FAILED:
-        messages.error(request, "Nothing was imported: something went wrong, and the error has been logged.")
+    announce_import(
+        request,
+        item,
+        batches.start_import(item),
+        target=item.drop.name,
+        read_report=lambda done: DropImportReport.from_json(done.report),
+        refused="Nothing was imported: judgements changed since the check, or some rows are now refused. "
+        "The rows are listed below.",
+    )
     return redirect("assessment:sheet_preview", drop_slug=drop_slug, drop_batch_id=item.pk)
 
 
