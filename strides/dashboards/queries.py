@@ -1,0 +1,217 @@
+"""What each user may see of the analytics. Every dashboard page and analytics endpoint gets its
+rows through :class:`AnalyticsView`, which asks only the scoping gate (``strides.access.gate``).
+
+Two kinds of rows, for two kinds of question:
+
+- :meth:`AnalyticsView.observations`: the rows the user may *aggregate* over. Schools whose
+  aggregates they see (``Scope.aggregate_school_ids``: a head's school, an EAP's assigned schools,
+  every school for trust-wide roles and directors, a governor's school), plus, for teachers, the
+  rows of their own classes' pupils. Parents, placing-school contacts and teaching assistants (no
+  ``VIEW_AGGREGATES``) get none.
+- :meth:`AnalyticsView.pupil_observations`: the rows of pupils the user sees *by name*, made at
+  the schools through which they see them (the gate's ``visible_enrolments``): a head's pupils
+  (and leavers for the leaver window), a teacher's class, a parent's child, the pupils a placing
+  school has placed, while placed. Governors and directors get none, ever.
+
+``suppress_small_groups`` is True for users who see aggregates of a school without seeing its
+pupils by name (governors, directors): every table they get goes through :meth:`suppress`, which
+applies ``strides.analytics.suppress`` with ``STRIDES_SMALL_GROUP_THRESHOLD``. They must never
+receive a pupil id: aggregate tables carry none, and the pupil-level tables are not theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+
+from strides.access.gate import can, scope_for, visible_enrolments, visible_schools
+from strides.accounts.roles import Capability
+from strides.analytics import empty_observations, suppress
+from strides.analytics.similar import empty_benchmark
+from strides.assessment.models import DataDrop
+from strides.dashboards import frames
+from strides.organisations.models import School
+
+_PAIRS = {"pupil_id": pl.Int64, "school_id": pl.Int64}
+
+
+class AnalyticsView:
+    """One user's window on the analytics of their trust. Cheap to make: the scope is the
+    gate's, cached on the user; everything else is read when first asked for."""
+
+    def __init__(self, user: Any, trust_id: int | None = None) -> None:
+        self.user = user
+        self.scope = scope_for(user)
+        trusts = sorted(self.scope.trust_ids)
+        if trust_id is not None:
+            self.trust_id: int | None = trust_id if trust_id in self.scope.trust_ids else None
+        else:
+            self.trust_id = trusts[0] if trusts else None
+
+    # --- who sees what ------------------------------------------------------------------------
+
+    @property
+    def sees_aggregates(self) -> bool:
+        return self.trust_id is not None and can(self.user, Capability.VIEW_AGGREGATES)
+
+    @property
+    def sees_named_pupils(self) -> bool:
+        return self.trust_id is not None and self.scope.sees_named_pupils
+
+    @cached_property
+    def aggregate_school_ids(self) -> frozenset[int]:
+        """The trust's schools whose aggregates the user sees. One query."""
+        if not self.sees_aggregates or not self.scope.aggregate_school_ids:
+            return frozenset()
+        return frozenset(
+            visible_schools(self.user)
+            .filter(pk__in=self.scope.aggregate_school_ids, trust_id=self.trust_id)
+            .values_list("pk", flat=True)
+        )
+
+    @property
+    def class_school_ids(self) -> frozenset[int]:
+        """Schools where the user sees only their own classes' pupils (teachers, TAs)."""
+        return self.scope.class_reach_school_ids - self.aggregate_school_ids
+
+    def names_pupils_at(self, school_id: int) -> bool:
+        """Whether the user sees every pupil of the school by name."""
+        return self.scope.trust_wide_pupils or school_id in self.scope.pupil_school_ids
+
+    def suppresses(self, school_id: int) -> bool:
+        """Whether figures about the school must be suppressed for this user."""
+        return school_id in self.aggregate_school_ids and not self.names_pupils_at(school_id)
+
+    @property
+    def suppress_small_groups(self) -> bool:
+        """True for users who see aggregates but no named pupils at some of their schools:
+        governors, directors."""
+        return any(self.suppresses(school_id) for school_id in self.aggregate_school_ids)
+
+    # --- schools and drops ------------------------------------------------------------------------
+
+    def schools(self) -> QuerySet[School]:
+        """The schools whose dashboards the user may open, by name."""
+        return School.objects.filter(pk__in=self.aggregate_school_ids).order_by("name")
+
+    def school(self, urn: str) -> School:
+        """A school whose aggregates the user sees, by URN; 404 otherwise, exactly like missing."""
+        school = self.schools().filter(urn=str(urn).strip()).first()
+        if school is None:
+            raise Http404("Not found")
+        return school
+
+    def drops(self) -> QuerySet[DataDrop]:
+        """The trust's drops, oldest first (the calendar is the trust's reference data)."""
+        if self.trust_id is None:
+            return DataDrop.objects.none()
+        return DataDrop.objects.filter(trust_id=self.trust_id).order_by("assessed_on", "pk")
+
+    def drop(self, slug: str) -> DataDrop | None:
+        return self.drops().filter(slug=str(slug).strip()).first()
+
+    @staticmethod
+    def latest_drop_id(obs: pl.DataFrame) -> int | None:
+        """The latest drop (by date, then id) with a row in ``obs``: a page's default drop."""
+        if obs.is_empty():
+            return None
+        return int(obs.sort(["drop_date", "drop_id"]).get_column("drop_id")[-1])
+
+    # --- rows --------------------------------------------------------------------------------------
+
+    def observations(self, *, school_ids: Iterable[int] | None = None) -> pl.DataFrame:
+        """Rows the user may aggregate over (see the module docstring), optionally only those made
+        at ``school_ids``. Out-of-scope schools are simply not there."""
+        if not self.sees_aggregates:
+            return empty_observations()
+        wanted = None if school_ids is None else set(school_ids)
+        aggregate = self.aggregate_school_ids if wanted is None else self.aggregate_school_ids & wanted
+        classes = self.class_school_ids if wanted is None else self.class_school_ids & wanted
+        parts = []
+        if aggregate:
+            parts.append(frames.observations(self.trust_id, school_ids=aggregate))
+        if classes:
+            parts.append(self.pupil_observations(school_ids=classes))
+        if not parts:
+            return empty_observations()
+        return parts[0] if len(parts) == 1 else pl.concat(parts)
+
+    def pupil_observations(
+        self, *, school_ids: Iterable[int] | None = None, pupil_ids: Iterable[int] | None = None
+    ) -> pl.DataFrame:
+        """Rows of the pupils the user sees by name, made at the schools through which they see
+        them; optionally only ``school_ids`` and / or ``pupil_ids``."""
+        if not self.sees_named_pupils:
+            return empty_observations()
+        schools = None if school_ids is None else set(school_ids)
+        pupils = None if pupil_ids is None else set(pupil_ids)
+        if self.scope.trust_wide_pupils:
+            return frames.observations(self.trust_id, school_ids=schools, pupil_ids=pupils)
+        readable = visible_enrolments(self.user).filter(school__trust_id=self.trust_id)
+        if schools is not None:
+            readable = readable.filter(school_id__in=schools)
+        if pupils is not None:
+            readable = readable.filter(pupil_id__in=pupils)
+        pairs = pl.DataFrame(
+            list(readable.order_by().values_list("pupil_id", "school_id").distinct()),
+            schema=_PAIRS,
+            orient="row",
+        )
+        if pairs.is_empty():
+            return empty_observations()
+        obs = frames.observations(
+            self.trust_id,
+            school_ids=set(pairs.get_column("school_id")),
+            pupil_ids=set(pairs.get_column("pupil_id")),
+        )
+        return obs.join(pairs, on=["pupil_id", "school_id"], how="semi")
+
+    def benchmark(self) -> pl.DataFrame:
+        """What similar-learner percentiles compare with (trust-wide by design: a percentile
+        reveals no other pupil's data)."""
+        if self.trust_id is None:
+            return empty_benchmark()
+        return frames.similar_pool(self.trust_id)
+
+    def pool_source(self) -> frames.PoolSource | None:
+        return None if self.trust_id is None else frames.pool_source(self.trust_id)
+
+    # --- small numbers -------------------------------------------------------------------------------
+
+    @property
+    def threshold(self) -> int:
+        return settings.STRIDES_SMALL_GROUP_THRESHOLD
+
+    def suppress(
+        self,
+        table: pl.DataFrame,
+        *,
+        partition: Sequence[str] = (),
+        value_columns: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
+        """``table`` with a ``suppressed`` column: small groups (and the groups that would give
+        them away by subtraction within ``partition``) hidden for users who must not see them,
+        nothing hidden for everyone else. A table with a ``school_id`` column is judged school by
+        school; any other table is suppressed when any of the user's schools calls for it."""
+        if not self.suppress_small_groups:
+            return table.with_columns(pl.lit(False).alias("suppressed"))
+        if "school_id" in table.columns:
+            hidden = [s for s in self.aggregate_school_ids if self.suppresses(s)]
+            needs = pl.col("school_id").is_in(hidden)
+            numbered = table.with_columns(pl.int_range(pl.len()).alias("_order"))
+            shown = numbered.filter(~needs).with_columns(pl.lit(False).alias("suppressed"))
+            kept = suppress(
+                numbered.filter(needs),
+                threshold=self.threshold,
+                partition=list(dict.fromkeys(["school_id", *partition])),
+                value_columns=value_columns,
+            )
+            merged = pl.concat([shown, kept.select(shown.columns)], how="vertical_relaxed")
+            return merged.sort("_order").drop("_order")
+        return suppress(table, threshold=self.threshold, partition=partition, value_columns=value_columns)
