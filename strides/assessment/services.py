@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -24,7 +25,7 @@ from strides.assessment.models import (
 )
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many
-from strides.frameworks.models import CrosswalkEntry, Level, Subject
+from strides.frameworks.models import CommonScale, Crosswalk, CrosswalkEntry, Framework, Level, Subject
 from strides.frameworks.queries import frameworks_available
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
 from strides.organisations.models import AcademicYear, School, Trust
@@ -180,30 +181,133 @@ def transition(actor: Any, part: DropSchool, to: str, *, reason: str = "") -> Dr
 # --- judgements ------------------------------------------------------------------------------
 
 
-def _check_level(drop: DataDrop, school: School, subject: Subject, level: Level) -> None:
-    if not frameworks_available(drop.trust_id, school.pk).filter(pk=level.framework_id).exists():
-        raise AssessmentError(f"{level.code} is not from a framework {school} can use.")
-    framework_subjects = set(level.framework.subjects.values_list("pk", flat=True))
-    if framework_subjects and subject.pk not in framework_subjects:
-        raise AssessmentError(f"{level.framework.name} is not used for {subject.name}.")
+def _closed(part: DropSchool, drop: DataDrop, school: School) -> DropClosed:
+    return DropClosed(
+        f"{school}'s {drop} is {part.get_status_display().lower()}: judgements can no longer be "
+        "changed. Ask the trust to reopen it."
+    )
 
 
 def editable_part(drop: DataDrop, school: School, *, lock: bool = False) -> DropSchool:
-    parts = DropSchool.objects.filter(drop=drop, school=school)
+    # no Meta ordering: it would join (and on PostgreSQL lock) the school's row too
+    parts = DropSchool.objects.filter(drop=drop, school=school).order_by("pk")
     if lock:
-        parts = parts.select_for_update()
+        parts = parts.select_for_update(of=("self",))
     part = parts.first()
     if part is None:
         raise AssessmentError(f"{school} is not part of {drop}.")
     if not part.teachers_may_edit:
-        raise DropClosed(
-            f"{school}'s {drop} is {part.get_status_display().lower()}: judgements can no longer be "
-            "changed. Ask the trust to reopen it."
-        )
+        raise _closed(part, drop, school)
+    part.drop, part.school = drop, school  # for messages and the audit entry, without a query
     return part
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class _SaveFacts:
+    """What ``record_judgement`` checks before it writes, read in one query."""
+
+    part_status: str | None  # None: the school is not part of the drop
+    pupil_visible: bool
+    collected: bool
+    on_roll: bool
+    framework_available: bool
+    framework_subjects: bool  # the level's framework names subjects at all
+    framework_has_subject: bool
+    framework_name: str
+    has_scale: bool
+    crosswalk_id: int | None
+    point_id: int | None
+
+
+def _save_facts(
+    actor: Any, pupil: Pupil, subject: Subject, drop: DataDrop, school: School, level: Level
+) -> _SaveFacts:
+    """Every rule of a save that does not need the write lock, as one row: the pupil seen through
+    the gate and on the school's roll, the subject collected in the drop, the level's framework
+    usable at the school and for the subject, the school's part of the drop (checked again under
+    the lock), and the common point from the crosswalk in force on the drop's date. Read before
+    the saving transaction, so an SQLite writer holds the database's one write lock only for the
+    lock-and-write statements (a crosswalk published in between is recorded against the version
+    that was read, and shows in ``crosswalk_differences`` like any older judgement)."""
+    in_force = (
+        Crosswalk.objects.filter(scale__trust_id=drop.trust_id, effective_from__lte=drop.assessed_on)
+        .order_by("-effective_from", "-version")
+        .values("pk")[:1]
+    )
+    framework_subjects = Framework.subjects.through.objects.filter(framework_id=OuterRef("framework_id"))
+    part = DropSchool.objects.filter(drop_id=drop.pk, school_id=school.pk).order_by()
+    row = (
+        Level.objects.filter(pk=level.pk)
+        .annotate(
+            part_status=Subquery(part.values("status")[:1]),
+            pupil_visible=Exists(visible_pupils(actor).filter(pk=pupil.pk)),
+            collected=Exists(
+                DataDrop.subjects.through.objects.filter(datadrop_id=drop.pk, subject_id=subject.pk)
+            ),
+            on_roll=Exists(Enrolment.objects.filter(pupil_id=pupil.pk, school_id=school.pk)),
+            framework_available=Exists(
+                frameworks_available(drop.trust_id, school.pk).filter(pk=OuterRef("framework_id"))
+            ),
+            framework_subjects=Exists(framework_subjects),
+            framework_has_subject=Exists(framework_subjects.filter(subject_id=subject.pk)),
+            framework_name=F("framework__name"),
+            has_scale=Exists(CommonScale.objects.filter(trust_id=drop.trust_id)),
+            crosswalk_id=Subquery(in_force),
+            point_id=Subquery(
+                CrosswalkEntry.objects.filter(
+                    level_id=OuterRef("pk"), crosswalk_id=Subquery(in_force)
+                ).values("point_id")[:1]
+            ),
+        )
+        .values(*(f.name for f in fields(_SaveFacts)))
+        .first()
+    )
+    if row is None:
+        raise AssessmentError(f"{level.code} is not a level of any framework.")
+    return _SaveFacts(**row)
+
+
+def _check_save(
+    actor: Any, pupil: Pupil, subject: Subject, drop: DataDrop, school: School, level: Level
+) -> _SaveFacts:
+    """The rules in the order a person meets them: who may record, the drop still open, then the
+    subject, the roll and the level."""
+    if not can(actor, Capability.RECORD_ASSESSMENT, school):
+        raise PermissionError("You cannot record judgements for this pupil.")
+    facts = _save_facts(actor, pupil, subject, drop, school, level)
+    if not facts.pupil_visible:
+        raise PermissionError("You cannot record judgements for this pupil.")
+    if facts.part_status is None:
+        raise AssessmentError(f"{school} is not part of {drop}.")
+    part_as_read = DropSchool(drop=drop, school=school, status=facts.part_status)
+    if not part_as_read.teachers_may_edit:
+        raise _closed(part_as_read, drop, school)
+    if not facts.collected:
+        raise AssessmentError(f"{subject.name} is not collected in {drop}.")
+    if not facts.on_roll:
+        raise AssessmentError(f"{pupil} is not on {school}'s roll.")
+    if not facts.framework_available:
+        raise AssessmentError(f"{level.code} is not from a framework {school} can use.")
+    if facts.framework_subjects and not facts.framework_has_subject:
+        raise AssessmentError(f"{facts.framework_name} is not used for {subject.name}.")
+    return facts
+
+
+def _crosswalk_point(
+    facts: _SaveFacts, drop: DataDrop, actor: Any, level: Level
+) -> tuple[int | None, int | None]:
+    """(crosswalk id, point id). A trust without its common scale yet (only a drop made outside
+    ``create_drop`` can be one) gets it made here, as before."""
+    if facts.has_scale:
+        return facts.crosswalk_id, facts.point_id
+    crosswalk = crosswalk_in_force(ensure_common_scale(drop.trust, actor), drop.assessed_on)
+    if crosswalk is None:
+        return None, None
+    entries = CrosswalkEntry.objects.filter(crosswalk=crosswalk, level=level)
+    point_id = entries.values_list("point_id", flat=True).first()
+    return crosswalk.pk, point_id
+
+
 def record_judgement(
     actor: Any,
     pupil: Pupil,
@@ -217,81 +321,101 @@ def record_judgement(
     reason: str = "grid",
 ) -> Judgement:
     """Set a pupil's judgement. ``expected_version`` is the version the user saw (0: none yet);
-    a save against an older version raises :class:`StaleJudgement` and changes nothing."""
-    if (
-        not can(actor, Capability.RECORD_ASSESSMENT, school)
-        or not visible_pupils(actor).filter(pk=pupil.pk).exists()
-    ):
-        raise PermissionError("You cannot record judgements for this pupil.")
-    part = editable_part(drop, school, lock=True)
-    if not drop.subjects.filter(pk=subject.pk).exists():
-        raise AssessmentError(f"{subject.name} is not collected in {drop}.")
-    if not Enrolment.objects.filter(pupil=pupil, school=school).exists():
-        raise AssessmentError(f"{pupil} is not on {school}'s roll.")
-    _check_level(drop, school, subject, level)
-    scale = ensure_common_scale(drop.trust, actor)
-    crosswalk = crosswalk_in_force(scale, drop.assessed_on)
-    point_id = (
-        CrosswalkEntry.objects.filter(crosswalk=crosswalk, level=level)
-        .values_list("point_id", flat=True)
-        .first()
-        if crosswalk
-        else None
-    )
+    a save against an older version raises :class:`StaleJudgement` and changes nothing.
 
-    current = Judgement.objects.select_for_update().filter(pupil=pupil, subject=subject, drop=drop).first()
-    if current is None:
-        if expected_version not in (None, 0):
-            raise StaleJudgement(None, level)
-        try:
-            with transaction.atomic():
-                judgement = Judgement.objects.create(
-                    pupil=pupil,
-                    subject=subject,
-                    drop=drop,
-                    school=school,
-                    level=level,
-                    point_id=point_id,
-                    crosswalk=crosswalk,
-                    note=note,
-                    recorded_by=_user(actor),
+    One query checks every rule that needs no lock (:func:`_save_facts`); then, in one
+    transaction, the school's part of the drop is locked and checked again (a head may have
+    submitted it meanwhile), the judgement is locked and its version compared (ADR 7), and the
+    judgement, its revision and the audit entry are written."""
+    facts = _check_save(actor, pupil, subject, drop, school, level)
+    crosswalk_id, point_id = _crosswalk_point(facts, drop, actor, level)
+    user = _user(actor)
+    with transaction.atomic():
+        part = editable_part(drop, school, lock=True)
+        current = (
+            Judgement.objects.select_for_update(of=("self",))
+            .select_related("level")
+            .filter(pupil=pupil, subject=subject, drop=drop)
+            .first()
+        )
+        if current is None:
+            if expected_version not in (None, 0):
+                raise StaleJudgement(None, level)
+            try:
+                with transaction.atomic():
+                    judgement = Judgement.objects.create(
+                        pupil=pupil,
+                        subject=subject,
+                        drop=drop,
+                        school=school,
+                        level=level,
+                        point_id=point_id,
+                        crosswalk_id=crosswalk_id,
+                        note=note,
+                        recorded_by=user,
+                    )
+            except IntegrityError as race:
+                raise StaleJudgement(
+                    Judgement.objects.filter(pupil=pupil, subject=subject, drop=drop)
+                    .select_related("level")
+                    .first(),
+                    level,
+                ) from race
+            before: dict[str, Any] | None = None
+            level_before = None
+        else:
+            if expected_version is not None and expected_version != current.version:
+                raise StaleJudgement(current, level)
+            if current.level_id == level.pk and current.note == note:
+                return current
+            before = {"level": current.level.code, "note": current.note, "version": current.version}
+            level_before = current.level
+            judgement = current
+            judgement.pupil, judgement.subject, judgement.drop = pupil, subject, drop
+            judgement.level = level
+            judgement.point_id = point_id
+            judgement.crosswalk_id = crosswalk_id
+            judgement.note = note
+            judgement.school = school
+            judgement.version = current.version + 1
+            judgement.recorded_by = user
+            judgement.save(
+                update_fields=[
+                    "level", "point", "crosswalk", "note", "school", "version", "recorded_by", "recorded_at"
+                ]
+            )  # fmt: skip
+        JudgementRevision.objects.create(
+            judgement=judgement,
+            version=judgement.version,
+            level_before=level_before,
+            level_after=level,
+            point_after_id=point_id,
+            note=note,
+            changed_by=user,
+            reason=reason[:120],
+        )
+        changes = [
+            Change(
+                AuditAction.CREATE if before is None else AuditAction.UPDATE,
+                judgement,
+                before,
+                {"level": level.code, "note": note, "version": judgement.version},
+                school.pk,
+            )
+        ]
+        if part.status == DropStatus.NOT_STARTED:
+            part.status = DropStatus.IN_PROGRESS
+            part.save(update_fields=["status", "changed_at"])
+            changes.append(
+                Change(
+                    AuditAction.UPDATE,
+                    part,
+                    {"status": DropStatus.NOT_STARTED},
+                    {"status": DropStatus.IN_PROGRESS},
+                    school.pk,
                 )
-        except IntegrityError as race:
-            raise StaleJudgement(
-                Judgement.objects.filter(pupil=pupil, subject=subject, drop=drop)
-                .select_related("level")
-                .first(),
-                level,
-            ) from race
-        before_level = None
-    else:
-        if expected_version is not None and expected_version != current.version:
-            raise StaleJudgement(current, level)
-        if current.level_id == level.pk and current.note == note:
-            return current
-        before_level = current.level
-        judgement = current
-        judgement.level = level
-        judgement.point_id = point_id
-        judgement.crosswalk = crosswalk
-        judgement.note = note
-        judgement.school = school
-        judgement.version = current.version + 1
-        judgement.recorded_by = _user(actor)
-        judgement.save()
-    JudgementRevision.objects.create(
-        judgement=judgement,
-        version=judgement.version,
-        level_before=before_level,
-        level_after=level,
-        point_after_id=point_id,
-        note=note,
-        changed_by=_user(actor),
-        reason=reason[:120],
-    )
-    if part.status == DropStatus.NOT_STARTED:
-        part.status = DropStatus.IN_PROGRESS
-        part.save(update_fields=["status", "changed_at"])
+            )
+        record_many(actor, changes, reason=reason)
     return judgement
 
 

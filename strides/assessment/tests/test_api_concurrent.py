@@ -2,10 +2,11 @@
 
 Two threads, each with its own database connection and its own transaction, send a save of the
 same judgement against the same version through the API, released together by a barrier. The
-service holds the first one inside its transaction for a moment (``point_map`` is slowed down), so
-the second really arrives while the first is in flight and has to wait for its lock. Exactly one
-wins; the other gets 409 showing the winner's value, and the history has exactly the winner's
-revision. PostgreSQL only (``scripts/with-postgres.sh``): SQLite has one writer at a time.
+service holds the first one inside its transaction for a moment (right after it has locked the
+school's part of the drop), so the second really arrives while the first is in flight and has to
+wait for its lock. Exactly one wins; the other gets 409 showing the winner's value, and the
+history has exactly the winner's revision. PostgreSQL only (``scripts/with-postgres.sh``): SQLite
+has one writer at a time.
 """
 
 from __future__ import annotations
@@ -48,13 +49,14 @@ def test_concurrent_saves_of_one_cell_one_wins_the_other_is_told(
         record_judgement(
             cast.teacher, cast.ava, subjects["reading"], drop, cast.north, level("Y3 WTS"), expected_version=0
         )
-    in_force = services.crosswalk_in_force
+    locked_part = services.editable_part
 
-    def held(scale, day):
+    def held(drop, school, *, lock=False):
+        part = locked_part(drop, school, lock=lock)
         time.sleep(HOLD_SECONDS)  # inside the saving transaction, after the drop's row is locked
-        return in_force(scale, day)
+        return part
 
-    monkeypatch.setattr(services, "crosswalk_in_force", held)
+    monkeypatch.setattr(services, "editable_part", held)
     savers = {"teacher": (client_for(cast.teacher), "Y3 EXS"), "ta": (client_for(cast.ta), "Y3 GDS")}
     barrier = threading.Barrier(len(savers))
     answers: dict[str, tuple[int, dict, float]] = {}

@@ -16,7 +16,7 @@ from strides.assessment.services import (
     transition,
 )
 from strides.audit.models import AuditEntry
-from strides.frameworks.models import ScalePoint
+from strides.frameworks.models import CommonScale, Crosswalk, CrosswalkEntry, ExpectedPoint, ScalePoint
 from strides.frameworks.services import ensure_common_scale, publish_crosswalk
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +33,18 @@ def test_a_judgement_keeps_the_level_and_derives_the_point(cast, drop, subjects,
     assert DropSchool.objects.get(drop=drop, school=cast.north).status == DropStatus.IN_PROGRESS
 
 
+def test_a_trust_without_its_common_scale_gets_it_on_the_first_save(cast, drop, subjects, level):
+    # as for a drop made outside create_drop: no scale yet
+    scale = CommonScale.objects.get(trust=cast.trust)
+    CrosswalkEntry.objects.filter(crosswalk__scale=scale).delete()
+    ExpectedPoint.objects.filter(scale=scale).delete()
+    Crosswalk.objects.filter(scale=scale).delete()
+    ScalePoint.objects.filter(scale=scale).delete()
+    scale.delete()
+    j = save(cast.teacher, cast.ava, drop, cast.north, level("Y3 WTS"), subjects, 0)
+    assert j.point.code == "NS11" and j.crosswalk.version == 1
+
+
 def test_every_revision_is_kept(cast, drop, subjects, level):
     save(cast.teacher, cast.ava, drop, cast.north, level("Y3 WTS"), subjects, 0)
     save(cast.ta, cast.ava, drop, cast.north, level("Y3 EXS"), subjects, 1)
@@ -43,6 +55,52 @@ def test_every_revision_is_kept(cast, drop, subjects, level):
         (None, "Y3 WTS"),
         ("Y3 WTS", "Y3 EXS"),
     ]
+
+
+def test_every_change_is_audited_in_the_same_transaction(cast, drop, subjects, level):
+    save(cast.teacher, cast.ava, drop, cast.north, level("Y3 WTS"), subjects, 0)
+    save(cast.ta, cast.ava, drop, cast.north, level("Y3 EXS"), subjects, 1)
+    save(cast.ta, cast.ava, drop, cast.north, level("Y3 EXS"), subjects, 2)  # unchanged: no entry
+    j = Judgement.objects.get()
+    entries = list(AuditEntry.objects.filter(object_type="assessment.Judgement").order_by("id"))
+    assert [(e.actor, e.action, e.object_id, e.school_id) for e in entries] == [
+        (cast.teacher, "create", str(j.pk), cast.north.pk),
+        (cast.ta, "update", str(j.pk), cast.north.pk),
+    ]
+    assert entries[0].before is None
+    assert entries[0].after == {"level": "Y3 WTS", "note": "", "version": 1}
+    assert entries[1].before == {"level": "Y3 WTS", "note": "", "version": 1}
+    assert entries[1].after == {"level": "Y3 EXS", "note": "", "version": 2}
+    assert entries[1].reason == "grid" and entries[1].object_repr == "Ava Archer Reading Autumn: Y3 EXS"
+    # the part's move to in progress, once
+    moved = AuditEntry.objects.get(object_type="assessment.DropSchool")
+    assert (moved.before, moved.after) == ({"status": "not_started"}, {"status": "in_progress"})
+    # a refused save writes nothing at all
+    written = AuditEntry.objects.count()
+    with pytest.raises(StaleJudgement):
+        save(cast.teacher, cast.ava, drop, cast.north, level("Y3 GDS"), subjects, 1)
+    assert AuditEntry.objects.count() == written
+    assert JudgementRevision.objects.count() == 2
+
+
+def test_a_drop_submitted_after_the_checks_is_refused_under_the_lock(
+    cast, drop, subjects, level, monkeypatch
+):
+    from strides.assessment import services
+
+    checked = services._check_save
+    part = DropSchool.objects.get(drop=drop, school=cast.north)
+
+    def head_submits_meanwhile(*args):
+        facts = checked(*args)
+        transition(cast.head, part, DropStatus.SUBMITTED)
+        return facts
+
+    monkeypatch.setattr(services, "_check_save", head_submits_meanwhile)
+    with pytest.raises(DropClosed, match="submitted by the head"):
+        save(cast.teacher, cast.ava, drop, cast.north, level("Y3 WTS"), subjects, 0)
+    assert not Judgement.objects.exists() and not JudgementRevision.objects.exists()
+    assert not AuditEntry.objects.filter(object_type="assessment.Judgement").exists()
 
 
 def test_a_save_over_a_newer_edit_is_refused_showing_both_values(cast, drop, subjects, level):
@@ -110,7 +168,8 @@ def test_drop_states_and_who_moves_them(cast, drop, subjects, level):
         e.after["status"]
         for e in AuditEntry.objects.filter(object_type="assessment.DropSchool").order_by("id")
     ]
-    assert statuses == ["submitted", "reopened", "submitted", "locked"]
+    # the first save moved it from not started to in progress: audited like the others
+    assert statuses == ["in_progress", "submitted", "reopened", "submitted", "locked"]
 
 
 def test_a_new_crosswalk_never_silently_rewrites_a_past_drop(cast, drop, subjects, level):
