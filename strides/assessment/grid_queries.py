@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from strides.access.gate import schools_with, visible_classes, visible_pupils
 from strides.accounts.roles import Capability
@@ -150,7 +150,8 @@ def nc_year_on(day: dt.date) -> Subquery:
     return Subquery(periods.order_by("-valid_from").values("nc_year")[:1])
 
 
-def class_pupils(user: Any, group: TeachingGroup, day: dt.date) -> QuerySet[Pupil]:
+def class_pupils(user: Any, group: TeachingGroup | int, day: dt.date) -> QuerySet[Pupil]:
+    """The class's pupils the user sees through the gate, each with ``nc_year_then``."""
     return (
         visible_pupils(user)
         .filter(group_memberships__group=group)
@@ -280,14 +281,11 @@ def previous_values(
 def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool) -> ClassGrid:
     day = drop.assessed_on
     subjects = list(drop.subjects.order_by("order", "name"))
-    pupils = list(class_pupils(user, group, day))
+    on_roll_here = Enrolment.objects.filter(school_id=group.school_id, pupil_id=OuterRef("pk"))
+    pupils = list(class_pupils(user, group, day).annotate(on_roll=Exists(on_roll_here)))
     in_drop = [p for p in pupils if not drop.nc_years or p.nc_year_then in drop.nc_years]
     ids = [p.pk for p in in_drop]
-    on_roll = set(
-        Enrolment.objects.filter(school_id=group.school_id, pupil_id__in=ids).values_list(
-            "pupil_id", flat=True
-        )
-    )
+    on_roll = {p.pk for p in in_drop if p.on_roll}
     chooser = FrameworkChooser(group.school_id, subjects, day)
     chosen = {
         (p.pk, s.pk): chooser.framework_for(p.pk, s.pk, p.nc_year_then) for p in in_drop for s in subjects
@@ -351,13 +349,13 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
     )
 
 
-def cell_vocabulary(
-    group: TeachingGroup, drop: DataDrop, pupil: Pupil, subject: Subject
-) -> Vocabulary | None:
-    """What one cell accepts: the pupil's framework for the subject on the drop's date. ``pupil``
-    comes from :func:`class_pupils` (it carries ``nc_year_then``), as the grid's rows do."""
+def cell_vocabulary(school_id: int, drop: DataDrop, pupil: Pupil, subject: Subject) -> Vocabulary | None:
+    """What one cell accepts: the pupil's framework for the subject on the drop's date at the
+    class's school. ``pupil`` comes from :func:`class_pupils` (it carries ``nc_year_then``), as
+    the grid's rows do. Three queries: the school's framework choices, the default framework and
+    the chosen framework's levels."""
     nc_year = pupil.nc_year_then
-    framework = FrameworkChooser(group.school_id, [subject], drop.assessed_on).framework_for(
+    framework = FrameworkChooser(school_id, [subject], drop.assessed_on).framework_for(
         pupil.pk, subject.pk, nc_year
     )
     if framework is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -48,19 +49,39 @@ def _drop_in_reach(user: Any, drop_slug: str) -> DataDrop:
     )
 
 
+def _parts_in_reach(user: Any, drop_slug: str) -> QuerySet[DropSchool]:
+    """Schools' parts of the drop called ``drop_slug``, if it is a drop of the user's trusts."""
+    return DropSchool.objects.filter(drop__slug=drop_slug, drop__trust_id__in=scope_for(user).trust_ids)
+
+
 def _grid_objects(user: Any, drop_slug: str, group_id: int) -> tuple[DataDrop, TeachingGroup, DropSchool]:
     """The drop, the class and the school's part of the drop, or 404: the class must be visible
     through the gate, the user must record judgements at its school, the school must be in the
-    drop and the class must belong to the drop's academic year."""
+    drop and the class must belong to the drop's academic year. Two queries."""
     group = get_or_404(visible_classes(user).select_related("school", "academic_year"), pk=group_id)
     if not can(user, Capability.RECORD_ASSESSMENT, group.school):
         raise Http404("Not found")
-    drop = _drop_in_reach(user, drop_slug)
-    if drop.trust_id != group.school.trust_id or drop.academic_year_id != group.academic_year_id:
+    part = get_or_404(
+        _parts_in_reach(user, drop_slug).select_related("drop", "drop__academic_year"),
+        school=group.school,
+        drop__academic_year_id=group.academic_year_id,
+    )
+    part.school = group.school
+    return part.drop, group, part
+
+
+def _save_objects(user: Any, drop_slug: str, group_id: int) -> DropSchool:
+    """The school's part of the drop (with the drop and the school) for a save into class
+    ``group_id``, under the same rules as :func:`_grid_objects`, in one query: the class is
+    checked through the gate inside it, since a save needs only its id and school."""
+    classes = visible_classes(user).filter(
+        pk=group_id, school_id=OuterRef("school_id"), academic_year_id=OuterRef("drop__academic_year_id")
+    )
+    parts = _parts_in_reach(user, drop_slug).filter(Exists(classes)).select_related("drop", "school")
+    part = get_or_404(parts)
+    if not can(user, Capability.RECORD_ASSESSMENT, part.school):
         raise Http404("Not found")
-    part = get_or_404(DropSchool.objects.select_related("school"), drop=drop, school=group.school)
-    part.drop = drop
-    return drop, group, part
+    return part
 
 
 @access_rule(AccessRule(Capability.RECORD_ASSESSMENT))
@@ -123,10 +144,15 @@ def _answer(status: str, message: str, http_status: int = 200, **extra: Any) -> 
 @require_POST
 def grid_save(request: HttpRequest, drop_slug: str, group_id: int) -> HttpResponse:
     """Save one cell. Answers JSON with ``status``: saved, invalid (422), stale (409, with both
-    values), closed (423) or refused (403)."""
+    values), closed (423) or refused (403).
+
+    A fixed number of queries (pinned by a test): the part of the drop with the class checked
+    through the gate, the pupil in the class, the subject, the pupil's framework and its levels,
+    then ``record_judgement``'s own (one to check, then lock, compare and write)."""
     user = request.user
-    drop, group, part = _grid_objects(user, drop_slug, group_id)
-    pupil = get_or_404(class_pupils(user, group, drop.assessed_on), pk=request.POST.get("pupil"))
+    part = _save_objects(user, drop_slug, group_id)
+    drop, school = part.drop, part.school
+    pupil = get_or_404(class_pupils(user, group_id, drop.assessed_on), pk=request.POST.get("pupil"))
     subject = drop.subjects.filter(code=request.POST.get("subject", "")).first()
     if subject is None:
         raise Http404("Not found")
@@ -144,19 +170,19 @@ def grid_save(request: HttpRequest, drop_slug: str, group_id: int) -> HttpRespon
             "Reload the page.",
             400,
         )
-    vocabulary = cell_vocabulary(group, drop, pupil, subject)
+    vocabulary = cell_vocabulary(school.pk, drop, pupil, subject)
     text = request.POST.get("value", "")
     level = vocabulary.resolve(text) if vocabulary else None
     if level is None:
         message = (
             vocabulary.invalid_message(text)
             if vocabulary
-            else f"{label}: no framework is set for {subject.name} at {group.school}."
+            else f"{label}: no framework is set for {subject.name} at {school}."
         )
         return _answer("invalid", message, 422)
     try:
         judgement = record_judgement(
-            user, pupil, subject, drop, group.school, level, expected_version=version, reason="grid"
+            user, pupil, subject, drop, school, level, expected_version=version, reason="grid"
         )
     except StaleJudgement as stale:
         theirs = None

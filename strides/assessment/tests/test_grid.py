@@ -123,7 +123,10 @@ def test_the_grid_is_a_fixed_number_of_queries(
     client = client_for(cast.head)
     url = grid_url(drop, cast.class_3t)
     client.get(url)  # warm the session
-    with django_assert_max_num_queries(20) as few:
+    # session, user, the user's scope (2), class, drop with the school's part, subjects, pupils
+    # (with their year and roll), framework choices, default framework, levels, current and
+    # previous judgements, the school for the breadcrumbs
+    with django_assert_max_num_queries(14) as few:
         assert client.get(url).status_code == 200
     base = len(few.captured_queries)
     records = []
@@ -153,6 +156,39 @@ def test_the_grid_is_a_fixed_number_of_queries(
         response = client.get(url)
     assert response.content.decode().count("data-cell ") == 26 * 3
     assert len(again.captured_queries) == base
+
+
+def test_a_save_is_a_fixed_number_of_queries(
+    cast, drop, subjects, level, client_for, django_assert_max_num_queries
+):
+    """Session, user and the user's scope (4); the school's part of the drop with the class checked
+    through the gate; the pupil in the class; the subject; the pupil's framework (choices, default,
+    levels); record_judgement's check of every rule. Then, in the saving transaction (2 of the
+    counted statements are its savepoint in a test): lock the part, lock the judgement, write it,
+    its revision and its audit entry. A first save adds the new row's savepoint (2) and, the first
+    in the school's drop, the part's move to in progress."""
+    teacher = client_for(cast.teacher)
+    teacher.get(grid_url(drop, cast.class_3t))  # warm the session
+    with django_assert_max_num_queries(21):
+        assert post_cell(teacher, drop, cast.class_3t, cast.ava, "reading", "e").json()["version"] == 1
+    with django_assert_max_num_queries(18):
+        assert post_cell(teacher, drop, cast.class_3t, cast.ava, "reading", "g", 1).json()["version"] == 2
+    with django_assert_max_num_queries(20):  # a new cell once the drop is in progress
+        assert post_cell(teacher, drop, cast.class_3t, cast.ava, "maths", "w").json()["version"] == 1
+    head = client_for(cast.head)
+    head.get(grid_url(drop, cast.class_3t))
+    with django_assert_max_num_queries(18) as head_saves:  # school-wide reach, the same
+        answer = post_cell(head, drop, cast.class_3t, cast.ava, "maths", "e", 1).json()
+    assert answer["status"] == "saved", head_saves
+    # a stale save is refused at the judgement's lock (nothing written, the savepoint rolled back),
+    # then who made the newer edit is read for the message
+    with django_assert_max_num_queries(17):
+        assert post_cell(teacher, drop, cast.class_3t, cast.ava, "maths", "g", 1).status_code == 409
+    assert JudgementRevision.objects.count() == 4
+    # a closed drop is refused before the framework is even looked up
+    transition(cast.head, DropSchool.objects.get(drop=drop, school=cast.north), DropStatus.SUBMITTED)
+    with django_assert_max_num_queries(7):
+        assert post_cell(teacher, drop, cast.class_3t, cast.ava, "maths", "g", 2).status_code == 423
 
 
 def test_another_schools_teacher_gets_404(cast, drop, client_for):
