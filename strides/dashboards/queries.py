@@ -197,11 +197,15 @@ class AnalyticsView:
     ) -> pl.DataFrame:
         """``table`` with a ``suppressed`` column: small groups (and the groups that would give
         them away by subtraction within ``partition``) hidden for users who must not see them,
-        nothing hidden for everyone else. A table with a ``school_id`` column is judged school by
-        school; any other table is suppressed when any of the user's schools calls for it."""
+        nothing hidden for everyone else. For a user who must see every school suppressed (the
+        usual case) the whole table is suppressed with ``partition`` as given, so schools that add
+        up to a trust total protect one another. A user who sees some schools' pupils by name and
+        only aggregates of others has a ``school_id`` table judged school by school; any other
+        table is suppressed whole."""
         if not self.suppress_small_groups:
             return table.with_columns(pl.lit(False).alias("suppressed"))
-        if "school_id" in table.columns:
+        mixed = not all(self.suppresses(s) for s in self.aggregate_school_ids)
+        if mixed and "school_id" in table.columns:
             hidden = [s for s in self.aggregate_school_ids if self.suppresses(s)]
             needs = pl.col("school_id").is_in(hidden)
             numbered = table.with_columns(pl.int_range(pl.len()).alias("_order"))

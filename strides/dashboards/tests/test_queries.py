@@ -107,7 +107,9 @@ def test_governors_and_directors_see_aggregates_only_and_suppressed(history, who
     expected_schools = {h.north.pk} if who == "governor" else {h.north.pk, h.river.pk, h.oak.pk, h.bridge.pk}
     assert view.aggregate_school_ids == expected_schools
     obs = view.observations().filter(pl.col("drop_id") == h.current_drop.pk)
-    table = view.suppress(attainment(obs, ["school_id", "subject", "sen"]), partition=["subject"])
+    table = view.suppress(
+        attainment(obs, ["school_id", "subject", "sen"]), partition=["school_id", "subject"]
+    )
     north_maths = {
         r["sen"]: r
         for r in table.filter((pl.col("school_id") == h.north.pk) & (pl.col("subject") == "maths")).to_dicts()
@@ -115,7 +117,9 @@ def test_governors_and_directors_see_aggregates_only_and_suppressed(history, who
     # K has 2 pupils: suppressed; N (12) goes too, or K would be the total less N
     assert north_maths["K"]["suppressed"] and north_maths["K"]["n"] is None
     assert north_maths["N"]["suppressed"] and north_maths["N"]["mean_points"] is None
-    sexes = view.suppress(attainment(obs, ["school_id", "subject", "sex"]), partition=["subject"])
+    sexes = view.suppress(
+        attainment(obs, ["school_id", "subject", "sex"]), partition=["school_id", "subject"]
+    )
     shown = sexes.filter((pl.col("school_id") == h.north.pk) & (pl.col("subject") == "maths"))
     assert shown.get_column("n").to_list() == [7, 7] and not shown.get_column("suppressed").any()
 
