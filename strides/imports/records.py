@@ -123,6 +123,11 @@ class ImportReport:
         return bool(self.errors)
 
     @property
+    def target(self) -> str:
+        """What the file was imported into, for the printed report."""
+        return self.school_name
+
+    @property
     def refused_rows(self) -> int:
         """Rows (or CTF pupils) with at least one error; problems with the whole file not counted."""
         return len({e.row for e in self.errors if e.row is not None})

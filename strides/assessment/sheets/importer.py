@@ -78,6 +78,11 @@ class DropImportReport:
     def refused_rows(self) -> int:
         return len({e.row for e in self.errors if e.row is not None})
 
+    @property
+    def target(self) -> str:
+        """What the file was imported into, for the printed report."""
+        return self.drop
+
     def summary(self) -> dict[str, Any]:
         """Exactly the command's ``--json`` report (the pupil import's shape)."""
         return {
