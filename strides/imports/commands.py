@@ -24,7 +24,11 @@ def _change(row: RowResult) -> str:
 
 
 PUPIL_LAYOUT = ReportLayout(
-    field_heading="Field", field_width=20, change_heading=f"{'UPN':<13}  Name and changes", change=_change
+    count_width=6,
+    field_heading="Field",
+    field_width=20,
+    change_heading=f"{'UPN':<13}  Name and changes",
+    change=_change,
 )
 
 

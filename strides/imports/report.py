@@ -19,13 +19,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from strides.imports.records import RowError
 
-COUNT_WIDTH = 7  # a whole trust's drop is about 120,000 judgements
-
 
 @dataclass(frozen=True)
 class ReportLayout:
-    """How one kind of import prints its rows."""
+    """How one kind of import prints its counts and rows."""
 
+    count_width: int  # the counts' column: a whole trust's drop is about 120,000 judgements
     field_heading: str  # what a refused row's field is called: "Field", "Column"
     field_width: int  # how much of the field and the value the table of refused rows shows
     change_heading: str  # the heading of a changed row's columns after its row and outcome
@@ -44,7 +43,7 @@ def print_report(
         ("unchanged", report.unchanged),
         ("refused", report.refused_rows),
     ):
-        write(f"  {name:<9}  {count:>{COUNT_WIDTH}}")
+        write(f"  {name:<9}  {count:>{layout.count_width}}")
     if report.ignored_columns:
         write("Columns ignored: " + ", ".join(report.ignored_columns))
     for note in report.notes:

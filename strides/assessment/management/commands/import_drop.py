@@ -23,6 +23,7 @@ def _change(row: ChangeRow) -> str:
 
 
 DROP_LAYOUT = ReportLayout(
+    count_width=7,
     field_heading="Column",
     field_width=16,
     change_heading=f"{'UPN':<13}  {'Subject':<10}  Change",
