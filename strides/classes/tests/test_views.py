@@ -102,7 +102,68 @@ def test_class_page_query_count_does_not_grow_with_pupils(cast, client_for, djan
     classes.assign_staff(None, cast.class_3t, extra)
     for who in ("teacher", "admin"):
         client = client_for(cast.users[who])
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(13):  # 12, and the drops open for recording
             response = client.get(class_url(cast.class_3t))
         assert response.status_code == 200
         assert "31 pupils" in response.content.decode()
+
+
+# --- links to the class's grid ---------------------------------------------------------------
+
+
+def make_drop(cast, name, schools, **extra):
+    from strides.assessment.services import create_drop
+
+    year = cast.year
+    return create_drop(
+        cast.analyst,
+        cast.trust,
+        year,
+        name=name,
+        term="autumn",
+        opens_on=year.starts_on,
+        deadline=year.starts_on + dt.timedelta(days=100),
+        schools=schools,
+        **extra,
+    )
+
+
+def grid_url(drop, group) -> str:
+    return reverse("assessment:grid", kwargs={"drop_slug": drop.slug, "group_id": group.pk})
+
+
+def test_a_teacher_gets_a_record_link_for_each_open_drop_of_the_school(cast, client_for):
+    from strides.assessment.models import DropSchool, DropStatus
+    from strides.assessment.services import transition
+
+    autumn = make_drop(cast, "Autumn", [cast.north, cast.river])
+    spring = make_drop(cast, "Spring", [cast.north])
+    river_only = make_drop(cast, "River baseline", [cast.river])
+    other_years = make_drop(cast, "Year 5 check", [cast.north], nc_years=[5])
+    teacher = client_for(cast.teacher)
+    page = teacher.get(class_url(cast.class_3t)).content.decode()
+    assert page.count("Record assessments: ") == 2
+    assert f'href="{grid_url(autumn, cast.class_3t)}">Record assessments: Autumn</a>' in page
+    assert f'href="{grid_url(spring, cast.class_3t)}">Record assessments: Spring</a>' in page
+    assert grid_url(river_only, cast.class_3t) not in page  # not this school's drop
+    assert grid_url(other_years, cast.class_3t) not in page  # not this class's year group
+    # the link opens the grid
+    assert teacher.get(grid_url(autumn, cast.class_3t)).status_code == 200
+    # once the head has submitted a drop, teachers can no longer record in it: no link
+    transition(cast.head, DropSchool.objects.get(drop=spring, school=cast.north), DropStatus.SUBMITTED)
+    page = teacher.get(class_url(cast.class_3t)).content.decode()
+    assert page.count("Record assessments: ") == 1 and grid_url(spring, cast.class_3t) not in page
+
+
+def test_no_record_link_for_roles_that_do_not_record(cast, client_for):
+    make_drop(cast, "Autumn", [cast.north])
+    # the partner reads the class, but records no judgements
+    response = client_for(cast.eap).get(class_url(cast.class_3t))
+    assert response.status_code == 200 and "Archer, Ava" in response.content.decode()
+    assert "Record assessments" not in response.content.decode()
+    # a governor sees aggregates only: no class page, no link
+    response = client_for(cast.governor).get(class_url(cast.class_3t))
+    assert response.status_code in (403, 404) and "Record assessments" not in response.content.decode()
+    # and another school's teacher gets 404 for the class and its grid alike
+    response = client_for(cast.other_teacher).get(class_url(cast.class_3t))
+    assert response.status_code == 404 and "Record assessments" not in response.content.decode()
