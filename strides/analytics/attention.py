@@ -41,7 +41,7 @@ def needing_attention(obs: pl.DataFrame, pct_rows: pl.DataFrame | None = None) -
     previous = _last_in_order(earlier, KEYS).select([*KEYS, pl.col("point").alias("_previous_point")])
     year = progress(obs, since="year").filter(pl.col("expected_rise").is_not_null())
     behind = year.select(
-        KEYS, (pl.col("gained") < pl.col("expected_rise")).alias(NOT_MAKING_EXPECTED_PROGRESS)
+        *KEYS, (pl.col("gained") < pl.col("expected_rise")).alias(NOT_MAKING_EXPECTED_PROGRESS)
     )
 
     flags = (

@@ -99,8 +99,8 @@ def _pair(obs: pl.DataFrame, ends: pl.DataFrame, since: Since) -> pl.DataFrame:
     )
     if since == "year":
         # only last year's rows of the terms the end rows are in can be a start
-        years = ends.get_column("academic_year").unique() - 1
-        terms = ends.get_column("term").unique()
+        years = (ends.get_column("academic_year").unique() - 1).to_list()
+        terms = ends.get_column("term").unique().to_list()
         start = start.filter(pl.col("start_academic_year").is_in(years) & pl.col("start_term").is_in(terms))
         start = start.with_columns((pl.col("start_academic_year") + 1).alias("end_academic_year"))
         pairs = end.join(

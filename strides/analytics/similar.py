@@ -231,17 +231,17 @@ MAX_CELL_PUPILS = 10**9  # far above any national cohort; keeps every sum inside
 
 
 def _whole(text: str, *, row: int, field: str, low: int, high: int) -> int:
-    if not _WHOLE.fullmatch(text) or len(text) > 12:
+    if not _WHOLE.fullmatch(text):
         raise BenchmarkError(row, field, text, "must be a whole number")
-    number = int(text)
-    if not low <= number <= high:
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > 12 or not low <= int(text) <= high:
         raise BenchmarkError(row, field, text, f"must be between {low:,} and {high:,}")
-    return number
+    return int(text)
 
 
 def _decode(data: bytes | str) -> str:
     if isinstance(data, str):
-        return data
+        return data.removeprefix("\ufeff")
     if not isinstance(data, bytes | bytearray):
         raise BenchmarkError(
             None, None, None, f"expected the file's bytes or text, not {type(data).__name__}"
