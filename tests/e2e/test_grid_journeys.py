@@ -69,6 +69,14 @@ def open_grid(page, cast, drop) -> None:
     page.wait_for_selector("table[data-grid][data-ready=true]")
 
 
+def open_grid_from_the_class_page(page, cast, drop, check_a11y) -> None:
+    """From the class page's link for the open drop."""
+    page.goto(f"{cast.url}/classes/{cast.class_3t.pk}/")
+    check_a11y(page)
+    page.get_by_role("link", name=f"Record assessments: {drop.name}").click()
+    page.wait_for_selector("table[data-grid][data-ready=true]")
+
+
 def judgements(drop) -> dict[tuple[int, str], str]:
     from strides.assessment.models import Judgement
 
@@ -174,7 +182,7 @@ def test_a_teacher_pastes_a_block_copied_from_a_spreadsheet(page, live_cast, log
     drop = make_drop(cast)
     fill_class(cast, 4)
     login(page, "teacher")
-    open_grid(page, cast, drop)
+    open_grid_from_the_class_page(page, cast, drop, check_a11y)
 
     # Excel's clipboard: tab-separated, CRLF, a trailing newline; one mistake, one row too many
     block = (
