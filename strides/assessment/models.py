@@ -156,6 +156,11 @@ class DropImportBatch(UploadBatch):
     versions = models.JSONField(
         default=dict, blank=True, help_text='"pupil_id:subject_id" -> the judgement version the preview saw.'
     )
+    described_as = "drop import"
 
     def __str__(self) -> str:
         return f"{self.filename} → {self.drop_id} ({self.status})"
+
+    @classmethod
+    def import_only_fields(cls) -> dict[str, object]:
+        return {**super().import_only_fields(), "versions": {}}

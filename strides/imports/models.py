@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -45,6 +47,9 @@ class UploadBatch(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["uploaded_by", "-created_at"])]
 
+    # what one of these is, in the plural, for messages: "3 pupil imports"
+    described_as = "upload"
+
     @property
     def in_progress(self) -> bool:
         return self.status in {self.Status.CHECKING, self.Status.IMPORTING}
@@ -52,6 +57,12 @@ class UploadBatch(models.Model):
     def school_for_audit(self) -> int | None:
         """The school an audit entry about this batch is filed under (None: the trust's)."""
         return None
+
+    @classmethod
+    def import_only_fields(cls) -> dict[str, Any]:
+        """The fields kept only for the import, each with its empty value: emptied once the batch
+        is imported, or when its file is pruned."""
+        return {"content": b""}
 
 
 class ImportBatch(UploadBatch):
@@ -68,6 +79,7 @@ class ImportBatch(UploadBatch):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="import_batches"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    described_as = "pupil import"
 
     def __str__(self) -> str:
         return f"{self.filename} → {self.school_id} ({self.status})"

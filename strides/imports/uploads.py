@@ -73,12 +73,6 @@ class BatchRunner(Generic[BatchT, ReportT]):
         """Why the batch may not be worked on any more (None: it may), checked before each run."""
         return None
 
-    def clear_when_imported(self, batch: BatchT) -> list[str]:
-        """Forget what only the import needed; the changed fields. The rows are in Strides now:
-        keep no second copy of the file."""
-        batch.content = b""
-        return ["content"]
-
     def finished(self, batch: BatchT, before: str, report: ReportT, *, commit: bool) -> None:
         """Called once the outcome of a run is saved (``before``: the status it ran from)."""
 
@@ -168,7 +162,11 @@ class BatchRunner(Generic[BatchT, ReportT]):
         fields = ["status", "report", "updated_at", *self.saved_fields]
         if status == Status.IMPORTED:
             batch.imported_at = timezone.now()
-            fields += ["imported_at", *self.clear_when_imported(batch)]
+            # the rows are in Strides now: keep no second copy of the file
+            emptied = batch.import_only_fields()
+            for name, empty in emptied.items():
+                setattr(batch, name, empty)
+            fields += ["imported_at", *emptied]
         batch.save(update_fields=fields)
         self.finished(batch, before, report, commit=commit)
 

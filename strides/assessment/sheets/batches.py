@@ -69,10 +69,6 @@ class DropBatchRunner(BatchRunner[DropImportBatch, DropImportReport]):
     def refused_report(self, batch: DropImportBatch, errors: list[RowError]) -> DropImportReport:
         return DropImportReport(drop=batch.drop.name, errors=errors)
 
-    def clear_when_imported(self, batch: DropImportBatch) -> list[str]:
-        batch.versions = {}
-        return [*super().clear_when_imported(batch), "versions"]
-
 
 RUNNER = DropBatchRunner()
 
