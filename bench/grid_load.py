@@ -20,9 +20,16 @@ Bounded in count (users x requests each) and in time (a phase stops at its time 
 so). The client threads share the machine with the server: on a small machine they take some of
 its CPU, so the figures are an upper bound on what a school's teachers would see.
 
-The setup runs in a process of its own (it needs Django against the throwaway database):
+After the load, one process counts the SQL statements of one grid page, one save of a new cell and
+one change of a saved cell, made as one of the teachers through Django's test client against the
+same database (``CaptureQueriesContext``; a save's ``BEGIN IMMEDIATE`` and ``COMMIT`` count as
+statements too).
+
+The setup and the count run in processes of their own (they need Django against the throwaway
+database):
 
     python bench/grid_load.py step setup USERS     prints the users' sessions and cells as JSON
+    python bench/grid_load.py step queries JSON    prints the statement counts as JSON
 """
 
 from __future__ import annotations
@@ -344,6 +351,8 @@ def measure(bench: Any, sizes: LoadSizes) -> tuple[list[tuple[str, str]], dict[s
         saved = connection.execute("SELECT COUNT(*) FROM assessment_judgementrevision").fetchone()[0]
     if saved != saves.count + alone.count:
         raise LoadError(f"{saves.count + alone.count} saves answered 'saved' but {saved} revisions exist")
+    bench.log("grid: counting the statements of one page, one new cell and one change ...")
+    counted = _count_queries(bench, database, teachers[-1])
 
     ratio50 = saves.percentile(50) / health.percentile(50)
     ratio95 = saves.percentile(95) / health.percentile(95)
@@ -362,6 +371,10 @@ def measure(bench: Any, sizes: LoadSizes) -> tuple[list[tuple[str, str]], dict[s
             f"grid page ({PUPILS_PER_CLASS} pupils x {len(SUBJECTS)} subjects) p50 / p95",
             f"{_ms(pages.percentile(50))} / {_ms(pages.percentile(95))} ({pages.count} pages)",
         ),
+        (
+            "SQL statements: change a saved cell / save a new cell / grid page",
+            f"**{counted['change']}** / {counted['new']} / {counted['page']}",
+        ),
     ]
     figures = {
         "grid_save_p50_ms": saves.percentile(50) * 1000,
@@ -370,8 +383,31 @@ def measure(bench: Any, sizes: LoadSizes) -> tuple[list[tuple[str, str]], dict[s
         "grid_saves_per_second": saves.throughput,
         "grid_health_p50_ms": health.percentile(50) * 1000,
         "grid_save_health_ratio_p50": ratio50,
+        "grid_save_queries": counted["change"],
+        "grid_page_queries": counted["page"],
     }
     return rows, figures
+
+
+def _count_queries(bench: Any, database: Path, teacher: Teacher) -> dict[str, int]:
+    """Statements of one grid page, one new cell and one change of a cell the load saved."""
+    saved = [cell for cell in teacher.cells if cell[:2] in teacher.versions]
+    fresh = [cell for cell in teacher.cells if cell[:2] not in teacher.versions]
+    if not saved or not fresh:
+        raise LoadError("the load left no saved and no unsaved cell to count the statements of")
+    (pupil, subject, nc_year), (new_pupil, new_subject, new_year) = saved[0], fresh[0]
+    plan = {
+        "session": teacher.session,
+        "grid": teacher.grid_path,
+        "save": teacher.save_path,
+        "change": [pupil, subject, teacher.versions[(pupil, subject)], nc_year],
+        "new": [new_pupil, new_subject, 0, new_year],
+    }
+    args = [bench.python, str(Path(__file__).resolve()), "step", "queries", json.dumps(plan)]
+    run = bench.measure(args, database, check=False)
+    if run.returncode != 0:
+        raise LoadError(f"counting the statements failed:\n{run.stderr[-3000:]}")
+    return run.json()
 
 
 def section(bench: Any) -> GridSection:
@@ -508,9 +544,50 @@ def step_setup(users: int) -> dict[str, Any]:
     return {"drop": drop.slug, "users": made}
 
 
+def step_queries(plan: dict[str, Any]) -> dict[str, int]:
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "strides.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from strides.assessment.models import Judgement
+
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = plan["session"]
+    counts: dict[str, int] = {}
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(plan["grid"])
+    if response.status_code != 200:
+        raise LoadError(f"the grid page answered {response.status_code}")
+    counts["page"] = len(page.captured_queries)
+    for name in ("new", "change"):
+        pupil, subject, version, nc_year = plan[name]
+        # the bench's database holds one drop
+        saved = Judgement.objects.filter(pupil_id=pupil, subject__code=subject)
+        saved_code = saved.values_list("level__code", flat=True).first()
+        # a level other than the one saved, so the change really writes
+        value = f"Y{nc_year} WTS" if saved_code == f"Y{nc_year} GDS" else f"Y{nc_year} GDS"
+        with CaptureQueriesContext(connection) as save:
+            response = client.post(
+                plan["save"], {"pupil": pupil, "subject": subject, "value": value, "version": version}
+            )
+        if response.status_code != 200 or response.json().get("status") != "saved":
+            raise LoadError(f"the {name} save answered {response.status_code}: {response.content[:300]!r}")
+        counts[name] = len(save.captured_queries)
+    return counts
+
+
 def main(argv: list[str]) -> int:
     if argv[:2] == ["step", "setup"]:
         print(json.dumps(step_setup(int(argv[2]))))
+        return 0
+    if argv[:2] == ["step", "queries"]:
+        print(json.dumps(step_queries(json.loads(argv[2]))))
         return 0
     quick = "--quick" in argv
     print(f"## Class grid saves ({'quick' if quick else 'full'})\n\n| measure | value |\n|---|---|")
