@@ -318,6 +318,7 @@ SECTIONS: dict[str, Callable[[Bench], Section]] = {
     "import": bench_import,
     "grid": bench_grid,
     "drops": bench_drop_import,
+    "analytics": lambda bench: __import__("analytics").section(bench),  # bench/analytics.py
 }
 
 

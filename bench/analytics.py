@@ -1,0 +1,598 @@
+"""Benchmark: the analytics of a whole trust's dashboard, against hand-written DuckDB SQL of the
+same aggregates over the same data in the same run; and similar-learner percentiles for 8 million
+pupils with Polars' lazy engine.
+
+    python bench/analytics.py [--quick] [--observations FILE]   this benchmark alone, as Markdown
+    python bench/run.py --only analytics                         the same inside the report
+
+(a) **The trust dashboard.** An invented trust at the large demo trust's shape (about 40,000 pupils
+a year in about 100 schools, termly drops over three years, reading, writing and maths:
+``strides.analytics.synthetic``, fixed seed), or a real observations frame written as Parquet
+(``--observations FILE``, or ``STRIDES_BENCH_OBSERVATIONS=FILE`` for ``bench/run.py``; ``step
+export`` writes the frame of a database's first trust with ``strides.dashboards.frames``).
+``overview()`` computes every table of the trust page for the latest drop: attainment per school and
+subject, every school x subject x group, every gap with its interval in three measures, value added,
+each pupil's similar-learner percentile, and the trend across drops. DuckDB computes the same
+tables with SQL written for it (``duckdb_sql`` below) into in-memory tables. Before anything is
+timed, one process computes both and checks every number agrees; then each engine runs in a
+process of its own (load, one cold run, then the timed runs), so its peak memory is its own.
+
+(b) **Similar learners at national scale.** One-year progress of 8 million invented pupils
+(``synthetic_progress_lazy``, written to Parquet), their benchmark table and every pupil's
+percentile, read and written with the lazy engine: once streaming (``sink_parquet``) and once
+collected in memory, each in a process of its own.
+
+Steps (each run in its own process by the benchmark):
+
+    python bench/analytics.py step generate OUT.parquet PUPILS       invented observations
+    python bench/analytics.py step prepare OBS BENCH_OUT             latest drop; benchmark table
+    python bench/analytics.py step verify OBS BENCH DROP             Polars and DuckDB agree
+    python bench/analytics.py step polars OBS BENCH DROP REPEATS     time overview()
+    python bench/analytics.py step duckdb OBS BENCH DROP REPEATS     time the SQL
+    python bench/analytics.py step similar-data OUT.parquet PUPILS   8 million progress rows
+    python bench/analytics.py step similar IN OUT ENGINE             percentiles (streaming / in-memory)
+    python bench/analytics.py step export OUT.parquet                a database's real frame (Django)
+"""
+
+# ruff: noqa: S608 - the SQL is put together from this file's constants and an integer drop id
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+OBSERVATIONS_ENV = "STRIDES_BENCH_OBSERVATIONS"
+GROUP_BY = ("school_id",)
+DUCKDB_THREADS = os.cpu_count() or 1
+Z95 = "1.959963984540054::DOUBLE"  # as strides.analytics.groups.Z95
+
+
+@dataclass(frozen=True)
+class AnalyticsSizes:
+    pupils: int  # pupils a year in the invented trust
+    repeats: int  # timed runs of each engine
+    similar_pupils: int  # pupils in the similar-learner run
+
+
+FULL = AnalyticsSizes(pupils=40_000, repeats=5, similar_pupils=8_000_000)
+QUICK = AnalyticsSizes(pupils=1_500, repeats=1, similar_pupils=100_000)
+
+
+@dataclass
+class AnalyticsSection:
+    """Shaped like ``bench/run.py``'s Section."""
+
+    title: str
+    markdown: str
+    figures: dict[str, float] = field(default_factory=dict)
+
+
+def _fmt(seconds: float) -> str:
+    if seconds >= 10:
+        return f"{seconds:.1f} s"
+    if seconds >= 0.1:
+        return f"{seconds:.2f} s"
+    return f"{seconds * 1000:.0f} ms"
+
+
+def section(bench: Any, observations: Path | None = None) -> AnalyticsSection:
+    """The benchmark inside ``bench/run.py`` (``bench`` is its ``Bench``)."""
+    sizes = QUICK if bench.sizes.demo_scale != "large" else FULL
+    this = [bench.python, str(Path(__file__).resolve())]
+    unused = bench.workdir / "analytics-unused.sqlite3"  # the steps touch no database
+
+    def step(*args: object) -> Any:
+        return bench.measure([*this, "step", *map(str, args)], unused)
+
+    if observations is None and os.environ.get(OBSERVATIONS_ENV):
+        observations = Path(os.environ[OBSERVATIONS_ENV])
+    if observations is None:
+        observations = bench.workdir / "observations.parquet"
+        bench.log(f"analytics: inventing a trust of {sizes.pupils:,} pupils a year ...")
+        made = step("generate", observations, sizes.pupils).json()
+        source = (
+            f"an invented trust (`strides.analytics.synthetic`, seed 1): {made['schools']} schools, "
+            f"{made['pupils']:,} pupils over three years"
+        )
+    else:
+        source = f"the observations in `{observations.name}`"
+    benchmark = bench.workdir / "benchmark.parquet"
+    bench.log("analytics: the similar-learner pool ...")
+    prepared = step("prepare", observations, benchmark).json()
+    drop = prepared["drop_id"]
+    bench.log("analytics: checking Polars and DuckDB agree ...")
+    verified = step("verify", observations, benchmark, drop).json()
+    bench.log(f"analytics: overview() x {sizes.repeats} ...")
+    polars_run = step("polars", observations, benchmark, drop, sizes.repeats)
+    bench.log(f"analytics: DuckDB SQL x {sizes.repeats} ...")
+    duckdb_run = step("duckdb", observations, benchmark, drop, sizes.repeats)
+    polars_report, duckdb_report = polars_run.json(), duckdb_run.json()
+    polars_time = statistics.median(polars_report["seconds"])
+    duckdb_time = statistics.median(duckdb_report["seconds"])
+    ratio = polars_time / duckdb_time
+
+    similar_data = bench.workdir / "progress.parquet"
+    bench.log(f"analytics: {sizes.similar_pupils:,} pupils' progress ...")
+    step("similar-data", similar_data, sizes.similar_pupils)
+    similar: dict[str, tuple[Any, dict]] = {}
+    for engine in ("streaming", "in-memory"):
+        bench.log(f"analytics: percentiles of {sizes.similar_pupils:,} pupils ({engine}) ...")
+        out = bench.workdir / f"percentiles-{engine}.parquet"
+        run = step("similar", similar_data, out, engine)
+        similar[engine] = (run, run.json())
+        out.unlink(missing_ok=True)
+
+    tables = "\n".join(f"| `{name}` | {rows:,} |" for name, rows in verified["rows"].items())
+    similar_rows = "\n".join(
+        f"| {engine} | {_fmt(report['benchmark_seconds'])} | **{_fmt(report['percentile_seconds'])}** | "
+        f"{_fmt(run.seconds)} | **{run.peak_rss_mb:,.0f} MB** |"
+        for engine, (run, report) in similar.items()
+    )
+    streaming = similar["streaming"][1]
+    p_runs = ", ".join(_fmt(s) for s in polars_report["seconds"])
+    d_runs = ", ".join(_fmt(s) for s in duckdb_report["seconds"])
+    markdown = f"""**(a) The trust dashboard's data in one call.** Data: {source}:
+{prepared["rows"]:,} observations (judgements), of which {prepared["drop_rows"]:,} in the latest drop
+(drop {drop}, academic year {prepared["end_year"]}). `overview(obs, benchmark, drop_id={drop},
+group_by=("school_id",))` computes every table of the trust page; DuckDB {verified["duckdb"]} runs
+hand-written SQL for the same tables (`duckdb_sql()` in `bench/analytics.py`) from in-memory tables
+into in-memory tables, with {DUCKDB_THREADS} threads. Both read the same Parquet file; neither
+time includes reading it. **Checked first: every number of every table agrees** (counts exactly,
+other figures to 1e-6):
+
+| table | rows |
+|---|---|
+{tables}
+
+| measure | Polars `overview()` | DuckDB SQL |
+|---|---|---|
+| median of {sizes.repeats} runs | **{_fmt(polars_time)}** | **{_fmt(duckdb_time)}** |
+| all runs | {p_runs} | {d_runs} |
+| first (cold) run | {_fmt(polars_report["cold_seconds"])} | {_fmt(duckdb_report["cold_seconds"])} |
+| loading the Parquet file | {_fmt(polars_report["load_seconds"])} | {_fmt(duckdb_report["load_seconds"])} |
+| peak memory of the process (RSS) | {polars_run.peak_rss_mb:,.0f} MB | {duckdb_run.peak_rss_mb:,.0f} MB |
+
+- **Ratio Polars / DuckDB: {ratio:.2f}x** (goal: at most 1.5x, and under 2 s on 2 cores).
+- The similar-learner pool (each pupil's one-year progress ending in the last three academic years,
+  {prepared["pool_rows"]:,} rows, and its benchmark table of {prepared["cells"]:,} rows) took
+  {_fmt(prepared["pool_seconds"])}; the dashboards cache it with the trust's frame, so it is not in
+  the times above.
+
+**(b) Similar-learner percentiles for {sizes.similar_pupils:,} pupils** with Polars' lazy engine:
+one-year progress of invented pupils (`synthetic_progress_lazy`, one subject) read from Parquet,
+the benchmark table made from all of them ({streaming["cells"]:,} rows), then every pupil's
+percentile ({streaming["matched_on_need"]:,} matched on their need as well,
+{streaming["no_cell"]:,} with no cell) written to Parquet. Each engine in a process of its own.
+
+| engine | benchmark table | percentiles | whole process | peak memory (RSS) |
+|---|---|---|---|---|
+{similar_rows}
+"""
+    return AnalyticsSection(
+        "Analytics: the trust dashboard's data and similar learners",
+        markdown,
+        {
+            "analytics_overview_seconds": polars_time,
+            "analytics_duckdb_seconds": duckdb_time,
+            "analytics_ratio": ratio,
+            "analytics_overview_peak_rss_mb": polars_run.peak_rss_mb,
+            "similar_streaming_seconds": streaming["percentile_seconds"],
+            "similar_streaming_peak_rss_mb": similar["streaming"][0].peak_rss_mb,
+        },
+    )
+
+
+def run(quick: bool, observations: Path | None) -> list[tuple[str, str]]:
+    """This benchmark on its own: [(title, markdown)]."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from run import FULL as RUN_FULL  # bench/run.py: the harness (work directory, measuring)
+    from run import QUICK as RUN_QUICK
+    from run import Bench
+
+    def log(message: str) -> None:
+        print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="strides-bench-analytics-") as workdir:
+        bench = Bench(Path(workdir), RUN_QUICK if quick else RUN_FULL, log)
+        result = section(bench, observations)
+    for key, value in result.figures.items():
+        log(f"  {key} = {value:.2f}")
+    return [(result.title, result.markdown)]
+
+
+# --- DuckDB: the same tables in SQL ---------------------------------------------------------------
+
+# Characteristic columns carried by every progress row, as at the end drop.
+CHARACTERISTICS = ("sex", "disadvantaged", "sen", "primary_need", "eal", "looked_after", "ethnic_group")
+
+
+def _grouping_sets(keys: Sequence[str], dimensions: Sequence[str], source: str, value: str = "grp") -> str:
+    """SELECT keys, dimension, the dimension's value as text (named ``value``) and ``{aggregates}``
+    from ``source``, GROUP BY GROUPING SETS: one set per dimension."""
+    name = " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in dimensions)
+    text = " ".join(f"WHEN GROUPING({d}) = 0 THEN CAST({d} AS VARCHAR)" for d in dimensions)
+    sets = ", ".join(f"({', '.join([*keys, d])})" for d in dimensions)
+    return (
+        f"SELECT {', '.join(keys)}, CASE {name} END AS dimension, CASE {text} END AS {value}, {{aggregates}} "
+        f"FROM {source} GROUP BY GROUPING SETS ({sets})"
+    )
+
+
+def duckdb_sql(drop_id: int, dimensions: Sequence[str], *, min_cell: int = 30) -> list[str]:
+    """The statements that make tables r_attainment, r_groups, r_gaps, r_value_added,
+    r_percentiles and r_trend from tables obs and bench."""
+    keys = [*GROUP_BY, "subject"]
+    k = ", ".join(keys)
+    at = "count(*) FILTER (WHERE point >= expected)"
+    attainment = (
+        f"count(*) AS n, avg(point) AS mean_points, count(expected) AS n_with_expected, "
+        f"{at} AS n_at_expected, "
+        f"CASE WHEN count(expected) > 0 THEN 100::DOUBLE * {at} / count(expected) END AS pct_at_expected"
+    )
+    sums = "count(*) AS n, sum(x) AS s, sum(x * x) AS ss"
+    chars = ", ".join(f"e.{c}" for c in CHARACTERISTICS)
+
+    def gap_select(measure: str, rows: str, proportion: bool) -> str:
+        groups = _grouping_sets(keys, dimensions, rows).format(aggregates=sums)
+        if proportion:
+            value = "CASE WHEN {n} > 0 THEN 100::DOUBLE * {s} / {n} END"
+            variance = "CASE WHEN {n} > 0 THEN 10000::DOUBLE * ({s} / {n}) * (1 - {s} / {n}) / {n} END"
+        else:
+            value = "CASE WHEN {n} > 0 THEN {s} / {n} END"
+            sample = "greatest(({ss} - {s} * {s} / {n}) / ({n} - 1), 0::DOUBLE)"
+            variance = "CASE WHEN {n} >= 2 THEN " + sample + " / {n} END"
+        mine = {"n": "g.n", "s": "g.s", "ss": "g.ss"}
+        other = {"n": "(t.n - g.n)", "s": "(t.s - g.s)", "ss": "(t.ss - g.ss)"}
+        gap = f"({value.format(**mine)}) - ({value.format(**other)})"
+        se = f"sqrt(({variance.format(**mine)}) + ({variance.format(**other)}))"
+        both = "g.n >= 2 AND t.n - g.n >= 2"
+        return f"""
+            SELECT {", ".join(f"g.{c}" for c in keys)}, g.dimension, g.grp AS "group", '{measure}' AS measure,
+                g.n, {value.format(**mine)} AS value, t.n - g.n AS n_other,
+                {value.format(**other)} AS value_other, {gap} AS gap,
+                CASE WHEN {both} THEN {gap} - {Z95} * {se} END AS ci_low,
+                CASE WHEN {both} THEN {gap} + {Z95} * {se} END AS ci_high
+            FROM ({groups}) g
+            JOIN (SELECT {k}, {sums} FROM {rows} GROUP BY {k}) t USING ({k})"""
+
+    hits = "(SELECT *, CAST(point >= expected AS DOUBLE) AS x FROM cur WHERE expected IS NOT NULL)"
+    points = "(SELECT *, CAST(point AS DOUBLE) AS x FROM cur)"
+    ranks = "(SELECT *, percentile AS x FROM r_percentiles WHERE percentile IS NOT NULL)"
+    return [
+        f"CREATE OR REPLACE TEMP TABLE cur AS SELECT * FROM obs WHERE drop_id = {drop_id}",
+        f"CREATE OR REPLACE TEMP TABLE r_attainment AS SELECT {k}, {attainment} FROM cur GROUP BY {k}",
+        "CREATE OR REPLACE TEMP TABLE r_groups AS "
+        + _grouping_sets(keys, dimensions, "cur", "value").format(aggregates=attainment),
+        # one-year progress: this drop against the same term a year before (the later drop if two)
+        f"""CREATE OR REPLACE TEMP TABLE r_progress AS
+            SELECT e.pupil_id, e.subject, s.drop_id AS start_drop_id, s.point AS start_point,
+                s.nc_year AS start_nc_year,
+                CASE WHEN s.nc_year <= 6 THEN 'primary' ELSE 'secondary' END AS phase,
+                e.drop_id AS end_drop_id, e.point AS end_point, e.point - s.point AS gained,
+                e.expected - s.expected AS expected_rise, {chars}, e.school_id, e.nc_year,
+                s.drop_date AS start_drop_date, e.drop_date AS end_drop_date,
+                e.academic_year AS end_academic_year, e.term AS end_term
+            FROM cur e JOIN obs s ON s.pupil_id = e.pupil_id AND s.subject = e.subject
+                AND s.academic_year = e.academic_year - 1 AND s.term = e.term
+            QUALIFY row_number() OVER (
+                PARTITION BY e.pupil_id, e.subject ORDER BY s.drop_date DESC, s.drop_id DESC) = 1""",
+        # the pupil's cell: their need's when it has min_cell pupils, else any need's
+        f"""CREATE OR REPLACE TEMP TABLE r_percentiles AS
+            WITH sizes AS (
+                SELECT subject, phase, start_point, primary_need, sum(pupils) AS size
+                FROM bench GROUP BY ALL),
+            cumulative AS (
+                SELECT subject, phase, start_point, primary_need, gained, pupils,
+                    sum(pupils) OVER (PARTITION BY subject, phase, start_point, primary_need
+                        ORDER BY gained ROWS UNBOUNDED PRECEDING) AS at_or_below
+                FROM bench),
+            keyed AS (
+                SELECT p.*,
+                    CASE WHEN coalesce(need.size, 0) >= {min_cell} THEN p.primary_need
+                        WHEN any_need.size IS NOT NULL THEN '*' END AS cell_need,
+                    CASE WHEN coalesce(need.size, 0) >= {min_cell} THEN need.size
+                        ELSE any_need.size END AS compared_with,
+                    CASE WHEN coalesce(need.size, 0) >= {min_cell} THEN 'start point, phase and primary need'
+                        WHEN any_need.size IS NOT NULL THEN 'start point and phase' END AS matched_on
+                FROM r_progress p
+                LEFT JOIN sizes need ON need.subject = p.subject AND need.phase = p.phase
+                    AND need.start_point = p.start_point AND need.primary_need = p.primary_need
+                LEFT JOIN sizes any_need ON any_need.subject = p.subject AND any_need.phase = p.phase
+                    AND any_need.start_point = p.start_point AND any_need.primary_need = '*')
+            SELECT k.* EXCLUDE (cell_need),
+                CASE WHEN k.compared_with > 0 THEN 100::DOUBLE * (
+                    coalesce(c.at_or_below, 0) - CASE WHEN c.gained = k.gained THEN c.pupils ELSE 0 END
+                    + CASE WHEN c.gained = k.gained THEN c.pupils ELSE 0 END / 2::DOUBLE
+                ) / k.compared_with END AS percentile
+            FROM keyed k ASOF LEFT JOIN cumulative c
+                ON c.subject = k.subject AND c.phase = k.phase AND c.start_point = k.start_point
+                AND c.primary_need = k.cell_need AND k.gained >= c.gained""",
+        f"""CREATE OR REPLACE TEMP TABLE r_value_added AS
+            SELECT {k}, count(*) AS n, avg(percentile) AS mean_percentile,
+                avg(percentile) - 50 AS value_added,
+                CASE WHEN count(*) >= 2 THEN avg(percentile) - 50
+                    - {Z95} * stddev_samp(percentile) / sqrt(count(*)) END AS ci_low,
+                CASE WHEN count(*) >= 2 THEN avg(percentile) - 50
+                    + {Z95} * stddev_samp(percentile) / sqrt(count(*)) END AS ci_high
+            FROM r_percentiles WHERE percentile IS NOT NULL GROUP BY {k}""",
+        "CREATE OR REPLACE TEMP TABLE r_gaps AS "
+        + " UNION ALL ".join(
+            [
+                gap_select("pct_at_expected", hits, True),
+                gap_select("mean_points", points, False),
+                gap_select("mean_percentile", ranks, False),
+            ]
+        ),
+        f"""CREATE OR REPLACE TEMP TABLE r_trend AS
+            SELECT {k}, academic_year, term, drop_id, drop_date, count(*) AS n, avg(point) AS mean_points,
+                CASE WHEN count(expected) > 0 THEN 100::DOUBLE * {at} / count(expected) END AS pct_at_expected
+            FROM obs
+            WHERE drop_date < (SELECT max(drop_date) FROM cur)
+                OR (drop_date = (SELECT max(drop_date) FROM cur) AND drop_id <= {drop_id})
+            GROUP BY ALL""",
+    ]
+
+
+DUCKDB_RESULTS = {
+    "attainment": "r_attainment",
+    "groups": "r_groups",
+    "gaps": "r_gaps",
+    "value_added": "r_value_added",
+    "percentiles": "r_percentiles",
+    "trend": "r_trend",
+}
+
+
+def _duckdb(observations: str, benchmark: str) -> tuple[Any, float]:
+    import duckdb
+
+    connection = duckdb.connect(config={"threads": DUCKDB_THREADS})
+    started = time.perf_counter()
+    connection.execute("CREATE TABLE obs AS SELECT * FROM read_parquet(?)", [observations])
+    connection.execute("CREATE TABLE bench AS SELECT * FROM read_parquet(?)", [benchmark])
+    return connection, time.perf_counter() - started
+
+
+def _dimensions(drop_columns: Sequence[str]) -> list[str]:
+    from strides.analytics import GROUP_DIMENSIONS
+
+    return [d for d in GROUP_DIMENSIONS if d not in GROUP_BY and d in drop_columns]
+
+
+# --- steps run in their own process ----------------------------------------------------------------
+
+
+def _latest_drop(obs: Any) -> tuple[int, int]:
+    latest = obs.select("drop_date", "drop_id", "academic_year").sort(["drop_date", "drop_id"]).tail(1)
+    if latest.height == 0:
+        raise SystemExit("the observations frame has no rows")
+    row = latest.row(0, named=True)
+    return int(row["drop_id"]), int(row["academic_year"])
+
+
+def _read(path: str) -> Any:
+    import polars as pl
+
+    from strides.analytics import validate_observations
+
+    return validate_observations(pl.read_parquet(path))
+
+
+def step_generate(out: str, pupils: int) -> dict[str, Any]:
+    from strides.analytics.synthetic import synthetic_observations
+
+    obs = synthetic_observations(pupils, seed=1)
+    obs.write_parquet(out)
+    return {"rows": obs.height, "pupils": obs["pupil_id"].n_unique(), "schools": obs["school_id"].n_unique()}
+
+
+def step_prepare(observations: str, out: str) -> dict[str, Any]:
+    """The latest drop, and the trust's rolling three-year pool as a benchmark table."""
+    import polars as pl
+
+    from strides.analytics import annual_progress, benchmark_table, rolling_pool
+
+    obs = _read(observations)
+    drop_id, end_year = _latest_drop(obs)
+    started = time.perf_counter()
+    pool = rolling_pool(annual_progress(obs), end_year=end_year, years=3)
+    benchmark = benchmark_table(pool)
+    seconds = time.perf_counter() - started
+    benchmark.write_parquet(out)
+    return {
+        "drop_id": drop_id,
+        "end_year": end_year,
+        "rows": obs.height,
+        "drop_rows": obs.filter(pl.col("drop_id") == drop_id).height,
+        "pool_rows": pool.height,
+        "cells": benchmark.height,
+        "pool_seconds": seconds,
+    }
+
+
+def _overview(obs: Any, benchmark: Any, drop_id: int) -> dict[str, Any]:
+    from strides.analytics import overview
+
+    return overview(obs, benchmark, drop_id=drop_id, group_by=GROUP_BY, dimensions=_dimensions(obs.columns))
+
+
+def _canonical(frame: Any) -> Any:
+    sortable = [c for c, t in frame.schema.items() if not t.is_nested() and not t.is_float()]
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    return frame.sort([*sortable, *floats], nulls_last=True)
+
+
+def step_verify(observations: str, benchmark_path: str, drop_id: int) -> dict[str, Any]:
+    """Every table of overview() against DuckDB's: same rows, counts equal, figures to 1e-6."""
+    import duckdb
+    import polars as pl
+    from polars.testing import assert_frame_equal
+
+    obs, benchmark = _read(observations), pl.read_parquet(benchmark_path)
+    tables = _overview(obs, benchmark, drop_id)
+    connection, _ = _duckdb(observations, benchmark_path)
+    for statement in duckdb_sql(drop_id, _dimensions(obs.columns)):
+        connection.execute(statement)
+    rows: dict[str, int] = {}
+    for name, table in tables.items():
+        result = connection.execute(f"SELECT * FROM {DUCKDB_RESULTS[name]}")
+        names = [column[0] for column in result.description]
+        if sorted(names) != sorted(table.columns):
+            raise SystemExit(f"{name}: DuckDB gives columns {names}, Polars {table.columns}")
+        theirs = pl.DataFrame(result.fetchall(), schema={c: table.schema[c] for c in names}, orient="row")
+        try:
+            assert_frame_equal(
+                _canonical(table),
+                _canonical(theirs.select(table.columns)),
+                check_exact=False,
+                rel_tol=1e-9,
+                abs_tol=1e-6,
+            )
+        except AssertionError as error:
+            raise SystemExit(f"{name}: Polars and DuckDB disagree:\n{error}") from None
+        rows[name] = table.height
+    return {"rows": rows, "duckdb": duckdb.__version__, "polars": pl.__version__}
+
+
+def step_polars(observations: str, benchmark_path: str, drop_id: int, repeats: int) -> dict[str, Any]:
+    import polars as pl
+
+    started = time.perf_counter()
+    obs, benchmark = _read(observations), pl.read_parquet(benchmark_path)
+    load = time.perf_counter() - started
+    times = []
+    for _ in range(repeats + 1):
+        started = time.perf_counter()
+        tables = _overview(obs, benchmark, drop_id)
+        times.append(time.perf_counter() - started)
+        del tables
+    return {"load_seconds": load, "cold_seconds": times[0], "seconds": times[1:]}
+
+
+def step_duckdb(observations: str, benchmark_path: str, drop_id: int, repeats: int) -> dict[str, Any]:
+    import polars as pl
+
+    connection, load = _duckdb(observations, benchmark_path)
+    columns = pl.read_parquet_schema(observations)
+    statements = duckdb_sql(drop_id, _dimensions(list(columns)))
+    times = []
+    for _ in range(repeats + 1):
+        started = time.perf_counter()
+        for statement in statements:
+            connection.execute(statement)
+        times.append(time.perf_counter() - started)
+    return {"load_seconds": load, "cold_seconds": times[0], "seconds": times[1:]}
+
+
+def step_similar_data(out: str, pupils: int) -> dict[str, Any]:
+    from strides.analytics.synthetic import synthetic_progress_lazy
+
+    synthetic_progress_lazy(pupils, seed=1).sink_parquet(out)
+    return {"rows": pupils, "bytes": Path(out).stat().st_size}
+
+
+def step_similar(source: str, out: str, engine: str) -> dict[str, Any]:
+    """The benchmark table of every pupil, then every pupil's percentile, lazily."""
+    import polars as pl
+
+    from strides.analytics import benchmark_table_lazy, percentiles_lazy
+    from strides.analytics.similar import MATCHED_ON_NEED
+
+    if engine not in ("streaming", "in-memory"):
+        raise SystemExit(f"engine must be streaming or in-memory, not {engine!r}")
+    started = time.perf_counter()
+    benchmark = benchmark_table_lazy(pl.scan_parquet(source)).collect(engine=engine)
+    built = time.perf_counter()
+    result = percentiles_lazy(pl.scan_parquet(source), benchmark.lazy())
+    if engine == "streaming":
+        result.sink_parquet(out, engine="streaming")
+    else:
+        result.collect(engine="in-memory").write_parquet(out)
+    done = time.perf_counter()
+    counts = (
+        pl.scan_parquet(out)
+        .select(
+            pl.len().alias("rows"),
+            (pl.col("matched_on") == MATCHED_ON_NEED).sum().alias("need"),
+            pl.col("percentile").is_null().sum().alias("no_cell"),
+            pl.col("percentile").is_between(0, 100).all().alias("in_range"),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    if not counts["in_range"]:
+        raise SystemExit("a percentile outside [0, 100]")
+    return {
+        "benchmark_seconds": built - started,
+        "percentile_seconds": done - built,
+        "rows": counts["rows"],
+        "cells": benchmark.height,
+        "matched_on_need": counts["need"],
+        "no_cell": counts["no_cell"],
+    }
+
+
+def step_export(out: str) -> dict[str, Any]:
+    """The observations frame of the database's first trust (DATABASE_URL), for --observations."""
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "strides.settings")
+    import django
+
+    django.setup()
+    from strides.dashboards.frames import build_observations
+    from strides.organisations.models import Trust
+
+    trust = Trust.objects.order_by("pk").first()
+    if trust is None:
+        raise SystemExit("the database has no trust: run `strides demo-data --scale large` first")
+    frame = build_observations(trust.pk)
+    frame.write_parquet(out)
+    return {"rows": frame.height, "trust": trust.name}
+
+
+STEPS = {
+    "generate": (step_generate, (str, int)),
+    "prepare": (step_prepare, (str, str)),
+    "verify": (step_verify, (str, str, int)),
+    "polars": (step_polars, (str, str, int, int)),
+    "duckdb": (step_duckdb, (str, str, int, int)),
+    "similar-data": (step_similar_data, (str, int)),
+    "similar": (step_similar, (str, str, str)),
+    "export": (step_export, (str,)),
+}
+
+
+def main(argv: Sequence[str]) -> int:
+    if argv[:1] == ["step"]:
+        sys.path.insert(0, str(REPO))
+        name, args = argv[1], argv[2:]
+        function, types = STEPS[name]
+        if len(args) != len(types):
+            raise SystemExit(f"step {name} takes {len(types)} arguments, got {len(args)}")
+        print(json.dumps(function(*(kind(arg) for kind, arg in zip(types, args, strict=True)))))
+        return 0
+    quick = "--quick" in argv
+    observations = None
+    if "--observations" in argv:
+        index = argv.index("--observations")
+        if index + 1 >= len(argv):
+            raise SystemExit("--observations needs a Parquet file")
+        observations = Path(argv[index + 1]).resolve()
+        if not observations.is_file():
+            raise SystemExit(f"no such file: {observations}")
+    for title, markdown in run(quick, observations):
+        print(f"## {title}\n\n{markdown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
