@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from strides.imports.models import UploadBatch
+from strides.imports.records import Report
 
 PAGE_SIZE = 100
 Status = UploadBatch.Status
@@ -60,7 +61,7 @@ def tag_recent(batches: Iterable[UploadBatch]) -> list[UploadBatch]:
     return recent
 
 
-def preview_context(request: HttpRequest, report: Any, sections: dict[str, str]) -> dict[str, Any]:
+def preview_context(request: HttpRequest, report: Report, sections: dict[str, str]) -> dict[str, Any]:
     """The report of a check (or an import) as the page shows it: the count of each section, the
     section asked for (``?show=``; by default the first with rows), a page of its rows, and the
     problems with the file as a whole."""
@@ -121,7 +122,7 @@ def announce_import(
     started: bool,
     *,
     target: str,
-    read_report: Callable[[UploadBatch], Any],
+    read_report: Callable[[UploadBatch], Report],
     refused: str,
 ) -> None:
     """The message after the Import button: what was imported into ``target``, ``refused`` when

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from strides.imports.fields import FIELD_LABELS
 
@@ -103,16 +103,17 @@ class RowResult:
 
 
 @dataclass
-class ImportReport:
-    """The outcome of one import (or dry run). ``committed`` is true only when rows were written."""
+class Report:
+    """The outcome of one import (or dry run), whatever it imports: the counts, every refused row,
+    the rows done, what the file held that was not read. ``committed`` is true only when rows were
+    written. A kind of import names its rows (:meth:`row_from_json`) and what it imported into
+    (:attr:`target`)."""
 
-    school_id: int | None = None
-    school_name: str = ""
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-    rows: list[RowResult] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     committed: bool = False
@@ -123,17 +124,17 @@ class ImportReport:
         return bool(self.errors)
 
     @property
-    def target(self) -> str:
-        """What the file was imported into, for the printed report."""
-        return self.school_name
-
-    @property
     def refused_rows(self) -> int:
         """Rows (or CTF pupils) with at least one error; problems with the whole file not counted."""
         return len({e.row for e in self.errors if e.row is not None})
 
+    @property
+    def target(self) -> str:
+        """What the file was imported into, for the printed report."""
+        return ""
+
     def summary(self) -> dict[str, Any]:
-        """Exactly the command's ``--json`` report."""
+        """Exactly the ``--json`` report of every import command."""
         return {
             "created": self.created,
             "updated": self.updated,
@@ -144,12 +145,37 @@ class ImportReport:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["errors"] = [e.as_dict() for e in self.errors]
+        data["rows"] = [self.row_to_json(r) for r in self.rows]
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ImportReport:
+    def from_json(cls, data: dict[str, Any]) -> Self:
         data = dict(data)
         data["errors"] = [RowError(**e) for e in data.get("errors", [])]
-        data["rows"] = [RowResult(**r) for r in data.get("rows", [])]
+        data["rows"] = [cls.row_from_json(r) for r in data.get("rows", [])]
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    @staticmethod
+    def row_to_json(row: Any) -> Any:
+        return asdict(row)
+
+    @staticmethod
+    def row_from_json(data: Any) -> Any:
+        raise NotImplementedError
+
+
+@dataclass
+class ImportReport(Report):
+    """The outcome of one pupil import (or dry run)."""
+
+    school_id: int | None = None
+    school_name: str = ""
+
+    @property
+    def target(self) -> str:
+        return self.school_name
+
+    @staticmethod
+    def row_from_json(data: Any) -> RowResult:
+        return RowResult(**data)

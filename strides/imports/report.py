@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from strides.imports.records import RowError
+from strides.imports.records import Report, RowError
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class ReportLayout:
 
 
 def print_report(
-    write: Callable[[str], Any], path: str, report: Any, layout: ReportLayout, *, list_changes: bool
+    write: Callable[[str], Any], path: str, report: Report, layout: ReportLayout, *, list_changes: bool
 ) -> None:
     """The report as a readable table: the counts, the ignored columns and notes, the changed rows
     (with ``list_changes``) and every refused row, then whether anything was written."""
@@ -89,7 +89,7 @@ class FileImportCommand(BaseCommand):
     def add_target_arguments(self, parser: Any) -> None:
         raise NotImplementedError
 
-    def run_import(self, path: str, options: dict[str, Any]) -> Any:
+    def run_import(self, path: str, options: dict[str, Any]) -> Report:
         raise NotImplementedError
 
     def add_arguments(self, parser: Any) -> None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from strides.imports.models import UploadBatch
-from strides.imports.records import RowError
+from strides.imports.records import Report, RowError
 
 logger = logging.getLogger(__name__)
 # Files with more rows than this are worked on in the background with a progress bar.
@@ -28,14 +28,6 @@ PROGRESS_STEP = 500
 FAILED_MESSAGE = "Something went wrong while importing; nothing was written. The error has been logged."
 Status = UploadBatch.Status
 Progress = Callable[[str, int, int], None]
-
-
-class Report(Protocol):
-    """What a runner needs of an import's report (``ImportReport``, ``DropImportReport``)."""
-
-    errors: list[RowError]
-
-    def to_json(self) -> dict[str, Any]: ...
 
 
 BatchT = TypeVar("BatchT", bound=UploadBatch)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db.models import Q
@@ -33,7 +33,7 @@ from strides.frameworks.models import Framework, FrameworkAssignment, Level, Sub
 from strides.frameworks.queries import FrameworkChooser
 from strides.frameworks.services import level_lookup, normalise_code
 from strides.imports.fields import ValueProblem, as_text, is_blank, parse_upn, text_parser
-from strides.imports.records import RowError, display
+from strides.imports.records import Report, RowError, display
 from strides.imports.spreadsheet import UnreadableFile
 from strides.pupils.models import CharacteristicsPeriod, FormerUpn
 
@@ -61,50 +61,24 @@ class ChangeRow:
 
 
 @dataclass
-class DropImportReport:
+class DropImportReport(Report):
+    """The outcome of one drop import (or dry run): ``rows`` are :class:`ChangeRow`, one a
+    judgement."""
+
     drop: str = ""
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    rows: list[ChangeRow] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    committed: bool = False
-    dry_run: bool = False
     data_rows: int = 0
 
     @property
-    def refused_rows(self) -> int:
-        return len({e.row for e in self.errors if e.row is not None})
-
-    @property
     def target(self) -> str:
-        """What the file was imported into, for the printed report."""
         return self.drop
 
-    def summary(self) -> dict[str, Any]:
-        """Exactly the command's ``--json`` report (the pupil import's shape)."""
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "errors": [e.as_dict() for e in self.errors],
-        }
+    @staticmethod
+    def row_to_json(row: ChangeRow) -> list[Any]:
+        return list(asdict(row).values())  # compact: a big file has many
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["errors"] = [e.as_dict() for e in self.errors]
-        data["rows"] = [list(asdict(r).values()) for r in self.rows]  # compact: a big file has many
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> DropImportReport:
-        data = dict(data)
-        data["errors"] = [RowError(**e) for e in data.get("errors", [])]
-        data["rows"] = [ChangeRow(*r) for r in data.get("rows", [])]
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
+    @staticmethod
+    def row_from_json(data: list[Any]) -> ChangeRow:
+        return ChangeRow(*data)
 
 
 @dataclass
