@@ -111,14 +111,12 @@ def percentiles_lazy(
             left_on=["subject", "phase", "_start_point", "primary_need"],
             right_on=CELL,
             how="left",
-            maintain_order="left",
         )
         .join(
             any_sizes,
             left_on=["subject", "phase", "_start_point"],
             right_on=["subject", "phase", "start_point"],
             how="left",
-            maintain_order="left",
         )
     )
     use_need = pl.col("_need_size").fill_null(0) >= min_cell
@@ -141,22 +139,22 @@ def percentiles_lazy(
         .otherwise(None)
         .alias("matched_on"),
     )
-    # Below and equal counts for each (cell, gained) a row asks about: the benchmark's counts plus a
-    # zero at every asked-about gain, cumulated in gain order within the cell. A gain the benchmark
-    # never saw still gets its count of pupils below.
+    # Below and equal counts for each (cell, gained) a row may ask about: the benchmark's counts
+    # plus a zero at every gain of the rows (in their own need's cell and in the any-need cell),
+    # cumulated in gain order within the cell. A gain the benchmark never saw still gets its count
+    # of pupils below. Taken from the rows directly (not from ``keyed``) so the plan reads them once
+    # for this small table of distinct keys.
     cell_gain = ["subject", "phase", "start_point", "primary_need", "gained"]
-    asked = (
-        keyed.filter(pl.col("_cell_need").is_not_null())
-        .select(
-            "subject",
-            "phase",
-            pl.col("_start_point").alias("start_point"),
-            pl.col("_cell_need").alias("primary_need"),
-            pl.col("_gained").alias("gained"),
-        )
-        .unique()
-        .with_columns(pl.lit(0, dtype=COUNT).alias("pupils"))
-    )
+    gains = progress_rows.select(
+        pl.col("subject").cast(pl.String),
+        pl.col("phase").cast(pl.String),
+        pl.col("start_point").cast(pl.Int32),
+        pl.col("primary_need").cast(pl.String),
+        pl.col("gained").cast(pl.Int32),
+    ).unique()
+    asked = pl.concat(
+        [gains, gains.with_columns(pl.lit(ANY_NEED).alias("primary_need")).unique()]
+    ).with_columns(pl.lit(0, dtype=COUNT).alias("pupils"))
     counts = (
         pl.concat([bench.select([*cell_gain, "pupils"]), asked])
         .group_by(cell_gain)
@@ -170,7 +168,6 @@ def percentiles_lazy(
         left_on=["subject", "phase", "_start_point", "_cell_need", "_gained"],
         right_on=cell_gain,
         how="left",
-        maintain_order="left",
     )
     percentile = 100.0 * (pl.col("_below") + pl.col("_equal") / 2) / pl.col("compared_with")
     return joined.with_columns(
