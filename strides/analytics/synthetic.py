@@ -237,3 +237,38 @@ def synthetic_observations(
     return frame.select([pl.col(name).cast(dtype) for name, dtype in OBSERVATION_SCHEMA.items()]).sort(
         ["drop_id", "school_id", "pupil_id", "subject"]
     )
+
+
+def synthetic_progress_lazy(pupils: int, *, subject: str = "maths", seed: int = 1) -> pl.LazyFrame:
+    """One-year progress rows of ``pupils`` invented pupils (one subject), as a LazyFrame that
+    :func:`strides.analytics.similar.percentiles_lazy` reads: pupil_id, subject, phase,
+    start_point, primary_need, gained. Made row by row from the pupil id, so it streams."""
+    pid = pl.col("pupil_id")
+    nc = (pid.hash(seed) % 12).cast(pl.Int32)  # Reception to Year 11
+    sen_draw = _uniform(seed + 2, pid)
+    sen = (
+        pl.when(sen_draw < 0.04)
+        .then(pl.lit("E"))
+        .when(sen_draw < 0.17)
+        .then(pl.lit("K"))
+        .otherwise(pl.lit("N"))
+    )
+    drag = pl.when(sen == "E").then(-7.0).when(sen == "K").then(-1.5).otherwise(0.0)
+    pace = pl.when(sen == "E").then(-1.6).when(sen == "K").then(-0.5).otherwise(0.0)
+    start = (3 * nc.cast(pl.Float64) + 2 + 1.3 * _normal(seed + 1, pid) + drag).round(0).clip(1, 38)
+    gained = (3 + pace + 0.9 * _normal(seed + 4, pid)).round(0)
+    return (
+        pl.LazyFrame()
+        .select(pl.int_range(0, pupils, dtype=pl.Int64).alias("pupil_id"))
+        .select(
+            "pupil_id",
+            pl.lit(subject).alias("subject"),
+            pl.when(nc <= 6).then(pl.lit("primary")).otherwise(pl.lit("secondary")).alias("phase"),
+            start.cast(pl.Int32).alias("start_point"),
+            pl.when(sen == "N")
+            .then(pl.lit(""))
+            .otherwise(_pick(_uniform(seed + 5, pid), NEEDS))
+            .alias("primary_need"),
+            gained.cast(pl.Int32).alias("gained"),
+        )
+    )
