@@ -189,3 +189,18 @@ def test_bytes_that_are_not_utf8_are_refused_on_their_line():
         read_benchmark_csv(data)
     with pytest.raises(BenchmarkError, match="NUL"):
         read_benchmark_csv(b"subject,phase\x00\n")
+
+
+def test_invented_national_progress_streams_through_the_lazy_forms():
+    from strides.analytics import benchmark_table_lazy
+    from strides.analytics.synthetic import synthetic_progress_lazy
+
+    rows = synthetic_progress_lazy(5_000, seed=3)
+    benchmark = benchmark_table_lazy(rows).collect(engine="streaming")
+    # every pupil counts once in their need's cell and once in the any-need cell
+    assert benchmark["pupils"].sum() == 2 * 5_000
+    streamed = percentiles_lazy(rows, benchmark.lazy()).collect(engine="streaming").sort("pupil_id")
+    in_memory = percentiles(rows.collect(), benchmark)
+    assert streamed.equals(in_memory)
+    assert streamed["percentile"].null_count() == 0, "every pupil of the pool has a cell"
+    assert streamed["percentile"].is_between(0, 100).all()
