@@ -6,8 +6,8 @@ Two kinds of rows, for two kinds of question:
 - :meth:`AnalyticsView.observations`: the rows the user may *aggregate* over. Schools whose
   aggregates they see (``Scope.aggregate_school_ids``: a head's school, an EAP's assigned schools,
   every school for trust-wide roles and directors, a governor's school), plus, for teachers, the
-  rows of their own classes' pupils. Parents, placing-school contacts and teaching assistants (no
-  ``VIEW_AGGREGATES``) get none.
+  rows of their own classes' pupils (a teacher's school dashboard is their classes'). Parents,
+  placing-school contacts and teaching assistants (no ``VIEW_AGGREGATES``) get none.
 - :meth:`AnalyticsView.pupil_observations`: the rows of pupils the user sees *by name*, made at
   the schools through which they see them (the gate's ``visible_enrolments``): a head's pupils
   (and leavers for the leaver window), a teacher's class, a parent's child, the pupils a placing
@@ -65,15 +65,23 @@ class AnalyticsView:
         return self.trust_id is not None and self.scope.sees_named_pupils
 
     @cached_property
-    def aggregate_school_ids(self) -> frozenset[int]:
-        """The trust's schools whose aggregates the user sees. One query."""
-        if not self.sees_aggregates or not self.scope.aggregate_school_ids:
+    def dashboard_school_ids(self) -> frozenset[int]:
+        """The trust's schools whose dashboards the user may open: those whose aggregates they
+        see and, for teachers, the schools of their classes (where the figures are their own
+        pupils'). One query."""
+        wanted = self.scope.aggregate_school_ids | self.scope.class_reach_school_ids
+        if not self.sees_aggregates or not wanted:
             return frozenset()
         return frozenset(
             visible_schools(self.user)
-            .filter(pk__in=self.scope.aggregate_school_ids, trust_id=self.trust_id)
+            .filter(pk__in=wanted, trust_id=self.trust_id)
             .values_list("pk", flat=True)
         )
+
+    @property
+    def aggregate_school_ids(self) -> frozenset[int]:
+        """The trust's schools whose aggregates (every pupil's rows) the user sees."""
+        return self.dashboard_school_ids & self.scope.aggregate_school_ids
 
     @property
     def class_school_ids(self) -> frozenset[int]:
@@ -97,11 +105,12 @@ class AnalyticsView:
     # --- schools and drops ------------------------------------------------------------------------
 
     def schools(self) -> QuerySet[School]:
-        """The schools whose dashboards the user may open, by name."""
-        return School.objects.filter(pk__in=self.aggregate_school_ids).order_by("name")
+        """The schools whose dashboards the user may open (:attr:`dashboard_school_ids`), by name."""
+        return School.objects.filter(pk__in=self.dashboard_school_ids).order_by("name")
 
     def school(self, urn: str) -> School:
-        """A school whose aggregates the user sees, by URN; 404 otherwise, exactly like missing."""
+        """A school whose dashboard the user may open, by URN; 404 otherwise, exactly like
+        missing. What they see there is :meth:`observations` for it: a teacher's, their classes'."""
         school = self.schools().filter(urn=str(urn).strip()).first()
         if school is None:
             raise Http404("Not found")

@@ -64,16 +64,20 @@ def test_school_staff_and_assigned_officers_see_their_school(history, who):
 def test_teachers_and_assistants_see_their_class_only(history, who):
     h = history
     view = AnalyticsView(getattr(h, who))
-    assert view.aggregate_school_ids == frozenset() and list(view.schools()) == []
+    assert view.aggregate_school_ids == frozenset()
     with pytest.raises(Http404):
-        view.school(h.north.urn)
+        view.school(h.river.urn)
     named = view.pupil_observations()
     assert ids(named) == class_3t(h) and named.height == 3 + 6 * 12
     assert view.pupil_observations(pupil_ids=[h.max.pk]).height == 0  # 3B's
     if who == "teacher":  # teachers hold VIEW_AGGREGATES: their class's figures, named anyway
         assert ids(view.observations()) == class_3t(h)
+        assert ids(view.observations(school_ids=[h.north.pk])) == class_3t(h)
+        assert list(view.schools()) == [h.north] and view.school(h.north.urn) == h.north
     else:
-        assert view.observations().height == 0
+        assert view.observations().height == 0 and list(view.schools()) == []
+        with pytest.raises(Http404):
+            view.school(h.north.urn)
     assert not view.suppress_small_groups
 
 
