@@ -241,10 +241,12 @@ def heatmap(
     column_title: str = "Group",
     measure: str = "pct_at_expected",
     measure_title: str = "% at or above expected",
+    column_order: Iterable[str] | None = None,
     threshold: int | None = None,
 ) -> dict[str, Any]:
     """Rows x columns cells shaded by the measure, each with its figure written in it; a
-    suppressed cell is pale grey and says "<6" (fewer than the threshold), never a number."""
+    suppressed cell is pale grey and says "<6" (fewer than the threshold), never a number.
+    Columns come in ``column_order`` when given, else in the order the rows first name them."""
     rows = records(table)
     threshold = threshold or small_group_threshold()
     for item in rows:
@@ -268,7 +270,12 @@ def heatmap(
     # with dark text; a darker end would need white text on some cells and fail 4.5:1 in between.
     scale = alt.Scale(domain=domain, range=list(HEAT_RANGE))
     base = alt.Chart().encode(
-        x=alt.X(f"{column}:N", title=column_title, sort=_order(rows, column), axis=alt.Axis(labelAngle=-30)),
+        x=alt.X(
+            f"{column}:N",
+            title=column_title,
+            sort=list(column_order) if column_order is not None else _order(rows, column),
+            axis=alt.Axis(labelAngle=-30),
+        ),
         y=alt.Y(f"{row}:N", title=row_title, sort=_order(rows, row)),
     )
     tooltip = [

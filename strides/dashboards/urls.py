@@ -1,7 +1,15 @@
-"""Dashboard pages under /dashboards/ (trust, school, class, pupil)."""
+"""Dashboard pages under /dashboards/ (trust, school, class, pupil). Filters are query parameters
+(``?drop=<slug>&subject=<code>&group=<dimension>``); every table exports with
+``&export=xlsx&table=NAME``. See docs/dashboards.md."""
 
-from django.urls import path  # noqa: F401 - the page views add their routes here
+from django.urls import path
+
+from strides.dashboards import views_school, views_trust
 
 app_name = "dashboards"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_trust.home, name="home"),
+    path("trust/", views_trust.trust, name="trust"),
+    path("schools/<str:urn>/", views_school.school, name="school"),
+]

@@ -38,6 +38,8 @@
       fail(element, error);
       return;
     }
+    // The figure's caption already shows the title on screen; print keeps it in the spec.
+    delete spec.title;
     window.vegaEmbed(element, spec, {
       renderer: "svg",
       actions: false,

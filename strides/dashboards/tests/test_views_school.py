@@ -1,0 +1,182 @@
+"""The school dashboard on the ``history`` fixture: year groups x subjects, gaps, trends, the pupils
+needing attention (named for staff, counted and suppressed for governors and directors), 404 for
+anyone outside the school, XLSX exports and pinned query counts."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from strides.dashboards.frames import forget_observations
+
+pytestmark = pytest.mark.django_db
+
+TABLES = ("attainment", "groups", "gaps", "trend", "value-added", "attention")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    forget_observations()
+    yield
+    forget_observations()
+
+
+def url(school, query: str = "") -> str:
+    return f"/dashboards/schools/{school.urn}/" + (f"?{query}" if query else "")
+
+
+def rows(response, table: str) -> list[dict]:
+    return response.context["tables"][table].rows
+
+
+def pupil_names(h) -> list[str]:
+    return [p.display_name for p in (*h.north_now, h.cara, h.tia, h.uma, h.vic, h.fay, h.dev)]
+
+
+def sheet(response) -> list[tuple]:
+    assert response.status_code == 200
+    return list(load_workbook(io.BytesIO(response.content))["Figures"].iter_rows(values_only=True))
+
+
+@pytest.mark.parametrize("who", ["head", "senior", "senco", "subject_leader", "eap", "analyst"])
+def test_staff_see_year_groups_and_the_pupils_needing_attention_by_name(history, client_for, who):
+    h = history
+    response = client_for(getattr(h, who)).get(url(h.north))
+    assert response.status_code == 200
+    assert set(response.context["tables"]) == set(TABLES)
+    attainment = {(r["year"], r["subject"]): r for r in rows(response, "attainment")}
+    assert set(attainment) == {("Year 3", "Reading"), ("Year 3", "Writing"), ("Year 3", "Maths")}
+    assert (attainment["Year 3", "Maths"]["n"], attainment["Year 3", "Maths"]["pct_at_expected"]) == (
+        14,
+        71.4,
+    )
+    attention = {r["pupil"]: r for r in rows(response, "attention")}
+    assert set(attention) == {p.display_name for p in h.below_expected}
+    ola = attention[h.ola.display_name]
+    assert ola["pupil_url"] == f"/dashboards/pupils/{h.ola.pk}/"
+    assert (ola["class"], ola["class_url"]) == ("3B", f"/dashboards/classes/{h.class_3b.pk}/")
+    assert ola["reasons"] == "Not making expected progress over the year; Fallen back since the last drop"
+    assert "Bottom 10% among similar learners" in attention[h.pip.display_name]["reasons"]
+    assert f'href="/dashboards/pupils/{h.pip.pk}/"' in response.text
+    # the classes of the school, each linking to its class dashboard
+    assert f'href="/dashboards/classes/{h.class_3t.pk}/"' in response.text
+
+
+@pytest.mark.parametrize("who", ["governor", "director"])
+def test_governors_and_directors_see_no_pupil_names_and_small_groups_suppressed(history, client_for, who):
+    h = history
+    client = client_for(getattr(h, who))
+    response = client.get(url(h.north, "subject=maths&group=sen"))
+    assert response.status_code == 200
+    for name in pupil_names(h):
+        assert name not in response.text
+    assert f"/dashboards/pupils/{h.ola.pk}/" not in response.text
+    assert "/dashboards/classes/" not in response.text
+    assert "suppressed (fewer than 6)" in response.text
+    # SEN support is 2 pupils in Year 3: suppressed, and "No SEN" with it (it is the total minus 2)
+    groups = {r["group"]: r for r in rows(response, "groups")}
+    assert groups["SEN support"]["suppressed"] and groups["SEN support"]["n"] is None
+    assert groups["No SEN"]["suppressed"]
+    # the pupils needing attention are counted, and three pupils are too few to show
+    attention = rows(response, "attention")
+    assert attention and all(r["suppressed"] and r["n"] is None for r in attention)
+    exported = sheet(client.get(url(h.north, "export=xlsx&table=attention")))
+    assert exported[0] == ("Subject", "Reason", "Pupils (n)")
+    assert all(row[2] == "suppressed (fewer than 6)" for row in exported[1:])
+
+
+@pytest.mark.parametrize("who", ["river_head", "other_teacher"])
+def test_anyone_outside_the_school_gets_404(history, client_for, who):
+    h = history
+    client = client_for(getattr(h, who))
+    assert client.get(url(h.north)).status_code == 404
+    assert client.get(url(h.north, "export=xlsx&table=attention")).status_code == 404
+
+
+def test_a_teacher_sees_their_classes_pupils_there_and_no_one_else(history, client_for):
+    h = history
+    response = client_for(h.teacher).get(url(h.north, "subject=maths"))
+    assert response.status_code == 200
+    assert "The figures are your own classes' pupils only." in response.text
+    maths = next(r for r in rows(response, "attainment") if r["subject"] == "Maths")
+    assert maths["n"] == 7
+    assert rows(response, "attention") == []  # max, ola and pip are in 3B
+    for pupil in (h.max, h.ola, h.pip):
+        assert pupil.display_name not in response.text
+    assert f"/dashboards/classes/{h.class_3b.pk}/" not in response.text
+
+
+def test_a_school_that_does_not_exist_is_404_too(history, client_for):
+    assert client_for(history.analyst).get("/dashboards/schools/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["ta", "parent"])
+def test_people_without_aggregates_are_refused(history, client_for, who):
+    assert client_for(getattr(history, who)).get(url(history.north)).status_code == 403
+
+
+def test_gaps_and_groups_follow_the_filters(history, client_for):
+    h = history
+    response = client_for(h.head).get(url(h.north, "subject=maths&group=disadvantaged"))
+    gaps = rows(response, "gaps")
+    # yes/no groups show the "yes" side: disadvantaged (6) against the other 8 of Year 3
+    assert [(r["year"], r["group"], r["n"], r["n_other"]) for r in gaps] == [
+        ("Year 3", "Disadvantaged", 6, 8)
+    ]
+    gap = gaps[0]
+    assert gap["gap"] == pytest.approx(gap["value"] - gap["value_other"], abs=0.11)
+    assert gap["ci_low"] < gap["gap"] < gap["ci_high"]
+    groups = {r["group"]: r["n"] for r in rows(response, "groups")}
+    assert groups == {"Disadvantaged": 6, "Not disadvantaged": 8}
+    trend = [(r["drop"], r["n"]) for r in rows(response, "trend")]
+    assert [drop for drop, _ in trend] == [
+        f"Autumn {h.last_year.label}",
+        f"Spring {h.last_year.label}",
+        f"Summer {h.last_year.label}",
+        f"Autumn {h.year.label}",
+    ]
+    assert trend[-1][1] == 14
+
+
+def test_an_earlier_drop_shows_that_drop(history, client_for):
+    h = history
+    summer = h.drops["last_summer"]
+    response = client_for(h.head).get(url(h.north, f"drop={summer.slug}"))
+    assert response.context["selection"].drop == summer
+    attainment = {r["subject"]: r for r in rows(response, "attainment")}
+    assert {r["year"] for r in rows(response, "attainment")} == {"Year 2"}
+    assert attainment["Maths"]["n"] == 12
+
+
+def test_the_attention_list_exports_with_names_for_staff(history, client_for):
+    h = history
+    exported = sheet(client_for(h.head).get(url(h.north, "export=xlsx&table=attention")))
+    assert exported[0] == ("Pupil", "Year group", "Class", "Subject", "Why")
+    assert {row[0] for row in exported[1:]} == {p.display_name for p in h.below_expected}
+
+
+def test_every_table_exports(history, client_for):
+    h = history
+    client = client_for(h.head)
+    for name in TABLES:
+        response = client.get(url(h.north, f"export=xlsx&table={name}"))
+        assert f'filename="school-{h.north.urn}-{name}.xlsx"' in response["Content-Disposition"], name
+        assert len(sheet(response)) > 1, name
+
+
+def test_the_trust_page_links_each_school_to_its_dashboard_with_the_same_filters(history, client_for):
+    h = history
+    response = client_for(h.analyst).get("/dashboards/trust/?subject=maths&group=sex")
+    link = f"/dashboards/schools/{h.north.urn}/?drop={h.current_drop.slug}&amp;subject=maths&amp;group=sex"
+    assert link in response.text
+
+
+@pytest.mark.parametrize(("who", "cold", "warm"), [("head", 25, 16), ("governor", 21, 12)])
+def test_school_page_queries_are_pinned(history, client_for, django_assert_max_num_queries, who, cold, warm):
+    client = client_for(getattr(history, who))
+    with django_assert_max_num_queries(cold):  # the first request builds the trust's frame
+        assert client.get(url(history.north)).status_code == 200
+    with django_assert_max_num_queries(warm):
+        assert client.get(url(history.north, "subject=maths&group=sex")).status_code == 200

@@ -1,0 +1,229 @@
+"""The trust dashboard and the Dashboards entry point, on the ``history`` fixture: what each role
+sees, filters in the URL, XLSX exports, small groups suppressed for directors, query counts."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from strides.dashboards.frames import forget_observations
+
+pytestmark = pytest.mark.django_db
+
+TRUST = "/dashboards/trust/"
+TABLES = ("attainment", "value-added", "groups", "gaps", "trend", "heat-map", "completeness")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    forget_observations()
+    yield
+    forget_observations()
+
+
+def pupil_names(h) -> list[str]:
+    pupils = [*h.north_now, h.cara, h.tia, h.uma, h.vic, h.fay, h.dev]
+    return [p.display_name for p in pupils]
+
+
+def rows(response, table: str) -> list[dict]:
+    return response.context["tables"][table].rows
+
+
+def sheet(response) -> list[tuple]:
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return list(load_workbook(io.BytesIO(response.content))["Figures"].iter_rows(values_only=True))
+
+
+def chart_data(response, name: str) -> str:
+    """The chart's spec as the page carries it (json_script)."""
+    match = re.search(
+        rf'<script id="chart-{name}-spec" type="application/json">(.*?)</script>', response.text, re.S
+    )
+    assert match, name
+    return match.group(1)
+
+
+def test_analyst_sees_every_school_side_by_side(history, client_for):
+    h = history
+    response = client_for(h.analyst).get(TRUST)
+    assert response.status_code == 200
+    assert set(response.context["tables"]) == set(TABLES)
+    attainment = {(r["school"], r["subject"]): r for r in rows(response, "attainment")}
+    assert {school for school, _ in attainment} == {h.north.name, h.river.name, h.oak.name, h.bridge.name}
+    north_maths = attainment[h.north.name, "Maths"]
+    assert (north_maths["n"], north_maths["pct_at_expected"]) == (14, 71.4)  # 10 of 14 at expected
+    assert north_maths["url"].startswith(f"/dashboards/schools/{h.north.urn}/?")
+    assert "suppressed (fewer than" not in response.text
+    # every chart has its table and its spec, and a link to download the table
+    for name in ("attainment", "value-added", "groups", "gaps", "trend", "heat-map"):
+        json.loads(chart_data(response, name))
+        assert f'id="table-{name}"' in response.text
+        assert f"export=xlsx&amp;table={name}" in response.text
+    completeness = {r["school"]: r for r in rows(response, "completeness")}
+    assert completeness[h.north.name]["recorded"] == 41  # rex's writing is missing: 14 x 3 - 1
+
+
+def test_director_sees_small_groups_suppressed_and_no_pupil_names(history, client_for):
+    h = history
+    response = client_for(h.director).get(TRUST + "?subject=maths&group=sen")
+    assert response.status_code == 200
+    attainment = {(r["school"], r["subject"]): r for r in rows(response, "attainment")}
+    river = attainment[h.river.name, "Maths"]
+    assert river["suppressed"] and river["n"] is None and river["pct_at_expected"] is None
+    assert not attainment[h.north.name, "Maths"]["suppressed"]
+    assert "suppressed (fewer than 6)" in response.text
+    # the chart draws no bar for a suppressed school, and the heat map says "<6"
+    bars = json.loads(chart_data(response, "attainment"))
+    assert h.river.name not in json.dumps(bars["data"]["values"])
+    heat = json.loads(chart_data(response, "heat-map"))
+    small = [r for r in heat["data"]["values"] if r["school"] == h.river.name]
+    assert small and all(r["_label"] == "<6" and r["n"] is None for r in small)
+    # SEN support at north is 2 pupils: hidden, and so is "No SEN" (12 = the total minus 2)
+    groups = {r["group"]: r for r in rows(response, "groups") if r["school"] == h.north.name}
+    assert groups["SEN support"]["suppressed"] and groups["No SEN"]["suppressed"]
+    for name in pupil_names(h):
+        assert name not in response.text
+
+
+def test_governor_sees_only_their_school(history, client_for):
+    h = history
+    response = client_for(h.governor).get(TRUST)
+    assert response.status_code == 200
+    assert {r["school"] for r in rows(response, "attainment")} == {h.north.name}
+    assert h.river.name not in response.text
+    for name in pupil_names(h):
+        assert name not in response.text
+
+
+def test_a_school_user_gets_no_figure_of_another_school(history, client_for):
+    h = history
+    client = client_for(h.river_head)
+    response = client.get(TRUST)
+    assert {r["school"] for r in rows(response, "attainment")} == {h.river.name}
+    assert h.north.name not in response.text
+    exported = sheet(client.get(TRUST + "?export=xlsx&table=attainment"))
+    assert {row[0] for row in exported[1:]} == {h.river.name}
+
+
+@pytest.mark.parametrize(
+    ("who", "where"),
+    [
+        ("head", "school"),
+        ("governor", "school"),
+        ("eap", "school"),
+        ("analyst", "trust"),
+        ("director", "trust"),
+        ("teacher", "school"),
+    ],
+)
+def test_dashboards_opens_a_one_school_users_school_and_the_trust_page_for_others(
+    history, client_for, who, where
+):
+    h = history
+    response = client_for(getattr(h, who)).get("/dashboards/")
+    expected = f"/dashboards/schools/{h.north.urn}/" if where == "school" else TRUST
+    assert response.status_code == 302 and response["Location"] == expected
+
+
+def test_a_teacher_sees_their_own_classes_figures_said_as_such(history, client_for):
+    h = history
+    response = client_for(h.teacher).get(TRUST)
+    assert response.status_code == 200
+    assert "the figures are your own classes' pupils only" in response.text
+    maths = next(r for r in rows(response, "attainment") if r["subject"] == "Maths")
+    assert (maths["school"], maths["n"]) == (h.north.name, 7)  # 3T: ava and six pupils from last year
+
+
+@pytest.mark.parametrize("who", ["ta", "parent", "placing"])
+def test_people_without_aggregates_are_refused(history, client_for, who):
+    client = client_for(getattr(history, who))
+    assert client.get(TRUST).status_code == 403
+    assert client.get("/dashboards/").status_code == 403
+
+
+def test_the_nav_offers_dashboards_to_people_who_see_aggregates(history, client_for):
+    h = history
+    assert '<a href="/dashboards/"' in client_for(h.governor).get("/").text
+    assert '<a href="/dashboards/"' not in client_for(h.ta).get("/").text
+
+
+def test_filters_live_in_the_url(history, client_for):
+    h = history
+    summer = h.drops["last_summer"]
+    response = client_for(h.analyst).get(TRUST + f"?drop={summer.slug}&subject=writing&group=sex")
+    selection = response.context["selection"]
+    assert (selection.drop, selection.subject.code, selection.group) == (summer, "writing", "sex")
+    assert {r["school"] for r in rows(response, "attainment")} == {h.north.name, h.river.name}
+    assert {r["group"] for r in rows(response, "groups")} == {"Girls", "Boys"}
+    assert response.context["export_query"] == f"drop={summer.slug}&subject=writing&group=sex"
+    # the form shows the choices in force, so "Show" keeps them
+    assert f'<option value="{summer.slug}" selected>' in response.text
+    assert '<option value="writing" selected>' in response.text
+
+
+def test_an_unknown_filter_value_is_named_and_the_default_shown(history, client_for):
+    h = history
+    response = client_for(h.analyst).get(TRUST + "?subject=latin&group=shoe-size")
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert "No judgements in this subject in the drop." in response.text
+    assert "Choose one of the listed groups." in response.text
+    selection = response.context["selection"]
+    assert (selection.drop, selection.subject.code, selection.group) == (
+        h.current_drop,
+        "reading",
+        "disadvantaged",
+    )
+
+
+def test_every_table_exports_to_xlsx_with_the_page_rows(history, client_for):
+    h = history
+    client = client_for(h.analyst)
+    page = client.get(TRUST + "?subject=maths")
+    for name in TABLES:
+        response = client.get(TRUST + f"?subject=maths&export=xlsx&table={name}")
+        assert response.status_code == 200, name
+        assert f'filename="trust-{name}.xlsx"' in response["Content-Disposition"]
+        exported = sheet(response)
+        table = page.context["tables"][name]
+        assert exported[0] == tuple(c.heading for c in table.columns), name
+        assert len(exported) == len(table.rows) + 1, name
+    attainment = sheet(client.get(TRUST + "?export=xlsx&table=attainment"))
+    assert (h.north.name, "Maths", 14, 10.7, 71.4) in attainment
+
+
+def test_an_export_for_a_director_writes_suppressed_in_words(history, client_for):
+    h = history
+    exported = sheet(client_for(h.director).get(TRUST + "?export=xlsx&table=attainment"))
+    river = [row for row in exported if row[0] == h.river.name]
+    assert river and all(row[2:] == ("suppressed (fewer than 6)",) * 3 for row in river)
+
+
+def test_a_bad_export_request_says_what_is_wrong(history, client_for):
+    client = client_for(history.analyst)
+    response = client.get(TRUST + "?export=xlsx&table=nope")
+    assert response.status_code == 400
+    assert "There is no table “nope” on this page" in response.text
+    response = client.get(TRUST + "?export=pdf&table=attainment")
+    assert response.status_code == 400 and "Export “pdf” is not available" in response.text
+
+
+def test_a_trust_with_no_judgements_yet_says_so(cast, client_for):
+    response = client_for(cast.analyst).get(TRUST)
+    assert response.status_code == 200
+    assert "No judgements have been recorded at your schools yet" in response.text
+
+
+@pytest.mark.parametrize("who", ["analyst", "director"])
+def test_trust_page_queries_are_pinned(history, client_for, django_assert_max_num_queries, who):
+    client = client_for(getattr(history, who))
+    # The first request builds the trust's frame (eight queries); completeness asks once per school.
+    with django_assert_max_num_queries(28):
+        assert client.get(TRUST).status_code == 200
+    with django_assert_max_num_queries(19):  # later requests read the frame from the cache
+        assert client.get(TRUST + "?subject=maths&group=sen").status_code == 200

@@ -1,0 +1,384 @@
+"""The school dashboard: year groups x subjects, a group's figures and gaps by year group, the
+trend across drops, progress against similar learners, and the pupils needing attention (by name
+only for people who see the school's pupils by name; counts, suppressed where small, for
+governors and directors). A school the user may not see answers 404, exactly like a missing one.
+Filters and exports as on the trust page (:mod:`strides.dashboards.views_trust`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from strides.access.gate import visible_classes, visible_pupils
+from strides.access.rules import access_rule
+from strides.analytics import needing_attention, overview
+from strides.analytics.attention import BOTTOM_DECILE, FALLEN_BACK, NOT_MAKING_EXPECTED_PROGRESS
+from strides.classes.models import GroupMembership
+from strides.dashboards import charts
+from strides.dashboards.charts import Figure
+from strides.dashboards.exports import COUNT, Column, Table
+from strides.dashboards.queries import AnalyticsView
+from strides.dashboards.views_trust import (
+    SCHOOL_RULE,
+    Page,
+    Selection,
+    attainment_columns,
+    dashboard_response,
+    drop_label,
+    gap_columns,
+    gap_rows,
+    group_label,
+    rounded,
+    select,
+    suppression_note,
+    value_added_columns,
+    year_label,
+)
+from strides.organisations.models import School
+
+REASON_LABELS = {
+    NOT_MAKING_EXPECTED_PROGRESS: "Not making expected progress over the year",
+    FALLEN_BACK: "Fallen back since the last drop",
+    BOTTOM_DECILE: "Bottom 10% among similar learners",
+}
+ROUNDED = ("mean_points", "pct_at_expected", "value", "value_other", "gap", "ci_low", "ci_high")
+
+
+def pupil_url(pupil_id: int) -> str:
+    """The pupil profile: ``pupils/<id>/`` under the dashboards (the shared contract's path)."""
+    return f"{reverse('dashboards:home')}pupils/{pupil_id}/"
+
+
+def class_url(group_id: int) -> str:
+    """The class dashboard: ``classes/<id>/`` under the dashboards."""
+    return f"{reverse('dashboards:home')}classes/{group_id}/"
+
+
+def _rows(table: pl.DataFrame) -> list[dict[str, Any]]:
+    return [rounded(row, *ROUNDED, "mean_percentile", "value_added") for row in table.to_dicts()]
+
+
+def _with_labels(rows: list[dict[str, Any]], selection: Selection) -> list[dict[str, Any]]:
+    for row in rows:
+        if "nc_year" in row:
+            row["year"] = year_label(row["nc_year"])
+        if "subject" in row:
+            row["subject_code"] = row["subject"]
+            row["subject"] = selection.subject_name(row["subject"])
+    return rows
+
+
+def attention_tables(
+    request: HttpRequest,
+    view: AnalyticsView,
+    school: School,
+    selection: Selection,
+    percentiles: pl.DataFrame,
+    named: bool,
+) -> Table:
+    """The pupils needing attention at the drop: by name (linking to the profile and class) for
+    people who see the school's pupils by name, else how many per subject and reason."""
+    assert selection.drop is not None
+    drop = selection.drop
+    before = (pl.col("drop_date") < pl.lit(drop.assessed_on)) | (pl.col("drop_id") == drop.pk)
+    if named:
+        obs = view.pupil_observations(school_ids={school.pk}).filter(before)
+    else:
+        obs = view.observations(school_ids={school.pk}).filter(before)
+    judged = obs.filter(pl.col("drop_id") == drop.pk).select("pupil_id", "subject", "nc_year").unique()
+    flagged = (
+        needing_attention(
+            obs, percentiles.join(judged.select("pupil_id", "subject"), on=["pupil_id", "subject"])
+        )
+        .join(judged, on=["pupil_id", "subject"])
+        .filter(pl.col("school_id") == school.pk)
+    )
+    drop_name = drop_label(drop)
+    if not named:
+        counts = (
+            flagged.explode("reasons")
+            .group_by("subject", "reasons")
+            .agg(pl.col("pupil_id").n_unique().cast(pl.Int64).alias("n"))
+            .rename({"reasons": "reason"})
+        )
+        counts = view.suppress(counts, partition=("subject", "reason"))
+        rows = _with_labels(counts.to_dicts(), selection)
+        for row in rows:
+            row["reason"] = REASON_LABELS.get(row["reason"], row["reason"])
+        rows.sort(key=lambda r: (r["subject"], r["reason"]))
+        return Table(
+            "attention",
+            f"Pupils needing attention at {drop_name}: how many, by subject and reason",
+            [
+                Column("subject", "Subject", row_header=True),
+                Column("reason", "Reason"),
+                Column("n", "Pupils (n)", COUNT),
+            ],
+            rows,
+            note=suppression_note(view),
+            empty="No pupil is flagged in this drop.",
+        )
+
+    ids = sorted(set(flagged.get_column("pupil_id").to_list()))
+    pupils = {p.pk: p for p in visible_pupils(request.user).filter(pk__in=ids)}
+    classes: dict[int, list[tuple[int, str, str]]] = {}
+    memberships = GroupMembership.objects.filter(
+        pupil_id__in=ids,
+        group__in=visible_classes(request.user).filter(school=school, academic_year_id=drop.academic_year_id),
+    ).values_list("pupil_id", "group_id", "group__name", "group__subject")
+    for pupil_id, group_id, name, subject in memberships.order_by("group__name"):
+        classes.setdefault(pupil_id, []).append((group_id, name, subject.strip().lower()))
+    rows = []
+    for row in _with_labels(flagged.to_dicts(), selection):
+        pupil = pupils.get(row["pupil_id"])
+        if pupil is None:  # not visible by name after all: never shown
+            continue
+        options = classes.get(row["pupil_id"], [])
+        subject_name = row["subject"].lower()
+        chosen = next((c for c in options if c[2] in (subject_name, row["subject_code"])), None)
+        chosen = chosen or next((c for c in options if not c[2]), None) or (options[0] if options else None)
+        rows.append(
+            {
+                "pupil": pupil.display_name,
+                "pupil_url": pupil_url(pupil.pk),
+                "sort": (pupil.surname.lower(), pupil.forename.lower(), pupil.pk),
+                "year": row["year"],
+                "class": chosen[1] if chosen else "",
+                "class_url": class_url(chosen[0]) if chosen else None,
+                "subject": row["subject"],
+                "reasons": "; ".join(REASON_LABELS[r] for r in row["reasons"]),
+            }
+        )
+    rows.sort(key=lambda r: (r["sort"], r["subject"]))
+    return Table(
+        "attention",
+        f"Pupils needing attention at {drop_name}",
+        [
+            Column("pupil", "Pupil", row_header=True, link="pupil_url"),
+            Column("year", "Year group"),
+            Column("class", "Class", link="class_url"),
+            Column("subject", "Subject"),
+            Column("reasons", "Why"),
+        ],
+        rows,
+        note="Flagged at their latest judgement: gained fewer points over the year than the expected "
+        "points rose, fell back since the previous drop, or in the bottom 10% of similar learners.",
+        empty="No pupil is flagged in this drop.",
+    )
+
+
+def school_page(
+    request: HttpRequest, view: AnalyticsView, school: School, selection: Selection, obs: pl.DataFrame
+) -> Page:
+    assert selection.drop is not None and selection.subject is not None
+    subject, group = selection.subject.code, selection.group
+    tables = overview(
+        obs, view.benchmark(), drop_id=selection.drop.pk, group_by=("nc_year",), dimensions=(group,)
+    )
+    note = suppression_note(view)
+    drop_name = drop_label(selection.drop)
+    subject_order = {code: position for position, code in enumerate(selection.subjects)}
+    year_column = Column("year", "Year group", row_header=True)
+    page = Page()
+
+    attainment = view.suppress(tables["attainment"], partition=("subject",))
+    rows = sorted(
+        _with_labels(_rows(attainment), selection),
+        key=lambda r: (subject_order.get(r["subject_code"], 99), r["nc_year"]),
+    )
+    page.add(
+        Figure(
+            charts.attainment_bars(
+                rows,
+                category="year",
+                category_title="Year group",
+                title=f"Pupils at or above the expected point, by year group and subject ({drop_name})",
+                description="Bars: the percentage of pupils at or above the expected point in each year "
+                "group, one panel per subject, each bar labelled with its figure and n.",
+            ),
+            Table(
+                "attainment",
+                f"{school.name}: attainment by year group and subject, {drop_name}",
+                attainment_columns(year_column, Column("subject", "Subject")),
+                rows,
+                note=note,
+            ),
+        )
+    )
+
+    groups = view.suppress(tables["groups"], partition=("nc_year", "subject", "dimension"))
+    chosen = [
+        {**row, "group": group_label(group, row["value"])}
+        for row in _rows(groups.filter((pl.col("subject") == subject) & (pl.col("dimension") == group)))
+    ]
+    chosen = sorted(_with_labels(chosen, selection), key=lambda r: (r["nc_year"], r["group"]))
+    page.add(
+        Figure(
+            charts.attainment_bars(
+                chosen,
+                category="group",
+                category_title=selection.group_label,
+                facet="year",
+                facet_title="Year group",
+                title=f"{selection.subject.name}: at or above expected by group ({selection.group_label})",
+                description=f"Bars: for each year group, the percentage at or above the expected point in "
+                f"{selection.subject.name} of each group ({selection.group_label}), labelled with n.",
+            ),
+            Table(
+                "groups",
+                f"{selection.subject.name} by year group and group ({selection.group_label}), {drop_name}",
+                attainment_columns(year_column, Column("group", selection.group_label)),
+                chosen,
+                note=note,
+            ),
+        )
+    )
+
+    gaps = view.suppress(
+        tables["gaps"].filter(pl.col("measure") == "pct_at_expected"),
+        partition=("nc_year", "subject", "dimension"),
+    )
+    gap_list = [
+        {**row, "group": group_label(group, row["group"])}
+        for row in _rows(gap_rows(gaps.filter(pl.col("subject") == subject), group))
+    ]
+    gap_list = sorted(_with_labels(gap_list, selection), key=lambda r: (r["nc_year"], r["group"]))
+    page.add(
+        Figure(
+            charts.gap_chart(
+                gap_list,
+                group_title=selection.group_label,
+                facet="year",
+                facet_title="Year group",
+                title=f"{selection.subject.name}: each group against the rest of its year group",
+                description="Each group's gap in percentage points at or above expected against the other "
+                "pupils of its year group, as a point with its 95% interval; the dashed line at 0 is no gap.",
+            ),
+            Table(
+                "gaps",
+                f"{selection.subject.name}: gaps by group ({selection.group_label}) in each year group, "
+                f"{drop_name}",
+                gap_columns(year_column, selection.group_label),
+                gap_list,
+                note=note,
+            ),
+        )
+    )
+
+    trend = view.suppress(
+        tables["trend"].filter(pl.col("subject") == subject), partition=("subject", "drop_id")
+    )
+    trend_list = [{**row, "drop": selection.drop_name(row["drop_id"])} for row in _rows(trend)]
+    trend_list = sorted(
+        _with_labels(trend_list, selection), key=lambda r: (r["drop_date"], r["drop_id"], r["nc_year"])
+    )
+    page.add(
+        Figure(
+            charts.trend_lines(
+                trend_list,
+                series="year",
+                series_title="Year group",
+                facet=None,
+                title=f"{selection.subject.name}: pupils at or above expected across drops, by year group",
+                description="A line per year group (the pupils in that year at each drop) across the data "
+                "drops up to this one, labelled at its end; each line's points have their own shape.",
+            ),
+            Table(
+                "trend",
+                f"{school.name}: {selection.subject.name} across drops, by year group",
+                attainment_columns(year_column, Column("drop", "Data drop")),
+                trend_list,
+                note=note,
+            ),
+        )
+    )
+
+    value_added = view.suppress(tables["value_added"], partition=("subject",))
+    rows = sorted(
+        _with_labels(_rows(value_added), selection),
+        key=lambda r: (subject_order.get(r["subject_code"], 99), r["nc_year"]),
+    )
+    page.add(
+        Figure(
+            charts.gap_chart(
+                rows,
+                group="year",
+                group_title="Year group",
+                gap="value_added",
+                gap_title="Value added (mean percentile − 50)",
+                title=f"Progress compared with similar learners, by year group ({drop_name})",
+                description="Each year group's value added as a point with its 95% interval as a line, one "
+                "panel per subject; the dashed line at 0 is progress like similar learners'.",
+            ),
+            Table(
+                "value-added",
+                f"{school.name}: progress compared with similar learners, {drop_name}",
+                value_added_columns(year_column),
+                rows,
+                note="Value added is the mean similar-learner percentile minus 50: 0 means progress like "
+                "similar learners', above 0 more. Only pupils with a judgement a year before count."
+                + (f" {note}" if note else ""),
+                empty="No pupil has a judgement a year before this drop to measure progress from.",
+            ),
+        )
+    )
+
+    page.add(
+        table=attention_tables(
+            request, view, school, selection, tables["percentiles"], names_pupils(view, school)
+        )
+    )
+    return page
+
+
+def names_pupils(view: AnalyticsView, school: School) -> bool:
+    """Whether the page names the school's pupils it counts: staff who see the school's pupils,
+    and teachers, whose figures there are their own classes' pupils."""
+    return view.names_pupils_at(school.pk) or school.pk in view.class_school_ids
+
+
+@access_rule(SCHOOL_RULE)
+def school(request: HttpRequest, urn: str) -> HttpResponse:
+    view = AnalyticsView(request.user)
+    school = view.school(urn)  # 404 outside the user's schools, exactly like a missing one
+    obs = view.observations(school_ids={school.pk})
+    selection = select(request, view, obs)
+    page = Page()
+    if selection.drop is not None and selection.subject is not None:
+        page = school_page(request, view, school, selection, obs)
+    named = names_pupils(view, school)
+    classes = []
+    if named and selection.drop is not None:
+        classes = list(
+            visible_classes(request.user)
+            .filter(school=school, academic_year_id=selection.drop.academic_year_id)
+            .order_by("nc_year", "name")
+        )
+    many = len(view.aggregate_school_ids) > 1
+    crumbs = [("Home", reverse("web:home"))]
+    if many:
+        crumbs.append(("Trust dashboard", reverse("dashboards:trust")))
+    crumbs.append((school.name, ""))
+    context = {
+        "school": school,
+        "selection": selection,
+        "suppressing": view.suppresses(school.pk),
+        "threshold": view.threshold,
+        "named": named,
+        "own_classes_only": school.pk in view.class_school_ids,
+        "classes": [(group, class_url(group.pk)) for group in classes],
+        "attention": page.tables.get("attention"),
+        "breadcrumbs": crumbs,
+    }
+    return dashboard_response(
+        request,
+        "dashboards/school.html",
+        context,
+        page,
+        title=f"{school.name} dashboard",
+        filename=f"school-{school.urn}",
+        selection=selection,
+    )
