@@ -1,0 +1,109 @@
+"""Charts under the production Content Security Policy, and the trust and school dashboards
+checked with axe-core (WCAG 2.2 AA).
+
+The ``page`` fixture fails a test on any CSP violation or uncaught page error, so a chart that
+needed ``eval`` or an inline style would fail here. The data is the dashboards' ``history`` fixture
+(the cast with two academic years of judgements) on a live server.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from strides.dashboards.tests.conftest import history  # noqa: F401 - the shared fixture, used below
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def live_history(live_server, transactional_db, history):  # noqa: F811 - the fixture imported above
+    from strides.dashboards.frames import forget_observations
+
+    forget_observations()
+    history.url = live_server.url
+    return history
+
+
+def sign_in(page, url: str, username: str) -> None:
+    from strides.testing.cast import PASSWORD
+
+    page.context.clear_cookies()  # whoever was signed in before
+    page.goto(f"{url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert "/accounts/login/" not in page.url, f"{username} could not sign in"
+
+
+def charts_drawn(page) -> list[str]:
+    """Waits until every chart on the page is drawn or failed; returns the ids of those drawn."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-chart]')].every("
+        "e => ['drawn', 'failed'].includes(e.getAttribute('data-chart-state')))"
+    )
+    return page.eval_on_selector_all(
+        "[data-chart]", "els => els.filter(e => e.getAttribute('data-chart-state') === 'drawn').map(e => e.id)"
+    )
+
+
+def test_every_chart_renders_as_svg_under_the_csp(live_history, page):
+    h = live_history
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    sign_in(page, h.url, "analyst")
+    response = page.goto(f"{h.url}/dashboards/trust/?subject=maths&group=disadvantaged")
+    policy = response.headers["content-security-policy"]
+    assert "'unsafe-eval'" not in policy and "'unsafe-inline'" not in policy
+    drawn = charts_drawn(page)
+    assert drawn == [
+        "chart-attainment",
+        "chart-value-added",
+        "chart-groups",
+        "chart-gaps",
+        "chart-trend",
+        "chart-heat-map",
+    ]
+    chart = page.locator("#chart-attainment svg")
+    assert chart.count() == 1
+    # vega's accessible name for the graphic is the chart's description
+    assert "percentage of pupils at or above the expected point" in page.locator("#chart-attainment").get_attribute(
+        "aria-label"
+    )
+    # the figures are drawn as text: North's maths bar is labelled with its n
+    assert page.locator("#chart-attainment svg text", has_text="(n=14)").count() >= 1
+    errors = [line for line in console if line.startswith("error") or "Content Security Policy" in line]
+    assert errors == []
+    assert page.locator("style").count() == 0  # vega-embed injected no stylesheet
+
+
+def test_the_dashboards_pass_axe(live_history, page, check_a11y):
+    h = live_history
+    sign_in(page, h.url, "head")
+    page.goto(f"{h.url}/dashboards/schools/{h.north.urn}/")
+    assert charts_drawn(page)
+    check_a11y(page)
+    sign_in(page, h.url, "director")
+    page.goto(f"{h.url}/dashboards/trust/")
+    assert charts_drawn(page)
+    assert page.get_by_text("suppressed (fewer than 6)").count() > 0
+    check_a11y(page)
+
+
+
+def test_scratch_screens(live_history, page):
+    h = live_history
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for who, url, name in (
+        ("head", f"/dashboards/schools/{h.north.urn}/", "school-head"),
+        ("governor", f"/dashboards/schools/{h.north.urn}/", "school-governor"),
+        ("analyst", "/dashboards/trust/", "trust-analyst"),
+        ("director", "/dashboards/trust/", "trust-director"),
+    ):
+        sign_in(page, h.url, who)
+        page.goto(f"{h.url}{url}")
+        charts_drawn(page)
+        page.screenshot(path=f"/tmp/scratch/{name}-top.png")
+        sections = page.locator("section")
+        for i in range(sections.count()):
+            sections.nth(i).screenshot(path=f"/tmp/scratch/{name}-{i}.png")
