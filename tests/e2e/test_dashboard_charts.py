@@ -43,7 +43,8 @@ def charts_drawn(page) -> list[str]:
         "e => ['drawn', 'failed'].includes(e.getAttribute('data-chart-state')))"
     )
     return page.eval_on_selector_all(
-        "[data-chart]", "els => els.filter(e => e.getAttribute('data-chart-state') === 'drawn').map(e => e.id)"
+        "[data-chart]",
+        "els => els.filter(e => e.getAttribute('data-chart-state') === 'drawn').map(e => e.id)",
     )
 
 
@@ -67,9 +68,8 @@ def test_every_chart_renders_as_svg_under_the_csp(live_history, page):
     chart = page.locator("#chart-attainment svg")
     assert chart.count() == 1
     # vega's accessible name for the graphic is the chart's description
-    assert "percentage of pupils at or above the expected point" in page.locator("#chart-attainment").get_attribute(
-        "aria-label"
-    )
+    name = page.locator("#chart-attainment").get_attribute("aria-label")
+    assert "percentage of pupils at or above the expected point" in name
     # the figures are drawn as text: North's maths bar is labelled with its n
     assert page.locator("#chart-attainment svg text", has_text="(n=14)").count() >= 1
     errors = [line for line in console if line.startswith("error") or "Content Security Policy" in line]
@@ -88,22 +88,3 @@ def test_the_dashboards_pass_axe(live_history, page, check_a11y):
     assert charts_drawn(page)
     assert page.get_by_text("suppressed (fewer than 6)").count() > 0
     check_a11y(page)
-
-
-
-def test_scratch_screens(live_history, page):
-    h = live_history
-    page.set_viewport_size({"width": 1280, "height": 900})
-    for who, url, name in (
-        ("head", f"/dashboards/schools/{h.north.urn}/", "school-head"),
-        ("governor", f"/dashboards/schools/{h.north.urn}/", "school-governor"),
-        ("analyst", "/dashboards/trust/", "trust-analyst"),
-        ("director", "/dashboards/trust/", "trust-director"),
-    ):
-        sign_in(page, h.url, who)
-        page.goto(f"{h.url}{url}")
-        charts_drawn(page)
-        page.screenshot(path=f"/tmp/scratch/{name}-top.png")
-        sections = page.locator("section")
-        for i in range(sections.count()):
-            sections.nth(i).screenshot(path=f"/tmp/scratch/{name}-{i}.png")
