@@ -319,6 +319,7 @@ SECTIONS: dict[str, Callable[[Bench], Section]] = {
     "grid": bench_grid,
     "drops": bench_drop_import,
     "analytics": lambda bench: __import__("analytics").section(bench),  # bench/analytics.py
+    "dashboards": lambda bench: __import__("dashboard_load").section(bench),  # bench/dashboard_load.py
 }
 
 
