@@ -129,19 +129,8 @@ def uploader_may_import(batch: ImportBatch) -> bool:
     return user is not None and user.is_active and can(user, Capability.IMPORT_PUPILS, batch.school_id)
 
 
-def runs_in_background(batch: ImportBatch) -> bool:
-    return RUNNER.runs_in_background(batch)
-
-
-def start_check(batch: ImportBatch) -> None:
-    RUNNER.start_check(batch)
-
-
-def start_import(batch: ImportBatch) -> bool:
-    """Begin importing a checked batch; False when it is not (or no longer) ready."""
-    return RUNNER.start_import(batch)
-
-
-def run(batch: ImportBatch, *, commit: bool) -> ImportReport:
-    """Check (``commit=False``) or import the batch and store the report on it."""
-    return RUNNER.run(batch, commit=commit)
+# what the pages, commands and tests call
+runs_in_background = RUNNER.runs_in_background
+start_check = RUNNER.start_check
+start_import = RUNNER.start_import  # False when the batch is not (or no longer) ready
+run = RUNNER.run

@@ -77,19 +77,8 @@ def create_batch(user: Any, drop: DataDrop, filename: str, content: bytes) -> Dr
     return RUNNER.create(user, filename, content, estimated_rows=estimate_rows(content), drop=drop)
 
 
-def runs_in_background(batch: DropImportBatch) -> bool:
-    return RUNNER.runs_in_background(batch)
-
-
-def start_check(batch: DropImportBatch) -> None:
-    RUNNER.start_check(batch)
-
-
-def start_import(batch: DropImportBatch) -> bool:
-    """Begin importing a checked batch; False when it is not (or no longer) ready."""
-    return RUNNER.start_import(batch)
-
-
-def run(batch: DropImportBatch, *, commit: bool) -> DropImportReport:
-    """Check (``commit=False``) or import the batch and store the report on it."""
-    return RUNNER.run(batch, commit=commit)
+# what the pages, commands and tests call
+runs_in_background = RUNNER.runs_in_background
+start_check = RUNNER.start_check
+start_import = RUNNER.start_import  # False when the batch is not (or no longer) ready
+run = RUNNER.run

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from strides.assessment.models import DropImportBatch, Judgement
-from strides.assessment.services import create_drop
 from strides.assessment.sheets import batches as drop_batches
+from strides.assessment.tests import conftest as assessment_fixtures
 from strides.audit.models import AuditEntry
 from strides.imports import batches
 from strides.imports.housekeeping import prune_stale_files
@@ -22,6 +22,7 @@ from strides.imports.tests.helpers import HEADER, csv_bytes, pupil_rows, upn
 from strides.pupils.models import Pupil
 
 REASON = "file never imported, older than 30 days: removed"
+drop = assessment_fixtures.drop  # the autumn drop of the assessment tests, as a fixture here
 
 
 def age(batch, days: int) -> None:
@@ -33,15 +34,6 @@ def pupil_batch(cast, rows, *, days: int, name: str = "pupils.csv") -> ImportBat
     batches.start_check(batch)
     age(batch, days)
     return batch
-
-
-@pytest.fixture
-def drop(cast):
-    year = cast.year
-    return create_drop(
-        cast.analyst, cast.trust, year, name="Spring", term="spring", slug="north-spring",
-        opens_on=year.starts_on, deadline=year.starts_on + dt.timedelta(days=150), schools=[cast.north],
-    )  # fmt: skip
 
 
 @pytest.fixture
