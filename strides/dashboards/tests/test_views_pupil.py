@@ -1,0 +1,280 @@
+"""The pupil's attainment and progress page: who may open it, the flight path across drops and
+frameworks, the similar-learner sentence checked against figures worked out by hand from the
+``history`` fixture, the flags in words, exports and query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from strides.dashboards.exports import XLSX_TYPE
+from strides.dashboards.views_class import REASON_WORDS
+from strides.dashboards.views_pupil import against_expected, need_words, similar_sentence, term_and_year
+
+
+def url(pupil, **params) -> str:
+    path = reverse("dashboards:pupil", kwargs={"pupil_id": pupil.pk})
+    if params:
+        path += "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    return path
+
+
+def fresh(user):
+    return type(user).objects.get(pk=user.pk)
+
+
+def summary(response, code: str):
+    return next(s for s in response.context["summaries"] if s.subject.code == code)
+
+
+# --- who may open it --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "who", ["head", "senior", "senco", "subject_leader", "teacher", "ta", "admin", "eap"]
+)
+def test_staff_who_see_the_pupil_by_name_open_it(history, client_for, who):
+    assert client_for(getattr(history, who)).get(url(history.ida)).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["governor", "director", "other_teacher", "river_head", "placing"])
+def test_everyone_else_gets_404_like_a_missing_pupil(history, client_for, who):
+    client = client_for(getattr(history, who))
+    assert client.get(url(history.ida)).status_code == 404
+    assert client.get(reverse("dashboards:pupil", kwargs={"pupil_id": 987654321})).status_code == 404
+
+
+def test_a_teacher_sees_only_their_classes_pupils(history, client_for):
+    client = client_for(history.teacher)
+    assert client.get(url(history.ida)).status_code == 200  # 3T
+    assert client.get(url(history.max)).status_code == 404  # 3B, same school
+
+
+def test_a_parent_sees_their_own_child_only(history, client_for):
+    client = client_for(history.parent)
+    response = client.get(url(history.ava))
+    assert response.status_code == 200
+    assert [s.subject.code for s in response.context["summaries"]] == ["reading", "writing", "maths"]
+    assert client.get(url(history.ben)).status_code == 404
+    assert client.get(url(history.ida)).status_code == 404
+
+
+def test_a_placing_school_sees_the_pupil_it_placed_while_placed(history, client_for):
+    client = client_for(history.placing)
+    response = client.get(url(history.dev))
+    assert response.status_code == 200 and len(response.context["summaries"]) == 3
+    assert client.get(url(history.eli)).status_code == 404  # placement ended
+    assert client.get(url(history.ava)).status_code == 404
+
+
+def test_anonymous_is_sent_to_sign_in(history, client):
+    response = client.get(url(history.ida))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+# --- similar learners in plain words ----------------------------------------------------------
+
+
+def test_the_percentile_sentence_matches_the_figures_worked_by_hand(history, client_for):
+    """North's maths, a cell of 12 pupils starting at point 8 in primary (no need-specific cell
+    has 30): gains over the year are 3 for gus, hal, jon, kai, nia, rex; 4 for ida, lea, sky; 2 for
+    max; 1 for ola; 0 for pip. Ida gained 4: 9 gained fewer, 3 the same (her included), so her
+    percentile is 100 x (9 + 3/2) / 12 = 87.5, shown as 88."""
+    h = history
+    response = client_for(h.head).get(url(h.ida))
+    maths = summary(response, "maths").comparison
+    assert (maths.gained, maths.fewer, maths.same, maths.compared_with) == (4, 9, 3, 12)
+    assert maths.percentile == pytest.approx(87.5) and maths.shown_percentile == 88
+    then, now = h.last_year.start_year, h.year.start_year
+    sentence = (
+        f"Ida gained 4 points over the year from autumn {then} to autumn {now} (point 8 to point 12). "
+        "Of the 12 pupils in the trust who started at the same point in primary, 9 gained fewer points "
+        "and 3 gained the same. Counting half of those who gained the same, her progress percentile is 88."
+    )
+    assert maths.sentence == sentence
+    assert sentence in response.content.decode()
+
+
+def test_no_gain_and_the_bottom_decile(history, client_for):
+    """Pip, point 8 in every drop: nobody of the 12 gained fewer, he alone gained 0, so
+    100 x (0 + 1/2) / 12 = 4.17, shown as 4, in the bottom tenth."""
+    h = history
+    response = client_for(h.head).get(url(h.pip))
+    maths = summary(response, "maths")
+    assert maths.comparison.percentile == pytest.approx(100 * 0.5 / 12)
+    assert maths.comparison.sentence.startswith(
+        f"Pip stayed at the same point over the year from autumn {h.last_year.start_year}"
+    )
+    assert "0 gained fewer points and 1 gained the same" in maths.comparison.sentence
+    assert maths.comparison.sentence.endswith("his progress percentile is 4.")
+    assert maths.flags == [
+        f"{REASON_WORDS['not_making_expected_progress']}: gained 0 points where pupils of the same age are "
+        "expected to rise 3 points.",
+        f"{REASON_WORDS['bottom_decile']}: progress percentile 4.",
+    ]
+    # reading: 9 of 12 gained 3 as he did, the 3 strong pupils 4: 100 x 4.5 / 12 = 37.5 -> 38
+    reading = summary(response, "reading").comparison
+    assert (reading.fewer, reading.same, reading.shown_percentile) == (0, 9, 38)
+
+
+def test_fallen_back_names_both_drops_and_points(history, client_for):
+    from strides.dashboards.views_trust import drop_label
+
+    h = history
+    response = client_for(h.head).get(url(h.ola))
+    maths = summary(response, "maths")
+    assert maths.flags == [
+        f"{REASON_WORDS['not_making_expected_progress']}: gained 1 point where pupils of the same age are "
+        "expected to rise 3 points.",
+        f"{REASON_WORDS['fallen_back']}: point 9 in {drop_label(h.current_drop)}, down from 10 in "
+        f"{drop_label(h.drops['last_summer'])}.",
+    ]
+    assert response.context["flagged"] == [maths]
+    # 100 x (1 + 1/2) / 12 = 12.5: not the bottom tenth
+    assert maths.comparison.shown_percentile == 13
+
+
+def test_no_judgement_a_year_before_means_no_percentile_yet(history, client_for):
+    h = history
+    response = client_for(h.head).get(url(h.ava))
+    maths = summary(response, "maths")
+    assert maths.comparison is None and maths.flags == []
+    assert (
+        f"Ava's latest judgement is from autumn {h.year.start_year}, and there is none from the same term "
+        "a year before" in maths.no_comparison
+    )
+    assert "No flags" in response.content.decode()
+    # rex's writing is missing from this autumn: his latest is last summer, with nothing a year before
+    rex = summary(client_for(h.head).get(url(h.rex)), "writing")
+    assert rex.comparison is None and rex.latest_drop.startswith("Summer")
+
+
+def test_the_sentence_for_a_need_matched_cell_and_an_external_benchmark():
+    from types import SimpleNamespace
+
+    from strides.dashboards.frames import PoolSource
+
+    pupil = SimpleNamespace(forename="Max", sex="M")
+    autumn = SimpleNamespace(get_term_display=lambda: "Autumn", assessed_on=dt.date(2024, 12, 20))
+    spring = SimpleNamespace(get_term_display=lambda: "Spring", assessed_on=dt.date(2025, 3, 20))
+    row = {
+        "gained": -1,
+        "start_point": 9,
+        "end_point": 8,
+        "phase": "primary",
+        "primary_need": "SPLD",
+        "matched_on": "start point, phase and primary need",
+        "percentile": 10.0,
+        "compared_with": 40,
+    }
+    source = PoolSource(True, "National 2022-25", "")
+    sentence = similar_sentence(pupil, row, start=autumn, end=spring, fewer=2, same=4, source=source)
+    assert sentence == (
+        "Max fell back 1 point over the year from autumn 2024 to spring 2025 (point 9 to point 8). Of the "
+        "40 pupils in the benchmark “National 2022-25” who started at the same point in primary with the "
+        "same primary need (specific learning difficulty), 2 gained fewer points and 4 gained the same. "
+        "Counting half of those who gained the same, his progress percentile is 10."
+    )
+    no_cell = {**row, "percentile": None, "compared_with": None, "matched_on": None}
+    assert (
+        "No pupil in the benchmark “National 2022-25” who started at the same point in primary is there"
+        in (similar_sentence(pupil, no_cell, start=autumn, end=spring, fewer=0, same=0, source=source))
+    )
+    assert need_words("") == "with no identified special educational need"
+    assert term_and_year(None) == "an earlier drop"
+
+
+def test_an_external_benchmark_is_what_the_page_compares_with(history, client_for):
+    from strides.analytics import benchmark_csv
+    from strides.dashboards import frames, services
+
+    h = history
+    table = frames.similar_pool(h.trust.pk)
+    services.import_benchmark(
+        h.analyst, h.trust, filename="national.csv", data=benchmark_csv(table).encode(), name="National copy"
+    )
+    response = client_for(h.head).get(url(h.ida))
+    maths = summary(response, "maths").comparison
+    assert "Of the 12 pupils in the benchmark “National copy” who started" in maths.sentence
+    assert "National copy" in response.content.decode()
+
+
+# --- the flight path ----------------------------------------------------------------------------
+
+
+def test_the_timeline_across_drops_and_frameworks_with_its_table(history, client_for):
+    h = history
+    response = client_for(h.head).get(url(h.ben))
+    figure = response.context["figures"]["timeline"]
+    rows = [
+        (r["subject_code"], r["level"], r["framework"], r["point"], r["expected"]) for r in figure.table.rows
+    ]
+    frameworks = {r[0]: r[2] for r in rows}
+    # reading and writing on pre-key stage standards, maths on the NC bands: one common scale
+    assert frameworks["reading"] == frameworks["writing"] != frameworks["maths"]
+    assert [r[:2] for r in rows] == [("reading", "PK6"), ("writing", "PK5"), ("maths", "Y2 GDS")]
+    assert figure.spec["title"] == "Ben's common points across drops"
+    page = response.content.decode()
+    assert 'id="chart-timeline"' in page and "Level entered" in page and "Expected point" in page
+
+    ida = client_for(h.head).get(url(h.ida)).context["figures"]["timeline"].table.rows
+    maths = [(r["level"], r["point"]) for r in ida if r["subject_code"] == "maths"]
+    assert maths == [("Y2 WTS", 8), ("Y2 EXS", 9), ("Y2 GDS", 10), ("Y3 EXS", 12)]
+
+
+def test_against_expected_in_words():
+    assert against_expected(12, 12) == "at expected"
+    assert against_expected(13, 12) == "above expected by 1 point"
+    assert against_expected(8, 11) == "below expected by 3 points"
+    assert against_expected(4, None) == "no expected point for this year and term"
+
+
+def test_a_pupil_with_no_judgements_says_so(history, client_for):
+    from strides.testing.cast import add_mover
+
+    h = add_mover(history)  # mia: no judgement anywhere
+    response = client_for(h.river_head).get(url(h.mia))
+    assert response.status_code == 200
+    assert "No judgements are recorded for Mia yet" in response.content.decode()
+
+
+# --- links, exports and queries ----------------------------------------------------------------------
+
+
+def test_linked_from_the_record_and_the_class_dashboard(history, client_for):
+    h = history
+    client = client_for(h.head)
+    target = url(h.ida)
+    assert target in client.get(reverse("pupils:profile", kwargs={"pupil_id": h.ida.pk})).content.decode()
+    assert (
+        target in client.get(reverse("dashboards:class", kwargs={"group_id": h.class_3t.pk})).content.decode()
+    )
+    page = client.get(target).content.decode()
+    assert reverse("pupils:profile", kwargs={"pupil_id": h.ida.pk}) in page
+
+
+def test_the_tables_export_as_xlsx(history, client_for):
+    h = history
+    response = client_for(h.head).get(url(h.ola, export="xlsx", table="progress"))
+    assert response.status_code == 200 and response["Content-Type"] == XLSX_TYPE
+    rows = list(load_workbook(io.BytesIO(response.content))["Figures"].iter_rows(values_only=True))
+    maths = next(r for r in rows if r[0] == "Maths")
+    assert maths[3:6] == (1, 12.5, 12)
+    response = client_for(h.head).get(url(h.ola, export="xlsx", table="timeline"))
+    assert response.status_code == 200 and "pupil-" in response["Content-Disposition"]
+    assert "Ola" not in response["Content-Disposition"]  # no name in the file name
+    bad = client_for(h.head).get(url(h.ola, export="xlsx", table="nope"))
+    assert bad.status_code == 400 and "There is no table “nope” on this page" in bad.content.decode()
+
+
+def test_query_count_is_pinned(history, client_for, django_assert_max_num_queries):
+    h = history
+    client_for(h.head).get(url(h.ida))  # the trust's frame and pool are built once and cached
+    for user, pupil in ((h.head, h.ida), (h.teacher, h.ida), (h.parent, h.ava)):
+        client = client_for(fresh(user))
+        with django_assert_max_num_queries(14):
+            assert client.get(url(pupil)).status_code == 200
