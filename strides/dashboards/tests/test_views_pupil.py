@@ -272,6 +272,9 @@ def test_the_tables_export_as_xlsx(history, client_for):
 
 
 def test_query_count_is_pinned(history, client_for, django_assert_max_num_queries):
+    """Session and user (2), scope (2), the pupil, their trust, their readable enrolments, the data
+    version for the rows and for the pool, subjects, drops, the benchmark in use, frameworks, the
+    nav (1)."""
     h = history
     client_for(h.head).get(url(h.ida))  # the trust's frame and pool are built once and cached
     for user, pupil in ((h.head, h.ida), (h.teacher, h.ida), (h.parent, h.ava)):
