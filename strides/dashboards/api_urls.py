@@ -13,4 +13,5 @@ urlpatterns = [
     path("analytics/gaps/", api.GapsView.as_view(), name="gaps"),
     path("analytics/transitions/", api.TransitionsView.as_view(), name="transitions"),
     path("analytics/attention/", api.AttentionView.as_view(), name="attention"),
+    path("analytics/benchmark/", api.BenchmarkView.as_view(), name="benchmark"),
 ]

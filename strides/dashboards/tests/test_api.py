@@ -245,3 +245,63 @@ def test_query_counts_are_pinned(history, client_for, django_assert_max_num_quer
             results(
                 get(client, endpoint, dimension="sen") if endpoint != "transitions" else get(client, endpoint)
             )
+
+
+# --- the benchmark -----------------------------------------------------------------------------
+
+CSV = (
+    b"subject,phase,start_point,primary_need,gained,pupils\n"
+    + b"maths,primary,8,*,3,400\nmaths,primary,8,*,5,600\n"
+)
+
+
+def upload(client, data: bytes, **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        "/api/v1/analytics/benchmark/", {"file": SimpleUploadedFile("national.csv", data), **fields}
+    )
+
+
+def test_analysts_upload_a_benchmark_and_percentiles_follow_it(history, client_for):
+    h = history
+    client = client_for(h.analyst)
+    assert get(client, "benchmark").json()["external"] is False
+    response = upload(client, CSV, name="National 2022-2025", source="DfE")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["external"], body["name"], body["cells"], body["pupils"]) == (
+        True,
+        "National 2022-2025",
+        2,
+        1000,
+    )
+    assert body["uploaded_by"] and body["filename"] == "national.csv"
+    pip = by(results(get(client, "progress", subject="maths")), pupil=h.pip.pk)[0]
+    # gained 0 against 1,000 pupils who gained 3 or 5: nobody below, nobody equal
+    assert (pip["percentile"], pip["compared_with"]) == (0.0, 1000)
+    assert "National 2022-2025 (DfE)" in get(client, "progress").json()["compared_with"]
+    assert client.delete("/api/v1/analytics/benchmark/").json()["external"] is False
+    assert by(results(get(client, "progress", subject="maths")), pupil=h.pip.pk)[0]["compared_with"] == 12
+
+
+def test_a_bad_benchmark_file_is_refused_naming_row_field_and_value(history, client_for):
+    client = client_for(history.analyst)
+    bad = CSV + b"maths,primary,eight,*,2,3\n"
+    response = upload(client, bad, name="Bad")
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["field"] == "file" and "row 4" in error["message"] and "'eight'" in error["message"]
+    assert upload(client, CSV).status_code == 400  # no name
+    assert get(client, "benchmark").json()["external"] is False
+
+
+@pytest.mark.parametrize("who", ["head", "river_head", "governor", "director", "teacher", "eap", "parent"])
+def test_only_trust_admins_and_analysts_reach_the_benchmark(history, client_for, who):
+    client = client_for(getattr(history, who))
+    assert get(client, "benchmark").status_code == 403
+    assert upload(client, CSV, name="Mine").status_code == 403
+    assert client.delete("/api/v1/analytics/benchmark/").status_code == 403
+    from strides.dashboards.models import ExternalBenchmark
+
+    assert not ExternalBenchmark.objects.exists()
