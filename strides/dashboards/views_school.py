@@ -48,13 +48,11 @@ ROUNDED = ("mean_points", "pct_at_expected", "value", "value_other", "gap", "ci_
 
 
 def pupil_url(pupil_id: int) -> str:
-    """The pupil profile: ``pupils/<id>/`` under the dashboards (the shared contract's path)."""
-    return f"{reverse('dashboards:home')}pupils/{pupil_id}/"
+    return reverse("dashboards:pupil", kwargs={"pupil_id": pupil_id})
 
 
 def class_url(group_id: int) -> str:
-    """The class dashboard: ``classes/<id>/`` under the dashboards."""
-    return f"{reverse('dashboards:home')}classes/{group_id}/"
+    return reverse("dashboards:class", kwargs={"group_id": group_id})
 
 
 def _rows(table: pl.DataFrame) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from strides.access.gate import scope_for, visible_classes
+from strides.access.gate import scope_for
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.analytics import GROUP_DIMENSIONS, overview
@@ -624,18 +624,12 @@ def trust(request: HttpRequest) -> HttpResponse:
     page = Page()
     if selection is not None and selection.drop is not None and selection.subject is not None:
         page = trust_page(view, selection, obs, schools)
-    classes = []
-    if not schools:
-        classes = list(
-            visible_classes(request.user).select_related("school").order_by("school__name", "name")
-        )
     context = {
         "trust_name": trust_name,
         "schools": list(schools.values()),
         "selection": selection,
         "suppressing": view.suppress_small_groups,
         "threshold": view.threshold,
-        "classes": classes,
         "own_classes_only": [schools[pk].name for pk in sorted(view.class_school_ids) if pk in schools],
         "breadcrumbs": [("Home", reverse("web:home")), ("Trust dashboard", "")],
     }
