@@ -127,13 +127,20 @@ def data_version(trust_id: int) -> str:
 # --- building ---------------------------------------------------------------------------------
 
 
-def _fetch(queryset: Any) -> list[tuple]:
-    """Rows of a values_list queryset straight from the cursor: for the million-row judgement
-    table this skips Django's per-row work (the columns are plain integers)."""
+FETCH_ROWS = 100_000
+
+
+def _fetch_frame(queryset: Any, schema: dict[str, Any]) -> pl.DataFrame:
+    """A values_list queryset's rows as a frame, straight from the cursor a hundred thousand rows
+    at a time: for the judgement table this skips Django's per-row work (the columns are plain
+    integers) and never holds every row as Python tuples at once."""
     sql, params = queryset.query.sql_with_params()
+    parts = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
 def _academic_year_of(day: pl.Expr) -> pl.Expr:
@@ -149,10 +156,9 @@ def build_observations(
         judgements = judgements.filter(school_id__in=list(school_ids))
     if pupil_ids is not None:
         judgements = judgements.filter(pupil_id__in=list(pupil_ids))
-    rows = _fetch(judgements.order_by().values_list(*(f"{name}" for name in _JUDGEMENT_COLUMNS)))
-    if not rows:
+    frame = _fetch_frame(judgements.order_by().values_list(*_JUDGEMENT_COLUMNS), _JUDGEMENT_COLUMNS)
+    if frame.is_empty():
         return empty_observations()
-    frame = pl.DataFrame(rows, schema=_JUDGEMENT_COLUMNS, orient="row")
 
     drops = pl.DataFrame(
         list(
@@ -233,53 +239,66 @@ def _assemble(
     periods: pl.DataFrame,
     sexes: pl.DataFrame,
 ) -> pl.DataFrame:
-    frame = (
-        frame.join(drops, on="drop_id", how="inner")
-        .join(subjects, on="subject_id", how="left")
-        .join(points, on="point_id", how="left")
-        .join(levels, on="level_id", how="left")
-        .join(sexes, on="pupil_id", how="left")
-        .sort("drop_date")
-    )
-    periods = periods.sort("valid_from")
+    # The ids are matched to their characteristics first and the text columns joined last, so
+    # the big intermediate frames carry integers only.
+    dated = frame.join(drops, on="drop_id", how="inner").sort("drop_date")
+    history = periods.sort("valid_from")
     # Characteristics as at the drop's date: the period that began last on or before it (periods
     # of one pupil never overlap). A judgement dated before the pupil's recorded history began
     # takes the earliest period, with the NC year taken back by the academic years in between.
     asof = {"left_on": "drop_date", "right_on": "valid_from", "by": "pupil_id", "check_sortedness": False}
-    as_at = frame.join_asof(periods, strategy="backward", **asof)
-    before_history = as_at.filter(pl.col("valid_from").is_null()).select(frame.columns)
-    as_at = as_at.filter(pl.col("valid_from").is_not_null())
-    if before_history.height:
-        earliest = before_history.join_asof(periods, strategy="forward", **asof).with_columns(
-            (
-                pl.col("period_nc_year")
-                - (_academic_year_of(pl.col("valid_from")) - pl.col("academic_year")).cast(pl.Int16)
-            ).alias("period_nc_year")
+    as_at = dated.join_asof(history, strategy="backward", **asof)
+    unmatched = as_at.get_column("valid_from").is_null()
+    if unmatched.any():
+        earliest = (
+            as_at.filter(unmatched)
+            .select(dated.columns)
+            .join_asof(history, strategy="forward", **asof)
+            .with_columns(
+                (
+                    pl.col("period_nc_year")
+                    - (_academic_year_of(pl.col("valid_from")) - pl.col("academic_year")).cast(pl.Int16)
+                ).alias("period_nc_year")
+            )
         )
-        as_at = pl.concat([as_at, earliest], how="vertical_relaxed")
+        as_at = pl.concat([as_at.filter(~unmatched), earliest], how="vertical_relaxed")
     majors = pl.DataFrame(
         {"ethnicity": list(ETHNICITY_MAJOR_GROUP), "ethnic_group": list(ETHNICITY_MAJOR_GROUP.values())}
     )
     observed = (
-        as_at.with_columns(pl.col("period_nc_year").alias("nc_year"))
-        .join(expected, on=["nc_year", "term"], how="left")
-        .join(majors, on="ethnicity", how="left")
-        .with_columns(
-            (pl.col("fsm_ever6") | pl.col("looked_after") | pl.col("previously_looked_after"))
-            .fill_null(False)
-            .alias("disadvantaged"),
-            pl.col("sen").fill_null("N"),
-            pl.col("primary_need").fill_null(""),
-            pl.col("eal").fill_null(False),
-            pl.col("looked_after").fill_null(False),
-            pl.col("ethnic_group").fill_null("Unclassified"),
+        as_at.sort(["pupil_id", "subject_id", "drop_date", "drop_id"])
+        .with_columns(pl.col("period_nc_year").alias("nc_year"))
+        .join(expected, on=["nc_year", "term"], how="left", maintain_order="left")
+        .join(subjects, on="subject_id", how="left", maintain_order="left")
+        .join(points, on="point_id", how="left", maintain_order="left")
+        .join(levels, on="level_id", how="left", maintain_order="left")
+        .join(sexes, on="pupil_id", how="left", maintain_order="left")
+        .join(majors, on="ethnicity", how="left", maintain_order="left")
+        .select(
+            [
+                (pl.col("fsm_ever6") | pl.col("looked_after") | pl.col("previously_looked_after"))
+                .fill_null(False)
+                .alias("disadvantaged")
+                if name == "disadvantaged"
+                else pl.col(name).fill_null(FILL[name]).cast(dtype)
+                if name in FILL
+                else pl.col(name).cast(dtype)
+                for name, dtype in OBSERVATION_SCHEMA.items()
+            ]
         )
     )
-    return validate_observations(
-        observed.select([pl.col(name).cast(dtype) for name, dtype in OBSERVATION_SCHEMA.items()]).sort(
-            ["pupil_id", "subject", "drop_date", "drop_id"]
-        )
-    )
+    # subject ids and codes may sort differently: the frame's promised order is by code
+    return validate_observations(observed.sort(["pupil_id", "subject", "drop_date", "drop_id"]))
+
+
+# Characteristics a pupil has no period for: "not recorded" values, as a new period would have.
+FILL: dict[str, Any] = {
+    "sen": "N",
+    "primary_need": "",
+    "eal": False,
+    "looked_after": False,
+    "ethnic_group": "Unclassified",
+}
 
 
 # --- the cache --------------------------------------------------------------------------------

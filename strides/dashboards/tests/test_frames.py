@@ -267,3 +267,14 @@ def test_only_trust_admins_and_analysts_choose_the_benchmark(history, who):
     with pytest.raises(PermissionError):
         use_trust_pool(getattr(history, who), history.trust)
     assert not ExternalBenchmark.objects.exists()
+
+
+def test_a_pupil_with_no_characteristics_recorded_keeps_their_judgements(history):
+    h = history
+    CharacteristicsPeriod.objects.filter(pupil=h.ava).delete()  # no service removes history: data damage
+    rows = rows_of(observations(h.trust.pk), h.ava)
+    assert len(rows) == 1 and rows[0]["point"] == 11
+    assert (rows[0]["nc_year"], rows[0]["expected"]) == (None, None)
+    assert (rows[0]["sen"], rows[0]["ethnic_group"], rows[0]["disadvantaged"], rows[0]["eal"]) == (
+        "N", "Unclassified", False, False,
+    )  # fmt: skip
