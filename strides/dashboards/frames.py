@@ -345,8 +345,15 @@ def _process_lock(directory: Path | None, trust_id: int) -> Iterator[None]:
     if directory is None:
         yield
         return
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / f"observations-{trust_id}.lock", "a") as handle:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = open(directory / f"observations-{trust_id}.lock", "a")  # noqa: SIM115 - closed below
+    except OSError:
+        # an unwritable cache directory costs speed, never the page
+        log.warning("Cannot use the analytics cache directory %s", directory, exc_info=True)
+        yield
+        return
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -383,9 +390,10 @@ def _write_shared(directory: Path | None, trust_id: int, version: str, frame: pl
         for stale in directory.glob(f"observations-{trust_id}-*.parquet"):
             if stale != path:
                 stale.unlink(missing_ok=True)
-    except OSError:
+    except (OSError, pl.exceptions.PolarsError):
         log.warning("Could not write the analytics cache file %s", path, exc_info=True)
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 def trust_observations(trust_id: int, version: str | None = None) -> pl.DataFrame:

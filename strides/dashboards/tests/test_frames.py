@@ -278,3 +278,10 @@ def test_a_pupil_with_no_characteristics_recorded_keeps_their_judgements(history
     assert (rows[0]["sen"], rows[0]["ethnic_group"], rows[0]["disadvantaged"], rows[0]["eal"]) == (
         "N", "Unclassified", False, False,
     )  # fmt: skip
+
+
+def test_an_unwritable_cache_directory_costs_speed_not_the_answer(history, settings, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory should be")
+    settings.STRIDES_ANALYTICS_CACHE_DIR = str(blocker / "cache")
+    assert observations(history.trust.pk).height == 194
