@@ -166,7 +166,7 @@ def _page_serializer(name: str, row: type[serializers.Serializer]) -> type[seria
         "small_group_threshold": serializers.IntegerField(
             allow_null=True, help_text="Groups under this size are suppressed for you; null: none are."
         ),
-        "compared_with": serializers.CharField(
+        "benchmark": serializers.CharField(
             allow_null=True,
             help_text="What similar-learner percentiles compare with, in words (null where none are used).",
         ),
@@ -338,7 +338,7 @@ class AnalyticsApiView(StridesApiMixin, generics.GenericAPIView):
                 "small_group_threshold": view.threshold
                 if view.suppress_small_groups and not self.pupil_rows
                 else None,
-                "compared_with": source.description if source and self.uses_percentiles else None,
+                "benchmark": source.description if source and self.uses_percentiles else None,
                 "count": count,
                 "next": replace_query_param(url, "page", number + 1) if number < pages else None,
                 "previous": previous,

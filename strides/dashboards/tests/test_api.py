@@ -100,7 +100,7 @@ def test_pupils_needing_attention_at_north(history, client_for):
 def test_progress_rows_with_percentiles_and_what_they_compare_with(history, client_for):
     h = history
     body = get(client_for(h.head), "progress", subject="maths").json()
-    assert "Pupils of the trust" in body["compared_with"] and body["count"] == 12
+    assert "Pupils of the trust" in body["benchmark"] and body["count"] == 12
     pip = by(body["results"], pupil=h.pip.pk)[0]
     assert pip["start_drop"] == h.drops["last_autumn"].slug and pip["end_drop"] == h.current_drop.slug
     assert (pip["start_point"], pip["end_point"], pip["gained"], pip["expected_rise"]) == (8, 8, 0, 3)
@@ -280,7 +280,7 @@ def test_analysts_upload_a_benchmark_and_percentiles_follow_it(history, client_f
     pip = by(results(get(client, "progress", subject="maths")), pupil=h.pip.pk)[0]
     # gained 0 against 1,000 pupils who gained 3 or 5: nobody below, nobody equal
     assert (pip["percentile"], pip["compared_with"]) == (0.0, 1000)
-    assert "National 2022-2025 (DfE)" in get(client, "progress").json()["compared_with"]
+    assert "National 2022-2025 (DfE)" in get(client, "progress").json()["benchmark"]
     assert client.delete("/api/v1/analytics/benchmark/").json()["external"] is False
     assert by(results(get(client, "progress", subject="maths")), pupil=h.pip.pk)[0]["compared_with"] == 12
 
