@@ -4,9 +4,10 @@ or ids already checked through the gate."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Q
+from django.db.models import Min, Q
 
 from strides.assessment.models import DataDrop, DropSchool, Judgement
 from strides.pupils.models import CharacteristicsPeriod, Enrolment
@@ -39,27 +40,18 @@ class Completeness:
 
 
 def completeness(
-    drop: DataDrop, school_ids: list[int] | None = None, today: dt.date | None = None
+    drop: DataDrop, school_ids: Iterable[int] | None = None, today: dt.date | None = None
 ) -> list[Completeness]:
-    """Each school's progress on a drop: n of N recorded, and whether it is overdue."""
-    today = today or dt.date.today()
-    subjects = drop.subjects.count()
+    """Each school's progress on a drop (``school_ids``, or every school taking part), by school
+    name: n of N recorded, and whether it is overdue. Four queries, whatever the number of
+    schools: the counting is :func:`strides.assessment.api.completeness.completeness_of`'s."""
+    # imported here: that module imports Completeness from this one
+    from strides.assessment.api.completeness import completeness_of
+
     parts = DropSchool.objects.filter(drop=drop).select_related("school").order_by("school__name")
     if school_ids is not None:
-        parts = parts.filter(school_id__in=school_ids)
-    recorded = dict(
-        Judgement.objects.filter(drop=drop)
-        .values_list("school_id")
-        .annotate(n=Count("id"))
-        .values_list("school_id", "n")
-    )
-    rows = []
-    for part in parts:
-        expected = len(expected_pupil_ids(drop, part.school_id)) * subjects
-        done = recorded.get(part.school_id, 0)
-        overdue = today > drop.deadline and part.status not in {"submitted", "locked"}
-        rows.append(Completeness(part, expected, done, overdue))
-    return rows
+        parts = parts.filter(school_id__in=list(school_ids))
+    return completeness_of(drop, parts, drop.subjects.count(), today)
 
 
 def baselines(pupil_ids: list[int]) -> dict[tuple[int, int], Judgement]:

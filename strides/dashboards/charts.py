@@ -15,12 +15,16 @@ a mark as a number: bars and points leave them out, heat-map cells say "<6".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
 import polars as pl
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6 import schema as vega_lite_schema
+from django.conf import settings
 
 from strides.dashboards.exports import Table, small_group_threshold
 
@@ -86,10 +90,47 @@ def _order(rows: list[dict[str, Any]], field: str) -> list[Any]:
     return [value for value in seen if value is not None]
 
 
-def _spec(chart: alt.TopLevelMixin, *, title: str, description: str) -> dict[str, Any]:
+def validating() -> bool:
+    """Whether each spec is checked against the Vega-Lite JSON schema: in tests and with DEBUG on,
+    so a builder that writes a bad spec fails there. Not in production: jsonschema walks every row
+    (about half the time of the trust page's charts), and a builder's specs differ from one
+    request to the next only in their rows."""
+    return settings.DEBUG or getattr(settings, "MODE", "") == "test"
+
+
+# A chart's rows stay out of Altair, which would copy, convert and validate each of them (most of
+# the cost of a chart of hundreds of rows): the chart names this placeholder, and _spec puts the
+# rows in its place in the finished spec.
+ROWS_PLACEHOLDER = "strides-rows"
+
+
+def _rows_data() -> alt.Data:
+    return alt.Data(name=ROWS_PLACEHOLDER)
+
+
+def _with_rows(node: Any, rows: list[dict[str, Any]]) -> Any:
+    if isinstance(node, dict):
+        if node == {"name": ROWS_PLACEHOLDER}:
+            return {"values": rows}
+        return {key: _with_rows(value, rows) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_with_rows(value, rows) for value in node]
+    return node
+
+
+@functools.cache
+def _vega_lite_schema() -> dict[str, Any]:
+    return vega_lite_schema.load_schema()
+
+
+def _spec(
+    chart: alt.TopLevelMixin, *, title: str, description: str, rows: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     if not title.strip() or not description.strip():
         raise ValueError("A chart needs a title and a description (its accessible name).")
-    spec = chart.properties(title=title, description=description).to_dict()
+    spec = chart.properties(title=title, description=description).to_dict(validate=False)
+    if rows is not None:
+        spec = _with_rows(spec, rows)
     spec["config"] = {
         **spec.get("config", {}),
         "font": FONT,
@@ -109,6 +150,8 @@ def _spec(chart: alt.TopLevelMixin, *, title: str, description: str) -> dict[str
         "title": {"fontSize": 15, "anchor": "start"},
         "view": {"stroke": None},
     }
+    if validating():
+        validate_jsonschema(spec, _vega_lite_schema())
     return spec
 
 
@@ -168,13 +211,13 @@ def attainment_bars(
     bars = base.mark_bar(color=BAR_COLOUR, height={"band": 0.7}).encode(tooltip=tooltip)
     labels = base.mark_text(align="left", dx=4, fontSize=11, color="#1A1A1A", aria=False)
     labels = labels.encode(text="_label:N")
-    layer = alt.layer(bars, labels, data=alt.Data(values=rows)).properties(width=width, height=alt.Step(24))
+    layer = alt.layer(bars, labels, data=_rows_data()).properties(width=width, height=alt.Step(24))
     if facet:
         chart = layer.facet(row=alt.Row(f"{facet}:N", title=None, sort=_order(rows, facet)))
         chart = chart.resolve_scale(y="independent")
     else:
         chart = layer
-    return _spec(chart, title=title, description=description)
+    return _spec(chart, title=title, description=description, rows=rows)
 
 
 def _series_encodings(series: str, series_title: str, names: list[Any]) -> dict[str, Any]:
@@ -225,9 +268,9 @@ def trend_lines(
     )
     _mark_line_ends(rows, series, within=facet, order=None)
     ends = base.mark_text(align="left", dx=8, fontSize=11, color="#1A1A1A", aria=False).encode(text="_end:N")
-    layer = alt.layer(lines, points, ends, data=alt.Data(values=rows)).properties(width=width, height=height)
+    layer = alt.layer(lines, points, ends, data=_rows_data()).properties(width=width, height=height)
     chart = layer.facet(row=alt.Row(f"{facet}:N", title=None, sort=_order(rows, facet))) if facet else layer
-    return _spec(chart, title=title, description=description)
+    return _spec(chart, title=title, description=description, rows=rows)
 
 
 def heatmap(
@@ -293,10 +336,8 @@ def heatmap(
         tooltip=tooltip,
     )
     labels = base.mark_text(fontSize=11, color="#1A1A1A", aria=False).encode(text="_label:N")
-    chart = alt.layer(cells, labels, data=alt.Data(values=rows)).properties(
-        width=alt.Step(72), height=alt.Step(30)
-    )
-    return _spec(chart, title=title, description=description)
+    chart = alt.layer(cells, labels, data=_rows_data()).properties(width=alt.Step(72), height=alt.Step(30))
+    return _spec(chart, title=title, description=description, rows=rows)
 
 
 def gap_chart(
@@ -343,7 +384,7 @@ def gap_chart(
     labels = base.mark_text(align="left", fontSize=11, color="#1A1A1A", x="width", dx=6, aria=False).encode(
         text="_label:N"
     )
-    layer = alt.layer(zero, interval, point, labels, data=alt.Data(values=rows)).properties(
+    layer = alt.layer(zero, interval, point, labels, data=_rows_data()).properties(
         width=width, height=alt.Step(26)
     )
     if facet:
@@ -351,7 +392,7 @@ def gap_chart(
         chart = chart.resolve_scale(y="independent")
     else:
         chart = layer
-    return _spec(chart, title=title, description=description)
+    return _spec(chart, title=title, description=description, rows=rows)
 
 
 def timeline(
@@ -411,9 +452,10 @@ def timeline(
     ends = base.mark_text(align="left", dx=8, dy=-8, fontSize=11, color="#1A1A1A", aria=False).encode(
         text="_end:N"
     )
-    main = alt.layer(lines, points, ends, data=alt.Data(values=rows))
+    main = alt.layer(lines, points, ends, data=_rows_data())
     chart = alt.layer(*layers, main) if layers else main
-    return _spec(chart.properties(width=width, height=height), title=title, description=description)
+    chart = chart.properties(width=width, height=height)
+    return _spec(chart, title=title, description=description, rows=rows)
 
 
 def to_svg(spec: Mapping[str, Any]) -> str:
