@@ -34,7 +34,7 @@ from strides.analytics.similar import (
     percentiles_lazy,
     read_benchmark_csv,
 )
-from strides.analytics.suppression import DEFAULT_THRESHOLD, MEASURE_COLUMNS, suppress
+from strides.analytics.suppression import DEFAULT_THRESHOLD, MEASURE_COLUMNS, suppress, suppress_crossed
 
 __all__ = [
     "ANY_NEED",
@@ -67,6 +67,7 @@ __all__ = [
     "read_benchmark_csv",
     "rolling_pool",
     "suppress",
+    "suppress_crossed",
     "transition_matrix",
     "trend",
     "validate_observations",

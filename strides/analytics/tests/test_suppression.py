@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from strides.analytics import suppress
+from strides.analytics import suppress, suppress_crossed
 from strides.analytics.tests.builders import rows_of
 
 
@@ -107,3 +107,108 @@ def test_value_columns_can_be_named_and_must_exist():
         suppress(table, value_columns=["nope"])
     with pytest.raises(ValueError, match=r"missing column.*'n'"):
         suppress(table.drop("n"))
+
+
+def test_two_small_rows_that_together_are_a_small_group_take_the_next_smallest_with_them():
+    # no SEN 30, SEN support 2, EHC plan 3: both small rows are hidden, but together they are the
+    # 5 pupils with SEN (35 - 30), so "no SEN" is hidden too. With 2 + 4 = 6 the two hide each other.
+    table = pl.DataFrame(
+        {
+            "school_id": [1, 1, 1, 2, 2, 2],
+            "sen": ["N", "K", "E", "N", "K", "E"],
+            "n": [30, 2, 3, 30, 2, 4],
+            "mean_points": [10.0, 8.0, 6.0, 10.0, 8.0, 6.0],
+        }
+    )
+    shown = suppress(table, partition=["school_id"])
+    assert rows_of(shown, "school_id", "sen", "n", "suppressed") == [
+        (1, "N", None, True),
+        (1, "K", None, True),
+        (1, "E", None, True),
+        (2, "N", 30, False),
+        (2, "K", None, True),
+        (2, "E", None, True),
+    ]
+
+
+def test_a_percentage_about_fewer_than_the_threshold_pupils_with_an_expected_point_is_hidden():
+    # 9 pupils, of whom only 5 have an expected point (4 in Reception): their % at expected is
+    # about 5 pupils. 0 with an expected point hides nothing (there is no percentage).
+    table = pl.DataFrame(
+        {
+            "group": ["a", "b", "c"],
+            "n": [9, 9, 20],
+            "n_with_expected": [5, 0, 20],
+            "n_at_expected": [3, 0, 10],
+            "pct_at_expected": [60.0, None, 50.0],
+        }
+    )
+    shown = suppress(table, partition=["group"])
+    assert rows_of(shown, "group", "n", "n_with_expected", "pct_at_expected", "suppressed") == [
+        ("a", None, None, None, True),
+        ("b", 9, 0, None, False),
+        ("c", 20, 20, 50.0, False),
+    ]
+    # within one total: a hidden takes the next smallest, b, with it; but a and b together still
+    # have 5 pupils with an expected point (total minus c), so c is hidden as well
+    assert suppress(table)["suppressed"].to_list() == [True, True, True]
+
+
+def test_a_cross_table_hides_a_cell_that_its_column_total_would_give_away():
+    # Year 3: 3 disadvantaged of 20; Year 4: 10 of 20. The school's 13 disadvantaged pupils are
+    # shown on the trust page, so hiding Year 3's 3 (and its 17 others) is not enough: 13 - 10 = 3.
+    cells = {(3, True): 3, (3, False): 17, (4, True): 10, (4, False): 10}
+    rows = [{"nc_year": y, "value": v, "n": n} for (y, v), n in cells.items()]
+    rows += [{"nc_year": 3, "value": None, "n": 20}, {"nc_year": 4, "value": None, "n": 20}]
+    rows += [{"nc_year": None, "value": True, "n": 13}, {"nc_year": None, "value": False, "n": 27}]
+    rows += [{"nc_year": None, "value": None, "n": 40}]
+    table = pl.DataFrame(rows, schema={"nc_year": pl.Int8, "value": pl.Boolean, "n": pl.Int64})
+    for frame in (table, table.reverse()):
+        shown = suppress_crossed(frame, dimensions=["nc_year", "value"]).sort(
+            ["nc_year", "value"], nulls_last=True
+        )
+        assert rows_of(shown, "nc_year", "value", "suppressed") == [
+            (3, False, True),  # the rest of Year 3: 20 - 3
+            (3, True, True),  # primary
+            (3, None, False),
+            (4, False, True),  # the rest of Year 4, which would give Year 4's 10 away
+            (4, True, True),  # 13 - 3: Year 3's would follow from the school's 13
+            (4, None, False),
+            (None, False, False),
+            (None, True, False),
+            (None, None, False),
+        ]
+
+
+def test_a_cross_table_hides_a_cell_of_a_hidden_total_that_its_cells_would_give_away():
+    # Years 3, 4, 5 of 4, 30, 31 pupils: Year 3 is hidden, and Year 4 with it (the next smallest).
+    # Year 4's cells (15 and 15) must not both be shown, or they would add up to its total.
+    rows = [
+        {"nc_year": 3, "value": "F", "n": 2},
+        {"nc_year": 3, "value": "M", "n": 2},
+        {"nc_year": 4, "value": "F", "n": 15},
+        {"nc_year": 4, "value": "M", "n": 15},
+        {"nc_year": 5, "value": "F", "n": 12},
+        {"nc_year": 5, "value": "M", "n": 19},
+        {"nc_year": 3, "value": None, "n": 4},
+        {"nc_year": 4, "value": None, "n": 30},
+        {"nc_year": 5, "value": None, "n": 31},
+    ]
+    shown = suppress_crossed(pl.DataFrame(rows), dimensions=["nc_year", "value"])
+    hidden = {(r["nc_year"], r["value"]) for r in shown.filter("suppressed").to_dicts()}
+    assert {(3, "F"), (3, "M"), (3, None), (4, None)} <= hidden
+    assert {(4, "F"), (4, "M")} & hidden
+    # the totals hidden come out as suppress() makes them on their own
+    years = shown.filter(pl.col("value").is_null()).sort("nc_year")
+    alone = suppress(pl.DataFrame(rows).filter(pl.col("value").is_null()).drop("value"))
+    assert years["suppressed"].to_list() == alone["suppressed"].to_list()
+
+
+def test_a_cross_table_checks_its_arguments():
+    table = pl.DataFrame({"a": [1, 1], "b": ["x", "x"], "n": [3, 4]})
+    with pytest.raises(ValueError, match="two rows"):
+        suppress_crossed(table, dimensions=["a", "b"])
+    with pytest.raises(ValueError, match="at least one dimension"):
+        suppress_crossed(table, dimensions=[])
+    with pytest.raises(ValueError, match="both a dimension and in partition"):
+        suppress_crossed(table, dimensions=["a"], partition=["a"])
