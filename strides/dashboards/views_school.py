@@ -14,10 +14,10 @@ from django.urls import reverse
 
 from strides.access.gate import visible_classes, visible_pupils
 from strides.access.rules import access_rule
-from strides.analytics import needing_attention, overview
+from strides.analytics import attainment, dimension_breakdown, needing_attention, overview, suppress_crossed
 from strides.analytics.attention import BOTTOM_DECILE, FALLEN_BACK, NOT_MAKING_EXPECTED_PROGRESS
 from strides.classes.models import GroupMembership
-from strides.dashboards import charts
+from strides.dashboards import charts, memo
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import COUNT, Column, Table
 from strides.dashboards.queries import AnalyticsView
@@ -31,9 +31,11 @@ from strides.dashboards.views_trust import (
     gap_columns,
     gap_rows,
     group_label,
+    hide_gaps_of_hidden_groups,
     rounded,
     select,
     suppression_note,
+    trend_with_counts,
     value_added_columns,
     year_label,
 )
@@ -168,9 +170,46 @@ def attention_tables(
     )
 
 
-def school_page(
-    request: HttpRequest, view: AnalyticsView, school: School, selection: Selection, obs: pl.DataFrame
-) -> Page:
+def years_by_group(
+    view: AnalyticsView, school: School, tables: dict[str, pl.DataFrame], current: pl.DataFrame, group: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(attainment by year group, groups by year group), suppressed as one cross-table for people
+    who must not see small groups: a year group's groups add up to the year's total (shown here),
+    and a group's year groups add up to the school's figure for the group (shown on the trust
+    page and by the API), so each cell is protected along both (``suppress_crossed``). The
+    school's totals (all pupils, and each group) come out as the trust page shows them."""
+    years, groups = tables["attainment"], tables["groups"]
+    if not view.suppresses(school.pk):
+        return (
+            years.with_columns(pl.lit(False).alias("suppressed")),
+            groups.with_columns(pl.lit(False).alias("suppressed")),
+        )
+    labelled = [pl.lit(group).alias("dimension")]
+    none_year = pl.lit(None, dtype=years.schema["nc_year"]).alias("nc_year")
+    none_value = pl.lit(None, dtype=pl.String).alias("value")
+    cube = pl.concat(
+        [
+            groups,
+            years.with_columns(*labelled, none_value),
+            dimension_breakdown(current, by=["subject"], dimensions=[group]).with_columns(none_year),
+            attainment(current, ["subject"]).with_columns(*labelled, none_value, none_year),
+        ],
+        how="diagonal_relaxed",
+    )
+    hidden = suppress_crossed(
+        cube, dimensions=["nc_year", "value"], partition=["subject", "dimension"], threshold=view.threshold
+    )
+    in_year = pl.col("nc_year").is_not_null()
+    years_out = hidden.filter(in_year & pl.col("value").is_null()).select(*years.columns, "suppressed")
+    groups_out = hidden.filter(in_year & pl.col("value").is_not_null()).select(*groups.columns, "suppressed")
+    return years_out, groups_out
+
+
+def school_figures(
+    view: AnalyticsView, school: School, selection: Selection, obs: pl.DataFrame
+) -> tuple[Page, pl.DataFrame]:
+    """The page's figures, which depend only on the user's scope (shared through the memo),
+    and the similar-learner percentiles the pupils needing attention are flagged with."""
     assert selection.drop is not None and selection.subject is not None
     subject, group = selection.subject.code, selection.group
     tables = overview(
@@ -182,9 +221,10 @@ def school_page(
     year_column = Column("year", "Year group", row_header=True)
     page = Page()
 
-    attainment = view.suppress(tables["attainment"], partition=("subject",))
+    current = obs.filter(pl.col("drop_id") == selection.drop.pk)
+    years, groups = years_by_group(view, school, tables, current, group)
     rows = sorted(
-        _with_labels(_rows(attainment), selection),
+        _with_labels(_rows(years), selection),
         key=lambda r: (subject_order.get(r["subject_code"], 99), r["nc_year"]),
     )
     page.add(
@@ -207,7 +247,6 @@ def school_page(
         )
     )
 
-    groups = view.suppress(tables["groups"], partition=("nc_year", "subject", "dimension"))
     chosen = [
         {**row, "group": group_label(group, row["value"])}
         for row in _rows(groups.filter((pl.col("subject") == subject) & (pl.col("dimension") == group)))
@@ -239,6 +278,7 @@ def school_page(
         tables["gaps"].filter(pl.col("measure") == "pct_at_expected"),
         partition=("nc_year", "subject", "dimension"),
     )
+    gaps = hide_gaps_of_hidden_groups(gaps, groups, years, ("nc_year",))
     gap_list = [
         {**row, "group": group_label(group, row["group"])}
         for row in _rows(gap_rows(gaps.filter(pl.col("subject") == subject), group))
@@ -267,7 +307,8 @@ def school_page(
     )
 
     trend = view.suppress(
-        tables["trend"].filter(pl.col("subject") == subject), partition=("subject", "drop_id")
+        trend_with_counts(tables["trend"].filter(pl.col("subject") == subject), obs, ("nc_year",)),
+        partition=("subject", "drop_id"),
     )
     trend_list = [{**row, "drop": selection.drop_name(row["drop_id"])} for row in _rows(trend)]
     trend_list = sorted(
@@ -324,10 +365,27 @@ def school_page(
         )
     )
 
+    return page, tables["percentiles"]
+
+
+def school_page(
+    request: HttpRequest,
+    view: AnalyticsView,
+    school: School,
+    selection: Selection,
+    obs: pl.DataFrame,
+    version: str | None = None,
+) -> Page:
+    """The figures, remembered per scope and filters (``version``: the data version read
+    before ``obs``, see strides.dashboards.memo), and this user's pupils needing attention,
+    always built for them: who is named there is the user's own, not their scope's."""
+    assert selection.drop is not None and selection.subject is not None
+    filters = (school.pk, selection.drop.pk, selection.subject.code, selection.group)
+    key = memo.page_key("school", view, obs, version, *filters)
+    shared, percentiles = memo.remember(key, lambda: school_figures(view, school, selection, obs))
+    page = Page(dict(shared.figures), dict(shared.tables))
     page.add(
-        table=attention_tables(
-            request, view, school, selection, tables["percentiles"], names_pupils(view, school)
-        )
+        table=attention_tables(request, view, school, selection, percentiles, names_pupils(view, school))
     )
     return page
 
@@ -342,11 +400,12 @@ def names_pupils(view: AnalyticsView, school: School) -> bool:
 def school(request: HttpRequest, urn: str) -> HttpResponse:
     view = AnalyticsView(request.user)
     school = view.school(urn)  # 404 outside the user's schools, exactly like a missing one
+    version = memo.version_of(view)  # before the rows: see strides.dashboards.memo
     obs = view.observations(school_ids={school.pk})
     selection = select(request, view, obs)
     page = Page()
     if selection.drop is not None and selection.subject is not None:
-        page = school_page(request, view, school, selection, obs)
+        page = school_page(request, view, school, selection, obs, version)
     named = names_pupils(view, school)
     classes = []
     if named and selection.drop is not None:

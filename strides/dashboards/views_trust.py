@@ -23,10 +23,10 @@ from django.urls import reverse
 from strides.access.gate import scope_for
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
-from strides.analytics import GROUP_DIMENSIONS, overview
+from strides.analytics import GROUP_DIMENSIONS, MEASURE_COLUMNS, attainment, overview
 from strides.assessment.models import DataDrop
 from strides.assessment.queries import completeness
-from strides.dashboards import charts
+from strides.dashboards import charts, memo
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import (
     COUNT,
@@ -303,6 +303,42 @@ def gap_rows(gaps: pl.DataFrame, dimension: str) -> pl.DataFrame:
     return rows
 
 
+def hide_rows(table: pl.DataFrame, hidden: pl.Expr) -> pl.DataFrame:
+    """``table`` (already through ``AnalyticsView.suppress``) with the rows where ``hidden`` holds
+    suppressed too: ``suppressed`` set and ``n`` and every figure null."""
+    marked = table.with_columns((pl.col("suppressed") | hidden.fill_null(False)).alias("suppressed"))
+    figures = [c for c in ("n", *MEASURE_COLUMNS) if c in table.columns and table.schema[c].is_numeric()]
+    return marked.with_columns(
+        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).cast(table.schema[c]).alias(c)
+        for c in figures
+    )
+
+
+def hide_gaps_of_hidden_groups(
+    gaps: pl.DataFrame, groups: pl.DataFrame, totals: pl.DataFrame, by: Sequence[str]
+) -> pl.DataFrame:
+    """A gap row shows its group's figures and, as "everyone else", the total minus the group: it
+    is suppressed whenever its group (in ``groups``) or its total (in ``totals``) is, whatever
+    its own numbers (a gap counts only pupils with an expected point, so its n can be smaller
+    than the group's and its suppression could otherwise differ)."""
+    keys = [*by, "subject"]
+    hidden_groups = groups.filter("suppressed").select(
+        *keys, "dimension", pl.col("value").alias("group"), pl.lit(True).alias("_group_hidden")
+    )
+    hidden_totals = totals.filter("suppressed").select(*keys, pl.lit(True).alias("_total_hidden"))
+    joined = gaps.join(hidden_groups, on=[*keys, "dimension", "group"], how="left", nulls_equal=True)
+    joined = joined.join(hidden_totals, on=keys, how="left", nulls_equal=True)
+    hidden = pl.col("_group_hidden").fill_null(False) | pl.col("_total_hidden").fill_null(False)
+    return hide_rows(joined, hidden).drop("_group_hidden", "_total_hidden")
+
+
+def trend_with_counts(trend: pl.DataFrame, obs: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    """The trend rows with ``n_with_expected`` (pupils behind each % at expected), so a drop's
+    row is suppressed exactly as the same drop's attainment row is."""
+    counts = attainment(obs, [*by, "subject", "drop_id"]).select(*by, "subject", "drop_id", "n_with_expected")
+    return trend.join(counts, on=[*by, "subject", "drop_id"], how="left", nulls_equal=True)
+
+
 def rounded(row: dict[str, Any], *keys: str) -> dict[str, Any]:
     """Figures to one decimal place (text under the same name, a group's "value", is left alone)."""
     for key in keys:
@@ -493,6 +529,7 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
         tables["gaps"].filter(pl.col("measure") == "pct_at_expected"),
         partition=("school_id", "subject", "dimension"),
     )
+    gaps = hide_gaps_of_hidden_groups(gaps, groups, attainment, ("school_id",))
     gap_list = [
         {**row, "group": group_label(group, row["group"])}
         for row in _rows(gap_rows(gaps.filter(pl.col("subject") == subject), group))
@@ -521,7 +558,8 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
     )
 
     trend = view.suppress(
-        tables["trend"].filter(pl.col("subject") == subject), partition=("subject", "drop_id")
+        trend_with_counts(tables["trend"].filter(pl.col("subject") == subject), obs, ("school_id",)),
+        partition=("subject", "drop_id"),
     )
     trend_list = [{**row, "drop": selection.drop_name(row["drop_id"])} for row in _rows(trend)]
     trend_list = sorted(
@@ -618,12 +656,15 @@ def trust(request: HttpRequest) -> HttpResponse:
     each school, the trend across drops, schools x groups, and the drop's completeness."""
     view = AnalyticsView(request.user)
     schools = {school.pk: school for school in view.schools()}
+    version = memo.version_of(view)  # before the rows: see strides.dashboards.memo
     obs = view.observations(school_ids=schools.keys())
     selection = select(request, view, obs) if schools else None
     trust_name = Trust.objects.filter(pk=view.trust_id).values_list("name", flat=True).first() or ""
     page = Page()
     if selection is not None and selection.drop is not None and selection.subject is not None:
-        page = trust_page(view, selection, obs, schools)
+        filters = (selection.drop.pk, selection.subject.code, selection.group)
+        key = memo.page_key("trust", view, obs, version, *filters)
+        page = memo.remember(key, lambda: trust_page(view, selection, obs, schools))
     context = {
         "trust_name": trust_name,
         "schools": list(schools.values()),
