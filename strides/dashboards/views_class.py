@@ -30,7 +30,7 @@ from strides.assessment.models import DataDrop
 from strides.classes.models import TeachingGroup
 from strides.dashboards import charts
 from strides.dashboards.charts import Figure
-from strides.dashboards.exports import COUNT, PERCENT, Column, Table
+from strides.dashboards.exports import COUNT, PERCENT, Column, Table, small_group_threshold
 from strides.dashboards.queries import AnalyticsView
 from strides.dashboards.views_trust import Page, dashboard_response, drop_label
 from strides.frameworks.models import ScalePoint, Subject
@@ -76,8 +76,18 @@ def up_to(obs: pl.DataFrame, drop: DataDrop | None) -> pl.DataFrame:
 def pupil_percentiles(obs: pl.DataFrame, benchmark: pl.DataFrame) -> pl.DataFrame:
     """Each pupil's progress over the last year (from the same term a year before their latest
     judgement, as the similar-learner pool is made) with its similar-learner percentile against
-    ``benchmark`` (``AnalyticsView.benchmark``)."""
-    return percentiles(progress(obs, since="year"), benchmark)
+    ``benchmark`` (``AnalyticsView.benchmark``).
+
+    A percentile among fewer similar learners than the small-group threshold is not given (null,
+    ``compared_with`` kept for the page to say "fewer than ..."): the pool is the whole trust's,
+    so among 2 or 3 pupils it would tell the reader how those others, perhaps at another school,
+    progressed; and it would say little about the pupil."""
+    rows = percentiles(progress(obs, since="year"), benchmark)
+    too_few = pl.col("compared_with").is_not_null() & (pl.col("compared_with") < small_group_threshold())
+    return rows.with_columns(
+        pl.when(too_few).then(None).otherwise(pl.col("percentile")).alias("percentile"),
+        pl.when(too_few).then(None).otherwise(pl.col("matched_on")).alias("matched_on"),
+    )
 
 
 def subject_names(codes: Iterable[str]) -> list[Subject]:

@@ -28,7 +28,7 @@ from strides.analytics.similar import ANY_NEED, MATCHED_ON_NEED
 from strides.assessment.models import DataDrop
 from strides.dashboards import charts
 from strides.dashboards.charts import Figure
-from strides.dashboards.exports import COUNT, NUMBER, Column, Table
+from strides.dashboards.exports import COUNT, NUMBER, Column, Table, small_group_threshold
 from strides.dashboards.frames import PoolSource
 from strides.dashboards.queries import AnalyticsView
 from strides.dashboards.views_class import (
@@ -151,6 +151,13 @@ def similar_sentence(
     where = f"{compared_with_words(source)} who started at the same point {PHASE_WORDS.get(row['phase'], '')}"
     if row["matched_on"] == MATCHED_ON_NEED:
         where += f" {need_words(row['primary_need'])}"
+    if row["percentile"] is None and row["compared_with"]:
+        # too few to compare with (see pupil_percentiles): how many would tell about the others
+        words.append(
+            f"There are fewer than {small_group_threshold()} pupils {where}: too few to compare with "
+            "fairly, so there is no percentile."
+        )
+        return " ".join(words)
     if row["percentile"] is None or not row["compared_with"]:
         words.append(f"No pupil {where} is there to compare with yet, so there is no percentile.")
         return " ".join(words)
@@ -195,7 +202,7 @@ def comparisons(
             start_drop=start,
             end_drop=end,
             percentile=row["percentile"],
-            compared_with=row["compared_with"],
+            compared_with=row["compared_with"] if row["percentile"] is not None else None,
             fewer=fewer,
             same=same,
             sentence=similar_sentence(

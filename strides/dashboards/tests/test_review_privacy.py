@@ -294,3 +294,28 @@ def test_no_percentage_rests_on_fewer_than_the_threshold_pupils_with_an_expected
             for row in table.rows:
                 if row.get("pct_at_expected") is not None and not row.get("suppressed"):
                     assert row["n_with_expected"] >= THRESHOLD, (url, name, row)
+
+
+# --- similar learners in a tiny cell ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["river_head", "other_teacher"])
+def test_a_percentile_among_fewer_than_the_threshold_similar_learners_is_not_shown(history, client_for, who):
+    """Tia, Uma and Vic are the trust's only pupils who started at point 23 in secondary: Uma's
+    percentile among 3 would tell whoever reads it how the other two progressed (pupils who may be
+    at another school). The page says there are too few to compare with, without the number."""
+    from strides.dashboards.frames import forget_observations
+
+    forget_observations()
+    h = history
+    response = client_for(getattr(h, who)).get(f"/dashboards/pupils/{h.uma.pk}/")
+    assert response.status_code == 200
+    for summary in response.context["summaries"]:
+        comparison = summary.comparison
+        assert comparison is not None
+        assert comparison.percentile is None and comparison.compared_with is None
+        assert "Of the 3 pupils" not in comparison.sentence and "gained fewer" not in comparison.sentence
+        assert f"fewer than {THRESHOLD} pupils" in comparison.sentence
+    progress = response.context["tables"]["progress"].rows
+    assert all(row["percentile"] is None and row["compared_with"] is None for row in progress)
+    forget_observations()
