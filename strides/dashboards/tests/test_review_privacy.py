@@ -319,3 +319,70 @@ def test_a_percentile_among_fewer_than_the_threshold_similar_learners_is_not_sho
     progress = response.context["tables"]["progress"].rows
     assert all(row["percentile"] is None and row["compared_with"] is None for row in progress)
     forget_observations()
+
+
+# --- the analytics API (strides/dashboards/api.py: for the data helper) ---------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="api.py GapsView suppresses its rows on their own: a gap's n counts only pupils with an "
+    "expected point, so its 'next smallest' can differ from attainment?dimension=, and a group hidden "
+    "there is shown by /gaps/ (fix: hide a gap row whenever its group's attainment row is hidden, as "
+    "views_trust.hide_gaps_of_hidden_groups does)",
+)
+def test_the_api_gaps_and_attainment_by_group_give_no_small_group_away(history, client_for, use_obs):
+    # Reception (no expected point) pupils make n and n_with_expected differ: with an expected
+    # point Asian 4, Black 9, Mixed 6, White 40. attainment?dimension= hides Asian (4 with an
+    # expected point) and Black (next smallest n, 9); /gaps/ hides Asian and Mixed (next smallest
+    # there, 6), so Black, Mixed and White are all shown somewhere: Asian = 59 - 9 - 6 - 40.
+    cells = {
+        (1, "Asian"): 4,
+        (0, "Asian"): 3,
+        (1, "Black"): 9,
+        (1, "Mixed"): 6,
+        (0, "Mixed"): 4,
+        (1, "White"): 40,
+    }
+    use_obs(make_obs(history, cells, "ethnic_group", expected_years=[1]))
+    with_expected = {(0, v): n for (y, v), n in cells.items() if y == 1}
+    values = sorted(v for _, v in with_expected)
+    facts = Facts(with_expected)
+    client = client_for(history.governor)
+
+    def results(endpoint: str, **params) -> list[dict]:
+        response = client.get(f"/api/v1/analytics/{endpoint}/", {"subject": "maths", **params})
+        assert response.status_code == 200, response.content
+        return [r for r in response.json()["results"] if r["school"] == history.north.urn]
+
+    for row in results("attainment"):
+        if shown(row):
+            facts.add("attainment")
+    for row in results("attainment", dimension="ethnic_group"):
+        if shown(row):
+            facts.add(f"attainment {row['group']}", values=[row["group"]])
+    for row in results("gaps", dimension="ethnic_group"):
+        if shown(row):
+            facts.add(f"gap {row['group']}", values=[row["group"]])
+            facts.add(f"gap other than {row['group']}", values=[v for v in values if v != row["group"]])
+    assert_no_leak(facts)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="api.py ProgressView returns percentile and compared_with among fewer similar learners than "
+    "the threshold (the pages no longer do: views_class.pupil_percentiles); fix: use pupil_percentiles' "
+    "rule in _Query.percentile_rows for the pupil endpoints",
+)
+def test_the_api_gives_no_percentile_among_fewer_than_the_threshold_similar_learners(history, client_for):
+    from strides.dashboards.frames import forget_observations
+
+    forget_observations()
+    h = history
+    response = client_for(h.river_head).get("/api/v1/analytics/progress/", {"school": h.river.urn})
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert rows
+    for row in rows:
+        assert row["compared_with"] is None or row["compared_with"] >= THRESHOLD, row
+    forget_observations()
