@@ -1,0 +1,162 @@
+"""Dashboard figures computed once and shared by every request that would compute the same.
+
+Twenty people opening the trust dashboard at once see the same figures: without this each of them
+recomputes the overview, the suppression, the tables and the charts (a second of CPU each on the
+large demo trust, and the workers' threads share one interpreter). :func:`remember` keeps what a
+page computed in this process's memory, in a small LRU (``STRIDES_DASHBOARD_MEMO_ENTRIES``
+entries, default 16), and runs one build per key at a time: whoever waited for it takes the result.
+
+**The key decides who may share.** :func:`page_key` is made of everything the figures depend on:
+
+- the trust and its *data version* (``frames.data_version``: any write that can change a figure
+  changes it), read *before* the rows, so a write during the build can only file the result under
+  the older version, which nobody asks for again;
+- the user's window, exactly: the schools whose aggregates they see, the schools where they see
+  only their own classes' pupils and a SHA-256 of those pupils (with the school each row was
+  made at), whether small groups are suppressed, at which schools and from which threshold;
+- today's date (a drop becomes overdue overnight) and the page's filters.
+
+Two users share an entry only when all of it is equal, which is when the page would show them the
+same thing; a head and a governor of the same school, or two teachers with different classes,
+never do. Only scope-determined figures belong here: anything read through the user themself
+(the school page's named pupils needing attention) is built per request, after the memo.
+
+Off in test mode unless ``STRIDES_DASHBOARD_MEMO`` is set (test databases roll back and reuse
+ids, and pinned query counts are a full build's); the memo's own tests turn it on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import polars as pl
+from django.conf import settings
+
+from strides.dashboards import frames
+
+if TYPE_CHECKING:
+    from strides.dashboards.queries import AnalyticsView
+
+T = TypeVar("T")
+
+DEFAULT_ENTRIES = 16
+
+_lock = threading.Lock()
+_entries: OrderedDict[Hashable, Any] = OrderedDict()
+_building: dict[Hashable, threading.Lock] = {}
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "STRIDES_DASHBOARD_MEMO", settings.MODE != "test"))
+
+
+def max_entries() -> int:
+    return max(1, int(getattr(settings, "STRIDES_DASHBOARD_MEMO_ENTRIES", DEFAULT_ENTRIES)))
+
+
+def forget() -> None:
+    """Drop every remembered page (tests; a deployment never needs to)."""
+    with _lock:
+        _entries.clear()
+
+
+def size() -> int:
+    with _lock:
+        return len(_entries)
+
+
+def remember(key: Hashable | None, build: Callable[[], T]) -> T:
+    """``build()``'s result, from memory when the same key was built before. ``None`` (the memo
+    off) always builds. Concurrent callers with one key wait for a single build."""
+    if key is None:
+        return build()
+    with _lock:
+        if key in _entries:
+            _entries.move_to_end(key)
+            return _entries[key]
+        flight = _building.setdefault(key, threading.Lock())
+    with flight:
+        with _lock:
+            if key in _entries:  # built while this caller waited
+                _entries.move_to_end(key)
+                return _entries[key]
+        try:
+            value = build()
+            with _lock:
+                _entries[key] = value
+                while len(_entries) > max_entries():
+                    _entries.popitem(last=False)
+        finally:
+            with _lock:
+                if _building.get(key) is flight:
+                    del _building[key]
+    return value
+
+
+def version_of(view: AnalyticsView) -> str | None:
+    """The trust's data version, to be read before the page reads its rows (one query); ``None``
+    when the memo is off or the user has no trust (nothing is remembered then)."""
+    if not enabled() or view.trust_id is None:
+        return None
+    return frames.data_version(view.trust_id)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user's figures depend on, besides the filters: equal scopes see equal pages."""
+
+    trust_id: int
+    version: str
+    aggregate_school_ids: frozenset[int]
+    class_school_ids: frozenset[int]
+    class_pupils: str  # SHA-256 of the (pupil, school) pairs seen through their classes
+    suppress_small_groups: bool
+    suppressed_school_ids: frozenset[int]
+    threshold: int
+
+
+def pupils_digest(obs: pl.DataFrame, school_ids: frozenset[int]) -> str:
+    """A SHA-256 of the distinct (pupil, school) pairs of ``obs`` made at ``school_ids``, in
+    order: equal exactly when the same pupils are seen there."""
+    if not school_ids or obs.is_empty():
+        return ""
+    pairs = (
+        obs.filter(pl.col("school_id").is_in(sorted(school_ids)))
+        .select(pl.col("pupil_id").cast(pl.Int64), pl.col("school_id").cast(pl.Int64))
+        .unique()
+        .sort(["pupil_id", "school_id"])
+    )
+    text = ";".join(f"{pupil_id},{school_id}" for pupil_id, school_id in pairs.iter_rows())
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def scope_of(view: AnalyticsView, obs: pl.DataFrame, version: str) -> Scope:
+    assert view.trust_id is not None
+    aggregate = frozenset(view.aggregate_school_ids)
+    classes = frozenset(view.class_school_ids)
+    return Scope(
+        trust_id=view.trust_id,
+        version=version,
+        aggregate_school_ids=aggregate,
+        class_school_ids=classes,
+        class_pupils=pupils_digest(obs, classes),
+        suppress_small_groups=view.suppress_small_groups,
+        suppressed_school_ids=frozenset(s for s in aggregate if view.suppresses(s)),
+        threshold=view.threshold,
+    )
+
+
+def page_key(
+    page: str, view: AnalyticsView, obs: pl.DataFrame, version: str | None, *filters: Hashable
+) -> tuple[Any, ...] | None:
+    """The key of a page's figures for this user (see the module docstring), or ``None`` when
+    nothing may be remembered (the memo off: ``version`` is None)."""
+    if version is None or view.trust_id is None:
+        return None
+    return (page, scope_of(view, obs, version), dt.date.today(), *filters)
