@@ -61,10 +61,17 @@ def _rows(table: pl.DataFrame) -> list[dict[str, Any]]:
     return [rounded(row, *ROUNDED, "mean_percentile", "value_added") for row in table.to_dicts()]
 
 
+def year_order(row: dict[str, Any]) -> tuple[bool, int]:
+    """Year groups in order, pupils with no recorded year group last."""
+    return (row["nc_year"] is None, row["nc_year"] or 0)
+
+
 def _with_labels(rows: list[dict[str, Any]], selection: Selection) -> list[dict[str, Any]]:
     for row in rows:
         if "nc_year" in row:
-            row["year"] = year_label(row["nc_year"])
+            row["year"] = (
+                year_label(row["nc_year"]) if row["nc_year"] is not None else "Year group not recorded"
+            )
         if "subject" in row:
             row["subject_code"] = row["subject"]
             row["subject"] = selection.subject_name(row["subject"])
@@ -170,6 +177,12 @@ def attention_tables(
     )
 
 
+# Stand-ins for "not recorded" in the cross-table, where null means "every value" (a total): above
+# every NC year and every value's text, so they sort last as null does.
+UNRECORDED_YEAR = 999
+UNRECORDED_VALUE = "\U0010ffff"
+
+
 def years_by_group(
     view: AnalyticsView, school: School, tables: dict[str, pl.DataFrame], current: pl.DataFrame, group: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -184,25 +197,41 @@ def years_by_group(
             years.with_columns(pl.lit(False).alias("suppressed")),
             groups.with_columns(pl.lit(False).alias("suppressed")),
         )
+    # In the cross-table a null marks a total, so a year group or value that is not recorded (null
+    # in the data) stands in as a value that sorts last, as null does where suppress() breaks ties.
+    year = pl.col("nc_year").fill_null(UNRECORDED_YEAR)
+    value = pl.col("value").fill_null(UNRECORDED_VALUE)
     labelled = [pl.lit(group).alias("dimension")]
-    none_year = pl.lit(None, dtype=years.schema["nc_year"]).alias("nc_year")
-    none_value = pl.lit(None, dtype=pl.String).alias("value")
+    all_years = pl.lit(None, dtype=pl.Int16).alias("nc_year")
+    all_values = pl.lit(None, dtype=pl.String).alias("value")
     cube = pl.concat(
         [
-            groups,
-            years.with_columns(*labelled, none_value),
-            dimension_breakdown(current, by=["subject"], dimensions=[group]).with_columns(none_year),
-            attainment(current, ["subject"]).with_columns(*labelled, none_value, none_year),
+            groups.with_columns(year.cast(pl.Int16), value),
+            years.with_columns(year.cast(pl.Int16), *labelled, all_values),
+            dimension_breakdown(current, by=["subject"], dimensions=[group]).with_columns(all_years, value),
+            attainment(current, ["subject"]).with_columns(*labelled, all_values, all_years),
         ],
         how="diagonal_relaxed",
     )
     hidden = suppress_crossed(
         cube, dimensions=["nc_year", "value"], partition=["subject", "dimension"], threshold=view.threshold
+    ).with_columns(
+        # one with_columns: every expression reads the columns as they were, stand-ins included
+        pl.when(pl.col("nc_year") == UNRECORDED_YEAR)
+        .then(None)
+        .otherwise(pl.col("nc_year"))
+        .alias("nc_year"),
+        pl.when(pl.col("value") == UNRECORDED_VALUE).then(None).otherwise(pl.col("value")).alias("value"),
+        pl.col("nc_year").is_not_null().alias("_in_year"),
+        pl.col("value").is_not_null().alias("_in_group"),
     )
-    in_year = pl.col("nc_year").is_not_null()
-    years_out = hidden.filter(in_year & pl.col("value").is_null()).select(*years.columns, "suppressed")
-    groups_out = hidden.filter(in_year & pl.col("value").is_not_null()).select(*groups.columns, "suppressed")
-    return years_out, groups_out
+    in_year = pl.col("_in_year")
+    years_out = hidden.filter(in_year & ~pl.col("_in_group")).select(*years.columns, "suppressed")
+    groups_out = hidden.filter(in_year & pl.col("_in_group")).select(*groups.columns, "suppressed")
+    return (
+        years_out.with_columns(pl.col("nc_year").cast(years.schema["nc_year"])),
+        groups_out.with_columns(pl.col("nc_year").cast(groups.schema["nc_year"])),
+    )
 
 
 def school_figures(
@@ -225,7 +254,7 @@ def school_figures(
     years, groups = years_by_group(view, school, tables, current, group)
     rows = sorted(
         _with_labels(_rows(years), selection),
-        key=lambda r: (subject_order.get(r["subject_code"], 99), r["nc_year"]),
+        key=lambda r: (subject_order.get(r["subject_code"], 99), *year_order(r)),
     )
     page.add(
         Figure(
@@ -251,7 +280,7 @@ def school_figures(
         {**row, "group": group_label(group, row["value"])}
         for row in _rows(groups.filter((pl.col("subject") == subject) & (pl.col("dimension") == group)))
     ]
-    chosen = sorted(_with_labels(chosen, selection), key=lambda r: (r["nc_year"], r["group"]))
+    chosen = sorted(_with_labels(chosen, selection), key=lambda r: (*year_order(r), r["group"]))
     page.add(
         Figure(
             charts.attainment_bars(
@@ -283,7 +312,7 @@ def school_figures(
         {**row, "group": group_label(group, row["group"])}
         for row in _rows(gap_rows(gaps.filter(pl.col("subject") == subject), group))
     ]
-    gap_list = sorted(_with_labels(gap_list, selection), key=lambda r: (r["nc_year"], r["group"]))
+    gap_list = sorted(_with_labels(gap_list, selection), key=lambda r: (*year_order(r), r["group"]))
     page.add(
         Figure(
             charts.gap_chart(
@@ -312,7 +341,7 @@ def school_figures(
     )
     trend_list = [{**row, "drop": selection.drop_name(row["drop_id"])} for row in _rows(trend)]
     trend_list = sorted(
-        _with_labels(trend_list, selection), key=lambda r: (r["drop_date"], r["drop_id"], r["nc_year"])
+        _with_labels(trend_list, selection), key=lambda r: (r["drop_date"], r["drop_id"], *year_order(r))
     )
     page.add(
         Figure(
@@ -338,7 +367,7 @@ def school_figures(
     value_added = view.suppress(tables["value_added"], partition=("subject",))
     rows = sorted(
         _with_labels(_rows(value_added), selection),
-        key=lambda r: (subject_order.get(r["subject_code"], 99), r["nc_year"]),
+        key=lambda r: (subject_order.get(r["subject_code"], 99), *year_order(r)),
     )
     page.add(
         Figure(

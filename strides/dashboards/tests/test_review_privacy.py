@@ -296,6 +296,21 @@ def test_no_percentage_rests_on_fewer_than_the_threshold_pupils_with_an_expected
                     assert row["n_with_expected"] >= THRESHOLD, (url, name, row)
 
 
+@pytest.mark.parametrize("who", ["governor", "head"])
+def test_pupils_with_no_recorded_year_group_do_not_break_the_school_page(history, client_for, use_obs, who):
+    # a pupil with no characteristics period has no NC year (frames keeps their judgements)
+    cells = {(3, "true"): 8, (3, "false"): 12, (4, "true"): 9, (4, "false"): 11}
+    frame = make_obs(history, cells, "disadvantaged")
+    frame = frame.with_columns(
+        pl.when(pl.col("pupil_id") % 5 == 0).then(None).otherwise(pl.col("nc_year")).alias("nc_year")
+    )
+    use_obs(frame)
+    response = client_for(getattr(history, who)).get(school_url(history, "subject=maths&group=disadvantaged"))
+    assert response.status_code == 200
+    years = [row["nc_year"] for row in response.context["tables"]["attainment"].rows]
+    assert None in years and 3 in years and 4 in years
+
+
 # --- similar learners in a tiny cell ---------------------------------------------------------------
 
 
