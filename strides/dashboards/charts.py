@@ -199,7 +199,9 @@ def attainment_bars(
     (subject); each bar is labelled with its figure and n. Suppressed rows are left out."""
     rows = _shown(records(table), measure)
     for row in rows:
-        row["_label"] = _figure_text(row[measure], measure, row.get("n"))
+        # a % at expected is of the pupils who have an expected point (Reception has none)
+        behind = row.get("n_with_expected") if measure == "pct_at_expected" else None
+        row["_label"] = _figure_text(row[measure], measure, row.get("n") if behind is None else behind)
     categories = _order(rows, category)
     y = alt.Y(f"{category}:N", title=category_title, sort=categories)
     x = alt.X(f"{measure}:Q", title=measure_title, scale=_x_scale(measure))
@@ -363,7 +365,11 @@ def gap_chart(
             item["_interval"] = "no interval (too few pupils)"
         else:
             item["_interval"] = f"{item[low]:+.1f} to {item[high]:+.1f}"
-        item["_label"] = f"{item[gap]:+.1f} ({item['_interval']})"
+        # every figure with the pupils behind it: the group's n, and the others' where compared
+        counts = f"n={item['n']}" if item.get("n") is not None else ""
+        if counts and item.get("n_other") is not None:
+            counts += f" against {item['n_other']}"
+        item["_label"] = f"{item[gap]:+.1f} ({item['_interval']})" + (f", {counts}" if counts else "")
     y = alt.Y(f"{group}:N", title=group_title, sort=_order(rows, group))
     tooltip = [alt.Tooltip(f"{group}:N", title=group_title)]
     if facet:

@@ -265,6 +265,8 @@ def attainment_columns(first: Column, second: Column | None = None) -> list[Colu
         *columns,
         Column("n", "Pupils (n)", COUNT),
         Column("mean_points", "Mean points", NUMBER),
+        # the % is of these pupils: those with an expected point (none in Reception, for example)
+        Column("n_with_expected", "Pupils with an expected point (n)", COUNT),
         Column("pct_at_expected", "% at or above expected", PERCENT),
     ]
 

@@ -139,7 +139,17 @@ def test_gap_chart_writes_each_interval():
         {"group": "SEN", "subject": "Maths", "gap": None, "suppressed": True},
     ]
     labels = [r["_label"] for r in _values(charts.gap_chart(rows, title="Gaps", description="Gaps."))]
-    assert labels == ["-8.2 (-15.0 to -1.4)", "+3.0 (no interval (too few pupils))"]
+    assert labels == ["-8.2 (-15.0 to -1.4), n=30", "+3.0 (no interval (too few pupils)), n=1"]
+    # with the other side's n where the row has it
+    other = {**DISADVANTAGED_GAP, "n_other": 60}
+    labels = [r["_label"] for r in _values(charts.gap_chart([other], title="Gaps", description="Gaps."))]
+    assert labels == ["-8.2 (-15.0 to -1.4), n=30 against 60"]
+
+
+def test_a_bar_of_percent_at_expected_is_labelled_with_the_pupils_who_have_an_expected_point():
+    rows = [{**ATTAINMENT[0], "n_with_expected": 31}]
+    spec = charts.attainment_bars(rows, title="Attainment", description="Bars.")
+    assert [r["_label"] for r in _values(spec)] == ["62% (n=31)"]
 
 
 def test_timeline_draws_the_expected_points_as_their_own_line():
