@@ -23,7 +23,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from strides.access.gate import schools_with, visible_classes, visible_pupils
 from strides.accounts.roles import Capability
-from strides.assessment.models import DataDrop, DropSchool, Judgement
+from strides.assessment.models import DataDrop, DropSchool, Judgement, drop_title
 from strides.classes.models import TeachingGroup
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import DEFAULT_FRAMEWORK_CODE, FrameworkChooser
@@ -274,7 +274,8 @@ def previous_values(
     found: dict[tuple[int, int], tuple[str, str]] = {}
     for pupil_id, subject_id, code, name, start_year in rows:
         if (pupil_id, subject_id) not in found:
-            found[(pupil_id, subject_id)] = (code, f"{name} {start_year}/{(start_year + 1) % 100:02d}")
+            year_label = f"{start_year}/{(start_year + 1) % 100:02d}"  # AcademicYear.label
+            found[(pupil_id, subject_id)] = (code, drop_title(name, year_label))
     return found
 
 

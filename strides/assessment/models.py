@@ -46,6 +46,17 @@ class DataDrop(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def title(self) -> str:
+        """The name with its academic year said once: "Autumn 2026/27" whether the drop is named
+        "Autumn" or, as the calendar names them, "Autumn 2026/27"."""
+        return drop_title(self.name, self.academic_year.label)
+
+
+def drop_title(name: str, year_label: str) -> str:
+    """``name`` followed by ``year_label``, unless the name already says the year."""
+    return name if year_label in name else f"{name} {year_label}"
+
 
 class DropStatus(models.TextChoices):
     NOT_STARTED = "not_started", "Not started"

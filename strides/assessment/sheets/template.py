@@ -135,7 +135,7 @@ def build_template(drop: DataDrop, school: School, user: Any = None) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
-    sheet.append([f"{drop.name} ({drop.academic_year.label}): {school.name}, URN {school.urn}"])
+    sheet.append([f"{drop.title}: {school.name}, URN {school.urn}"])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(
         [
