@@ -401,3 +401,71 @@ def test_the_api_gives_no_percentile_among_fewer_than_the_threshold_similar_lear
     for row in rows:
         assert row["compared_with"] is None or row["compared_with"] >= THRESHOLD, row
     forget_observations()
+
+
+# --- no input gives a 500 ----------------------------------------------------------------------------
+
+ODD_VALUES = ["%00", "x" * 300, "%E2%80%AE", "1e9", "-1", "99999999999999999999999", "%27%22%3C"]
+
+
+@pytest.mark.parametrize("who", ["head", "governor"])
+def test_odd_filter_values_never_give_a_500(history, client_for, who):
+    from strides.dashboards.frames import forget_observations
+
+    forget_observations()
+    h = history
+    client = client_for(getattr(h, who))
+    for value in ODD_VALUES:
+        query = f"drop={value}&subject={value}&group={value}"
+        for url in (
+            f"{TRUST}?{query}",
+            f"/dashboards/schools/{h.north.urn}/?{query}",
+            f"/dashboards/schools/{h.north.urn}/?export=xlsx&table={value}",
+            f"/dashboards/schools/{value}/",
+            f"/dashboards/classes/{h.class_3t.pk}/?drop={value}",
+            f"/dashboards/pupils/{h.ola.pk}/?drop={value}",
+        ):
+            assert client.get(url).status_code < 500, url
+    forget_observations()
+
+
+@pytest.mark.parametrize("path", ["classes", "pupils"])
+def test_an_id_too_big_for_the_database_is_not_found(history, client_for, path):
+    response = client_for(history.head).get(f"/dashboards/{path}/99999999999999999999999/")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["attainment", "progress", "similar-learners", "gaps", "transitions", "attention"]
+)
+def test_odd_api_parameters_never_give_a_500(history, client_for, endpoint):
+    client = client_for(history.head)
+    for value in ODD_VALUES:
+        for name in ("school", "subject", "drop", "dimension", "measure", "since", "page", "page_size"):
+            response = client.get(f"/api/v1/analytics/{endpoint}/?{name}={value}")
+            assert response.status_code < 500, (name, value)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\xff\xfe\x00\x00garbage",
+        b"subject,phase,start_point,primary_need,gained,pupils\n",
+        b"subject,phase,start_point,primary_need,gained,pupils\nmaths,primary,10,*,3,0\n",
+        b"subject,phase,start_point,primary_need,gained,pupils\nmaths,primary,10,*,3,99999999999999999999\n",
+        b"subject,phase,start_point,primary_need,gained,pupils\nmaths,primary,10,*,3,5\nmaths,primary,10,*,3,5\n",
+        b'subject,phase,start_point,primary_need,gained,pupils\n"maths,primary,10,*,3,5\n',
+        b"=cmd|' /C calc'!A0,primary,10,*,3,5\n",
+        "subject,phase,start_point,primary_need,gained,pupils\nmäths,primary,10,*,3,5\n".encode(),
+    ],
+    ids=["empty", "binary", "header-only", "zero", "huge", "repeat", "open-quote", "formula", "non-ascii"],
+)
+def test_a_bad_benchmark_upload_is_refused_with_a_message_never_a_500(history, client_for, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(history.analyst)
+    upload = SimpleUploadedFile("bench.csv", content, content_type="text/csv")
+    response = client.post("/api/v1/analytics/benchmark/", {"file": upload, "name": "National"})
+    assert response.status_code == 400, response.content
+    assert response.json()
