@@ -22,7 +22,8 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from strides.access.gate import schools_with, visible_classes, visible_pupils
-from strides.accounts.roles import Capability
+from strides.accounts.models import User
+from strides.accounts.roles import ROLE_CAPABILITIES, Capability
 from strides.assessment.models import DataDrop, DropSchool, Judgement, drop_title
 from strides.classes.models import TeachingGroup
 from strides.frameworks.models import Framework, Level, Subject
@@ -254,6 +255,29 @@ def closed_reason(part: DropSchool) -> str:
         f"{part.school}'s {part.drop} is {part.get_status_display().lower()}: judgements can no "
         "longer be changed. Ask the trust to reopen it."
     )
+
+
+def closed_by(part: DropSchool) -> str:
+    """Who closed the school's part of the drop and when: "Submitted by the head (Hana Head) on
+    3 December 2026." Empty while teachers may edit."""
+    if part.teachers_may_edit:
+        return ""
+    who = f" ({part.changed_by})" if part.changed_by_id and part.changed_by else ""
+    status = part.get_status_display()
+    when = f"{part.changed_at.day} {part.changed_at:%B %Y}"
+    return f"{status}{who} on {when}."
+
+
+def reopeners(drop: DataDrop) -> list[str]:
+    """The people who can reopen a drop: active holders of a role with MANAGE_DROPS in the drop's
+    trust (the trust's assessment team), by name. One query."""
+    roles = [role for role, caps in ROLE_CAPABILITIES.items() if Capability.MANAGE_DROPS in caps]
+    users = (
+        User.objects.filter(is_active=True, memberships__trust_id=drop.trust_id, memberships__role__in=roles)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    return [str(user) for user in users]
 
 
 def previous_values(

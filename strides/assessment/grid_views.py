@@ -29,9 +29,11 @@ from strides.assessment.grid_queries import (
     build_grid,
     cell_vocabulary,
     class_pupils,
+    closed_by,
     closed_reason,
     drops_for_user,
     grid_classes,
+    reopeners,
 )
 from strides.assessment.models import DataDrop, DropSchool
 from strides.assessment.services import AssessmentError, DropClosed, StaleJudgement, record_judgement
@@ -62,7 +64,7 @@ def _grid_objects(user: Any, drop_slug: str, group_id: int) -> tuple[DataDrop, T
     if not can(user, Capability.RECORD_ASSESSMENT, group.school):
         raise Http404("Not found")
     part = get_or_404(
-        _parts_in_reach(user, drop_slug).select_related("drop", "drop__academic_year"),
+        _parts_in_reach(user, drop_slug).select_related("drop", "drop__academic_year", "changed_by"),
         school=group.school,
         drop__academic_year_id=group.academic_year_id,
     )
@@ -126,6 +128,9 @@ def grid(request: HttpRequest, drop_slug: str, group_id: int) -> HttpResponse:
         "group": group,
         "part": part,
         "closed_reason": closed_reason(part),
+        # a closed grid says who closed it and who can reopen it, instead of how to type
+        "closed_by": closed_by(part),
+        "reopeners": reopeners(drop) if read_only else [],
         "breadcrumbs": [
             *school_crumbs(user, group.school),
             (group.name, reverse("classes:class_detail", kwargs={"group_id": group.pk})),

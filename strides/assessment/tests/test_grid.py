@@ -405,3 +405,21 @@ def test_the_home_page_is_a_fixed_number_of_queries(cast, drop, client_for, djan
         )
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert "Extra 2" in client.get(url).content.decode()
+
+
+# --- a read-only grid ----------------------------------------------------------------------------
+
+
+def test_a_read_only_grid_says_why_and_who_can_reopen_instead_of_how_to_type(cast, drop, client_for):
+    url = grid_url(drop, cast.class_3t)
+    open_html = client_for(cast.teacher).get(url).content.decode()
+    assert "Type a level code" in open_html
+    assert 'id="grid-closed" class="message message--warning" hidden' in open_html
+    transition(cast.head, DropSchool.objects.get(drop=drop, school=cast.north), DropStatus.SUBMITTED)
+    html = client_for(cast.teacher).get(url).content.decode()
+    assert "Type a level code" not in html and "Paste a block" not in html
+    closed = html.split('id="grid-closed"')[1].split("</div>")[0]
+    assert "submitted by the head" in closed and "Hana Head" in closed  # who closed it, and when
+    assert "Only the trust's assessment team can reopen it" in closed
+    assert "Ada Admin" in closed and "Ana Lyst" in closed  # who that is
+    assert 'aria-describedby="grid-closed"' in html  # the table is described by why, not how to type

@@ -295,6 +295,10 @@
     for (const input of inputs) input.readOnly = true;
     closedReason.textContent = message;
     closedBox.hidden = false;
+    // how to type no longer applies: the table is described by why it is read only
+    const help = document.getElementById("grid-help");
+    if (help) help.hidden = true;
+    table.setAttribute("aria-describedby", "grid-closed");
     announce(`Read only. ${message}`);
   }
 
