@@ -9,15 +9,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from strides.access.gate import scope_for
 from strides.accounts.models import Membership
 from strides.accounts.roles import Role
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement
+from strides.assessment.queries import expected_enrolments
 from strides.classes.models import GroupMembership, TeachingGroup
 from strides.frameworks.models import Subject
-from strides.pupils.models import CharacteristicsPeriod, Enrolment
 
 DONE = frozenset({DropStatus.SUBMITTED, DropStatus.LOCKED})
 
@@ -52,22 +52,6 @@ class SchoolProgress(Progress):
 
 def is_overdue(drop: DataDrop, status: str, today: dt.date) -> bool:
     return today > drop.deadline and status not in DONE
-
-
-def expected_enrolments(drop: DataDrop, school_ids: Iterable[int]) -> QuerySet[Enrolment]:
-    """Enrolments of the pupils a drop expects: on roll at the school on the drop's date, in its
-    NC years. The same rule as ``queries.expected_pupil_ids``, for many schools in one query."""
-    day = drop.assessed_on
-    periods = CharacteristicsPeriod.objects.filter(valid_from__lte=day).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
-    )
-    if drop.nc_years:
-        periods = periods.filter(nc_year__in=drop.nc_years)
-    return (
-        Enrolment.objects.filter(school_id__in=list(school_ids), start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .filter(pupil_id__in=periods.values("pupil_id"))
-    )
 
 
 def trust_board(
@@ -192,6 +176,14 @@ def subjects_for_class(group: TeachingGroup, subjects: Sequence[Subject]) -> lis
 class ClassProgress(Progress):
     group: TeachingGroup | None  # None: expected pupils in no class of the year
     subjects: tuple[str, ...]
+    # pupils of the class the drop does not expect (another year group, or off roll on its date)
+    outside: int = 0
+
+    @property
+    def in_drop(self) -> bool:
+        """False for a class whose pupils are all outside the drop (a Reception class in a drop
+        of Years 1-11): listed as not in this drop, not as "0 of 0 (100%)"."""
+        return bool(self.pupils) or not self.outside
 
 
 @dataclass(frozen=True)
@@ -227,19 +219,28 @@ def school_board(
         groups.filter(school_id=school_id, academic_year_id=drop.academic_year_id).order_by("nc_year", "name")
     )
     members: dict[int, set[int]] = defaultdict(set)
+    outside: dict[int, int] = defaultdict(int)
     in_any_class: set[int] = set()
     for group_id, pupil_id in GroupMembership.objects.filter(
-        group__school_id=school_id, group__academic_year_id=drop.academic_year_id, pupil_id__in=expected_ids
+        group__school_id=school_id, group__academic_year_id=drop.academic_year_id
     ).values_list("group_id", "pupil_id"):
-        members[group_id].add(pupil_id)
-        in_any_class.add(pupil_id)
+        if pupil_id in expected_ids:
+            members[group_id].add(pupil_id)
+            in_any_class.add(pupil_id)
+        else:
+            outside[group_id] += 1
     rows = []
     for group in group_list:
         covered = subjects_for_class(group, subjects)
         if not covered:
             continue
         pupils, expected, recorded = progress_of(members.get(group.pk, set()), {s.pk for s in covered})
-        rows.append(ClassProgress(pupils, expected, recorded, group, tuple(s.name for s in covered)))
+        rows.append(
+            ClassProgress(
+                pupils, expected, recorded, group, tuple(s.name for s in covered), outside[group.pk]
+            )
+        )
+    rows.sort(key=lambda row: not row.in_drop)  # classes outside the drop last
     unplaced = expected_ids - in_any_class
     if whole_school and unplaced:
         pupils, expected, recorded = progress_of(unplaced, all_subject_ids)

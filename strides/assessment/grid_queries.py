@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,8 @@ from strides.access.gate import schools_with, visible_classes, visible_pupils
 from strides.accounts.models import User
 from strides.accounts.roles import ROLE_CAPABILITIES, Capability
 from strides.assessment.models import DataDrop, DropSchool, Judgement, drop_title
-from strides.classes.models import TeachingGroup
+from strides.assessment.queries import expected_enrolments
+from strides.classes.models import GroupMembership, TeachingGroup
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import DEFAULT_FRAMEWORK_CODE, FrameworkChooser
 from strides.frameworks.services import level_lookup, normalise_code
@@ -306,7 +308,10 @@ def previous_values(
 def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool) -> ClassGrid:
     day = drop.assessed_on
     subjects = list(drop.subjects.order_by("order", "name"))
-    on_roll_here = Enrolment.objects.filter(school_id=group.school_id, pupil_id=OuterRef("pk"))
+    # on the school's roll on the drop's date, as queries.expected_enrolments counts them
+    on_roll_here = Enrolment.objects.filter(
+        school_id=group.school_id, pupil_id=OuterRef("pk"), start_date__lte=day
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
     pupils = list(class_pupils(user, group, day).annotate(on_roll=Exists(on_roll_here)))
     in_drop = [p for p in pupils if not drop.nc_years or p.nc_year_then in drop.nc_years]
     ids = [p.pk for p in in_drop]
@@ -394,10 +399,17 @@ def cell_vocabulary(school_id: int, drop: DataDrop, pupil: Pupil, subject: Subje
 @dataclass
 class ClassProgress:
     group: TeachingGroup
-    pupils: int
+    pupils: int  # pupils of the class the drop expects (queries.expected_enrolments)
     recorded: int
     expected: int
     mine: bool
+    outside: int = 0  # pupils of the class the drop does not expect: another year group, or off roll
+
+    @property
+    def in_drop(self) -> bool:
+        """False for a class whose pupils are all outside the drop (a Reception class in a drop
+        of Years 1-11): listed as not in this drop, with nothing to record."""
+        return bool(self.pupils) or not self.outside
 
 
 @dataclass
@@ -417,7 +429,8 @@ class SchoolClasses:
 def grid_classes(user: Any, drop: DataDrop) -> list[SchoolClasses]:
     """The drop's schools where the user records judgements, each with the classes the user can
     open in the drop's year: their own first, then (for school-wide roles) the rest. Each class
-    with n of N cells recorded. Four queries whatever the number of classes."""
+    with n of N cells recorded, counting only the pupils the drop expects (the boards' rule);
+    classes with none of them come last. Six queries whatever the number of classes."""
     recording = schools_with(user, Capability.RECORD_ASSESSMENT).values("pk")
     parts = list(
         DropSchool.objects.filter(drop=drop, school_id__in=recording)
@@ -426,33 +439,43 @@ def grid_classes(user: Any, drop: DataDrop) -> list[SchoolClasses]:
     )
     if not parts:
         return []
-    subjects = drop.subjects.count()
+    subject_ids = set(drop.subjects.values_list("pk", flat=True))
+    school_ids = [p.school_id for p in parts]
     groups = list(
         visible_classes(user)
-        .filter(school_id__in=[p.school_id for p in parts], academic_year_id=drop.academic_year_id)
-        .annotate(
-            pupil_count=Count("memberships", distinct=True),
-            mine=Count("staff_links", filter=Q(staff_links__user_id=user.pk), distinct=True),
-        )
+        .filter(school_id__in=school_ids, academic_year_id=drop.academic_year_id)
+        .annotate(mine=Count("staff_links", filter=Q(staff_links__user_id=user.pk), distinct=True))
         .order_by("nc_year", "name")
     )
-    recorded = dict(
-        Judgement.objects.filter(drop=drop, pupil__group_memberships__group__in=[g.pk for g in groups])
-        .values_list("pupil__group_memberships__group")
-        .annotate(n=Count("id"))
-        .values_list("pupil__group_memberships__group", "n")
+    expected = set(
+        expected_enrolments(drop, school_ids).order_by().values_list("school_id", "pupil_id").distinct()
     )
+    members: dict[int, list[int]] = {g.pk: [] for g in groups}
+    for group_id, pupil_id in GroupMembership.objects.filter(group_id__in=list(members)).values_list(
+        "group_id", "pupil_id"
+    ):
+        members[group_id].append(pupil_id)
+    judged: dict[int, int] = defaultdict(int)  # pupil -> judgements in the drop's subjects
+    for pupil_id, subject_id in Judgement.objects.filter(
+        drop=drop, pupil_id__in=GroupMembership.objects.filter(group_id__in=list(members)).values("pupil_id")
+    ).values_list("pupil_id", "subject_id"):
+        if subject_id in subject_ids:
+            judged[pupil_id] += 1
     by_school: dict[int, list[ClassProgress]] = {p.school_id: [] for p in parts}
     for g in groups:
+        in_drop = [p for p in members[g.pk] if (g.school_id, p) in expected]
         by_school[g.school_id].append(
             ClassProgress(
                 group=g,
-                pupils=g.pupil_count,
-                recorded=recorded.get(g.pk, 0),
-                expected=g.pupil_count * subjects,
+                pupils=len(in_drop),
+                recorded=sum(judged[p] for p in in_drop),
+                expected=len(in_drop) * len(subject_ids),
                 mine=bool(g.mine),
+                outside=len(members[g.pk]) - len(in_drop),
             )
         )
+    for progress in by_school.values():
+        progress.sort(key=lambda c: not c.in_drop)  # stable: by year and name within each
     return [SchoolClasses(part, by_school[part.school_id]) for part in parts]
 
 

@@ -7,24 +7,34 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Min, Q
+from django.db.models import Min, Q, QuerySet
 
 from strides.assessment.models import DataDrop, DropSchool, Judgement
 from strides.pupils.models import CharacteristicsPeriod, Enrolment
 
 
-def expected_pupil_ids(drop: DataDrop, school_id: int) -> list[int]:
-    """Pupils the drop expects at a school: on roll on the drop's date, in its NC years."""
+def expected_enrolments(drop: DataDrop, school_ids: Iterable[int]) -> QuerySet[Enrolment]:
+    """Enrolments of the pupils a drop expects: on roll at the school on the drop's date, in its
+    NC years (as at that date). The one rule every count of a drop uses, for many schools in one
+    query: the boards, the class lists, the grid and the template."""
     day = drop.assessed_on
-    on_roll = Enrolment.objects.filter(school_id=school_id, start_date__lte=day).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=day)
+    periods = CharacteristicsPeriod.objects.filter(valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
     )
-    periods = CharacteristicsPeriod.objects.filter(
-        pupil_id__in=on_roll.values("pupil_id"), valid_from__lte=day
-    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
     if drop.nc_years:
         periods = periods.filter(nc_year__in=drop.nc_years)
-    return list(periods.values_list("pupil_id", flat=True).distinct())
+    return (
+        Enrolment.objects.filter(school_id__in=list(school_ids), start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .filter(pupil_id__in=periods.values("pupil_id"))
+    )
+
+
+def expected_pupil_ids(drop: DataDrop, school_id: int) -> list[int]:
+    """Pupils the drop expects at a school: on roll on the drop's date, in its NC years."""
+    return list(
+        expected_enrolments(drop, [school_id]).order_by().values_list("pupil_id", flat=True).distinct()
+    )
 
 
 @dataclass(frozen=True)
