@@ -23,7 +23,7 @@ from django.urls import reverse
 from strides.access.gate import scope_for
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
-from strides.analytics import GROUP_DIMENSIONS, MEASURE_COLUMNS, attainment, overview
+from strides.analytics import GROUP_DIMENSIONS, attainment, overview
 from strides.assessment.models import DataDrop
 from strides.assessment.queries import completeness
 from strides.dashboards import charts, memo
@@ -41,6 +41,7 @@ from strides.dashboards.exports import (
     xlsx_response,
 )
 from strides.dashboards.queries import AnalyticsView
+from strides.dashboards.suppressing import hide_gaps_of_hidden_groups
 from strides.frameworks.models import Subject
 from strides.organisations.models import Trust
 from strides.pupils.codes import NC_YEAR_LABELS, SenNeed
@@ -303,35 +304,6 @@ def gap_rows(gaps: pl.DataFrame, dimension: str) -> pl.DataFrame:
     if dimension in YES_NO_DIMENSIONS:
         rows = rows.filter(pl.col("group") == "true")
     return rows
-
-
-def hide_rows(table: pl.DataFrame, hidden: pl.Expr) -> pl.DataFrame:
-    """``table`` (already through ``AnalyticsView.suppress``) with the rows where ``hidden`` holds
-    suppressed too: ``suppressed`` set and ``n`` and every figure null."""
-    marked = table.with_columns((pl.col("suppressed") | hidden.fill_null(False)).alias("suppressed"))
-    figures = [c for c in ("n", *MEASURE_COLUMNS) if c in table.columns and table.schema[c].is_numeric()]
-    return marked.with_columns(
-        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).cast(table.schema[c]).alias(c)
-        for c in figures
-    )
-
-
-def hide_gaps_of_hidden_groups(
-    gaps: pl.DataFrame, groups: pl.DataFrame, totals: pl.DataFrame, by: Sequence[str]
-) -> pl.DataFrame:
-    """A gap row shows its group's figures and, as "everyone else", the total minus the group: it
-    is suppressed whenever its group (in ``groups``) or its total (in ``totals``) is, whatever
-    its own numbers (a gap counts only pupils with an expected point, so its n can be smaller
-    than the group's and its suppression could otherwise differ)."""
-    keys = [*by, "subject"]
-    hidden_groups = groups.filter("suppressed").select(
-        *keys, "dimension", pl.col("value").alias("group"), pl.lit(True).alias("_group_hidden")
-    )
-    hidden_totals = totals.filter("suppressed").select(*keys, pl.lit(True).alias("_total_hidden"))
-    joined = gaps.join(hidden_groups, on=[*keys, "dimension", "group"], how="left", nulls_equal=True)
-    joined = joined.join(hidden_totals, on=keys, how="left", nulls_equal=True)
-    hidden = pl.col("_group_hidden").fill_null(False) | pl.col("_total_hidden").fill_null(False)
-    return hide_rows(joined, hidden).drop("_group_hidden", "_total_hidden")
 
 
 def trend_with_counts(trend: pl.DataFrame, obs: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
