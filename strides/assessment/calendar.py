@@ -149,11 +149,29 @@ def _term_on(school: School, year: AcademicYear, day: dt.date) -> str:
     return str(Term.SUMMER)
 
 
+def termly_nc_years(trust: Trust, year: AcademicYear) -> list[int]:
+    """The NC years the trust's termly drops collect in ``year`` (or, before the year has any, in
+    the latest year that has them): what a new school's baseline drop collects too, so it
+    expects the same pupils as the termly drops. Empty (every year group) when a termly drop
+    collects every year, or the trust has none yet."""
+    termly = DataDrop.objects.filter(trust=trust, kind=DropKind.TERMLY)
+    drops = list(termly.filter(academic_year=year).values_list("nc_years", flat=True))
+    if not drops:
+        latest = termly.filter(academic_year__start_year__lt=year.start_year).order_by(
+            "-academic_year__start_year"
+        )
+        latest_year = latest.values_list("academic_year_id", flat=True).first()
+        drops = list(termly.filter(academic_year_id=latest_year).values_list("nc_years", flat=True))
+    if not drops or any(not nc_years for nc_years in drops):
+        return []
+    return sorted({year for nc_years in drops for year in nc_years})
+
+
 @transaction.atomic
 def create_baseline_drop(actor: Any, school: School, today: dt.date | None = None) -> DataDrop:
-    """The baseline drop of a school new to the trust: that school only, every year group, the
-    core subjects, open from the day it joined and due ``STRIDES_BASELINE_WEEKS`` (6) weeks
-    after."""
+    """The baseline drop of a school new to the trust: that school only, the year groups the
+    trust's termly drops collect (:func:`termly_nc_years`), the core subjects, open from the day
+    it joined and due ``STRIDES_BASELINE_WEEKS`` (6) weeks after."""
     today = today or dt.date.today()
     _may_manage(actor, school)
     if school.trust_id is None or school.joined_trust_on is None:
@@ -180,6 +198,7 @@ def create_baseline_drop(actor: Any, school: School, today: dt.date | None = Non
         deadline=deadline,
         assessed_on=deadline,
         schools=[school],
+        nc_years=termly_nc_years(school.trust, year),
         kind=DropKind.BASELINE,
         slug=f"baseline-{school.urn}-{joined:%Y-%m-%d}",
     )

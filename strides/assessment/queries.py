@@ -4,13 +4,18 @@ or ids already checked through the gate."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Min, Q, QuerySet
 
 from strides.assessment.models import DataDrop, DropSchool, Judgement
+from strides.organisations.models import AcademicYear
 from strides.pupils.models import CharacteristicsPeriod, Enrolment
+
+PUPIL_CHUNK = 900  # ids per query: well under SQLite's limit on bound parameters
 
 
 def expected_enrolments(drop: DataDrop, school_ids: Iterable[int]) -> QuerySet[Enrolment]:
@@ -87,26 +92,142 @@ class OverdueBaseline:
     due: dt.date
 
 
+@dataclass(frozen=True)
+class Collected:
+    """What a school's drops collect in one academic year: NC years (None: every year group) and
+    subjects."""
+
+    nc_years: frozenset[int] | None
+    subject_ids: frozenset[int]
+
+    def collects(self, nc_year: int | None, subject_id: int) -> bool:
+        if subject_id not in self.subject_ids or nc_year is None:
+            return False
+        return self.nc_years is None or nc_year in self.nc_years
+
+
+def collected_by_year(schools: Iterable[Any]) -> dict[tuple[int, int], Collected]:
+    """(school, academic year's start year) -> what the school's drops of that year collect: the
+    drops the school takes part in, or, for a school in none of that year's drops (new to the
+    trust, say), every drop of its trust that year. A year with no drops collects nothing. One
+    query."""
+    schools = list(schools)
+    trust_ids = {school.trust_id for school in schools if school.trust_id}
+    nc_years_of: dict[int, list[int]] = {}
+    drops: set[tuple[int, int, int]] = set()  # (drop, trust, start year)
+    subjects: dict[int, set[int]] = defaultdict(set)
+    taking_part: dict[int, set[int]] = defaultdict(set)  # school -> drops
+    # one row per drop x subject x school taking part: a trust has a few dozen drops
+    rows = DataDrop.objects.filter(trust_id__in=trust_ids).values_list(
+        "pk", "trust_id", "academic_year__start_year", "nc_years", "subjects", "school_parts__school"
+    )
+    for drop_id, trust_id, start_year, nc_years, subject_id, school_id in rows:
+        drops.add((drop_id, trust_id, start_year))
+        nc_years_of[drop_id] = nc_years or []
+        if subject_id is not None:
+            subjects[drop_id].add(subject_id)
+        if school_id is not None:
+            taking_part[school_id].add(drop_id)
+
+    def merged(rows: list[tuple[int, int, int]]) -> Collected:
+        every_year = any(not nc_years_of[drop_id] for drop_id, _, _ in rows)
+        years = frozenset(y for drop_id, _, _ in rows for y in nc_years_of[drop_id])
+        return Collected(
+            None if every_year else years, frozenset(s for drop_id, _, _ in rows for s in subjects[drop_id])
+        )
+
+    result: dict[tuple[int, int], Collected] = {}
+    for school in schools:
+        for start_year in {year for _, trust_id, year in drops if trust_id == school.trust_id}:
+            of_year = [d for d in drops if d[1] == school.trust_id and d[2] == start_year]
+            own = [d for d in of_year if d[0] in taking_part[school.pk]]
+            result[(school.pk, start_year)] = merged(own or of_year)
+    return result
+
+
+def eligible_since(
+    periods: list[tuple[dt.date, dt.date | None, int]],
+    collected: dict[int, Collected],
+    subject_id: int,
+    arrived: dt.date,
+    today: dt.date,
+) -> dt.date | None:
+    """The day from which a pupil has owed a baseline in a subject: the start of the unbroken run
+    of days up to ``today`` on which the pupil's NC year (``periods``: valid from, valid to
+    (exclusive), NC year) was one the drops of that academic year (``collected``, by start year)
+    collect in the subject, but never before ``arrived`` (enrolment, or the school joining).
+    None when the pupil owes nothing today (a Reception pupil in drops of Years 1-11)."""
+    since = None
+    cursor = today
+    ordered = sorted(periods, key=lambda p: p[0], reverse=True)
+    while cursor >= arrived:
+        period = next((p for p in ordered if p[0] <= cursor and (p[1] is None or cursor < p[1])), None)
+        if period is None:
+            break
+        start_year = AcademicYear.start_year_for(cursor)
+        this_year = collected.get(start_year)
+        if this_year is None or not this_year.collects(period[2], subject_id):
+            break
+        since = max(period[0], dt.date(start_year, 9, 1))
+        cursor = since - dt.timedelta(days=1)
+    return max(since, arrived) if since is not None else None
+
+
 def overdue_baselines(
     school_ids: list[int], subject_ids: list[int], today: dt.date, weeks: int = 6
 ) -> list[OverdueBaseline]:
-    """Pupils on roll with no judgement yet in a subject, six weeks (configurable) after they
-    arrived or their school joined the trust, whichever is later."""
-    enrolments = (
+    """Baselines owed and not recorded: for each pupil on roll at ``school_ids`` with no judgement
+    yet in one of ``subject_ids``, due ``weeks`` (STRIDES_BASELINE_WEEKS) after they became
+    eligible. A pupil is eligible while their NC year (as at each day) is one the drops of that
+    academic year collect, in a subject they collect (:func:`collected_by_year`), from the latest
+    of their arrival, their school joining the trust and their moving into a collected year group
+    (:func:`eligible_since`). A Reception pupil owes nothing to drops of Years 1-11; a Year 1
+    pupil owes from the September they moved into Year 1."""
+    enrolments = list(
         Enrolment.objects.filter(school_id__in=school_ids, start_date__lte=today)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
         .select_related("school")
+        .order_by("pupil_id", "school_id")
     )
+    if not enrolments:
+        return []
+    collected = collected_by_year({e.school_id: e.school for e in enrolments}.values())
+    by_school: dict[int, dict[int, Collected]] = defaultdict(dict)
+    for (school_id, start_year), what in collected.items():
+        by_school[school_id][start_year] = what
+    wanted = {
+        subject_id
+        for subject_id in subject_ids
+        if any(subject_id in what.subject_ids for what in collected.values())
+    }
+    on_roll = Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]).values("pupil_id")
     judged = set(
-        Judgement.objects.filter(subject_id__in=subject_ids).values_list("pupil_id", "subject_id").distinct()
+        Judgement.objects.filter(pupil_id__in=on_roll, subject_id__in=wanted)
+        .values_list("pupil_id", "subject_id")
+        .distinct()
     )
+    needy = sorted({e.pupil_id for e in enrolments if any((e.pupil_id, s) not in judged for s in wanted)})
+    periods: dict[int, list[tuple[dt.date, dt.date | None, int]]] = defaultdict(list)
+    for chunk in range(0, len(needy), PUPIL_CHUNK):
+        for pupil_id, valid_from, valid_to, nc_year in CharacteristicsPeriod.objects.filter(
+            pupil_id__in=needy[chunk : chunk + PUPIL_CHUNK]
+        ).values_list("pupil_id", "valid_from", "valid_to", "nc_year"):
+            periods[pupil_id].append((valid_from, valid_to, nc_year))
     rows = []
     for enrolment in enrolments:
-        start = max(filter(None, [enrolment.start_date, enrolment.school.joined_trust_on]))
-        due = start + dt.timedelta(weeks=weeks)
-        if due >= today:
+        if enrolment.pupil_id not in periods:
             continue
-        for subject_id in subject_ids:
-            if (enrolment.pupil_id, subject_id) not in judged:
+        joined = enrolment.school.joined_trust_on
+        arrived = max(enrolment.start_date, joined) if joined else enrolment.start_date
+        for subject_id in sorted(wanted):
+            if (enrolment.pupil_id, subject_id) in judged:
+                continue
+            since = eligible_since(
+                periods[enrolment.pupil_id], by_school[enrolment.school_id], subject_id, arrived, today
+            )
+            if since is None:
+                continue
+            due = since + dt.timedelta(weeks=weeks)
+            if due < today:
                 rows.append(OverdueBaseline(enrolment.pupil_id, enrolment.school_id, subject_id, due))
     return rows
