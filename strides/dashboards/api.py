@@ -294,6 +294,11 @@ class AnalyticsApiView(StridesApiMixin, generics.GenericAPIView):
     pupil_rows = False
     uses_percentiles = False
     partition: tuple[str, ...] = ("school_id", "subject")
+    # Views that split by a dimension set it in rows(); their rows keep the dimension's own column
+    # until they are suppressed (ties for "next smallest" break on its values, as on the pages),
+    # then show it as text in ``dimension`` / ``group``.
+    grouped = False
+    dimension: str | None = None
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return self.serializer_class
@@ -306,12 +311,18 @@ class AnalyticsApiView(StridesApiMixin, generics.GenericAPIView):
         query = _Query(view, request, pupils=self.pupil_rows)
         table = self.rows(query, request)
         if not self.pupil_rows:
-            table = view.suppress(table, partition=self.partition)
+            table = self.suppressed(view, query, table)
         else:
             table = table.with_columns(
                 pl.lit(1, dtype=pl.Int64).alias("n"), pl.lit(False).alias("suppressed")
             )
+        if self.grouped:
+            table = _grouped(table, self.dimension)
         return self.page(request, view, query, table)
+
+    def suppressed(self, view: AnalyticsView, query: _Query, table: pl.DataFrame) -> pl.DataFrame:
+        """``table`` through ``AnalyticsView.suppress`` (on the dimension's own values)."""
+        return view.suppress(table, partition=self.partition)
 
     def page(self, request: Request, view: AnalyticsView, query: _Query, table: pl.DataFrame) -> Response:
         size = _whole_number(request, "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
@@ -413,11 +424,13 @@ class AttainmentView(AnalyticsApiView):
     def get(self, request: Request) -> Response:
         return super().get(request)
 
+    grouped = True
+
     def rows(self, query: _Query, request: Request) -> pl.DataFrame:
-        dimension = _choice(request, "dimension", DIMENSIONS, None)
+        self.dimension = dimension = _choice(request, "dimension", DIMENSIONS, None)
         by = ["school_id", "subject", *([dimension] if dimension else [])]
         self.partition = ("school_id", "subject") if dimension else ("subject",)
-        return _grouped(attainment(query.current, by), dimension)
+        return attainment(query.current, by)
 
 
 class SimilarLearnersView(AnalyticsApiView):
@@ -435,11 +448,13 @@ class SimilarLearnersView(AnalyticsApiView):
     def get(self, request: Request) -> Response:
         return super().get(request)
 
+    grouped = True
+
     def rows(self, query: _Query, request: Request) -> pl.DataFrame:
-        dimension = _choice(request, "dimension", DIMENSIONS, None)
+        self.dimension = dimension = _choice(request, "dimension", DIMENSIONS, None)
         by = ["school_id", "subject", *([dimension] if dimension else [])]
         self.partition = ("school_id", "subject") if dimension else ("subject",)
-        return _grouped(value_added(query.percentile_rows(), by), dimension)
+        return value_added(query.percentile_rows(), by)
 
 
 class GapsView(AnalyticsApiView):
@@ -462,13 +477,15 @@ class GapsView(AnalyticsApiView):
     def get(self, request: Request) -> Response:
         return super().get(request)
 
+    grouped = True
+
     def rows(self, query: _Query, request: Request) -> pl.DataFrame:
-        dimension = _choice(request, "dimension", DIMENSIONS, "disadvantaged")
+        self.dimension = dimension = _choice(request, "dimension", DIMENSIONS, "disadvantaged")
         measure = _choice(request, "measure", MEASURES, "pct_at_expected")
         self.uses_percentiles = measure == "mean_percentile"
         source = query.percentile_rows() if measure == "mean_percentile" else query.current
         table = gaps(source, dimension, by=["school_id", "subject"], measure=measure)
-        return _grouped(table, dimension).with_columns(pl.lit(measure).alias("measure"))
+        return table.with_columns(pl.lit(measure).alias("measure"))
 
 
 class TransitionsView(AnalyticsApiView):

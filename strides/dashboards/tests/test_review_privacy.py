@@ -403,13 +403,6 @@ def test_the_api_gives_no_percentile_among_fewer_than_the_threshold_similar_lear
     forget_observations()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api.py AnalyticsApiView.get suppresses after _grouped() has turned the dimension's value into "
-    "text, so ties for 'next smallest' are broken by '10' < '7' where the school page (and suppress on the "
-    "number) break them by 7 < 10: each hides a different year, and together they show both (fix: suppress "
-    "before _grouped, on the dimension's own column)",
-)
 def test_the_api_and_the_school_page_break_ties_alike(history, client_for, use_obs):
     # Years 7 and 10 have 20 pupils each, Year 9 has 4: one of 7 and 10 must be hidden with it, the
     # same one everywhere, or the school's total minus both gives Year 9 away.
