@@ -109,9 +109,9 @@ def year_label(nc_year: Any) -> str:
 
 
 def drop_label(drop: DataDrop) -> str:
-    """ "Autumn 2025/26": the drop's name with its academic year unless the name has it."""
-    year = drop.academic_year.label
-    return drop.name if year in drop.name else f"{drop.name} {year}"
+    """ "Autumn 2025/26": the drop's name with its academic year unless the name has it (the
+    calendar names drops "Autumn 2025/26"). Templates say ``drop.title``, the same words."""
+    return drop.title
 
 
 def one_decimal(value: Any) -> float | None:

@@ -227,3 +227,21 @@ def test_trust_page_queries_are_pinned(history, client_for, django_assert_max_nu
         assert client.get(TRUST).status_code == 200
     with django_assert_max_num_queries(19):  # later requests read the frame from the cache
         assert client.get(TRUST + "?subject=maths&group=sen").status_code == 200
+
+
+def test_a_drop_named_with_its_year_says_the_year_once_on_every_dashboard(history, client_for):
+    """The calendar names drops "Autumn 2026/27": no page may add the year again."""
+    h = history
+    label = h.current_drop.academic_year.label
+    type(h.current_drop).objects.filter(pk=h.current_drop.pk).update(name=f"Autumn {label}")
+    client = client_for(h.head)
+    query = f"?drop={h.current_drop.slug}"
+    pages = [
+        TRUST + query,
+        f"/dashboards/schools/{h.north.urn}/{query}",
+        f"/dashboards/classes/{h.class_3b.pk}/{query}",
+    ]
+    for page in pages:
+        text = client.get(page).text
+        assert f"Autumn {label}" in text, page
+        assert f"{label} {label}" not in text, page
