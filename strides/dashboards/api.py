@@ -58,6 +58,7 @@ from strides.dashboards.services import (
     import_benchmark,
     use_trust_pool,
 )
+from strides.dashboards.suppressing import hide_gaps_of_hidden_groups
 from strides.frameworks.models import Subject
 from strides.organisations.models import School, Trust
 
@@ -483,9 +484,32 @@ class GapsView(AnalyticsApiView):
         self.dimension = dimension = _choice(request, "dimension", DIMENSIONS, "disadvantaged")
         measure = _choice(request, "measure", MEASURES, "pct_at_expected")
         self.uses_percentiles = measure == "mean_percentile"
-        source = query.percentile_rows() if measure == "mean_percentile" else query.current
-        table = gaps(source, dimension, by=["school_id", "subject"], measure=measure)
+        self.source = query.percentile_rows() if measure == "mean_percentile" else query.current
+        table = gaps(self.source, dimension, by=["school_id", "subject"], measure=measure)
         return table.with_columns(pl.lit(measure).alias("measure"))
+
+    def suppressed(self, view: AnalyticsView, query: _Query, table: pl.DataFrame) -> pl.DataFrame:
+        """The gaps suppressed on their own, then hidden wherever the group's or the school's row
+        is hidden where the same figures are shown by group (``attainment/?dimension=``, or
+        ``similar-learners/?dimension=`` for mean percentiles), exactly as the pages do: a gap
+        counts only the pupils behind its measure, so its own "next smallest" may differ."""
+        assert self.dimension is not None
+        by = ["school_id", "subject"]
+        figures = value_added if self.uses_percentiles else attainment
+        groups = view.suppress(figures(self.source, [*by, self.dimension]), partition=by)
+        totals = view.suppress(figures(self.source, by), partition=("subject",))
+        groups = groups.select(
+            *by,
+            pl.lit(self.dimension).alias("dimension"),
+            pl.col(self.dimension).cast(pl.String).alias("value"),
+            "suppressed",
+        )
+        shown = view.suppress(table, partition=self.partition).with_columns(
+            pl.lit(self.dimension).alias("dimension"),
+            pl.col(self.dimension).cast(pl.String).alias("group"),
+        )
+        hidden = hide_gaps_of_hidden_groups(shown, groups, totals, ("school_id",))
+        return hidden.drop("dimension", "group")
 
 
 class TransitionsView(AnalyticsApiView):

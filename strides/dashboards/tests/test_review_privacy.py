@@ -339,13 +339,6 @@ def test_a_percentile_among_fewer_than_the_threshold_similar_learners_is_not_sho
 # --- the analytics API (strides/dashboards/api.py: for the data helper) ---------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api.py GapsView suppresses its rows on their own: a gap's n counts only pupils with an "
-    "expected point, so its 'next smallest' can differ from attainment?dimension=, and a group hidden "
-    "there is shown by /gaps/ (fix: hide a gap row whenever its group's attainment row is hidden, as "
-    "views_trust.hide_gaps_of_hidden_groups does)",
-)
 def test_the_api_gaps_and_attainment_by_group_give_no_small_group_away(history, client_for, use_obs):
     # Reception (no expected point) pupils make n and n_with_expected differ: with an expected
     # point Asian 4, Black 9, Mixed 6, White 40. attainment?dimension= hides Asian (4 with an
