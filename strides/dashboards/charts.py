@@ -289,10 +289,12 @@ def heatmap(
     column_order: Iterable[str] | None = None,
     threshold: int | None = None,
 ) -> dict[str, Any]:
-    """Rows x columns cells shaded by the measure, each with its figure written in it; a
-    suppressed cell is pale grey and says "<6" (fewer than the threshold), never a number.
+    """Rows x columns cells shaded by the measure, each with its figure and the pupils behind it
+    written in it ("71%" over "n=12", so a cell of one pupil never passes for a school's figure);
+    a suppressed cell is pale grey and says "<6" (fewer than the threshold), never a number.
     Columns come in ``column_order`` when given, else in the order the rows first name them."""
     rows = records(table)
+    with_expected = measure == "pct_at_expected" and any("n_with_expected" in item for item in rows)
     threshold = threshold or small_group_threshold()
     for item in rows:
         suppressed = bool(item.get("suppressed")) or item.get(measure) is None
@@ -302,8 +304,13 @@ def heatmap(
             item[measure] = None
             if item.get("suppressed"):
                 item["n"] = None  # the tooltip must not tell what the cell hides
+                item["n_with_expected"] = None
         else:
-            item["_label"] = _figure_text(item[measure], measure)
+            # a % at expected is of the pupils who have an expected point (Reception has none)
+            behind = item.get("n_with_expected") if with_expected else None
+            behind = item.get("n") if behind is None else behind
+            figure = _figure_text(item[measure], measure)
+            item["_label"] = figure if behind is None else f"{figure}\nn={behind}"
     values = [item[measure] for item in rows if item[measure] is not None]
     if _percent(measure):
         domain = [0, 100]
@@ -327,8 +334,10 @@ def heatmap(
         alt.Tooltip(f"{row}:N", title=row_title),
         alt.Tooltip(f"{column}:N", title=column_title),
         alt.Tooltip(f"{measure}:Q", title=measure_title, format=".1f"),
-        alt.Tooltip("n:Q", title="n"),
+        alt.Tooltip("n:Q", title="Pupils (n)"),
     ]
+    if with_expected:
+        tooltip.append(alt.Tooltip("n_with_expected:Q", title="Pupils with an expected point (n)"))
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.condition(
             "datum._suppressed",
@@ -337,8 +346,10 @@ def heatmap(
         ),
         tooltip=tooltip,
     )
-    labels = base.mark_text(fontSize=11, color="#1A1A1A", aria=False).encode(text="_label:N")
-    chart = alt.layer(cells, labels, data=_rows_data()).properties(width=alt.Step(72), height=alt.Step(30))
+    labels = base.mark_text(fontSize=11, lineHeight=13, lineBreak="\n", color="#1A1A1A", aria=False)
+    labels = labels.encode(text="_label:N")
+    # two lines of text in each cell: the figure, and the pupils behind it
+    chart = alt.layer(cells, labels, data=_rows_data()).properties(width=alt.Step(72), height=alt.Step(40))
     return _spec(chart, title=title, description=description, rows=rows)
 
 

@@ -119,7 +119,23 @@ def test_heat_map_says_suppressed_in_words_and_keeps_no_figure_of_it():
     assert hidden["_label"] == "<6"
     assert hidden["pct_at_expected"] is None and hidden["n"] is None
     assert "33.3" not in json.dumps(spec)
-    assert shown["_label"] == "71%"
+    assert shown["_label"] == "71%\nn=7"
+
+
+def test_heat_map_cells_write_the_pupils_behind_each_figure_and_say_them_in_the_tooltip():
+    """A cell of one pupil must not read as a school-wide "100%": its n is written in the cell
+    (second line) and given in the tooltip; a % at expected is of the pupils with an expected point."""
+    rows = [
+        {"school": "North", "group": "Looked after", "pct_at_expected": 100.0, "n": 1, "n_with_expected": 1},
+        {"school": "North", "group": "All pupils", "pct_at_expected": 71.4, "n": 14, "n_with_expected": 12},
+    ]
+    spec = charts.heatmap(rows, title="Heat", description="Cells.")
+    assert [r["_label"] for r in _values(spec)] == ["100%\nn=1", "71%\nn=12"]
+    cells, text = spec["layer"]
+    assert text["mark"]["lineBreak"] == "\n"
+    tooltip = {t["title"]: t["field"] for t in cells["encoding"]["tooltip"]}
+    assert tooltip["Pupils (n)"] == "n"
+    assert tooltip["Pupils with an expected point (n)"] == "n_with_expected"
 
 
 def test_series_differ_by_shape_and_dash_as_well_as_colour_and_end_in_their_name():
