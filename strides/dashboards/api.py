@@ -58,7 +58,7 @@ from strides.dashboards.services import (
     import_benchmark,
     use_trust_pool,
 )
-from strides.dashboards.suppressing import hide_gaps_of_hidden_groups
+from strides.dashboards.suppressing import hide_gaps_of_hidden_groups, hide_percentiles_among_few
 from strides.frameworks.models import Subject
 from strides.organisations.models import School, Trust
 
@@ -258,7 +258,10 @@ class _Query:
             raise exceptions.ValidationError({"subject": [f"No subject with the code {code!r}."]})
         return code
 
-    def percentile_rows(self, since: str = "year") -> pl.DataFrame:
+    def percentile_rows(self, since: str = "year", *, named: bool = False) -> pl.DataFrame:
+        """Progress to the drop with similar-learner percentiles. ``named``: rows of pupils shown
+        by name, which give no percentile among fewer similar learners than the small-group
+        threshold (as the class and pupil pages)."""
         rows = progress(self.history, since=since, until=self.drop_id) if self.drop_id else None
         if rows is None or rows.is_empty():
             return percentiles(progress(self.history.clear(), since="year"), self.view.benchmark())
@@ -268,7 +271,8 @@ class _Query:
                 pl.lit(None, dtype=pl.Int64).alias("compared_with"),
                 pl.lit(None, dtype=pl.String).alias("matched_on"),
             )
-        return percentiles(rows, self.view.benchmark())
+        rows = percentiles(rows, self.view.benchmark())
+        return hide_percentiles_among_few(rows, self.view.threshold) if named else rows
 
 
 def _choice(request: Request, name: str, choices: tuple[str, ...], default: str | None) -> str | None:
@@ -554,7 +558,7 @@ class ProgressView(AnalyticsApiView):
 
     def rows(self, query: _Query, request: Request) -> pl.DataFrame:
         since = _choice(request, "since", SINCE, "year")
-        rows = query.percentile_rows(since)
+        rows = query.percentile_rows(since, named=True)
         return rows.select(
             "pupil_id", "school_id", "subject", "start_drop_id", "start_point", "end_drop_id", "end_point",
             "gained", "expected_rise", "phase", "percentile", "compared_with", "matched_on",
@@ -582,7 +586,7 @@ class AttentionView(AnalyticsApiView):
         # judged at the drop: the pupils judged in it, with what came before
         judged = query.current.select("pupil_id", "subject").unique()
         history = query.history.join(judged, on=["pupil_id", "subject"], how="semi")
-        flagged = needing_attention(history, query.percentile_rows())
+        flagged = needing_attention(history, query.percentile_rows(named=True))
         return flagged.select("pupil_id", "school_id", "subject", "reasons").sort(
             ["school_id", "pupil_id", "subject"]
         )

@@ -42,3 +42,18 @@ def hide_gaps_of_hidden_groups(
     joined = joined.join(hidden_totals, on=keys, how="left", nulls_equal=True)
     hidden = pl.col("_group_hidden").fill_null(False) | pl.col("_total_hidden").fill_null(False)
     return hide_rows(joined, hidden).drop("_group_hidden", "_total_hidden")
+
+
+def hide_percentiles_among_few(
+    pct_rows: pl.DataFrame, threshold: int, *, keep_cell_size: bool = False
+) -> pl.DataFrame:
+    """Pupil rows of ``strides.analytics.percentiles`` with no percentile where the cell compared
+    with has fewer than ``threshold`` pupils: the pool is the whole trust's, so among 2 or 3 pupils a
+    percentile would tell the reader how those others (perhaps at another school) progressed, and
+    it would say little about the pupil. ``matched_on`` goes too; ``compared_with`` too unless
+    ``keep_cell_size`` (a page that says "fewer than ..." without the number)."""
+    too_few = pl.col("compared_with").is_not_null() & (pl.col("compared_with") < threshold)
+    hidden = ["percentile", "matched_on", *([] if keep_cell_size else ["compared_with"])]
+    return pct_rows.with_columns(
+        pl.when(too_few).then(None).otherwise(pl.col(c)).cast(pct_rows.schema[c]).alias(c) for c in hidden
+    )

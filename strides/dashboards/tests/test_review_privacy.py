@@ -376,12 +376,6 @@ def test_the_api_gaps_and_attainment_by_group_give_no_small_group_away(history, 
     assert_no_leak(facts)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api.py ProgressView returns percentile and compared_with among fewer similar learners than "
-    "the threshold (the pages no longer do: views_class.pupil_percentiles); fix: use pupil_percentiles' "
-    "rule in _Query.percentile_rows for the pupil endpoints",
-)
 def test_the_api_gives_no_percentile_among_fewer_than_the_threshold_similar_learners(history, client_for):
     from strides.dashboards.frames import forget_observations
 
@@ -474,3 +468,26 @@ def test_a_bad_benchmark_upload_is_refused_with_a_message_never_a_500(history, c
     response = client.post("/api/v1/analytics/benchmark/", {"file": upload, "name": "National"})
     assert response.status_code == 400, response.content
     assert response.json()
+
+
+def test_percentiles_among_fewer_than_the_threshold_are_hidden_at_5_and_kept_at_6():
+    from strides.dashboards.suppressing import hide_percentiles_among_few
+
+    rows = pl.DataFrame(
+        {
+            "pupil_id": [1, 2, 3],
+            "percentile": [10.0, 50.0, None],
+            "compared_with": [5, 6, None],
+            "matched_on": ["start point and phase", "start point and phase", None],
+        },
+        schema_overrides={"compared_with": pl.Int64},
+    )
+    hidden = hide_percentiles_among_few(rows, THRESHOLD)
+    assert hidden.rows() == [
+        (1, None, None, None),
+        (2, 50.0, 6, "start point and phase"),
+        (3, None, None, None),
+    ]
+    kept = hide_percentiles_among_few(rows, THRESHOLD, keep_cell_size=True)
+    assert kept.get_column("compared_with").to_list() == [5, 6, None]
+    assert kept.get_column("percentile").to_list() == [None, 50.0, None]
