@@ -7,9 +7,10 @@ renders it offline with vl-convert (:func:`to_svg`, :func:`to_png`). See docs/ad
 
 Accessibility is built in rather than left to callers: every chart needs a title and a
 description (the SVG's accessible name), colours are the Okabe-Ito palette, and nothing is told
-by colour alone (series also differ by shape and dash and carry end labels; bars and heat-map
-cells carry their figure as text; intervals are drawn and written). Suppressed rows never reach
-a mark as a number: bars and points leave them out, heat-map cells say "<6".
+by colour alone (series also differ by shape and dash, named in a legend and, when few, at their
+ends; bars and heat-map cells carry their figure and n as text; intervals are drawn and
+written). Suppressed rows never reach a mark as a number: bars and points leave them out,
+heat-map cells say "<6".
 """
 
 from __future__ import annotations
@@ -182,6 +183,47 @@ def _mark_line_ends(
         row["_end"] = str(row.get(series))
 
 
+# Lines are named at their ends only when there are few of them: beyond this a legend of colour,
+# point shape and dash names them (end labels of many lines crowd into one another).
+MAX_END_LABELS = 6
+END_LABEL_GAP = 13  # px between the baselines of two end labels: an 11 px label and a little air
+
+
+def _spread_end_labels(
+    rows: list[dict[str, Any]],
+    measure: str,
+    *,
+    within: str | None,
+    x: str,
+    height: int,
+    domain: tuple[float, float],
+) -> None:
+    """Sets ``_end_y`` on each row (the label's height, in the measure's units): the line's own
+    figure, except where lines end together at the same drop near the same figure, whose labels
+    are pushed apart to at least :data:`END_LABEL_GAP` px, kept inside the plot, in the lines'
+    order from top to bottom. The points themselves never move."""
+    low, high = domain
+    per_px = (high - low) / height if high > low else 1.0
+    gap = END_LABEL_GAP * per_px
+    ends: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for row in rows:
+        row["_end_y"] = row[measure]
+        if row.get("_end"):
+            ends.setdefault((row.get(within) if within else None, row.get(x)), []).append(row)
+    for together in ends.values():
+        together.sort(key=lambda r: (-r[measure], str(r["_end"])))
+        places = [together[0][measure]]
+        for row in together[1:]:
+            places.append(min(row[measure], places[-1] - gap))
+        # pushed below the plot: move them up from the bottom, keeping the gaps
+        if places[-1] < low:
+            places[-1] = low
+            for index in range(len(places) - 2, -1, -1):
+                places[index] = max(places[index], places[index + 1] + gap)
+        for row, place in zip(together, places, strict=True):
+            row["_end_y"] = place
+
+
 def attainment_bars(
     table: pl.DataFrame | Iterable[Mapping[str, Any]],
     *,
@@ -250,8 +292,10 @@ def trend_lines(
     width: int = 520,
     height: int = 220,
 ) -> dict[str, Any]:
-    """A line per series across drops (x in the table's order), a panel per facet; each line ends
-    in its name. Suppressed points are left out, so a line breaks there rather than invent one."""
+    """A line per series across drops (x in the table's order), a panel per facet. Colour, point
+    shape and dash follow the series, named in the legend; up to :data:`MAX_END_LABELS` lines also
+    end in their name, labels of lines that end together pushed apart so none covers another.
+    Suppressed points are left out, so a line breaks there rather than invent one."""
     rows = _shown(records(table), measure)
     names = _order(rows, series)[: len(PALETTE)]
     rows = [row for row in rows if row.get(series) in names]
@@ -268,9 +312,16 @@ def trend_lines(
     points = base.mark_point(filled=True, size=60, opacity=1).encode(
         color=encodings["color"], shape=encodings["shape"], tooltip=tooltip
     )
-    _mark_line_ends(rows, series, within=facet, order=None)
-    ends = base.mark_text(align="left", dx=8, fontSize=11, color="#1A1A1A", aria=False).encode(text="_end:N")
-    layer = alt.layer(lines, points, ends, data=_rows_data()).properties(width=width, height=height)
+    layers = [lines, points]
+    if len(names) <= MAX_END_LABELS:
+        _mark_line_ends(rows, series, within=facet, order=None)
+        values = [row[measure] for row in rows]
+        domain = (0.0, 100.0) if _percent(measure) else (min(values, default=0.0), max(values, default=1.0))
+        _spread_end_labels(rows, measure, within=facet, x=x, height=height, domain=domain)
+        ends = base.mark_text(align="left", dx=8, baseline="middle", fontSize=11, color="#1A1A1A", aria=False)
+        label_y = alt.Y("_end_y:Q", title=measure_title, scale=_x_scale(measure))  # the lines' scale
+        layers.append(ends.encode(y=label_y, text="_end:N"))
+    layer = alt.layer(*layers, data=_rows_data()).properties(width=width, height=height)
     chart = layer.facet(row=alt.Row(f"{facet}:N", title=None, sort=_order(rows, facet))) if facet else layer
     return _spec(chart, title=title, description=description, rows=rows)
 

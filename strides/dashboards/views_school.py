@@ -352,7 +352,8 @@ def school_figures(
                 facet=None,
                 title=f"{selection.subject.name}: pupils at or above expected across drops, by year group",
                 description="A line per year group (the pupils in that year at each drop) across the data "
-                "drops up to this one, labelled at its end; each line's points have their own shape.",
+                "drops up to this one; each line has its own colour, dash and point shape, named in the "
+                "legend (and at the line's end when there are few lines).",
             ),
             Table(
                 "trend",

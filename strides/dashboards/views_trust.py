@@ -552,8 +552,9 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
                 trend_list,
                 facet=None,
                 title=f"{selection.subject.name}: pupils at or above expected across drops",
-                description="A line per school across the data drops up to this one; each line is "
-                "labelled with its school at its end and its points have their own shape.",
+                description="A line per school across the data drops up to this one; each line has its "
+                "own colour, dash and point shape, named in the legend (and at the line's end when "
+                "there are few lines).",
             ),
             table,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import json
 
 import polars as pl
@@ -146,6 +147,37 @@ def test_series_differ_by_shape_and_dash_as_well_as_colour_and_end_in_their_name
     assert lines["strokeDash"]["field"] == "school"
     ends = [r for r in _values(spec) if r["_end"]]
     assert [(r["school"], r["drop"]) for r in ends] == [("North", "Summer 2025"), ("River", "Summer 2025")]
+
+
+def _trend(series: int, values: tuple[float, ...]) -> dict:
+    rows = [
+        {"year": f"Year {s}", "drop": d, "pct_at_expected": v, "n": 20}
+        for s in range(1, series + 1)
+        for d, v in zip(("Autumn 2025/26", "Spring 2025/26"), values, strict=True)
+    ]
+    return charts.trend_lines(
+        rows, series="year", series_title="Year group", facet=None, title="T", description="D."
+    )
+
+
+def test_end_labels_of_lines_that_end_together_are_moved_apart_not_drawn_over_each_other():
+    spec = _trend(3, (60.0, 60.0))  # three year groups on one line
+    ends = sorted((r for r in _values(spec) if r["_end"]), key=lambda r: -r["_end_y"])
+    assert [r["_end"] for r in ends] == ["Year 1", "Year 2", "Year 3"]
+    # the plot is 220 px for 0-100 %: at least a label's height (13 px) between labels
+    gaps = [(a["_end_y"] - b["_end_y"]) * 220 / 100 for a, b in itertools.pairwise(ends)]
+    assert all(gap >= 13 - 1e-9 for gap in gaps)
+    assert all(r["pct_at_expected"] == 60.0 for r in ends)  # the points stay where they are
+    label_layer = spec["layer"][2]
+    assert label_layer["mark"]["type"] == "text" and label_layer["encoding"]["y"]["field"] == "_end_y"
+
+
+def test_many_lines_are_named_by_a_legend_of_shapes_instead_of_end_labels():
+    spec = _trend(charts.MAX_END_LABELS + 1, (60.0, 62.0))
+    assert not any(r.get("_end") for r in _values(spec))
+    assert all(layer["mark"]["type"] != "text" for layer in spec["layer"])
+    points = spec["layer"][1]["encoding"]
+    assert points["shape"]["legend"]["title"] == "Year group"
 
 
 def test_gap_chart_writes_each_interval():
