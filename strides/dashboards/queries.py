@@ -11,7 +11,10 @@ Two kinds of rows, for two kinds of question:
 - :meth:`AnalyticsView.pupil_observations`: the rows of pupils the user sees *by name*, made at
   the schools through which they see them (the gate's ``visible_enrolments``): a head's pupils
   (and leavers for the leaver window), a teacher's class, a parent's child, the pupils a placing
-  school has placed, while placed. Governors and directors get none, ever.
+  school has placed, while placed. Governors and directors get none, ever. People who see a pupil
+  from outside the school (parents, placing-school contacts) get only the judgements of drops the
+  school has submitted or the trust has locked (:data:`RELEASED`): a save in an open or reopened
+  drop is a draft until then. Staff of the school see the drop as it stands.
 
 ``suppress_small_groups`` is True for users who see aggregates of a school without seeing its
 pupils by name (governors, directors): every table they get goes through :meth:`suppress`, which
@@ -34,11 +37,16 @@ from strides.access.gate import can, scope_for, visible_enrolments, visible_scho
 from strides.accounts.roles import Capability
 from strides.analytics import empty_observations, suppress
 from strides.analytics.similar import empty_benchmark
-from strides.assessment.models import DataDrop
+from strides.assessment.models import DataDrop, DropSchool, DropStatus
 from strides.dashboards import frames
 from strides.organisations.models import School
 
 _PAIRS = {"pupil_id": pl.Int64, "school_id": pl.Int64}
+_RELEASED_PAIRS = {"drop_id": pl.Int64, "school_id": pl.Int64}
+
+# A school's part of a drop that people outside the school may see: signed off by its head, or
+# locked by the trust. Anything else (not started, in progress, reopened) is still a draft.
+RELEASED = (DropStatus.SUBMITTED, DropStatus.LOCKED)
 
 
 class AnalyticsView:
@@ -179,7 +187,63 @@ class AnalyticsView:
             school_ids=set(pairs.get_column("school_id")),
             pupil_ids=set(pairs.get_column("pupil_id")),
         )
-        return obs.join(pairs, on=["pupil_id", "school_id"], how="semi")
+        obs = obs.join(pairs, on=["pupil_id", "school_id"], how="semi")
+        return self._released_to_outsiders(obs, pairs)
+
+    def sees_only_from_outside(self, pupil_id: int) -> bool:
+        """Whether the user sees the pupil only as a parent or placing-school contact (so only
+        released judgements: a page can say "shared" rather than "recorded"). Two queries."""
+        if self.scope.trust_wide_pupils or not (self.scope.parent or self.scope.placing_school_ids):
+            return False
+        readable = visible_enrolments(self.user).filter(pupil_id=pupil_id, school__trust_id=self.trust_id)
+        pairs = pl.DataFrame(
+            list(readable.order_by().values_list("pupil_id", "school_id").distinct()),
+            schema=_PAIRS,
+            orient="row",
+        )
+        return not pairs.is_empty() and self._outside_pairs(pairs).height == pairs.height
+
+    def _outside_pairs(self, pairs: pl.DataFrame) -> pl.DataFrame:
+        """The (pupil, school) pairs of ``pairs`` the user sees only from outside the school: as
+        a parent or a placing-school contact, not as its staff or the pupil's teacher. One query
+        when the user also teaches classes somewhere (to tell their pupils apart), else none."""
+        if not (self.scope.parent or self.scope.placing_school_ids):
+            return pairs.clear()
+        outside = pairs.filter(~pl.col("school_id").is_in(sorted(self.scope.pupil_school_ids)))
+        teaching = self.scope.class_reach_school_ids & set(outside.get_column("school_id"))
+        if teaching:
+            from strides.access.gate import visible_classes
+            from strides.classes.models import GroupMembership
+
+            taught = GroupMembership.objects.filter(
+                group__in=visible_classes(self.user).filter(school_id__in=teaching)
+            ).values_list("pupil_id", "group__school_id")
+            taught_pairs = pl.DataFrame(list(taught.distinct()), schema=_PAIRS, orient="row")
+            outside = outside.join(taught_pairs, on=["pupil_id", "school_id"], how="anti")
+        return outside
+
+    def _released_to_outsiders(self, obs: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+        """``obs`` without the drafts of pupils the user sees from outside the school: their rows
+        are kept only for drops whose part at that school is :data:`RELEASED`. One query, and
+        none for staff."""
+        outside = self._outside_pairs(pairs)
+        if outside.is_empty() or obs.is_empty():
+            return obs
+        released = DropSchool.objects.filter(
+            school_id__in=sorted(set(outside.get_column("school_id"))),
+            drop__trust_id=self.trust_id,
+            status__in=RELEASED,
+        ).values_list("drop_id", "school_id")
+        released_pairs = pl.DataFrame(list(released), schema=_RELEASED_PAIRS, orient="row")
+        marked = obs.join(
+            outside.with_columns(pl.lit(True).alias("_outside")), on=["pupil_id", "school_id"], how="left"
+        )
+        kept = marked.join(
+            released_pairs.with_columns(pl.lit(True).alias("_released")),
+            on=["drop_id", "school_id"],
+            how="left",
+        ).filter(pl.col("_outside").is_null() | pl.col("_released").is_not_null())
+        return kept.drop("_outside", "_released").select(obs.columns)
 
     def benchmark(self) -> pl.DataFrame:
         """What similar-learner percentiles compare with (trust-wide by design: a percentile

@@ -447,6 +447,8 @@ def pupil_dashboard(request: HttpRequest, pupil_id: int) -> HttpResponse:
         "pupil": pupil,
         "summaries": summaries,
         "flagged": [summary for summary in summaries if summary.flags],
+        # parents and placing schools see a drop once the school submits it (see AnalyticsView)
+        "released_only": not summaries and view.sees_only_from_outside(pupil.pk),
         "source": source,
         "profile_url": profile_url,
         "breadcrumbs": [

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from strides.dashboards.exports import XLSX_TYPE
 from strides.dashboards.views_class import REASON_WORDS
 from strides.dashboards.views_pupil import against_expected, need_words, similar_sentence, term_and_year
+from strides.dashboards.views_trust import drop_label
 
 
 def url(pupil, **params) -> str:
@@ -25,6 +26,12 @@ def url(pupil, **params) -> str:
 
 def fresh(user):
     return type(user).objects.get(pk=user.pk)
+
+
+def _part(drop, school):
+    from strides.assessment.models import DropSchool
+
+    return DropSchool.objects.get(drop=drop, school=school)
 
 
 def summary(response, code: str):
@@ -55,6 +62,10 @@ def test_a_teacher_sees_only_their_classes_pupils(history, client_for):
 
 
 def test_a_parent_sees_their_own_child_only(history, client_for):
+    from strides.assessment.models import DropStatus
+    from strides.assessment.services import transition
+
+    transition(history.head, _part(history.current_drop, history.north), DropStatus.SUBMITTED)  # shared
     client = client_for(history.parent)
     response = client.get(url(history.ava))
     assert response.status_code == 200
@@ -64,11 +75,76 @@ def test_a_parent_sees_their_own_child_only(history, client_for):
 
 
 def test_a_placing_school_sees_the_pupil_it_placed_while_placed(history, client_for):
+    from strides.assessment.models import DropStatus
+    from strides.assessment.services import transition
+
+    transition(history.analyst, _part(history.current_drop, history.bridge), DropStatus.LOCKED)  # shared
     client = client_for(history.placing)
     response = client.get(url(history.dev))
     assert response.status_code == 200 and len(response.context["summaries"]) == 3
     assert client.get(url(history.eli)).status_code == 404  # placement ended
     assert client.get(url(history.ava)).status_code == 404
+
+
+def test_a_parent_sees_no_draft_judgement_only_those_of_drops_submitted_or_locked(history, client_for):
+    """A teacher's save in an open or reopened drop is a draft until the head submits it (or the
+    trust locks it): people outside the school (parents) see the drops as the school signed them off."""
+    from strides.accounts import services as accounts
+    from strides.assessment.models import DropStatus, Judgement
+    from strides.assessment.services import record_judgement, transition
+    from strides.frameworks.models import Level
+
+    h = history
+    accounts.link_parent(None, h.parent, h.ida, h.trust, "mother")
+    client = client_for(fresh(h.parent))
+    summer, autumn = drop_label(h.drops["last_summer"]), drop_label(h.current_drop)
+    # this autumn is still being recorded at north: the parent sees last summer (locked) as latest
+    maths = summary(client.get(url(h.ida)), "maths")
+    assert (maths.latest_drop, maths.latest_level) == (summer, "Y2 GDS")
+    ava = client.get(url(h.ava))  # ava has this autumn's judgements only: none shown yet
+    assert ava.status_code == 200 and ava.context["summaries"] == []
+    assert "No judgements have been shared for Ava yet" in ava.text
+    assert "Y3 EXS" not in ava.text
+
+    transition(h.head, _part(h.current_drop, h.north), DropStatus.SUBMITTED)
+    maths = summary(client_for(fresh(h.parent)).get(url(h.ida)), "maths")
+    assert (maths.latest_drop, maths.latest_level) == (autumn, "Y3 EXS")
+
+    # reopened by the trust and changed by a teacher: a draft again, so last summer is the latest
+    transition(h.analyst, _part(h.current_drop, h.north), DropStatus.REOPENED, reason="moderation")
+    judgement = Judgement.objects.get(pupil=h.ida, subject__code="maths", drop=h.current_drop)
+    lower = Level.objects.get(framework__trust=None, framework__code="nc-bands", code="Y3 WTS")
+    record_judgement(
+        h.teacher,
+        h.ida,
+        judgement.subject,
+        h.current_drop,
+        h.north,
+        lower,
+        expected_version=judgement.version,
+    )
+    response = client_for(fresh(h.parent)).get(url(h.ida))
+    maths = summary(response, "maths")
+    assert (maths.latest_drop, maths.latest_level) == (summer, "Y2 GDS")
+    assert autumn not in response.text
+    # staff of the school see the draft as it stands
+    maths = summary(client_for(fresh(h.head)).get(url(h.ida)), "maths")
+    assert (maths.latest_drop, maths.latest_level) == (autumn, "Y3 WTS")
+
+
+def test_a_placing_school_sees_only_judgements_of_drops_submitted_or_locked(history, client_for):
+    from strides.assessment.models import DropStatus
+    from strides.assessment.services import transition
+    from strides.dashboards.queries import AnalyticsView
+
+    h = history
+    response = client_for(fresh(h.placing)).get(url(h.dev))  # bridge has not submitted this autumn
+    assert response.status_code == 200 and response.context["summaries"] == []
+    assert AnalyticsView(fresh(h.placing)).pupil_observations(pupil_ids=[h.dev.pk]).is_empty()
+    transition(h.analyst, _part(h.current_drop, h.bridge), DropStatus.LOCKED)
+    response = client_for(fresh(h.placing)).get(url(h.dev))
+    assert [s.latest_drop for s in response.context["summaries"]] == [drop_label(h.current_drop)] * 3
+    assert AnalyticsView(fresh(h.placing)).pupil_observations(pupil_ids=[h.dev.pk]).height == 3
 
 
 def test_anonymous_is_sent_to_sign_in(history, client):
