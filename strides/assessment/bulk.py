@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from strides.access.gate import schools_with, scope_for, visible_pupils
@@ -36,6 +36,7 @@ from strides.accounts.roles import Capability
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement, JudgementRevision
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record_many
+from strides.frameworks.codes import CodeBook
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
 from strides.imports.records import RowError
@@ -137,12 +138,9 @@ class DropRules:
         scale = ensure_common_scale(drop.trust, actor)
         self.crosswalk = crosswalk_in_force(scale, drop.assessed_on)
         self.points = point_map(self.crosswalk) if self.crosswalk else {}
-        frameworks = Framework.objects.filter(Q(trust__isnull=True) | Q(trust_id=drop.trust_id))
-        self.frameworks: dict[int, Framework] = {f.pk: f for f in frameworks}
-        self.framework_subjects: dict[int, set[int]] = defaultdict(set)
-        through = Framework.subjects.through.objects.filter(framework_id__in=list(self.frameworks))
-        for framework_id, subject_id in through.values_list("framework_id", "subject_id"):
-            self.framework_subjects[framework_id].add(subject_id)
+        # the trust's frameworks, levels and subjects: which codes a school may use (codes.CodeBook)
+        self.book = CodeBook(drop.trust_id)
+        self.frameworks: dict[int, Framework] = {pk: c.framework for pk, c in self.book.frameworks.items()}
         self._codes: dict[int, str] | None = None
         self._schools: dict[int, list[tuple[int, bool]]] = {}
         self._reach: dict[int, bool] = {}
@@ -150,14 +148,7 @@ class DropRules:
     # --- questions about one school, subject or level --------------------------------------
 
     def framework_usable(self, framework_id: int, school_id: int, subject_id: int) -> bool:
-        framework = self.frameworks.get(framework_id)
-        if framework is None or framework.school_id not in (None, school_id):
-            return False
-        subjects = self.framework_subjects.get(framework_id)
-        return not subjects or subject_id in subjects
-
-    def frameworks_for(self, school_id: int, subject_id: int) -> list[Framework]:
-        return [f for f in self.frameworks.values() if self.framework_usable(f.pk, school_id, subject_id)]
+        return self.book.usable(framework_id, school_id, subject_id)
 
     def level_problem(self, school_id: int, subject_id: int, level: Level) -> str | None:
         framework = self.frameworks.get(level.framework_id)

@@ -21,13 +21,15 @@ CELL = (
     '<div class="grid-message" id="msg-{r}-{c}"></div>'
 )
 
+
 PREVIOUS = 'was {}<span class="visually-hidden"> in {}</span>'
 
 
 def cell_html(cell: GridCell, nc_year: int | None, read_only: bool) -> SafeString:
     """The cell's input (its accessible name "Ava Archer, Reading", described by the previous
     value, its state and its message), the previous drop's value, and the empty state and message
-    that grid.js fills in."""
+    that grid.js fills in. ``data-year`` is the year group whose bands shorthand names
+    (the cell's band year, else the pupil's NC year ``nc_year``)."""
     previous = ""
     if cell.previous_code:
         previous = format_html(PREVIOUS, cell.previous_code, cell.previous_when)
@@ -47,7 +49,11 @@ def cell_html(cell: GridCell, nc_year: int | None, read_only: bool) -> SafeStrin
         version=cell.version,
         framework=cell.framework.pk if cell.framework else "",
         vocabulary=cell.vocabulary_key,
-        year="" if nc_year is None else nc_year,
+        year=_year(cell.band if cell.band is not None else nc_year),
         extra=mark_safe(extra),  # noqa: S308 - fixed attribute names, no user input
         previous=previous,
     )
+
+
+def _year(year: int | None) -> str | int:
+    return "" if year is None else year

@@ -5,19 +5,20 @@ Callers pass a group and drop already looked up through the scoping gate (``grid
 pupils are narrowed again here through ``visible_pupils``. The whole grid is a fixed number of
 queries however many pupils the class has.
 
-What a teacher may type in a cell is a :class:`Vocabulary`: every spelling ``level_lookup``
-accepts for the pupil's framework, plus the pupil's own year group as shorthand (for a Year 3
-pupil on the national-curriculum bands "E", "EXS" or "Expected" mean "Y3 EXS"), so a practised
-teacher records a cell in one or two keys.
+What a teacher may type in a cell is a :class:`Vocabulary`: the one rule of
+:mod:`strides.frameworks.codes` (the same as the spreadsheet import's and the API's) for the
+pupil's framework, their band year (for a Year 3 pupil on the national-curriculum bands "E",
+"EXS" or "Expected" mean "Y3 EXS"; a pupil working below their year group keeps the band of their
+previous judgement) and the other frameworks the school may use, so a practised teacher records a
+cell in one or two keys.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -25,21 +26,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from strides.access.gate import schools_with, visible_classes, visible_pupils
 from strides.accounts.models import User
 from strides.accounts.roles import ROLE_CAPABILITIES, Capability
-from strides.assessment.models import DataDrop, DropSchool, Judgement, drop_title
-from strides.assessment.queries import expected_enrolments
+from strides.assessment.models import DataDrop, DropSchool, Judgement
+from strides.assessment.queries import PreviousJudgement, expected_enrolments, previous_judgements
 from strides.classes.models import GroupMembership, TeachingGroup
+from strides.frameworks.codes import CodeBook, Resolution, band_year, suggest
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import DEFAULT_FRAMEWORK_CODE, FrameworkChooser
-from strides.frameworks.services import level_lookup, normalise_code
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 
 MAX_SUGGESTIONS = 8
-_TYPED_YEAR = re.compile(r"^(?:YEAR|Y)?(\d{1,2})(?=\D|$)")
-
-
-def _year_prefix(nc_year: int) -> re.Pattern[str]:
-    # "Y3EXS", "YEAR3EXS", "3EXS" -> "EXS" for Year 3; never "Y31..." or "Y13..." for Year 1/3.
-    return re.compile(rf"^(?:YEAR|Y)?{nc_year}(?=\D)")
 
 
 # --- what a cell accepts ---------------------------------------------------------------------
@@ -47,100 +42,81 @@ def _year_prefix(nc_year: int) -> re.Pattern[str]:
 
 @dataclass
 class Vocabulary:
-    """The levels a pupil may be given in one subject and every spelling that names one."""
+    """What one cell accepts: the code book's rule (:meth:`CodeBook.resolve`) for the pupil's
+    framework in the subject at the school, shorthand for the bands of year ``band``."""
 
+    book: CodeBook
+    school_id: int
+    subject_id: int
     framework: Framework
-    levels: list[Level]
-    nc_year: int | None
-    spellings: dict[str, Level] = field(default_factory=dict)  # normalised spelling -> level
-    shorthand: dict[str, Level] = field(default_factory=dict)  # the pupil's own year only
+    band: int | None
+    chosen: frozenset[int] = frozenset()
 
-    @classmethod
-    def build(cls, framework: Framework, levels: Sequence[Level], nc_year: int | None) -> Vocabulary:
-        vocabulary = cls(framework, list(levels), nc_year, level_lookup(levels))
-        vocabulary.shorthand = year_shorthand(levels, nc_year)
-        return vocabulary
+    @property
+    def key(self) -> str:
+        """Cells with the same framework and band year share their shorthand in grid.js."""
+        return f"{self.framework.pk}:{'' if self.band is None else self.band}"
+
+    @property
+    def levels(self) -> list[Level]:
+        return self.book.levels_of(self.framework)
+
+    @property
+    def shorthand(self) -> dict[str, Level]:
+        codes = self.book.frameworks.get(self.framework.pk)
+        return codes.shorthand(self.band) if codes else {}
+
+    def resolution(self, text: str) -> Resolution | None:
+        return self.book.resolve(
+            text,
+            school_id=self.school_id,
+            subject_id=self.subject_id,
+            framework=self.framework,
+            band=self.band,
+            chosen=self.chosen,
+        )
 
     def resolve(self, text: str) -> Level | None:
-        key = normalise_code(text)
-        if not key:
-            return None
-        return self.spellings.get(key) or self.shorthand.get(key)
-
-    def year_levels(self, nc_year: int | None) -> list[Level]:
-        if nc_year is None or nc_year < 1:
-            return []
-        prefix = _year_prefix(nc_year)
-        return [level for level in self.levels if prefix.match(normalise_code(level.code))]
+        found = self.resolution(text)
+        return found.level if found else None
 
     def suggestions(self, text: str) -> list[str]:
         """A few levels the teacher probably meant: the year group they typed, else the pupil's
-        year group, else the levels sharing the longest start with what they typed."""
-        return suggest([lv.code for lv in self.levels], text, self.nc_year)
+        band year, else the levels sharing the longest start with what they typed."""
+        return suggest([lv.code for lv in self.levels], text, self.band, MAX_SUGGESTIONS)
 
     def invalid_message(self, text: str) -> str:
         shown = " ".join(text.split())[:40]
         if not shown:
             return "Type a level code: a judgement cannot be cleared here."
-        return f"{shown} is not a level of {self.framework.name}: try {', '.join(self.suggestions(text))}."
+        return (
+            f"{shown} is not a level of {self.framework.name} or of another framework the school uses: "
+            f"try {', '.join(self.suggestions(text))}."
+        )
 
 
-def year_shorthand(levels: Iterable[Level], nc_year: int | None) -> dict[str, Level]:
-    """Spellings of the pupil's own year group's levels without the year ("EXS", "EXP",
-    "EXPECTED"), and each level's first letter when no other level of that year shares it."""
-    if nc_year is None or nc_year < 1:
-        return {}
-    prefix = _year_prefix(nc_year)
-    shorthand: dict[str, Level] = {}
-    initials: dict[str, list[Level]] = {}
-    for level in levels:
-        code = normalise_code(level.code)
-        if not prefix.match(code):
-            continue
-        suffix = prefix.sub("", code)
-        initials.setdefault(suffix[0], []).append(level)
-        for spelling in (level.code, *(level.aliases or [])):
-            normalised = normalise_code(spelling)
-            if prefix.match(normalised):
-                shorthand.setdefault(prefix.sub("", normalised), level)
-    for letter, owners in initials.items():
-        if len(owners) == 1:
-            shorthand.setdefault(letter, owners[0])
-    return shorthand
-
-
-def suggest(codes: Sequence[str], text: str, nc_year: int | None) -> list[str]:
-    """The same rule as ``suggest`` in grid.js, so the instant and the server's answers agree."""
-    typed = normalise_code(text)
-
-    def of_year(year: int) -> list[str]:
-        prefix = _year_prefix(year)
-        return [code for code in codes if prefix.match(normalise_code(code))]
-
-    match = _TYPED_YEAR.match(typed)
-    if match and (picks := of_year(int(match.group(1)))):
-        return picks[:MAX_SUGGESTIONS]
-    if nc_year is not None and nc_year >= 1 and (picks := of_year(nc_year)):
-        return picks[:MAX_SUGGESTIONS]
-
-    def shared(code: str) -> int:
-        normalised = normalise_code(code)
-        n = 0
-        while n < min(len(normalised), len(typed)) and normalised[n] == typed[n]:
-            n += 1
-        return n
-
-    best = max((shared(code) for code in codes), default=0)
-    picks = [code for code in codes if shared(code) == best] if best else list(codes)
-    return picks[:MAX_SUGGESTIONS]
-
-
-def levels_by_framework(frameworks: Iterable[Framework]) -> dict[int, list[Level]]:
-    ids = {f.pk for f in frameworks if f is not None}
-    by_framework: dict[int, list[Level]] = {pk: [] for pk in ids}
-    for level in Level.objects.filter(framework_id__in=ids).order_by("framework_id", "order"):
-        by_framework[level.framework_id].append(level)
-    return by_framework
+def cell_rule(
+    book: CodeBook,
+    chooser: FrameworkChooser,
+    school_id: int,
+    drop: DataDrop,
+    pupil_id: int,
+    subject_id: int,
+    nc_year: int | None,
+    previous: PreviousJudgement | None,
+) -> Vocabulary | None:
+    """The vocabulary of one pupil x subject: their framework (None when the school may not use
+    it for the subject: nothing can be recorded) and their band year (:func:`band_year`)."""
+    framework = chooser.framework_for(pupil_id, subject_id, nc_year)
+    if framework is None or not book.usable(framework.pk, school_id, subject_id):
+        return None
+    band = band_year(
+        nc_year,
+        previous.code if previous else None,
+        drop.academic_year.start_year - previous.start_year if previous else 0,
+    )
+    chosen: Collection[int] = chooser.chosen.get(subject_id, ())
+    return Vocabulary(book, school_id, subject_id, framework, band, frozenset(chosen))
 
 
 # --- pupils of a class on the drop's date ----------------------------------------------------
@@ -174,6 +150,7 @@ class GridCell:
     subject: Subject
     framework: Framework | None
     vocabulary_key: str
+    band: int | None = None
     code: str = ""
     version: int = 0
     previous_code: str = ""
@@ -208,8 +185,10 @@ class ClassGrid:
     part: DropSchool
     subjects: list[Subject]
     rows: list[GridRow]
-    vocabularies: dict[str, Vocabulary]
+    vocabularies: dict[str, Vocabulary]  # by Vocabulary.key
     left_out: int  # pupils of the class in year groups the drop does not collect
+    book: CodeBook | None = None
+    others: dict[str, list[int]] | None = None  # subject code -> other frameworks, in order
 
     @property
     def editable(self) -> bool:
@@ -233,20 +212,28 @@ class ClassGrid:
         return []
 
     def client_vocabulary(self) -> dict[str, Any]:
-        """For grid.js (a JSON block, not a script): each framework's spellings, levels and each
-        year group's shorthand, so a typed code is checked as it is typed."""
+        """For grid.js (a JSON block, not a script), the same rule as the server's: each framework
+        the cells may take a code from (its spellings and levels), each band year's shorthand, and
+        for each subject the other frameworks in the order a code is looked for in them."""
         frameworks: dict[str, Any] = {}
-        shorthand: dict[str, dict[str, str]] = {}
-        for key, vocabulary in self.vocabularies.items():
-            fid = str(vocabulary.framework.pk)
-            if fid not in frameworks:
-                frameworks[fid] = {
-                    "name": vocabulary.framework.name,
-                    "codes": [lv.code for lv in vocabulary.levels],
-                    "spellings": {spelling: lv.code for spelling, lv in vocabulary.spellings.items()},
-                }
-            shorthand[key] = {spelling: lv.code for spelling, lv in vocabulary.shorthand.items()}
-        return {"frameworks": frameworks, "shorthand": shorthand}
+        wanted = {v.framework.pk for v in self.vocabularies.values()}
+        wanted |= {pk for order in (self.others or {}).values() for pk in order}
+        book = self.book
+        for pk in sorted(wanted):
+            codes = book.frameworks[pk] if book else None
+            if codes is None:
+                continue
+            frameworks[str(pk)] = {
+                "name": codes.framework.name,
+                "codes": [lv.code for lv in codes.levels],
+                "spellings": {spelling: lv.code for spelling, lv in codes.spellings.items()},
+            }
+        shorthand = {
+            key: {spelling: lv.code for spelling, lv in vocabulary.shorthand.items()}
+            for key, vocabulary in self.vocabularies.items()
+        }
+        others = {subject: [str(pk) for pk in order] for subject, order in (self.others or {}).items()}
+        return {"frameworks": frameworks, "shorthand": shorthand, "others": others}
 
 
 def closed_reason(part: DropSchool) -> str:
@@ -282,29 +269,6 @@ def reopeners(drop: DataDrop) -> list[str]:
     return [str(user) for user in users]
 
 
-def previous_values(
-    drop: DataDrop, pupil_ids: Sequence[int], subject_ids: Sequence[int]
-) -> dict[tuple[int, int], tuple[str, str]]:
-    """(pupil, subject) -> (level code, "Summer 2024/25") from the most recent earlier drop of
-    the trust that has a judgement for it. One query for the whole class."""
-    rows = (
-        Judgement.objects.filter(
-            pupil_id__in=pupil_ids,
-            subject_id__in=subject_ids,
-            drop__trust_id=drop.trust_id,
-            drop__assessed_on__lt=drop.assessed_on,
-        )
-        .order_by("pupil_id", "subject_id", "-drop__assessed_on", "-drop_id")
-        .values_list("pupil_id", "subject_id", "level__code", "drop__name", "drop__academic_year__start_year")
-    )
-    found: dict[tuple[int, int], tuple[str, str]] = {}
-    for pupil_id, subject_id, code, name, start_year in rows:
-        if (pupil_id, subject_id) not in found:
-            year_label = f"{start_year}/{(start_year + 1) % 100:02d}"  # AcademicYear.label
-            found[(pupil_id, subject_id)] = (code, drop_title(name, year_label))
-    return found
-
-
 def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool) -> ClassGrid:
     day = drop.assessed_on
     subjects = list(drop.subjects.order_by("order", "name"))
@@ -317,17 +281,14 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
     ids = [p.pk for p in in_drop]
     on_roll = {p.pk for p in in_drop if p.on_roll}
     chooser = FrameworkChooser(group.school_id, subjects, day)
-    chosen = {
-        (p.pk, s.pk): chooser.framework_for(p.pk, s.pk, p.nc_year_then) for p in in_drop for s in subjects
-    }
-    levels = levels_by_framework(chosen.values())
+    book = CodeBook(drop.trust_id)
     current = {
         (pupil_id, subject_id): (code, version)
         for pupil_id, subject_id, code, version in Judgement.objects.filter(
             drop=drop, pupil_id__in=ids
         ).values_list("pupil_id", "subject_id", "level__code", "version")
     }
-    previous = previous_values(drop, ids, [s.pk for s in subjects])
+    previous = previous_judgements(drop, ids, [s.pk for s in subjects])
 
     vocabularies: dict[str, Vocabulary] = {}
     rows = []
@@ -335,14 +296,16 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
         cells = []
         notes: dict[str, list[str]] = {}
         for c, subject in enumerate(subjects):
-            framework = chosen[(pupil.pk, subject.pk)]
-            key = f"{framework.pk}:{pupil.nc_year_then}" if framework else ""
-            if framework is not None and key not in vocabularies:
-                vocabularies[key] = Vocabulary.build(framework, levels[framework.pk], pupil.nc_year_then)
+            before = previous.get((pupil.pk, subject.pk))
+            vocabulary = cell_rule(
+                book, chooser, group.school_id, drop, pupil.pk, subject.pk, pupil.nc_year_then, before
+            )
+            framework = vocabulary.framework if vocabulary else None
+            if vocabulary is not None:
+                vocabularies.setdefault(vocabulary.key, vocabulary)
             if framework is not None and framework.code != DEFAULT_FRAMEWORK_CODE:
                 notes.setdefault(framework.name, []).append(subject.name)
             code, version = current.get((pupil.pk, subject.pk), ("", 0))
-            previous_code, previous_when = previous.get((pupil.pk, subject.pk), ("", ""))
             cells.append(
                 GridCell(
                     row=r,
@@ -350,11 +313,12 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
                     pupil=pupil,
                     subject=subject,
                     framework=framework,
-                    vocabulary_key=key,
+                    vocabulary_key=vocabulary.key if vocabulary else "",
+                    band=vocabulary.band if vocabulary else pupil.nc_year_then,
                     code=code,
                     version=version,
-                    previous_code=previous_code,
-                    previous_when=previous_when,
+                    previous_code=before.code if before else "",
+                    previous_when=before.when if before else "",
                     editable=framework is not None and pupil.pk in on_roll,
                 )
             )
@@ -368,6 +332,13 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
                 framework_notes=[(", ".join(names), name) for name, names in notes.items()],
             )
         )
+    others = {
+        subject.code: [
+            codes.framework.pk
+            for codes in book.others(group.school_id, subject.pk, chooser.chosen.get(subject.pk, ()))
+        ]
+        for subject in subjects
+    }
     return ClassGrid(
         drop=drop,
         group=group,
@@ -376,21 +347,24 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
         rows=rows,
         vocabularies=vocabularies,
         left_out=len(pupils) - len(in_drop),
+        book=book,
+        others=others,
     )
 
 
-def cell_vocabulary(school_id: int, drop: DataDrop, pupil: Pupil, subject: Subject) -> Vocabulary | None:
-    """What one cell accepts: the pupil's framework for the subject on the drop's date at the
-    class's school. ``pupil`` comes from :func:`class_pupils` (it carries ``nc_year_then``), as
-    the grid's rows do. Three queries: the school's framework choices, the default framework and
-    the chosen framework's levels."""
-    nc_year = pupil.nc_year_then
-    framework = FrameworkChooser(school_id, [subject], drop.assessed_on).framework_for(
-        pupil.pk, subject.pk, nc_year
-    )
-    if framework is None:
-        return None
-    return Vocabulary.build(framework, list(framework.levels.order_by("order")), nc_year)
+def cell_vocabulary(
+    school_id: int, drop: DataDrop, pupil: Pupil, subject: Subject
+) -> tuple[Vocabulary | None, PreviousJudgement | None]:
+    """What one cell accepts, and the pupil's judgement in the previous drop: the pupil's
+    framework for the subject on the drop's date at the class's school, under the same rule as
+    the grid's cells. ``pupil`` comes from :func:`class_pupils` (it carries ``nc_year_then``), as
+    the grid's rows do. Five queries: the school's framework choices, the default framework, the
+    trust's frameworks with their levels and subjects, and the previous judgement."""
+    chooser = FrameworkChooser(school_id, [subject], drop.assessed_on)
+    book = CodeBook(drop.trust_id)
+    before = previous_judgements(drop, [pupil.pk], [subject.pk]).get((pupil.pk, subject.pk))
+    vocabulary = cell_rule(book, chooser, school_id, drop, pupil.pk, subject.pk, pupil.nc_year_then, before)
+    return vocabulary, before
 
 
 # --- which classes and drops a user records for ----------------------------------------------

@@ -152,8 +152,9 @@ def grid_save(request: HttpRequest, drop_slug: str, group_id: int) -> HttpRespon
     values), closed (423) or refused (403).
 
     A fixed number of queries (pinned by a test): the part of the drop with the class checked
-    through the gate, the pupil in the class, the subject, the pupil's framework and its levels,
-    then ``record_judgement``'s own (one to check, then lock, compare and write)."""
+    through the gate, the pupil in the class, the subject, the pupil's framework, the trust's
+    frameworks and levels (``codes.CodeBook``) and their previous judgement, then
+    ``record_judgement``'s own (one to check, then lock, compare and write)."""
     user = request.user
     part = _save_objects(user, drop_slug, group_id)
     drop, school = part.drop, part.school
@@ -175,9 +176,10 @@ def grid_save(request: HttpRequest, drop_slug: str, group_id: int) -> HttpRespon
             "Reload the page.",
             400,
         )
-    vocabulary = cell_vocabulary(school.pk, drop, pupil, subject)
+    vocabulary, _ = cell_vocabulary(school.pk, drop, pupil, subject)
     text = request.POST.get("value", "")
-    level = vocabulary.resolve(text) if vocabulary else None
+    found = vocabulary.resolution(text) if vocabulary else None
+    level = found.level if found else None
     if level is None:
         message = (
             vocabulary.invalid_message(text)
@@ -205,10 +207,18 @@ def grid_save(request: HttpRequest, drop_slug: str, group_id: int) -> HttpRespon
         return _answer("refused", str(refused), 403)
     except AssessmentError as error:
         return _answer("invalid", str(error), 422)
+    warnings = []
+    if found.from_other_framework and vocabulary is not None:
+        warnings.append(
+            f"{level.code} is from {found.framework.name}, not {vocabulary.framework.name}, "
+            f"{pupil.display_name}'s framework for {subject.name}."
+        )
     return _answer(
         "saved",
         f"Saved {judgement.level.code}",
         code=judgement.level.code,
         label=judgement.level.label,
         version=judgement.version,
+        # not refused: said in the cell and to screen readers, for the teacher to check
+        warning=" ".join(warnings),
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Min, Q, QuerySet
 
-from strides.assessment.models import DataDrop, DropSchool, Judgement
+from strides.assessment.models import DataDrop, DropSchool, Judgement, drop_title
 from strides.organisations.models import AcademicYear
 from strides.pupils.models import CharacteristicsPeriod, Enrolment
 
@@ -82,6 +82,48 @@ def baselines(pupil_ids: list[int]) -> dict[tuple[int, int], Judgement]:
         if wanted.get((j.pupil_id, j.subject_id)) == j.drop.assessed_on:
             result.setdefault((j.pupil_id, j.subject_id), j)
     return result
+
+
+@dataclass(frozen=True)
+class PreviousJudgement:
+    """A pupil's judgement in a subject in the most recent earlier drop that has one."""
+
+    code: str
+    value: int | None  # its point on the common scale
+    start_year: int  # the academic year of its drop
+    when: str  # its drop's title: "Summer 2025/26"
+
+
+def previous_judgements(
+    drop: DataDrop, pupil_ids: Iterable[int], subject_ids: Iterable[int]
+) -> dict[tuple[int, int], PreviousJudgement]:
+    """(pupil, subject) -> the judgement of the most recent earlier drop of the trust that has one
+    (what the grid shows as "was", what shorthand and the jump warning read). One query."""
+    rows = (
+        Judgement.objects.filter(
+            pupil_id__in=list(pupil_ids),
+            subject_id__in=list(subject_ids),
+            drop__trust_id=drop.trust_id,
+            drop__assessed_on__lt=drop.assessed_on,
+        )
+        .order_by("pupil_id", "subject_id", "-drop__assessed_on", "-drop_id")
+        .values_list(
+            "pupil_id",
+            "subject_id",
+            "level__code",
+            "point__value",
+            "drop__name",
+            "drop__academic_year__start_year",
+        )
+    )
+    found: dict[tuple[int, int], PreviousJudgement] = {}
+    for pupil_id, subject_id, code, value, name, start_year in rows:
+        if (pupil_id, subject_id) not in found:
+            year_label = f"{start_year}/{(start_year + 1) % 100:02d}"  # AcademicYear.label
+            found[(pupil_id, subject_id)] = PreviousJudgement(
+                code, value, start_year, drop_title(name, year_label)
+            )
+    return found
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,10 @@ class FrameworkChooser:
         self._pupil: dict[tuple[int, int], Framework] = {}
         self._year: dict[tuple[int, int], Framework] = {}
         self._school: dict[int, Framework] = {}
+        # subject -> frameworks the school has chosen for anyone in it (codes.CodeBook.others)
+        self.chosen: dict[int, set[int]] = {}
         for row in rows:  # later valid_from overwrites earlier
+            self.chosen.setdefault(row.subject_id, set()).add(row.framework_id)
             if row.pupil_id is not None:
                 self._pupil[(row.pupil_id, row.subject_id)] = row.framework
             elif row.nc_year is not None:

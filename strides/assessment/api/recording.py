@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from rest_framework import exceptions
 
 from strides.access.gate import can, visible_schools
 from strides.accounts.roles import Capability
 from strides.assessment.models import DataDrop, DropSchool
+from strides.assessment.queries import previous_judgements
+from strides.frameworks.codes import CodeBook, band_year
 from strides.frameworks.models import Level, Subject
-from strides.frameworks.queries import FrameworkChooser, frameworks_available
-from strides.frameworks.services import level_lookup, normalise_code, resolve_level
+from strides.frameworks.queries import FrameworkChooser
 from strides.organisations.models import School
 from strides.pupils.models import Enrolment, Pupil
 from strides.pupils.queries import characteristics_as_at
@@ -73,34 +73,36 @@ def school_for(user: Any, pupil: Pupil, drop: DataDrop, urn: str | None) -> Scho
 
 
 def level_for(pupil: Pupil, subject: Subject, drop: DataDrop, school: School, text: str) -> Level:
-    """The level meant by ``text`` (case and spacing forgiven): in the framework the pupil is
-    assessed on for the subject, else in any framework the school may use for it."""
+    """The level meant by ``text``, by the one rule the grid and the spreadsheet import use
+    (:class:`strides.frameworks.codes.CodeBook`): the pupil's framework for the subject (case and
+    spacing forgiven), its shorthand for their band year, then any other framework the school may
+    use for the subject."""
     period = characteristics_as_at(pupil, drop.assessed_on)
-    chosen = FrameworkChooser(school.pk, [subject], drop.assessed_on).framework_for(
-        pupil.pk, subject.pk, period.nc_year if period else None
+    nc_year = period.nc_year if period else None
+    chooser = FrameworkChooser(school.pk, [subject], drop.assessed_on)
+    chosen = chooser.framework_for(pupil.pk, subject.pk, nc_year)
+    before = previous_judgements(drop, [pupil.pk], [subject.pk]).get((pupil.pk, subject.pk))
+    band = band_year(
+        nc_year,
+        before.code if before else None,
+        drop.academic_year.start_year - before.start_year if before else 0,
     )
-    if chosen is not None:
-        level = resolve_level(chosen, text)
-        if level is not None:
-            return level
-    others = (
-        frameworks_available(drop.trust_id, school.pk)
-        .filter(Q(subjects=subject) | Q(subjects__isnull=True))
-        .exclude(pk=getattr(chosen, "pk", None))
-        .values("pk")
+    book = CodeBook(drop.trust_id)
+    found = book.resolve(
+        text,
+        school_id=school.pk,
+        subject_id=subject.pk,
+        framework=chosen,
+        band=band,
+        chosen=chooser.chosen.get(subject.pk, ()),
     )
-    fallback = level_lookup(
-        Level.objects.filter(framework__in=others)
-        .select_related("framework")
-        .order_by("framework__name", "order")
-    ).get(normalise_code(text))
-    if fallback is not None:
-        return fallback
+    if found is not None:
+        return found.level
     if chosen is None:
         raise exceptions.ValidationError(
             {"level": [f"{text!r} is not a level {school} can use for {subject.name}."]}
         )
-    codes = ", ".join(chosen.levels.order_by("order").values_list("code", flat=True))
+    codes = ", ".join(level.code for level in book.levels_of(chosen))
     raise exceptions.ValidationError(
         {
             "level": [

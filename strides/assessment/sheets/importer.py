@@ -1,9 +1,10 @@
 """Importing a data-drop spreadsheet: rows of UPN x subject levels into judgements.
 
 Each row's UPN (any case, spaces forgiven; a former UPN works too) is matched among the pupils the
-user may record for; each level is read with the codes of the pupil's own framework for that
-subject (:class:`~strides.frameworks.queries.FrameworkChooser`, on the drop's date), falling back
-to the other frameworks the school may use for the subject. Every problem is a row error naming
+user may record for; each level is read by the one rule the class grid and the API use
+(:class:`strides.frameworks.codes.CodeBook`): the pupil's own framework for the subject on the
+drop's date, its shorthand for the pupil's band year, then the other frameworks the school may use
+for the subject. Every problem is a row error naming
 the row, the column, the value and what is wrong; the judgements are then recorded (or, for a
 preview, only checked) by :func:`strides.assessment.bulk.record_judgements`, all or nothing.
 
@@ -13,7 +14,6 @@ An unknown UPN and a pupil of another school get the same answer, which names no
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -28,10 +28,12 @@ from strides.assessment.bulk import (
     record_judgements,
 )
 from strides.assessment.models import DataDrop
+from strides.assessment.queries import PreviousJudgement, previous_judgements
 from strides.assessment.sheets.reader import FileProblem, Layout, open_sheet
-from strides.frameworks.models import Framework, FrameworkAssignment, Level, Subject
+from strides.frameworks.codes import band_year
+from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser
-from strides.frameworks.services import level_lookup, normalise_code
+from strides.frameworks.services import normalise_code
 from strides.imports.fields import ValueProblem, as_text, is_blank, parse_upn, text_parser
 from strides.imports.records import Report, RowError, display
 from strides.imports.spreadsheet import UnreadableFile
@@ -90,21 +92,17 @@ class _Pupil:
 
 class _Resolver:
     """Turns chunks of spreadsheet rows into judgement rows (or row errors), with a few queries a
-    chunk: the pupils by UPN and former UPN, their NC years on the drop's date, their schools."""
+    chunk: the pupils by UPN and former UPN, their NC years on the drop's date, their schools, and
+    (only for pupils with a code their framework does not spell out, which may be shorthand) their
+    previous judgements."""
 
     def __init__(self, drop: DataDrop, actor: Any, rules: DropRules, layout: Layout, detail: bool) -> None:
         self.drop, self.actor, self.rules, self.layout, self.detail = drop, actor, rules, layout, detail
         self.day = drop.assessed_on
         self.subjects = [c.subject for c in layout.subjects]
-        levels_by_framework: dict[int, list[Level]] = defaultdict(list)
-        for level in Level.objects.filter(framework_id__in=list(rules.frameworks)).order_by("order"):
-            levels_by_framework[level.framework_id].append(level)
-        self.levels = levels_by_framework
-        self.lookups = {fid: level_lookup(levels) for fid, levels in levels_by_framework.items()}
+        self.book = rules.book
         self.choosers: dict[int, FrameworkChooser] = {}
-        self.fallbacks: dict[tuple[int, int], list[Framework]] = {}
-        self.assigned: dict[int, set[tuple[int, int]]] = {}
-        self.resolved: dict[tuple[int, int, int | None, str], Level | None] = {}
+        self.resolved: dict[tuple[int, int, int | None, int | None, str], Level | None] = {}
         self.upn_rows: dict[str, int] = {}
         self.names: dict[int, _Pupil] = {}
 
@@ -115,57 +113,37 @@ class _Resolver:
             self.choosers[school_id] = FrameworkChooser(school_id, self.subjects, self.day)
         return self.choosers[school_id]
 
-    def fallback(self, school_id: int, subject_id: int) -> list[Framework]:
-        """Other frameworks the school may use for the subject: those it has chosen for someone
-        first, then the most specific (fewest levels), so "PK4" is read as pre-key stage."""
-        key = (school_id, subject_id)
-        if key not in self.fallbacks:
-            if school_id not in self.assigned:
-                self.assigned[school_id] = set(
-                    FrameworkAssignment.objects.filter(school_id=school_id).values_list(
-                        "framework_id", "subject_id"
-                    )
-                )
-            chosen = self.assigned[school_id]
-            candidates = self.rules.frameworks_for(school_id, subject_id)
-            self.fallbacks[key] = sorted(
-                candidates,
-                key=lambda f: ((f.pk, subject_id) not in chosen, len(self.levels.get(f.pk, ())), f.pk),
-            )
-        return self.fallbacks[key]
+    def spelled_out(self, framework: Framework | None, text: str) -> bool:
+        """Whether ``text`` is a spelling of the framework's own levels (no shorthand to read)."""
+        codes = self.book.frameworks.get(framework.pk) if framework is not None else None
+        return codes is not None and normalise_code(text) in codes.spellings
 
     def resolve_level(
-        self, school_id: int, subject: Subject, framework: Framework | None, text: str
+        self, school_id: int, subject: Subject, framework: Framework | None, band: int | None, text: str
     ) -> Level | None:
         """The level a cell means. A drop has a handful of distinct codes: each spelling is
-        worked out once per school, subject and framework."""
-        key = (school_id, subject.pk, framework.pk if framework else None, text)
+        worked out once per school, subject, framework and band year."""
+        key = (school_id, subject.pk, framework.pk if framework else None, band, text)
         if key not in self.resolved:
             if len(self.resolved) > 50_000:  # a file of free text: keep the memo small
                 self.resolved.clear()
-            self.resolved[key] = self._resolve_level(school_id, subject, framework, text)
+            found = self.book.resolve(
+                text,
+                school_id=school_id,
+                subject_id=subject.pk,
+                framework=framework,
+                band=band,
+                chosen=self.chooser(school_id).chosen.get(subject.pk, ()),
+            )
+            self.resolved[key] = found.level if found else None
         return self.resolved[key]
 
-    def _resolve_level(
-        self, school_id: int, subject: Subject, framework: Framework | None, text: str
-    ) -> Level | None:
-        code = normalise_code(text)
-        if framework is not None:
-            level = self.lookups.get(framework.pk, {}).get(code)
-            if level is not None and self.rules.framework_usable(framework.pk, school_id, subject.pk):
-                return level
-        for other in self.fallback(school_id, subject.pk):
-            level = self.lookups.get(other.pk, {}).get(code)
-            if level is not None:
-                return level
-        return None
-
-    def unknown_level(self, framework: Framework | None, nc_year: int | None, subject: Subject) -> str:
+    def unknown_level(self, framework: Framework | None, band: int | None, subject: Subject) -> str:
         if framework is None:
             return f"This is not a level of a framework used for {subject.name}."
-        codes = [level.code for level in self.levels.get(framework.pk, [])]
-        if nc_year is not None and any(c.startswith(f"Y{nc_year} ") for c in codes):
-            codes = [c for c in codes if c.startswith(f"Y{nc_year} ")]
+        codes = [level.code for level in self.book.levels_of(framework)]
+        if band is not None and any(c.startswith(f"Y{band} ") for c in codes):
+            codes = [c for c in codes if c.startswith(f"Y{band} ")]
         examples = ", ".join(codes[:6]) + (", …" if len(codes) > 6 else "")
         return (
             f"This is not a level of {framework.name}, the pupil's framework for {subject.name}, "
@@ -211,6 +189,7 @@ class _Resolver:
             .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=self.day))
             .values_list("pupil_id", "nc_year")
         )
+        placed: list[tuple[int, _Pupil, int, list[Any]]] = []
         for row_number, upn, cells in wanted:
             pupil = pupils.get(upn)
             if pupil is None:
@@ -226,10 +205,41 @@ class _Resolver:
                     f"{self.day:%d/%m/%Y}.",
                 )
                 continue
-            yield from self._cells(row_number, pupil, school_id, years.get(pupil.pk), cells)
+            placed.append((row_number, pupil, school_id, cells))
+        previous = self._previous(placed, years)
+        for row_number, pupil, school_id, cells in placed:
+            yield from self._cells(row_number, pupil, school_id, years.get(pupil.pk), cells, previous)
+
+    def _previous(
+        self, placed: list[tuple[int, _Pupil, int, list[Any]]], years: dict[int, int]
+    ) -> dict[tuple[int, int], PreviousJudgement]:
+        """Previous judgements of the pupils with a code their framework does not spell out (which
+        may be shorthand, read against the band of the previous judgement): none for a file of
+        full codes."""
+        needed: set[int] = set()
+        for _, pupil, school_id, cells in placed:
+            for column in self.layout.subjects:
+                raw = cells[column.index] if column.index < len(cells) else None
+                if is_blank(raw):
+                    continue
+                framework = self.chooser(school_id).framework_for(
+                    pupil.pk, column.subject.pk, years.get(pupil.pk)
+                )
+                if not self.spelled_out(framework, as_text(raw)):
+                    needed.add(pupil.pk)
+                    break
+        if not needed:
+            return {}
+        return previous_judgements(self.drop, needed, [s.pk for s in self.subjects])
 
     def _cells(
-        self, row_number: int, pupil: _Pupil, school_id: int, nc_year: int | None, cells: list[Any]
+        self,
+        row_number: int,
+        pupil: _Pupil,
+        school_id: int,
+        nc_year: int | None,
+        cells: list[Any],
+        previous: dict[tuple[int, int], PreviousJudgement],
     ) -> Iterator[JudgementRow | RowError]:
         for column in self.layout.subjects:
             raw = cells[column.index] if column.index < len(cells) else None
@@ -248,10 +258,16 @@ class _Resolver:
             text = as_text(raw)
             subject = column.subject
             framework = self.chooser(school_id).framework_for(pupil.pk, subject.pk, nc_year)
-            level = self.resolve_level(school_id, subject, framework, text) if len(text) <= 60 else None
+            before = previous.get((pupil.pk, subject.pk))
+            band = band_year(
+                nc_year,
+                before.code if before else None,
+                self.drop.academic_year.start_year - before.start_year if before else 0,
+            )
+            level = self.resolve_level(school_id, subject, framework, band, text) if len(text) <= 60 else None
             if level is None:
                 yield RowError(
-                    row_number, column.label, display(raw), self.unknown_level(framework, nc_year, subject)
+                    row_number, column.label, display(raw), self.unknown_level(framework, band, subject)
                 )
                 continue
             yield JudgementRow(pupil.pk, subject, level, note, row_number, column.label, school_id)

@@ -8,11 +8,12 @@ import json
 import pytest
 from django.urls import reverse
 
-from strides.assessment.grid_queries import Vocabulary, suggest, year_shorthand
+from strides.assessment.grid_queries import Vocabulary
 from strides.assessment.models import DropSchool, DropStatus, Judgement, JudgementRevision
 from strides.assessment.services import create_drop, record_judgement, transition
 from strides.classes import services as classes
-from strides.frameworks.models import Framework, Level
+from strides.frameworks.codes import suggest, year_shorthand
+from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.services import assign_framework
 from strides.pupils import services as pupils
 from strides.pupils.upn import make_upn
@@ -41,9 +42,18 @@ def nc_bands():
 # --- what a cell accepts ---------------------------------------------------------------------
 
 
-def test_a_year_groups_band_is_enough_for_its_own_pupils(drop):
+def vocabulary_for(cast, year: int | None, previous: str | None = None, years_since: int = 0):
+    from strides.frameworks.codes import CodeBook, band_year
+
+    book = CodeBook(cast.trust.pk)
+    reading = Subject.objects.get(code="reading")
+    band = band_year(year, previous, years_since)
+    return Vocabulary(book, cast.north.pk, reading.pk, nc_bands(), band)
+
+
+def test_a_year_groups_band_is_enough_for_its_own_pupils(cast, drop):
     levels = list(nc_bands().levels.all())
-    year3 = Vocabulary.build(nc_bands(), levels, 3)
+    year3 = vocabulary_for(cast, 3)
     assert year3.resolve("e").code == "Y3 EXS"
     assert year3.resolve("W").code == "Y3 WTS"
     assert year3.resolve("gds").code == "Y3 GDS"
@@ -57,10 +67,11 @@ def test_a_year_groups_band_is_enough_for_its_own_pupils(drop):
     assert year_shorthand(levels, None) == {} and year_shorthand(levels, 0) == {}
 
 
-def test_an_invalid_entry_names_the_value_the_framework_and_likely_levels(drop):
-    year3 = Vocabulary.build(nc_bands(), list(nc_bands().levels.all()), 3)
+def test_an_invalid_entry_names_the_value_the_framework_and_likely_levels(cast, drop):
+    year3 = vocabulary_for(cast, 3)
     assert year3.invalid_message("Y3 Excellent") == (
-        "Y3 Excellent is not a level of National curriculum year-group bands: try Y3 WTS, Y3 EXS, Y3 GDS."
+        "Y3 Excellent is not a level of National curriculum year-group bands or of another framework "
+        "the school uses: try Y3 WTS, Y3 EXS, Y3 GDS."
     )
     assert year3.invalid_message("Y5 great").endswith("try Y5 WTS, Y5 EXS, Y5 GDS.")
     codes = ["PK1", "PK2", "PK3", "EM"]
@@ -104,6 +115,10 @@ def test_the_grid_shows_pupils_subjects_current_and_previous_values(cast, drop, 
     framework = vocabulary["frameworks"][str(nc_bands().pk)]
     assert framework["spellings"]["Y3EXS"] == "Y3 EXS"
     assert vocabulary["shorthand"][f"{nc_bands().pk}:3"]["E"] == "Y3 EXS"
+    # then the other frameworks the school may use for the subject, in the order they are tried
+    pre_key_stage = str(Framework.objects.get(code="pre-key-stage", trust=None).pk)
+    assert pre_key_stage in vocabulary["others"]["reading"]
+    assert vocabulary["frameworks"][pre_key_stage]["spellings"]["PK4"] == "PK4"
     assert "1 of 3" in html
 
 
@@ -124,9 +139,9 @@ def test_the_grid_is_a_fixed_number_of_queries(
     url = grid_url(drop, cast.class_3t)
     client.get(url)  # warm the session
     # session, user, the user's scope (2), class, drop with the school's part, subjects, pupils
-    # (with their year and roll), framework choices, default framework, levels, current and
-    # previous judgements, the school for the breadcrumbs
-    with django_assert_max_num_queries(14) as few:
+    # (with their year and roll), framework choices, default framework, the trust's frameworks with
+    # their levels and subjects (2), current and previous judgements, the school for the breadcrumbs
+    with django_assert_max_num_queries(15) as few:
         assert client.get(url).status_code == 200
     base = len(few.captured_queries)
     records = []
@@ -162,27 +177,28 @@ def test_a_save_is_a_fixed_number_of_queries(
     cast, drop, subjects, level, client_for, django_assert_max_num_queries
 ):
     """Session, user and the user's scope (4); the school's part of the drop with the class checked
-    through the gate; the pupil in the class; the subject; the pupil's framework (choices, default,
-    levels); record_judgement's check of every rule. Then, in the saving transaction (2 of the
+    through the gate; the pupil in the class; the subject; the pupil's framework (choices, default),
+    the trust's frameworks with their levels and subjects (2) and the pupil's previous judgement;
+    record_judgement's check of every rule. Then, in the saving transaction (2 of the
     counted statements are its savepoint in a test): lock the part, lock the judgement, write it,
     its revision and its audit entry. A first save adds the new row's savepoint (2) and, the first
     in the school's drop, the part's move to in progress."""
     teacher = client_for(cast.teacher)
     teacher.get(grid_url(drop, cast.class_3t))  # warm the session
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(23):
         assert post_cell(teacher, drop, cast.class_3t, cast.ava, "reading", "e").json()["version"] == 1
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(20):
         assert post_cell(teacher, drop, cast.class_3t, cast.ava, "reading", "g", 1).json()["version"] == 2
-    with django_assert_max_num_queries(20):  # a new cell once the drop is in progress
+    with django_assert_max_num_queries(22):  # a new cell once the drop is in progress
         assert post_cell(teacher, drop, cast.class_3t, cast.ava, "maths", "w").json()["version"] == 1
     head = client_for(cast.head)
     head.get(grid_url(drop, cast.class_3t))
-    with django_assert_max_num_queries(18) as head_saves:  # school-wide reach, the same
+    with django_assert_max_num_queries(20) as head_saves:  # school-wide reach, the same
         answer = post_cell(head, drop, cast.class_3t, cast.ava, "maths", "e", 1).json()
     assert answer["status"] == "saved", head_saves
     # a stale save is refused at the judgement's lock (nothing written, the savepoint rolled back),
     # then who made the newer edit is read for the message
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         assert post_cell(teacher, drop, cast.class_3t, cast.ava, "maths", "g", 1).status_code == 409
     assert JudgementRevision.objects.count() == 4
     # a closed drop is refused before the framework is even looked up
@@ -246,6 +262,7 @@ def test_a_valid_code_is_saved_with_a_revision(cast, drop, client_for):
         "code": "Y3 EXS",
         "label": "Year 3 at the expected standard",
         "version": 1,
+        "warning": "",
     }
     judgement = Judgement.objects.get(pupil=cast.ava, drop=drop)
     assert judgement.level.code == "Y3 EXS" and judgement.recorded_by == cast.teacher
@@ -268,7 +285,8 @@ def test_an_invalid_code_is_explained_naming_the_value_and_nothing_is_written(ca
     assert response.json() == {
         "status": "invalid",
         "message": (
-            "Y3 Excellent is not a level of National curriculum year-group bands: try Y3 WTS, Y3 EXS, Y3 GDS."
+            "Y3 Excellent is not a level of National curriculum year-group bands or of another framework "
+            "the school uses: try Y3 WTS, Y3 EXS, Y3 GDS."
         ),
     }
     empty = post_cell(client_for(cast.teacher), drop, cast.class_3t, cast.ava, "reading", "   ")
@@ -327,12 +345,23 @@ def test_the_save_endpoint_takes_only_posts(cast, drop, client_for):
     assert client_for(cast.teacher).get(save_url(drop, cast.class_3t)).status_code == 405
 
 
-def test_a_level_of_another_framework_is_not_accepted(cast, drop, client_for):
-    # PK4 is a real level, but Ava is assessed on the NC bands in reading
-    response = post_cell(client_for(cast.teacher), drop, cast.class_3t, cast.ava, "reading", "PK4")
+def test_a_level_of_another_framework_the_school_uses_is_accepted_and_said(cast, drop, client_for):
+    # Ava is assessed on the NC bands in reading; PK4 is pre-key stage standard 4, as the import reads it
+    response = post_cell(client_for(cast.teacher), drop, cast.class_3t, cast.ava, "reading", "pk 4")
+    answer = response.json()
+    assert answer["status"] == "saved" and answer["code"] == "PK4"
+    assert answer["warning"] == (
+        "PK4 is from Pre-key stage standards, not National curriculum year-group bands, "
+        "Ava Archer's framework for Reading."
+    )
+    assert Judgement.objects.get().level.framework.code == "pre-key-stage"
+
+
+def test_a_code_no_framework_of_the_school_knows_is_refused(cast, drop, client_for):
+    response = post_cell(client_for(cast.teacher), drop, cast.class_3t, cast.ava, "reading", "PK9")
     assert response.status_code == 422
-    assert response.json()["message"].startswith("PK4 is not a level of National curriculum year-group bands")
-    assert Level.objects.filter(code="PK4").exists() and not Judgement.objects.exists()
+    assert response.json()["message"].startswith("PK9 is not a level of National curriculum year-group bands")
+    assert Level.objects.filter(code="PK1").exists() and not Judgement.objects.exists()
 
 
 # --- the lists that lead to a grid ------------------------------------------------------------

@@ -4,8 +4,11 @@
 //   a column goes on to the top of the next one, so a column-by-column entry never leaves the
 //   keyboard's home row). Typing replaces the cell's value; Esc undoes an edit.
 // - A typed code is checked at once against the pupil's accepted spellings (the JSON block
-//   #grid-vocabulary, built by the server with the same rules), then saved with a fetch POST; the
-//   server resolves it again and has the last word.
+//   #grid-vocabulary, built by the server with the rule of strides.frameworks.codes: the pupil's
+//   framework, then its shorthand for the cell's band year, then the school's other frameworks for
+//   the subject in order), then saved with a fetch POST; the server resolves it again and has the
+//   last word. A save it flags (a jump of many points from the previous drop, or a code from
+//   another framework) is kept, and the warning is shown in the cell and read out.
 // - A block pasted from Excel or Google Sheets (tab-separated rows) fills the grid from the
 //   focused cell.
 // - Each save sends the version the cell was loaded with: someone else's newer edit comes back as
@@ -58,7 +61,14 @@
     const key = normalise(text);
     if (!framework || !key) return null;
     const shorthand = vocabulary.shorthand[input.dataset.vocabulary] || {};
-    return framework.spellings[key] || shorthand[key] || null;
+    const own = framework.spellings[key] || shorthand[key];
+    if (own) return own;
+    for (const other of vocabulary.others[input.dataset.subject] || []) {
+      if (other === input.dataset.framework) continue;
+      const found = (vocabulary.frameworks[other] || { spellings: {} }).spellings[key];
+      if (found) return found;
+    }
+    return null;
   }
 
   function suggest(codes, text, year) {
@@ -89,7 +99,7 @@
     const shown = text.split(/\s+/).filter(Boolean).join(" ").slice(0, 40);
     if (!framework) return "No framework is set for this subject: ask the school's data lead.";
     const picks = suggest(framework.codes, text, input.dataset.year).join(", ");
-    return `${shown} is not a level of ${framework.name}: try ${picks}.`;
+    return `${shown} is not a level of ${framework.name} or of another framework the school uses: try ${picks}.`;
   }
 
   // --- what a cell shows
@@ -106,7 +116,7 @@
     closed: "Not saved: read only",
   };
 
-  function setState(input, state, message) {
+  function setState(input, state, message, warning) {
     const cell = input.closest("td");
     cell.dataset.state = state || "";
     part(input, "state").textContent = STATE_TEXT[state] || "";
@@ -115,6 +125,13 @@
     if (message) {
       const text = document.createElement("p");
       text.textContent = message;
+      box.append(text);
+    }
+    if (warning) {
+      // a save that was kept but should be checked: shown in place, never blocking
+      const text = document.createElement("p");
+      text.className = "grid-warning";
+      text.textContent = warning;
       box.append(text);
     }
     if (state === "invalid") input.setAttribute("aria-invalid", "true");
@@ -225,9 +242,11 @@
         // the canonical code replaces what was typed, unless the user is already typing again
         const typingAgain = document.activeElement === input && normalise(input.value) !== normalise(answer.code);
         if (!typingAgain && input.value !== answer.code) input.value = answer.code;
-        setState(input, "saved", "");
+        setState(input, "saved", "", answer.warning || "");
         updateProgress();
-        if (!quiet) announce(`${label}: saved ${answer.code}.`);
+        // a warning is read out even in a paste, so it is not missed
+        if (answer.warning) announce(`${label}: saved ${answer.code}. ${answer.warning}`);
+        else if (!quiet) announce(`${label}: saved ${answer.code}.`);
         break;
       case "invalid":
         setState(input, "invalid", answer.message);

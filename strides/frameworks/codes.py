@@ -1,0 +1,239 @@
+"""What a typed level code means: the one rule the class grid, spreadsheet imports, the API and
+the bulk service share (docs/frameworks.md, "Typing a level").
+
+For one pupil and subject at a school on a drop's date, the text is normalised
+(:func:`~strides.frameworks.services.normalise_code`: case, spaces, dots, dashes, underscores and
+slashes forgiven) and looked for, first match wins, in:
+
+1. the pupil's own framework for the subject (``FrameworkChooser``: the pupil's choice, their year
+   group's, the school's, else the NC bands): every level's code and aliases;
+2. that framework's **shorthand**: a year-group band without its year ("E", "EXS", "Expected",
+   and a band's first letter when no other band of the year shares it) for the year group whose
+   bands the pupil works in (:func:`band_year`);
+3. every other framework the school may use for the subject (:meth:`CodeBook.usable`: shipped, the
+   trust's or the school's own, for this subject or for any), those the school has chosen for
+   someone in the subject first, then the most specific (fewest levels), so "PK4" for a pupil on
+   the NC bands is pre-key stage standard 4.
+
+A level is acceptable for the pupil exactly when its framework is usable at the school for the
+subject: the services (``record_judgement``, ``bulk.record_judgements``) check the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from strides.frameworks.models import Framework, Level
+from strides.frameworks.services import level_lookup, normalise_code
+
+_CODE_YEAR = re.compile(r"^(?:YEAR|Y)(\d{1,2})(?=\D)")
+
+
+def year_prefix(nc_year: int) -> re.Pattern[str]:
+    """ "Y3EXS", "YEAR3EXS", "3EXS" start Year 3's codes; never "Y31..." or "Y13..." for Year 1/3."""
+    return re.compile(rf"^(?:YEAR|Y)?{nc_year}(?=\D)")
+
+
+def year_of_code(code: str) -> int | None:
+    """The NC year a year-group level's code names ("Y6 WTS" -> 6); None for any other code."""
+    match = _CODE_YEAR.match(normalise_code(code))
+    return int(match.group(1)) if match else None
+
+
+def year_shorthand(levels: Iterable[Level], nc_year: int | None) -> dict[str, Level]:
+    """Spellings of one year group's levels without the year ("EXS", "EXP", "EXPECTED"), and each
+    level's first letter when no other level of that year shares it ("W", "E", "G")."""
+    if nc_year is None or nc_year < 1:
+        return {}
+    prefix = year_prefix(nc_year)
+    shorthand: dict[str, Level] = {}
+    initials: dict[str, list[Level]] = {}
+    for level in levels:
+        code = normalise_code(level.code)
+        if not prefix.match(code):
+            continue
+        suffix = prefix.sub("", code)
+        initials.setdefault(suffix[0], []).append(level)
+        for spelling in (level.code, *(level.aliases or [])):
+            normalised = normalise_code(spelling)
+            if prefix.match(normalised):
+                shorthand.setdefault(prefix.sub("", normalised), level)
+    for letter, owners in initials.items():
+        if len(owners) == 1:
+            shorthand.setdefault(letter, owners[0])
+    return shorthand
+
+
+def band_year(nc_year: int | None, previous_code: str | None, years_since_previous: int = 0) -> int | None:
+    """The year group whose bands shorthand names for a pupil: the year of their previous
+    judgement in the subject ("Y6 WTS" -> 6) when they were working below their year group then
+    (a Year 10 pupil working at Year 6 stays in Year 6's bands), else their NC year.
+    ``years_since_previous`` is how many academic years ago the previous judgement was made, so
+    a pupil at their year group last July moves on with it in September."""
+    previous_year = year_of_code(previous_code) if previous_code else None
+    if previous_year is None:
+        return nc_year
+    if nc_year is None:
+        return previous_year
+    if previous_year < nc_year - years_since_previous:
+        return previous_year
+    return nc_year
+
+
+# --- the frameworks of one trust ----------------------------------------------------------------
+
+
+@dataclass
+class FrameworkCodes:
+    """One framework's levels (lowest first), every spelling that names one, and the subjects the
+    framework is for (empty: any)."""
+
+    framework: Framework
+    levels: list[Level]
+    subject_ids: frozenset[int]
+    spellings: dict[str, Level] = field(default_factory=dict)
+    _shorthand: dict[int | None, dict[str, Level]] = field(default_factory=dict)
+
+    def shorthand(self, nc_year: int | None) -> dict[str, Level]:
+        if nc_year not in self._shorthand:
+            self._shorthand[nc_year] = year_shorthand(self.levels, nc_year)
+        return self._shorthand[nc_year]
+
+    def year_levels(self, nc_year: int | None) -> list[Level]:
+        if nc_year is None or nc_year < 1:
+            return []
+        prefix = year_prefix(nc_year)
+        return [level for level in self.levels if prefix.match(normalise_code(level.code))]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The level a typed code named, the framework it came from and how it was found: "code" (a
+    spelling of the pupil's framework), "shorthand" or "other framework"."""
+
+    level: Level
+    framework: Framework
+    how: str
+
+    @property
+    def from_other_framework(self) -> bool:
+        return self.how == "other framework"
+
+
+class CodeBook:
+    """Every framework a trust's schools may use (shipped, the trust's, its schools' own) with its
+    levels and subjects, loaded once in two queries, and the rule that reads a typed code."""
+
+    def __init__(self, trust_id: int) -> None:
+        self.trust_id = trust_id
+        levels = (
+            Level.objects.filter(Q(framework__trust__isnull=True) | Q(framework__trust_id=trust_id))
+            .select_related("framework")
+            .order_by("framework_id", "order", "pk")
+        )
+        grouped: dict[int, list[Level]] = defaultdict(list)
+        frameworks: dict[int, Framework] = {}
+        for level in levels:
+            grouped[level.framework_id].append(level)
+            frameworks[level.framework_id] = level.framework
+        subjects: dict[int, set[int]] = defaultdict(set)
+        through = Framework.subjects.through.objects.filter(framework_id__in=list(frameworks))
+        for framework_id, subject_id in through.values_list("framework_id", "subject_id"):
+            subjects[framework_id].add(subject_id)
+        self.frameworks: dict[int, FrameworkCodes] = {
+            pk: FrameworkCodes(
+                frameworks[pk], grouped[pk], frozenset(subjects[pk]), level_lookup(grouped[pk])
+            )
+            for pk in frameworks
+        }
+        self._order: dict[tuple[int, int, frozenset[int]], list[FrameworkCodes]] = {}
+
+    def usable(self, framework_id: int, school_id: int, subject_id: int) -> bool:
+        """Whether the school may record the subject in the framework: shipped or the trust's (or
+        the school's own), for this subject or for any."""
+        codes = self.frameworks.get(framework_id)
+        if codes is None or codes.framework.school_id not in (None, school_id):
+            return False
+        return not codes.subject_ids or subject_id in codes.subject_ids
+
+    def others(self, school_id: int, subject_id: int, chosen: Collection[int] = ()) -> list[FrameworkCodes]:
+        """The frameworks the school may use for the subject, in the order a code is looked for
+        in them after the pupil's own: chosen for someone at the school in the subject first, then
+        the most specific (fewest levels)."""
+        key = (school_id, subject_id, frozenset(chosen))
+        if key not in self._order:
+            usable = [c for pk, c in self.frameworks.items() if self.usable(pk, school_id, subject_id)]
+            self._order[key] = sorted(
+                usable, key=lambda c: (c.framework.pk not in chosen, len(c.levels), c.framework.pk)
+            )
+        return self._order[key]
+
+    def resolve(
+        self,
+        text: str,
+        *,
+        school_id: int,
+        subject_id: int,
+        framework: Framework | None,
+        band: int | None = None,
+        chosen: Collection[int] = (),
+    ) -> Resolution | None:
+        """The level ``text`` names for a pupil assessed on ``framework`` in the subject, whose
+        shorthand names the bands of year ``band`` (:func:`band_year`). ``chosen``: the frameworks
+        the school has chosen for someone in the subject. None when no usable framework knows it."""
+        key = normalise_code(text)
+        if not key:
+            return None
+        own = None
+        if framework is not None and self.usable(framework.pk, school_id, subject_id):
+            own = self.frameworks[framework.pk]
+            level = own.spellings.get(key)
+            if level is not None:
+                return Resolution(level, own.framework, "code")
+            level = own.shorthand(band).get(key)
+            if level is not None:
+                return Resolution(level, own.framework, "shorthand")
+        for other in self.others(school_id, subject_id, chosen):
+            if other is own:
+                continue
+            level = other.spellings.get(key)
+            if level is not None:
+                return Resolution(level, other.framework, "other framework")
+        return None
+
+    def levels_of(self, framework: Framework | None) -> list[Level]:
+        codes = self.frameworks.get(framework.pk) if framework is not None else None
+        return codes.levels if codes else []
+
+
+def suggest(codes: Sequence[str], text: str, nc_year: int | None, limit: int = 8) -> list[str]:
+    """A few codes the person probably meant: those of the year group they typed, else of the
+    pupil's band year, else the codes sharing the longest start with what they typed. The class
+    grid's script (``suggest`` in grid.js) follows the same rule."""
+    typed = normalise_code(text)
+
+    def of_year(year: int) -> list[str]:
+        prefix = year_prefix(year)
+        return [code for code in codes if prefix.match(normalise_code(code))]
+
+    match = re.match(r"^(?:YEAR|Y)?(\d{1,2})(?=\D|$)", typed)
+    if match and (picks := of_year(int(match.group(1)))):
+        return picks[:limit]
+    if nc_year is not None and nc_year >= 1 and (picks := of_year(nc_year)):
+        return picks[:limit]
+
+    def shared(code: str) -> int:
+        normalised = normalise_code(code)
+        n = 0
+        while n < min(len(normalised), len(typed)) and normalised[n] == typed[n]:
+            n += 1
+        return n
+
+    best = max((shared(code) for code in codes), default=0)
+    picks = [code for code in codes if shared(code) == best] if best else list(codes)
+    return picks[:limit]
