@@ -18,8 +18,10 @@ CELL = (
     'data-vocabulary="{vocabulary}" data-year="{year}"{extra}>'
     '<span class="grid-prev" id="prev-{r}-{c}">{previous}</span>'
     '<span class="grid-state" id="state-{r}-{c}"></span></div>'
-    '<div class="grid-message" id="msg-{r}-{c}"></div>'
+    '<div class="grid-message" id="msg-{r}-{c}">{message}</div>'
 )
+
+WARNING = '<p class="grid-warning">{}</p>'
 
 
 PREVIOUS = 'was {}<span class="visually-hidden"> in {}</span>'
@@ -27,8 +29,9 @@ PREVIOUS = 'was {}<span class="visually-hidden"> in {}</span>'
 
 def cell_html(cell: GridCell, nc_year: int | None, read_only: bool) -> SafeString:
     """The cell's input (its accessible name "Ava Archer, Reading", described by the previous
-    value, its state and its message), the previous drop's value, and the empty state and message
-    that grid.js fills in. ``data-year`` is the year group whose bands shorthand names
+    value, its state and its message), the previous drop's value, and the state and message that
+    grid.js fills in (the message starts with the warning of a large jump from the previous drop,
+    if the current value makes one). ``data-year`` is the year group whose bands shorthand names
     (the cell's band year, else the pupil's NC year ``nc_year``)."""
     previous = ""
     if cell.previous_code:
@@ -52,6 +55,7 @@ def cell_html(cell: GridCell, nc_year: int | None, read_only: bool) -> SafeStrin
         year=_year(cell.band if cell.band is not None else nc_year),
         extra=mark_safe(extra),  # noqa: S308 - fixed attribute names, no user input
         previous=previous,
+        message=format_html(WARNING, cell.warning) if cell.warning else "",
     )
 
 

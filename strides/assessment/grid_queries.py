@@ -29,7 +29,7 @@ from strides.accounts.roles import ROLE_CAPABILITIES, Capability
 from strides.assessment.models import DataDrop, DropSchool, Judgement
 from strides.assessment.queries import PreviousJudgement, expected_enrolments, previous_judgements
 from strides.classes.models import GroupMembership, TeachingGroup
-from strides.frameworks.codes import CodeBook, Resolution, band_year, suggest
+from strides.frameworks.codes import CodeBook, Resolution, band_year, jump_warning, suggest
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import DEFAULT_FRAMEWORK_CODE, FrameworkChooser
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
@@ -155,6 +155,7 @@ class GridCell:
     version: int = 0
     previous_code: str = ""
     previous_when: str = ""
+    warning: str = ""  # the jump from the previous drop, when it is large (codes.jump_warning)
     editable: bool = True
     html: str = ""  # grid_html.cell_html, filled in by the view
 
@@ -283,10 +284,10 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
     chooser = FrameworkChooser(group.school_id, subjects, day)
     book = CodeBook(drop.trust_id)
     current = {
-        (pupil_id, subject_id): (code, version)
-        for pupil_id, subject_id, code, version in Judgement.objects.filter(
+        (pupil_id, subject_id): (code, version, value)
+        for pupil_id, subject_id, code, version, value in Judgement.objects.filter(
             drop=drop, pupil_id__in=ids
-        ).values_list("pupil_id", "subject_id", "level__code", "version")
+        ).values_list("pupil_id", "subject_id", "level__code", "version", "point__value")
     }
     previous = previous_judgements(drop, ids, [s.pk for s in subjects])
 
@@ -305,7 +306,7 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
                 vocabularies.setdefault(vocabulary.key, vocabulary)
             if framework is not None and framework.code != DEFAULT_FRAMEWORK_CODE:
                 notes.setdefault(framework.name, []).append(subject.name)
-            code, version = current.get((pupil.pk, subject.pk), ("", 0))
+            code, version, value = current.get((pupil.pk, subject.pk), ("", 0, None))
             cells.append(
                 GridCell(
                     row=r,
@@ -319,6 +320,7 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
                     version=version,
                     previous_code=before.code if before else "",
                     previous_when=before.when if before else "",
+                    warning=jump_warning(before.code, before.value, value) if before and code else "",
                     editable=framework is not None and pupil.pk in on_roll,
                 )
             )

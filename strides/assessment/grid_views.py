@@ -38,6 +38,8 @@ from strides.assessment.grid_queries import (
 from strides.assessment.models import DataDrop, DropSchool
 from strides.assessment.services import AssessmentError, DropClosed, StaleJudgement, record_judgement
 from strides.classes.models import TeachingGroup
+from strides.frameworks.codes import jump_warning
+from strides.frameworks.models import ScalePoint
 from strides.web.navigation import school_crumbs
 
 RECORD = AccessRule(Capability.RECORD_ASSESSMENT, object_scoped=True)
@@ -154,7 +156,8 @@ def grid_save(request: HttpRequest, drop_slug: str, group_id: int) -> HttpRespon
     A fixed number of queries (pinned by a test): the part of the drop with the class checked
     through the gate, the pupil in the class, the subject, the pupil's framework, the trust's
     frameworks and levels (``codes.CodeBook``) and their previous judgement, then
-    ``record_judgement``'s own (one to check, then lock, compare and write)."""
+    ``record_judgement``'s own (one to check, then lock, compare and write), then the new point's
+    value when there is a previous one to compare it with (the jump warning)."""
     user = request.user
     part = _save_objects(user, drop_slug, group_id)
     drop, school = part.drop, part.school
@@ -176,7 +179,7 @@ def grid_save(request: HttpRequest, drop_slug: str, group_id: int) -> HttpRespon
             "Reload the page.",
             400,
         )
-    vocabulary, _ = cell_vocabulary(school.pk, drop, pupil, subject)
+    vocabulary, before = cell_vocabulary(school.pk, drop, pupil, subject)
     text = request.POST.get("value", "")
     found = vocabulary.resolution(text) if vocabulary else None
     level = found.level if found else None
@@ -213,6 +216,10 @@ def grid_save(request: HttpRequest, drop_slug: str, group_id: int) -> HttpRespon
             f"{level.code} is from {found.framework.name}, not {vocabulary.framework.name}, "
             f"{pupil.display_name}'s framework for {subject.name}."
         )
+    if before is not None and before.value is not None and judgement.point_id is not None:
+        value = ScalePoint.objects.filter(pk=judgement.point_id).values_list("value", flat=True).first()
+        if jump := jump_warning(before.code, before.value, value):
+            warnings.append(jump)
     return _answer(
         "saved",
         f"Saved {judgement.level.code}",

@@ -31,6 +31,13 @@ from django.db.models import Q
 from strides.frameworks.models import Framework, Level
 from strides.frameworks.services import level_lookup, normalise_code
 
+# A save that moves a pupil more than this many points of the common scale from their judgement in
+# the previous drop is flagged (never refused): two NC years on the default scale (three points a
+# year). Real progress between two termly drops is a point or two, and a special-school pupil's is
+# smaller; a jump this size is nearly always a wrong year group (shorthand resolved against the
+# pupil's age, not their band) or a code read in another framework.
+JUMP_WARNING_POINTS = 6
+
 _CODE_YEAR = re.compile(r"^(?:YEAR|Y)(\d{1,2})(?=\D)")
 
 
@@ -83,6 +90,17 @@ def band_year(nc_year: int | None, previous_code: str | None, years_since_previo
     if previous_year < nc_year - years_since_previous:
         return previous_year
     return nc_year
+
+
+def jump_warning(previous_code: str, previous_value: int | None, value: int | None) -> str:
+    """The words a cell shows when a save moves the pupil more than :data:`JUMP_WARNING_POINTS`
+    points from the previous drop ("12 points above last drop's Y6 WTS: check"); empty otherwise."""
+    if previous_value is None or value is None or abs(value - previous_value) <= JUMP_WARNING_POINTS:
+        return ""
+    change = value - previous_value
+    points = abs(change)
+    direction = "above" if change > 0 else "below"
+    return f"{points} points {direction} last drop's {previous_code}: check"
 
 
 # --- the frameworks of one trust ----------------------------------------------------------------

@@ -206,7 +206,8 @@ def test_a_teacher_pastes_a_block_copied_from_a_spreadsheet(page, live_cast, log
     invalid = page.locator("#cell-1-0")
     expect(invalid).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#msg-1-0")).to_have_text(
-        "Y3 Excellent is not a level of National curriculum year-group bands: try Y3 WTS, Y3 EXS, Y3 GDS."
+        "Y3 Excellent is not a level of National curriculum year-group bands or of another framework the "
+        "school uses: try Y3 WTS, Y3 EXS, Y3 GDS."
     )
     expect(page.locator("#state-1-0")).to_have_text("Not saved: check")
     expect(page.locator("#grid-live")).to_contain_text("Pasted 11 values: 10 saved. 1 needs checking")
@@ -286,7 +287,53 @@ def test_a_conflicting_edit_is_shown_with_both_values_and_a_closed_drop_turns_re
 
     page.reload()
     expect(page.locator("#grid-closed")).to_contain_text("judgements can no longer be changed")
+    expect(page.locator("#grid-closed")).to_contain_text("Only the trust's assessment team can reopen it")
+    expect(page.get_by_text("Type a level code")).to_have_count(0)
     expect(page.locator("#cell-0-0")).not_to_be_editable()
+
+
+def test_a_big_jump_or_another_frameworks_code_is_kept_shown_and_announced(
+    page, live_cast, login, check_a11y
+):
+    from strides.assessment.models import Judgement
+    from strides.assessment.services import create_drop, record_judgement
+    from strides.frameworks.models import Level, Subject
+
+    cast = live_cast
+    drop = make_drop(cast)
+    year = cast.year
+    earlier = create_drop(
+        cast.analyst,
+        cast.trust,
+        year,
+        name="Baseline",
+        term="autumn",
+        opens_on=year.starts_on - dt.timedelta(days=30),
+        deadline=year.starts_on - dt.timedelta(days=1),
+        schools=[cast.north],
+    )
+    reading = Subject.objects.get(code="reading")
+    y3_wts = Level.objects.get(framework__code="nc-bands", framework__trust=None, code="Y3 WTS")
+    record_judgement(cast.teacher, cast.ava, reading, earlier, cast.north, y3_wts, expected_version=0)
+
+    login(page, "teacher")
+    open_grid(page, cast, drop)
+    page.locator("#cell-0-0").click()
+    page.keyboard.type("y6 gds")
+    page.keyboard.press("Tab")
+    page.wait_for_function(NO_SAVE_PENDING)
+    expect(page.locator("#state-0-0")).to_have_text("Saved")
+    expect(page.locator("#msg-0-0")).to_have_text("11 points above last drop's Y3 WTS: check")
+    expect(page.locator("#grid-live")).to_contain_text("11 points above last drop's Y3 WTS: check")
+    # a code of another framework the school uses is read as the import reads it, and said
+    page.keyboard.type("pk 4")
+    page.keyboard.press("Tab")
+    page.wait_for_function(NO_SAVE_PENDING)
+    expect(page.locator("#cell-0-1")).to_have_value("PK4")
+    expect(page.locator("#msg-0-1")).to_contain_text("PK4 is from Pre-key stage standards")
+    check_a11y(page)
+    codes = dict(Judgement.objects.filter(drop=drop).values_list("subject__code", "level__code"))
+    assert codes == {"reading": "Y6 GDS", "writing": "PK4"}
 
 
 def test_the_grid_works_on_a_tablet(browser, live_cast, login, check_a11y):

@@ -67,6 +67,17 @@ def test_a_year_groups_band_is_enough_for_its_own_pupils(cast, drop):
     assert year_shorthand(levels, None) == {} and year_shorthand(levels, 0) == {}
 
 
+def test_shorthand_keeps_a_pupil_working_below_their_year_in_their_band(cast, drop):
+    # a Year 10 pupil whose last judgement was Y6 WTS: W means Y6 WTS, not Y10 WTS
+    assert vocabulary_for(cast, 10, "Y6 WTS").resolve("W").code == "Y6 WTS"
+    assert vocabulary_for(cast, 10, "Y6 WTS").resolve("e").code == "Y6 EXS"
+    # a pupil at their year group last July moves on with it in September
+    assert vocabulary_for(cast, 4, "Y3 EXS", years_since=1).resolve("E").code == "Y4 EXS"
+    assert vocabulary_for(cast, 4, "Y4 WTS").resolve("G").code == "Y4 GDS"
+    # a previous judgement on another framework says nothing about bands
+    assert vocabulary_for(cast, 5, "PK4").resolve("W").code == "Y5 WTS"
+
+
 def test_an_invalid_entry_names_the_value_the_framework_and_likely_levels(cast, drop):
     year3 = vocabulary_for(cast, 3)
     assert year3.invalid_message("Y3 Excellent") == (
@@ -452,3 +463,58 @@ def test_a_read_only_grid_says_why_and_who_can_reopen_instead_of_how_to_type(cas
     assert "Only the trust's assessment team can reopen it" in closed
     assert "Ada Admin" in closed and "Ana Lyst" in closed  # who that is
     assert 'aria-describedby="grid-closed"' in html  # the table is described by why, not how to type
+
+
+# --- shorthand in the pupil's band, and big jumps ------------------------------------------------
+
+
+def test_shorthand_follows_the_band_and_a_big_jump_is_kept_with_a_warning(
+    cast, drop, subjects, level, client_for
+):
+    year = cast.year
+    earlier = create_drop(
+        cast.analyst,
+        cast.trust,
+        year,
+        name="Baseline",
+        term="autumn",
+        opens_on=year.starts_on,
+        deadline=year.starts_on + dt.timedelta(days=20),
+        schools=[cast.river],
+    )
+    # Cara (Year 8) was working at Year 4 in reading
+    record_judgement(
+        cast.other_teacher,
+        cast.cara,
+        subjects["reading"],
+        earlier,
+        cast.river,
+        level("Y4 WTS"),
+        expected_version=0,
+    )
+    client = client_for(cast.other_teacher)
+    first = post_cell(client, drop, cast.class_8r, cast.cara, "reading", "w").json()
+    assert (first["code"], first["warning"]) == ("Y4 WTS", "")  # her band, not Y8 WTS
+    jump = post_cell(client, drop, cast.class_8r, cast.cara, "reading", "y8 wts", first["version"]).json()
+    assert jump["status"] == "saved" and jump["code"] == "Y8 WTS"  # kept, not refused
+    assert jump["warning"] == "12 points above last drop's Y4 WTS: check"
+    # a step of a band or two says nothing
+    small = post_cell(client, drop, cast.class_8r, cast.cara, "reading", "y5 exs", jump["version"]).json()
+    assert small["warning"] == ""
+    post_cell(client, drop, cast.class_8r, cast.cara, "reading", "y2 wts", small["version"])
+    # the page says it again when opened, in the cell's message (which describes the input)
+    html = client.get(grid_url(drop, cast.class_8r)).content.decode()
+    assert '<p class="grid-warning">' not in html  # Y2 WTS is 6 points below Y4 WTS: not more than 6
+    post_cell(client, drop, cast.class_8r, cast.cara, "reading", "y9 gds", small["version"] + 1)
+    html = client.get(grid_url(drop, cast.class_8r)).content.decode()
+    assert '<p class="grid-warning">17 points above last drop&#x27;s Y4 WTS: check</p>' in html
+
+
+def test_the_jump_threshold_is_a_named_constant():
+    from strides.frameworks.codes import JUMP_WARNING_POINTS, jump_warning
+
+    assert JUMP_WARNING_POINTS == 6
+    assert jump_warning("Y6 WTS", 20, 26) == ""
+    assert jump_warning("Y6 WTS", 20, 32) == "12 points above last drop's Y6 WTS: check"
+    assert jump_warning("Y9 EXS", 30, 23) == "7 points below last drop's Y9 EXS: check"
+    assert jump_warning("EM", None, 30) == ""
