@@ -53,7 +53,7 @@ REPO = Path(__file__).resolve().parent.parent
 OBSERVATIONS_ENV = "STRIDES_BENCH_OBSERVATIONS"
 GROUP_BY = ("school_id",)
 DUCKDB_THREADS = os.cpu_count() or 1
-Z95 = "1.959963984540054::DOUBLE"  # as strides.analytics.groups.Z95
+Z95 = "1.959963984540054::DOUBLE"  # as strides.analytics.intervals.Z95
 
 
 @dataclass(frozen=True)
@@ -227,9 +227,43 @@ def _grouping_sets(keys: Sequence[str], dimensions: Sequence[str], source: str, 
     )
 
 
+def _t95_sql(df: str) -> str:
+    """strides.analytics.intervals.t95 in SQL: the table for 1..30 degrees of freedom (rounded
+    down), 1.96 beyond, null under 1."""
+    from strides.analytics.intervals import DF_SLACK, T95
+
+    whole = f"floor(({df}) + {DF_SLACK})"
+    table = ", ".join(f"{T95[d]}::DOUBLE" for d in range(1, 31))
+    return f"(CASE WHEN {whole} > 30 THEN {Z95} WHEN {whole} >= 1 THEN [{table}][{whole}::INTEGER] END)"
+
+
+def _zero_spread_sql(variance: str, mean: str) -> str:
+    from strides.analytics.intervals import ZERO_SPREAD
+
+    return f"({variance} <= {ZERO_SPREAD} * (1 + {mean} * {mean}))"
+
+
+def _wilson_sql(successes: str, n: str) -> tuple[str, str]:
+    """strides.analytics.intervals.wilson in SQL: (low, high) of successes / n."""
+    z2 = f"({Z95} * {Z95})"
+    p = f"({successes} / {n})"
+    denominator = f"(1 + {z2} / {n})"
+    centre = f"(({p} + {z2} / (2 * {n})) / {denominator})"
+    half = f"({Z95} * sqrt({p} * (1 - {p}) / {n} + {z2} / (4 * {n} * {n})) / {denominator})"
+    return f"greatest({centre} - {half}, 0)", f"least({centre} + {half}, 1)"
+
+
 def duckdb_sql(drop_id: int, dimensions: Sequence[str], *, min_cell: int = 30) -> list[str]:
     """The statements that make tables r_attainment, r_groups, r_gaps, r_value_added,
     r_percentiles and r_trend from tables obs and bench."""
+    from strides.analytics.intervals import (
+        FEWER_THAN_TWO,
+        FEWER_THAN_TWO_ON_A_SIDE,
+        NO_OTHERS,
+        NO_SPREAD,
+        NO_SPREAD_ON_A_SIDE,
+    )
+
     keys = [*GROUP_BY, "subject"]
     k = ", ".join(keys)
     at = "count(*) FILTER (WHERE point >= expected)"
@@ -242,28 +276,49 @@ def duckdb_sql(drop_id: int, dimensions: Sequence[str], *, min_cell: int = 30) -
     chars = ", ".join(f"e.{c}" for c in CHARACTERISTICS)
 
     def gap_select(measure: str, rows: str, proportion: bool) -> str:
+        """Each group against the rest of its school: as strides.analytics.groups._finish_gaps."""
         groups = _grouping_sets(keys, dimensions, rows).format(aggregates=sums)
+        scale = "100::DOUBLE" if proportion else "1::DOUBLE"
         if proportion:
-            value = "CASE WHEN {n} > 0 THEN 100::DOUBLE * {s} / {n} END"
-            variance = "CASE WHEN {n} > 0 THEN 10000::DOUBLE * ({s} / {n}) * (1 - {s} / {n}) / {n} END"
+            # Newcombe's hybrid score interval from the two Wilson intervals
+            low_1, high_1 = _wilson_sql("s1", "n1")
+            low_2, high_2 = _wilson_sql("s2", "n2")
+            low = f"greatest(p1 - p2 - sqrt(power(p1 - ({low_1}), 2) + power(({high_2}) - p2, 2)), -1)"
+            high = f"least(p1 - p2 + sqrt(power(({high_1}) - p1, 2) + power(p2 - ({low_2}), 2)), 1)"
+            flat = "false"
         else:
-            value = "CASE WHEN {n} > 0 THEN {s} / {n} END"
-            sample = "greatest(({ss} - {s} * {s} / {n}) / ({n} - 1), 0::DOUBLE)"
-            variance = "CASE WHEN {n} >= 2 THEN " + sample + " / {n} END"
-        mine = {"n": "g.n", "s": "g.s", "ss": "g.ss"}
-        other = {"n": "(t.n - g.n)", "s": "(t.s - g.s)", "ss": "(t.ss - g.ss)"}
-        gap = f"({value.format(**mine)}) - ({value.format(**other)})"
-        se = f"sqrt(({variance.format(**mine)}) + ({variance.format(**other)}))"
-        both = "g.n >= 2 AND t.n - g.n >= 2"
+            # Welch's t interval; no interval where a side has no spread
+            v1, v2 = "(var1 / n1)", "(var2 / n2)"
+            df = f"power({v1} + {v2}, 2) / (power({v1}, 2) / (n1 - 1) + power({v2}, 2) / (n2 - 1))"
+            half = f"{_t95_sql(df)} * sqrt({v1} + {v2})"
+            low, high = f"(p1 - p2) - {half}", f"(p1 - p2) + {half}"
+            if measure == "mean_percentile":
+                low, high = f"greatest({low}, -100)", f"least({high}, 100)"
+            flat = f"({_zero_spread_sql('var1', 'p1')} OR {_zero_spread_sql('var2', 'p2')})"
+        variance = "CASE WHEN {n} >= 2 THEN greatest(({ss} - {s} * {s} / {n}) / ({n} - 1), 0::DOUBLE) END"
+        few = "(n1 < 2 OR n2 < 2)"
         return f"""
-            SELECT {", ".join(f"g.{c}" for c in keys)}, g.dimension, g.grp AS "group", '{measure}' AS measure,
-                g.n, {value.format(**mine)} AS value, t.n - g.n AS n_other,
-                {value.format(**other)} AS value_other, {gap} AS gap,
-                CASE WHEN {both} THEN {gap} - {Z95} * {se} END AS ci_low,
-                CASE WHEN {both} THEN {gap} + {Z95} * {se} END AS ci_high
-            FROM ({groups}) g
-            JOIN (SELECT {k}, {sums} FROM {rows} GROUP BY {k}) t USING ({k})"""
+            SELECT {k}, dimension, "group", '{measure}' AS measure,
+                n1 AS n, {scale} * p1 AS value, n2 AS n_other, {scale} * p2 AS value_other,
+                {scale} * p1 - {scale} * p2 AS gap,
+                CASE WHEN NOT {few} AND NOT {flat} THEN {scale} * ({low}) END AS ci_low,
+                CASE WHEN NOT {few} AND NOT {flat} THEN {scale} * ({high}) END AS ci_high,
+                CASE WHEN n2 = 0 THEN '{NO_OTHERS}' WHEN {few} THEN '{FEWER_THAN_TWO_ON_A_SIDE}'
+                    WHEN {flat} THEN '{NO_SPREAD_ON_A_SIDE}' END AS ci_reason
+            FROM (
+                SELECT *, CASE WHEN n1 > 0 THEN s1 / n1 END AS p1, CASE WHEN n2 > 0 THEN s2 / n2 END AS p2,
+                    {variance.format(n="n1", s="s1", ss="ss1")} AS var1,
+                    {variance.format(n="n2", s="s2", ss="ss2")} AS var2
+                FROM (
+                    SELECT {", ".join(f"g.{c}" for c in keys)}, g.dimension, g.grp AS "group",
+                        g.n AS n1, g.s AS s1, g.ss AS ss1,
+                        t.n - g.n AS n2, t.s - g.s AS s2, t.ss - g.ss AS ss2
+                    FROM ({groups}) g
+                    JOIN (SELECT {k}, {sums} FROM {rows} GROUP BY {k}) t USING ({k})))"""
 
+    # value added: the t interval of the mean percentile, clipped to -50..+50
+    va_flat = _zero_spread_sql("variance", "mean_percentile")
+    va_half = f"{_t95_sql('n - 1')} * sqrt(variance / n)"
     hits = "(SELECT *, CAST(point >= expected AS DOUBLE) AS x FROM cur WHERE expected IS NOT NULL)"
     points = "(SELECT *, CAST(point AS DOUBLE) AS x FROM cur)"
     ranks = "(SELECT *, percentile AS x FROM r_percentiles WHERE percentile IS NOT NULL)"
@@ -317,13 +372,15 @@ def duckdb_sql(drop_id: int, dimensions: Sequence[str], *, min_cell: int = 30) -
                 ON c.subject = k.subject AND c.phase = k.phase AND c.start_point = k.start_point
                 AND c.primary_need = k.cell_need AND k.gained >= c.gained""",
         f"""CREATE OR REPLACE TEMP TABLE r_value_added AS
-            SELECT {k}, count(*) AS n, avg(percentile) AS mean_percentile,
-                avg(percentile) - 50 AS value_added,
-                CASE WHEN count(*) >= 2 THEN avg(percentile) - 50
-                    - {Z95} * stddev_samp(percentile) / sqrt(count(*)) END AS ci_low,
-                CASE WHEN count(*) >= 2 THEN avg(percentile) - 50
-                    + {Z95} * stddev_samp(percentile) / sqrt(count(*)) END AS ci_high
-            FROM r_percentiles WHERE percentile IS NOT NULL GROUP BY {k}""",
+            SELECT {k}, n, mean_percentile, mean_percentile - 50 AS value_added,
+                CASE WHEN n >= 2 AND NOT {va_flat} THEN greatest(mean_percentile - 50 - {va_half}, -50) END
+                    AS ci_low,
+                CASE WHEN n >= 2 AND NOT {va_flat} THEN least(mean_percentile - 50 + {va_half}, 50) END
+                    AS ci_high,
+                CASE WHEN n < 2 THEN '{FEWER_THAN_TWO}' WHEN {va_flat} THEN '{NO_SPREAD}' END AS ci_reason
+            FROM (SELECT {k}, count(*) AS n, avg(percentile) AS mean_percentile,
+                    var_samp(percentile) AS variance
+                FROM r_percentiles WHERE percentile IS NOT NULL GROUP BY {k})""",
         "CREATE OR REPLACE TEMP TABLE r_gaps AS "
         + " UNION ALL ".join(
             [

@@ -34,7 +34,13 @@ from strides.analytics.similar import (
     percentiles_lazy,
     read_benchmark_csv,
 )
-from strides.analytics.suppression import DEFAULT_THRESHOLD, MEASURE_COLUMNS, suppress, suppress_crossed
+from strides.analytics.suppression import (
+    DEFAULT_THRESHOLD,
+    MEASURE_COLUMNS,
+    NOTE_COLUMNS,
+    suppress,
+    suppress_crossed,
+)
 
 __all__ = [
     "ANY_NEED",
@@ -43,6 +49,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "GROUP_DIMENSIONS",
     "MEASURE_COLUMNS",
+    "NOTE_COLUMNS",
     "OBSERVATION_SCHEMA",
     "REASONS",
     "TABLES",

@@ -32,6 +32,9 @@ MEASURE_COLUMNS: tuple[str, ...] = (
 # the hidden rows of a partition taken together. ``n_with_expected`` counts the pupils behind
 # ``pct_at_expected`` (those with an expected point), which can be fewer than ``n``.
 COUNT_COLUMNS: tuple[str, ...] = ("n", "n_with_expected")
+# Words about a row's figures (why there is no interval: "fewer than 2 pupils ..."): hidden with
+# the figures, and never a key that breaks ties.
+NOTE_COLUMNS: tuple[str, ...] = ("ci_reason",)
 
 
 def _check_threshold(threshold: object) -> None:
@@ -106,9 +109,10 @@ def _hide_more(
 
 
 def _blank(marked: pl.DataFrame, table: pl.DataFrame, values: Sequence[str]) -> pl.DataFrame:
+    notes = [c for c in NOTE_COLUMNS if c in table.columns and c not in values]
     hidden = [
         pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).cast(table.schema[c]).alias(c)
-        for c in ("n", *values)
+        for c in ("n", *values, *notes)
     ]
     return marked.with_columns(hidden)
 
@@ -140,12 +144,17 @@ def suppress(
       their figures, total minus the rest, would be a small group's), the unsuppressed row with
       the smallest ``n`` is suppressed too (ties broken by the other key columns in order).
 
-    ``value_columns`` defaults to the numeric columns of :data:`MEASURE_COLUMNS` present."""
+    ``value_columns`` defaults to the numeric columns of :data:`MEASURE_COLUMNS` present; the
+    columns of :data:`NOTE_COLUMNS` (why an interval is missing) are hidden with them."""
     _check_threshold(threshold)
     parts = as_columns(partition, what="suppress: partition")
     require(table, ["n", *parts], what="suppress")
     values = _value_columns(table, value_columns, parts)
-    keys = [c for c in table.columns if c not in {"n", *parts, *values} and not table.schema[c].is_nested()]
+    keys = [
+        c
+        for c in table.columns
+        if c not in {"n", *parts, *values, *NOTE_COLUMNS} and not table.schema[c].is_nested()
+    ]
     counts_of = [c for c in COUNT_COLUMNS if c in table.columns]
 
     marked = table.with_columns(_primary(table, threshold).alias("suppressed"))

@@ -105,8 +105,15 @@ class AttainmentRowSerializer(_Grouped):
 class ValueAddedRowSerializer(_Grouped):
     mean_percentile = serializers.FloatField(allow_null=True)
     value_added = serializers.FloatField(allow_null=True, help_text="Mean percentile - 50.")
-    ci_low = serializers.FloatField(allow_null=True, help_text="95% interval of value_added.")
+    ci_low = serializers.FloatField(
+        allow_null=True, help_text="95% t interval of value_added, within -50..+50; null: see ci_reason."
+    )
     ci_high = serializers.FloatField(allow_null=True)
+    ci_reason = serializers.CharField(
+        allow_null=True,
+        help_text="Why there is no interval (fewer than 2 pupils, or all with the same percentile); "
+        "null when there is one.",
+    )
 
 
 class GapRowSerializer(_Counted):
@@ -117,8 +124,17 @@ class GapRowSerializer(_Counted):
     n_other = serializers.IntegerField(allow_null=True, help_text="Pupils in the rest of the school.")
     value_other = serializers.FloatField(allow_null=True, help_text="The measure for the rest.")
     gap = serializers.FloatField(allow_null=True, help_text="value - value_other.")
-    ci_low = serializers.FloatField(allow_null=True, help_text="95% interval of the gap.")
+    ci_low = serializers.FloatField(
+        allow_null=True,
+        help_text="95% interval of the gap (Newcombe's for % at expected, Welch's t for means); "
+        "null: see ci_reason.",
+    )
     ci_high = serializers.FloatField(allow_null=True)
+    ci_reason = serializers.CharField(
+        allow_null=True,
+        help_text="Why there is no interval (fewer than 2 pupils on a side, no one else, or no spread); "
+        "null when there is one.",
+    )
 
 
 class TransitionRowSerializer(_Counted):

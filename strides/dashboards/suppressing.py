@@ -8,14 +8,16 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from strides.analytics import MEASURE_COLUMNS
+from strides.analytics import MEASURE_COLUMNS, NOTE_COLUMNS
 
 
 def hide_rows(table: pl.DataFrame, hidden: pl.Expr) -> pl.DataFrame:
     """``table`` (already through ``AnalyticsView.suppress``) with the rows where ``hidden`` holds
-    suppressed too: ``suppressed`` set and ``n`` and every figure null."""
+    suppressed too: ``suppressed`` set and ``n``, every figure and every note about the figures
+    (why an interval is missing) null."""
     marked = table.with_columns((pl.col("suppressed") | hidden.fill_null(False)).alias("suppressed"))
     figures = [c for c in ("n", *MEASURE_COLUMNS) if c in table.columns and table.schema[c].is_numeric()]
+    figures += [c for c in NOTE_COLUMNS if c in table.columns]
     return marked.with_columns(
         pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).cast(table.schema[c]).alias(c)
         for c in figures

@@ -212,3 +212,29 @@ def test_a_cross_table_checks_its_arguments():
         suppress_crossed(table, dimensions=[])
     with pytest.raises(ValueError, match="both a dimension and in partition"):
         suppress_crossed(table, dimensions=["a"], partition=["a"])
+
+
+def test_why_an_interval_is_missing_is_hidden_with_the_figures_and_breaks_no_ties():
+    # A gap row's ci_reason ("fewer than 2 pupils ...") describes its figures: hidden with them.
+    # It is not a key either: ties for "next smallest" break on the group (a before b), whatever
+    # the reasons say ("z..." before "every..." would pick b).
+    table = pl.DataFrame(
+        {
+            "group": ["a", "b", "c"],
+            "n": [10, 10, 1],
+            "gap": [1.0, 2.0, 3.0],
+            "ci_reason": ["zero", "every", "fewer than 2 pupils in the group or in the rest"],
+        }
+    )
+    for frame in (table, table.reverse()):
+        shown = suppress(frame).sort("group")
+        assert rows_of(shown, "group", "suppressed", "ci_reason") == [
+            ("a", True, None),
+            ("b", False, "every"),
+            ("c", True, None),
+        ]
+    crossed = pl.DataFrame(
+        {"year": [3, 3, None], "group": ["a", "b", None], "n": [10, 1, 11], "ci_reason": ["x", "y", "z"]}
+    )
+    shown = suppress_crossed(crossed, dimensions=["year", "group"])
+    assert shown.filter("suppressed")["ci_reason"].to_list() == [None, None]

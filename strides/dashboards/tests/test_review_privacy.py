@@ -491,3 +491,31 @@ def test_percentiles_among_fewer_than_the_threshold_are_hidden_at_5_and_kept_at_
     kept = hide_percentiles_among_few(rows, THRESHOLD, keep_cell_size=True)
     assert kept.get_column("compared_with").to_list() == [5, 6, None]
     assert kept.get_column("percentile").to_list() == [None, 50.0, None]
+
+
+def test_a_gap_hidden_for_its_group_hides_why_it_has_no_interval_too():
+    from strides.dashboards.suppressing import hide_gaps_of_hidden_groups
+
+    gaps_table = pl.DataFrame(
+        {
+            "school_id": [1, 1],
+            "subject": ["maths", "maths"],
+            "dimension": ["sen", "sen"],
+            "group": ["E", "N"],
+            "n": [7, 30],
+            "gap": [-5.0, 5.0],
+            "ci_low": [None, 1.0],
+            "ci_high": [None, 9.0],
+            "ci_reason": ["every pupil of the group (or of the rest) has the same value", None],
+            "suppressed": [False, False],
+        }
+    )
+    groups = pl.DataFrame(
+        {"school_id": [1], "subject": ["maths"], "dimension": ["sen"], "value": ["E"], "suppressed": [True]}
+    )
+    totals = pl.DataFrame({"school_id": [1], "subject": ["maths"], "suppressed": [False]})
+    shown = hide_gaps_of_hidden_groups(gaps_table, groups, totals, ("school_id",))
+    assert shown.select("group", "suppressed", "n", "gap", "ci_reason").rows() == [
+        ("E", True, None, None, None),
+        ("N", False, 30, 5.0, None),
+    ]
