@@ -162,10 +162,10 @@ other figures to 1e-6):
 | peak memory of the process (RSS) | {polars_run.peak_rss_mb:,.0f} MB | {duckdb_run.peak_rss_mb:,.0f} MB |
 
 - **Ratio Polars / DuckDB: {ratio:.2f}x** (goal: at most 1.5x, and under 2 s on 2 cores).
-- The similar-learner pool (each pupil's one-year progress ending in the last three academic years,
-  {prepared["pool_rows"]:,} rows, and its benchmark table of {prepared["cells"]:,} rows) took
-  {_fmt(prepared["pool_seconds"])}; the dashboards cache it with the trust's frame, so it is not in
-  the times above.
+- The similar-learner pool (each pupil's latest one-year progress in each subject and each of the
+  last three academic years, {prepared["pool_rows"]:,} rows, and its benchmark table of
+  {prepared["cells"]:,} rows) took {_fmt(prepared["pool_seconds"])}; the dashboards cache it with the
+  trust's frame, so it is not in the times above.
 
 **(b) Similar-learner percentiles for {sizes.similar_pupils:,} pupils** with Polars' lazy engine:
 one-year progress of invented pupils (`synthetic_progress_lazy`, one subject) read from Parquet,

@@ -157,12 +157,21 @@ def annual_progress(obs: pl.DataFrame) -> pl.DataFrame:
 
 
 def rolling_pool(progress_rows: pl.DataFrame, *, end_year: int, years: int = 3) -> pl.DataFrame:
-    """The progress rows whose end drop falls in the ``years`` academic years up to and including
-    ``end_year`` (2025 = 2025/26)."""
+    """The pool similar-learner percentiles compare with: of the progress rows whose end drop
+    falls in the ``years`` academic years up to and including ``end_year`` (2025 = 2025/26), one
+    per pupil, subject and academic year: the year's latest (by end drop date, then id).
+
+    So each pupil counts once a year in a subject, however many drops the year had: with a row
+    per term-pair a pupil judged every term would count three times a year, and pupils who move
+    slowly (staying at one start point through the year) would fill their cell several times."""
     if isinstance(years, bool) or not isinstance(years, int) or years < 1:
         raise ValueError(f"rolling_pool: years must be a whole number of at least 1, not {years!r}")
-    require(progress_rows, ["end_academic_year"], what="rolling_pool")
-    return progress_rows.filter(pl.col("end_academic_year").is_between(end_year - years + 1, end_year))
+    require(progress_rows, [*KEYS, "end_academic_year", "end_drop_date", "end_drop_id"], what="rolling_pool")
+    window = progress_rows.filter(pl.col("end_academic_year").is_between(end_year - years + 1, end_year))
+    group = [*KEYS, "end_academic_year"]
+    for column in ("end_drop_date", "end_drop_id"):
+        window = window.filter(pl.col(column) == pl.col(column).max().over(group))
+    return window.sort([*KEYS, "end_drop_date", "end_drop_id"])
 
 
 def flight_path(obs: pl.DataFrame, pupil_id: int) -> pl.DataFrame:

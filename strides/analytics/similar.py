@@ -63,9 +63,11 @@ def benchmark_table_lazy(pool: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def benchmark_table(pool: pl.DataFrame) -> pl.DataFrame:
-    """subject, phase, start_point, primary_need, gained, pupils: how many pupils of the pool
-    gained each number of points, per cell. Each pupil counts once in the cell of their own need
-    and once in the any-need cell (``primary_need = "*"``)."""
+    """subject, phase, start_point, primary_need, gained, pupils: how many rows of the pool
+    gained each number of points, per cell. Each row counts once in the cell of its own need and
+    once in the any-need cell (``primary_need = "*"``). A pool from
+    :func:`~strides.analytics.progress.rolling_pool` has one row per pupil, subject and academic
+    year, so there ``pupils`` counts each pupil once a year."""
     return benchmark_table_lazy(pool.lazy()).collect().sort(list(BENCHMARK_COLUMNS[:5]))
 
 

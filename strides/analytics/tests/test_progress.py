@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from strides.analytics import annual_progress, flight_path, progress, rolling_pool
@@ -97,8 +98,20 @@ def test_annual_progress_and_the_rolling_pool():
         (1, 1, 4, 2024), (1, 3, 6, 2024), (1, 4, 7, 2025), (3, 4, 7, 2025), (4, 3, 6, 2024),
     ]  # fmt: skip
     assert rolling_pool(rows, end_year=2025, years=1)["end_drop_id"].to_list() == [7, 7]
-    assert rolling_pool(rows, end_year=2025).height == 5
-    assert rolling_pool(rows, end_year=2024, years=3).height == 3
+    # each pupil counts once per subject and academic year, with the year's latest one-year
+    # progress: pupil 1 has two rows ending in 2024 (drop 4 in the autumn, drop 6 in the summer),
+    # so only drop 6 (summer against summer) is in the pool; a pupil judged every term would
+    # otherwise count three times a year, and slow-moving pupils (who stay in a cell) most of all
+    pool = rolling_pool(rows, end_year=2025)
+    assert rows_of(pool, "pupil_id", "start_drop_id", "end_drop_id", "end_academic_year") == [
+        (1, 3, 6, 2024), (1, 4, 7, 2025), (3, 4, 7, 2025), (4, 3, 6, 2024),
+    ]  # fmt: skip
+    assert rows_of(rolling_pool(rows, end_year=2024, years=3), "pupil_id", "end_drop_id") == [(1, 6), (4, 6)]
+    # the same pupil in another subject is another row
+    two_subjects = pl.concat([rows, rows.filter(pupil_id=1).with_columns(pl.lit("reading").alias("subject"))])
+    assert rolling_pool(two_subjects, end_year=2025).height == 6
+    # the order of the rows never matters
+    assert rolling_pool(rows.reverse(), end_year=2025).sort(["pupil_id", "end_drop_id"]).equals(pool)
     with pytest.raises(ValueError, match="years must be"):
         rolling_pool(rows, end_year=2025, years=0)
 
