@@ -453,7 +453,9 @@ def observations(
 # --- the similar-learner pool ------------------------------------------------------------------
 
 POOL_YEARS = 3
-_POOLS: dict[int, _Cached] = {}
+POOLS_KEPT = 12  # end years cached per trust and data version
+# trust -> (data version, {end year asked for (None: the latest with data): benchmark table})
+_POOLS: dict[int, tuple[str, dict[int | None, pl.DataFrame]]] = {}
 
 
 @dataclass(frozen=True)
@@ -481,20 +483,30 @@ def pool_source(trust_id: int) -> PoolSource:
     return PoolSource(
         False,
         "The trust's pupils",
-        f"Pupils of the trust over the last {POOL_YEARS} academic years: each pupil's progress over a "
-        "year, from the same term a year before.",
+        f"Pupils of the trust over {POOL_YEARS} academic years, up to the year of the drop: each "
+        "pupil's progress over a year, from the same term a year before, once a year in each subject.",
     )
 
 
-def similar_pool(trust_id: int) -> pl.DataFrame:
+def similar_pool(trust_id: int, *, end_year: int | None = None) -> pl.DataFrame:
     """The benchmark table similar-learner percentiles compare with (``BENCHMARK_SCHEMA``): the
     trust's external benchmark when one is in use, else the trust's rolling pool of one-year
-    progress over the last three academic years with data. Trust-wide by design: a percentile
-    reveals nothing of any other pupil. Cached with the trust's observations version."""
+    progress (each pupil once per subject and academic year, ``rolling_pool``) over the three
+    academic years ending with ``end_year`` (the academic year of the drop being viewed, 2025 =
+    2025/26; default the latest with data). Trust-wide by design: a percentile reveals nothing of
+    any other pupil. Cached per trust, data version and ``end_year``."""
+    if end_year is not None and (isinstance(end_year, bool) or not isinstance(end_year, int)):
+        raise ValueError(
+            f"similar_pool: end_year must be an academic year's start (2025) or None, not {end_year!r}"
+        )
     version = data_version(trust_id)
     cached = _POOLS.get(trust_id)
-    if cached is not None and cached.version == version:
-        return cached.frame
+    if cached is None or cached[0] != version:
+        cached = (version, {})
+        _POOLS[trust_id] = cached
+    tables = cached[1]
+    if end_year in tables:
+        return tables[end_year]
     content = (
         ExternalBenchmark.objects.filter(trust_id=trust_id, in_use=True)
         .values_list("content", flat=True)
@@ -508,7 +520,9 @@ def similar_pool(trust_id: int) -> pl.DataFrame:
         if obs.is_empty():
             table = empty_benchmark()
         else:
-            end_year = int(obs.get_column("academic_year").max())
-            table = benchmark_table(rolling_pool(annual_progress(obs), end_year=end_year, years=POOL_YEARS))
-    _POOLS[trust_id] = _Cached(version, table)
+            last = int(obs.get_column("academic_year").max()) if end_year is None else end_year
+            table = benchmark_table(rolling_pool(annual_progress(obs), end_year=last, years=POOL_YEARS))
+    if len(tables) >= POOLS_KEPT:  # a handful of years is all a trust's drops ask for
+        tables.clear()
+    tables[end_year] = table
     return table

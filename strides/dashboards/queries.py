@@ -245,12 +245,13 @@ class AnalyticsView:
         ).filter(pl.col("_outside").is_null() | pl.col("_released").is_not_null())
         return kept.drop("_outside", "_released").select(obs.columns)
 
-    def benchmark(self) -> pl.DataFrame:
+    def benchmark(self, end_year: int | None = None) -> pl.DataFrame:
         """What similar-learner percentiles compare with (trust-wide by design: a percentile
-        reveals no other pupil's data)."""
+        reveals no other pupil's data): the rolling pool ends with ``end_year``, the academic year
+        of the drop being viewed (default the latest with data)."""
         if self.trust_id is None:
             return empty_benchmark()
-        return frames.similar_pool(self.trust_id)
+        return frames.similar_pool(self.trust_id, end_year=end_year)
 
     def pool_source(self) -> frames.PoolSource | None:
         return None if self.trust_id is None else frames.pool_source(self.trust_id)

@@ -218,6 +218,58 @@ def test_the_trust_pool_and_the_bottom_decile(history):
     assert not pool_source(h.trust.pk).external
 
 
+def test_the_pool_ends_with_the_year_asked_for_and_is_cached_per_year(history, django_assert_max_num_queries):
+    from strides.dashboards.queries import AnalyticsView
+
+    h = history
+    now, last = h.year.start_year, h.last_year.start_year
+    latest = similar_pool(h.trust.pk)
+    assert latest.height > 0
+    # the history's only one-year progress ends this autumn (last autumn -> this autumn), so a
+    # pool ending with last year (a drop of last year being viewed) has nobody in it, while a
+    # three-year window ending this year or either of the next two holds this year's
+    assert similar_pool(h.trust.pk, end_year=now).equals(latest)
+    assert similar_pool(h.trust.pk, end_year=last).height == 0
+    assert similar_pool(h.trust.pk, end_year=now + 2).equals(latest)
+    assert similar_pool(h.trust.pk, end_year=now + 3).height == 0
+    # each end year is kept with the data version: asking again costs the version's query only
+    with django_assert_max_num_queries(3):
+        assert similar_pool(h.trust.pk, end_year=last).height == 0
+        assert similar_pool(h.trust.pk, end_year=now).equals(latest)
+        assert similar_pool(h.trust.pk).equals(latest)
+    view = AnalyticsView(h.analyst)
+    assert view.benchmark(end_year=last).height == 0 and view.benchmark().equals(latest)
+    for wrong in ("2025", 2025.0, True):
+        with pytest.raises(ValueError, match="end_year"):
+            similar_pool(h.trust.pk, end_year=wrong)  # type: ignore[arg-type]
+
+
+def test_the_pool_counts_each_pupil_once_a_year_however_many_drops(history):
+    """A second drop this autumn term (a re-assessment) makes a second one-year pair for everyone
+    judged in it; the pool still counts each pupil once in the year, with the later drop."""
+    h = history
+    cell = (
+        (pl.col("subject") == "maths") & (pl.col("phase") == "primary") & (pl.col("start_point") == 8)
+        & (pl.col("primary_need") == "*")
+    )  # fmt: skip
+    before = similar_pool(h.trust.pk).filter(cell).get_column("pupils").sum()
+    maths = Subject.objects.get(code="maths")
+    again = create_drop(
+        h.analyst, h.trust, h.year, name="Autumn check", term="autumn",
+        opens_on=h.current_drop.deadline, deadline=h.current_drop.deadline + dt.timedelta(days=2),
+        schools=[h.north], subjects=[maths],
+    )  # fmt: skip
+    result = bulk.record_judgements(
+        None, again, [bulk.JudgementRow(h.pip, maths, level("Y3 WTS"))], reason="test", dry_run=False
+    )
+    assert result.committed, result.errors
+    forget_observations()
+    after = similar_pool(h.trust.pk).filter(cell)
+    assert after.get_column("pupils").sum() == before == 12
+    # pip's one pupil-year is now the later drop's progress (8 -> 11: 3 points, not 0)
+    assert 0 not in after.get_column("gained").to_list()
+
+
 def test_an_external_benchmark_replaces_the_pool_until_the_trust_goes_back(history):
     h = history
     table = pl.DataFrame(
@@ -231,6 +283,7 @@ def test_an_external_benchmark_replaces_the_pool_until_the_trust_goes_back(histo
     )
     assert (benchmark.cells, benchmark.pupils, benchmark.in_use) == (2, 1000, True)
     assert similar_pool(h.trust.pk).equals(table)
+    assert similar_pool(h.trust.pk, end_year=2000).equals(table)  # the same table for any year
     source = pool_source(h.trust.pk)
     assert source.external and "National (DfE)" in source.description and "1,000" in source.description
     second = import_benchmark(h.admin, h.trust, filename="b.csv", data=data, name="Newer")

@@ -89,7 +89,7 @@ def use_obs(monkeypatch):
             return out if out.height else empty_observations()
 
         monkeypatch.setattr(frames, "observations", observations)
-        monkeypatch.setattr(frames, "similar_pool", lambda trust_id: empty_benchmark())
+        monkeypatch.setattr(frames, "similar_pool", lambda trust_id, *, end_year=None: empty_benchmark())
 
     return install
 
