@@ -244,11 +244,17 @@ class _Query:
             rows = rows.filter(pl.col("subject") == self.subject)
         drop_id = self.drop.pk if self.drop else view.latest_drop_id(rows)
         self.drop_id = drop_id
+        # the academic year the similar-learner pool ends with: the drop's (None: the latest)
+        self.end_year: int | None = None
         if drop_id is None:
             self.history = self.current = rows.clear()
         else:
             on = rows.filter(pl.col("drop_id") == drop_id)
             day = self.drop.assessed_on if self.drop else on.get_column("drop_date")[0]
+            if on.height:
+                self.end_year = int(on.get_column("academic_year")[0])
+            elif self.drop is not None:  # a drop with no rows you see: one query for its year
+                self.end_year = self.drop.academic_year.start_year
             self.history = rows.filter(
                 (pl.col("drop_date") < day) | ((pl.col("drop_date") == day) & (pl.col("drop_id") <= drop_id))
             )
@@ -274,20 +280,24 @@ class _Query:
             raise exceptions.ValidationError({"subject": [f"No subject with the code {code!r}."]})
         return code
 
+    def benchmark(self) -> pl.DataFrame:
+        """The similar-learner pool of the three academic years up to the drop's."""
+        return self.view.benchmark(end_year=self.end_year)
+
     def percentile_rows(self, since: str = "year", *, named: bool = False) -> pl.DataFrame:
         """Progress to the drop with similar-learner percentiles. ``named``: rows of pupils shown
         by name, which give no percentile among fewer similar learners than the small-group
         threshold (as the class and pupil pages)."""
         rows = progress(self.history, since=since, until=self.drop_id) if self.drop_id else None
         if rows is None or rows.is_empty():
-            return percentiles(progress(self.history.clear(), since="year"), self.view.benchmark())
+            return percentiles(progress(self.history.clear(), since="year"), self.benchmark())
         if since != "year":  # percentiles compare progress over a year only
             return rows.with_columns(
                 pl.lit(None, dtype=pl.Float64).alias("percentile"),
                 pl.lit(None, dtype=pl.Int64).alias("compared_with"),
                 pl.lit(None, dtype=pl.String).alias("matched_on"),
             )
-        rows = percentiles(rows, self.view.benchmark())
+        rows = percentiles(rows, self.benchmark())
         return hide_percentiles_among_few(rows, self.view.threshold) if named else rows
 
 

@@ -305,3 +305,27 @@ def test_only_trust_admins_and_analysts_reach_the_benchmark(history, client_for,
     from strides.dashboards.models import ExternalBenchmark
 
     assert not ExternalBenchmark.objects.exists()
+
+
+@pytest.mark.parametrize("endpoint", ["similar-learners", "progress", "attention"])
+def test_percentiles_compare_with_the_pool_ending_in_the_drops_year(
+    history, client_for, monkeypatch, endpoint
+):
+    from strides.dashboards import frames
+
+    asked: list[int | None] = []
+    real = frames.similar_pool
+
+    def similar_pool(trust_id, *, end_year=None):
+        asked.append(end_year)
+        return real(trust_id, end_year=end_year)
+
+    monkeypatch.setattr(frames, "similar_pool", similar_pool)
+    h = history
+    client = client_for(h.head)
+    # this year's autumn drop: the pool ends with this academic year
+    results(get(client, endpoint, drop=h.current_drop.slug))
+    # last summer's drop (a year's progress to it needs the summer before: none, but any
+    # percentile would compare with the pool ending last year, not with this year's pupils)
+    results(get(client, endpoint, drop=h.drops["last_summer"].slug))
+    assert asked == [h.year.start_year, h.last_year.start_year]
