@@ -24,6 +24,7 @@ receive a pupil id: aggregate tables carry none, and the pupil-level tables are 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
@@ -32,6 +33,7 @@ import polars as pl
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from strides.access.gate import can, scope_for, visible_enrolments, visible_schools
 from strides.accounts.roles import Capability
@@ -47,6 +49,11 @@ _RELEASED_PAIRS = {"drop_id": pl.Int64, "school_id": pl.Int64}
 # A school's part of a drop that people outside the school may see: signed off by its head, or
 # locked by the trust. Anything else (not started, in progress, reopened) is still a draft.
 RELEASED = (DropStatus.SUBMITTED, DropStatus.LOCKED)
+
+
+def today() -> dt.date:
+    """The day a drop's deadline is compared with (a function, so tests can set the day)."""
+    return timezone.localdate()
 
 
 class AnalyticsView:
@@ -132,6 +139,25 @@ class AnalyticsView:
 
     def drop(self, slug: str) -> DataDrop | None:
         return self.drops().filter(slug=str(slug).strip()).first()
+
+    def collecting_drop_ids(self, drops: Iterable[DataDrop], school_ids: Iterable[int]) -> frozenset[int]:
+        """The drops of ``drops`` still being collected at ``school_ids`` (the schools a page
+        shows): the deadline has not passed (the deadline day itself is still open) and one of
+        those schools taking part has not submitted its part, or the trust has not locked it. A
+        drop none of them takes part in is not theirs to wait for. One query, none when every
+        deadline has passed."""
+        day = today()
+        open_ids = [drop.pk for drop in drops if drop.deadline >= day]
+        schools = sorted(set(school_ids))
+        if not open_ids or not schools:
+            return frozenset()
+        waiting = (
+            DropSchool.objects.filter(drop_id__in=open_ids, school_id__in=schools)
+            .exclude(status__in=RELEASED)
+            .values_list("drop_id", flat=True)
+            .distinct()
+        )
+        return frozenset(waiting)
 
     @staticmethod
     def latest_drop_id(obs: pl.DataFrame) -> int | None:

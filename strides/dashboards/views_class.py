@@ -27,12 +27,20 @@ from strides.access.rules import AccessRule, access_rule
 from strides.analytics import distribution, needing_attention, percentiles, progress
 from strides.analytics.attention import BOTTOM_DECILE, FALLEN_BACK, NOT_MAKING_EXPECTED_PROGRESS
 from strides.assessment.models import DataDrop
+from strides.assessment.queries import completeness
 from strides.classes.models import TeachingGroup
 from strides.dashboards import charts
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import COUNT, PERCENT, Column, Table, small_group_threshold
 from strides.dashboards.queries import AnalyticsView
-from strides.dashboards.views_trust import Page, dashboard_response, drop_label
+from strides.dashboards.views_trust import (
+    CollectionNote,
+    Page,
+    dashboard_response,
+    default_drop,
+    drop_choices,
+    drop_label,
+)
 from strides.frameworks.models import ScalePoint, Subject
 from strides.pupils.models import Pupil
 from strides.web.navigation import school_crumbs
@@ -329,9 +337,9 @@ class ClassFilters(forms.Form):
         error_messages={"invalid_choice": "There is no such drop for this class; the latest is shown."},
     )
 
-    def __init__(self, data: Any, *, drops: Sequence[DataDrop]) -> None:
+    def __init__(self, data: Any, *, drops: Sequence[DataDrop], collecting: Iterable[int] = ()) -> None:
         super().__init__(data)
-        self.fields["drop"].choices = [(d.slug, drop_label(d)) for d in reversed(drops)]
+        self.fields["drop"].choices = drop_choices(drops, collecting)
 
 
 @dataclass
@@ -342,6 +350,7 @@ class ClassSelection:
     drop: DataDrop | None
     form: ClassFilters
     drops: list[DataDrop] = field(default_factory=list)
+    collecting: frozenset[int] = frozenset()  # drops still being collected at the class's school
 
     @property
     def query(self) -> str:
@@ -359,20 +368,22 @@ def select_drop(
     request: HttpRequest, view: AnalyticsView, obs: pl.DataFrame, group: TeachingGroup
 ) -> ClassSelection:
     """The drops with rows for the class up to the end of the class's academic year (an old class
-    is shown as it stood then), and the one asked for, else the latest. One query."""
+    is shown as it stood then), and the one asked for, else the latest whose collection is
+    finished at the class's school. Two queries."""
     present = set(obs.get_column("drop_id").unique().to_list()) if obs.height else set()
     ends = group.academic_year.ends_on
     drops = [
         d for d in view.drops().select_related("academic_year") if d.pk in present and d.assessed_on <= ends
     ]
-    form = ClassFilters(request.GET, drops=drops)
+    collecting = view.collecting_drop_ids(drops, [group.school_id])
+    form = ClassFilters(request.GET, drops=drops, collecting=collecting)
     form.is_valid()
     slug = form.cleaned_data.get("drop") or ""
-    drop = next((d for d in drops if d.slug == slug), None) or (drops[-1] if drops else None)
+    drop = next((d for d in drops if d.slug == slug), None) or default_drop(drops, collecting)
     if "drop" not in form.errors:
         form.data = form.data.copy()
         form.data["drop"] = drop.slug if drop else ""
-    return ClassSelection(drop, form, drops)
+    return ClassSelection(drop, form, drops, collecting)
 
 
 # --- the page --------------------------------------------------------------------------------------
@@ -421,6 +432,11 @@ def class_dashboard(request: HttpRequest, group_id: int) -> HttpResponse:
         "flagged_pupils": flagged_pupils,
         "reasons": list(REASON_WORDS.values()),
         "class_url": class_url,
+        "collecting": (
+            CollectionNote(selection.drop, completeness(selection.drop, [group.school_id]), group.school.name)
+            if selection.drop is not None and selection.drop.pk in selection.collecting
+            else None
+        ),
         "breadcrumbs": [*school_crumbs(user, group.school), (group.name, class_url), ("Dashboard", "")],
     }
     return dashboard_response(

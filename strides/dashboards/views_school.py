@@ -26,6 +26,7 @@ from strides.dashboards.views_trust import (
     Page,
     Selection,
     attainment_columns,
+    collection_note,
     dashboard_response,
     drop_label,
     gap_columns,
@@ -432,7 +433,7 @@ def school(request: HttpRequest, urn: str) -> HttpResponse:
     school = view.school(urn)  # 404 outside the user's schools, exactly like a missing one
     version = memo.version_of(view)  # before the rows: see strides.dashboards.memo
     obs = view.observations(school_ids={school.pk})
-    selection = select(request, view, obs)
+    selection = select(request, view, obs, {school.pk})
     page = Page()
     if selection.drop is not None and selection.subject is not None:
         page = school_page(request, view, school, selection, obs, version)
@@ -458,6 +459,7 @@ def school(request: HttpRequest, urn: str) -> HttpResponse:
         "own_classes_only": school.pk in view.class_school_ids,
         "classes": [(group, class_url(group.pk)) for group in classes],
         "attention": page.tables.get("attention"),
+        "collecting": collection_note(selection, [school.pk], school.name),
         "breadcrumbs": crumbs,
     }
     return dashboard_response(

@@ -25,7 +25,7 @@ from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.analytics import GROUP_DIMENSIONS, attainment, overview
 from strides.assessment.models import DataDrop
-from strides.assessment.queries import completeness
+from strides.assessment.queries import Completeness, completeness
 from strides.dashboards import charts, memo
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import (
@@ -40,7 +40,7 @@ from strides.dashboards.exports import (
     suppressed_text,
     xlsx_response,
 )
-from strides.dashboards.queries import AnalyticsView
+from strides.dashboards.queries import RELEASED, AnalyticsView
 from strides.dashboards.suppressing import hide_gaps_of_hidden_groups
 from strides.frameworks.models import Subject
 from strides.organisations.models import Trust
@@ -142,10 +142,91 @@ class DashboardFilters(forms.Form):
         error_messages={"invalid_choice": "Choose one of the listed groups."},
     )
 
-    def __init__(self, data: Any, *, drops: Sequence[DataDrop], subjects: Sequence[Subject]) -> None:
+    def __init__(
+        self,
+        data: Any,
+        *,
+        drops: Sequence[DataDrop],
+        subjects: Sequence[Subject],
+        collecting: Iterable[int] = (),
+    ) -> None:
         super().__init__(data)
-        self.fields["drop"].choices = [(d.slug, drop_label(d)) for d in reversed(drops)]
+        self.fields["drop"].choices = drop_choices(drops, collecting)
         self.fields["subject"].choices = [(s.code, s.name) for s in subjects]
+
+
+def drop_choices(drops: Sequence[DataDrop], collecting: Iterable[int]) -> list[tuple[str, str]]:
+    """The drops for a filter, latest first, those still being collected said so."""
+    waiting = set(collecting)
+    return [
+        (d.slug, f"{drop_label(d)} (still being collected)" if d.pk in waiting else drop_label(d))
+        for d in reversed(drops)
+    ]
+
+
+def default_drop(drops: Sequence[DataDrop], collecting: Iterable[int]) -> DataDrop | None:
+    """A page's drop when none is asked for: the latest whose collection is finished (its
+    deadline passed, or every school of the page submitted or locked), so a page never opens on
+    figures that are still coming in; the latest of all when none is finished yet."""
+    waiting = set(collecting)
+    finished = [d for d in drops if d.pk not in waiting]
+    return finished[-1] if finished else (drops[-1] if drops else None)
+
+
+@dataclass(frozen=True)
+class CollectionNote:
+    """What a page says at its top when its drop is still being collected: how many of its
+    schools have submitted and how much is recorded (``parts``: the drop's completeness at the
+    page's schools). ``school``: the one school the page is about, if it is one school's."""
+
+    drop: DataDrop
+    parts: Sequence[Completeness]
+    school: str = ""
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for part in self.parts if part.part.status in RELEASED)
+
+    @property
+    def recorded(self) -> int:
+        return sum(part.recorded for part in self.parts)
+
+    @property
+    def expected(self) -> int:
+        return sum(part.expected for part in self.parts)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.recorded / self.expected) if self.expected else 100
+
+    @property
+    def sentence(self) -> str:
+        """ "Autumn 2026/27 is still being collected: 7 of 12 schools submitted, 81% of judgements
+        recorded; figures will change." """
+        title = self.drop.title
+        if self.school:
+            where = f"{self.school} has not submitted it yet, {self.percent}% of its judgements recorded"
+            where += f" ({self.recorded:,} of {self.expected:,})"
+        else:
+            schools = len(self.parts)
+            where = (
+                f"{self.submitted} of {schools} school{'' if schools == 1 else 's'} submitted, "
+                f"{self.percent}% of judgements recorded"
+            )
+        return f"{title} is still being collected: {where}; figures will change."
+
+    @property
+    def deadline(self) -> str:
+        return f"{self.drop.deadline.day} {self.drop.deadline:%B %Y}"
+
+
+def collection_note(
+    selection: Selection | None, school_ids: Iterable[int], school: str = ""
+) -> CollectionNote | None:
+    """The note for a selection whose drop is still being collected (four queries), else None."""
+    if selection is None or selection.drop is None or selection.drop.pk not in selection.collecting:
+        return None
+    return CollectionNote(selection.drop, completeness(selection.drop, school_ids=sorted(school_ids)), school)
 
 
 @dataclass
@@ -158,6 +239,11 @@ class Selection:
     form: DashboardFilters
     drops: dict[int, DataDrop] = field(default_factory=dict)
     subjects: dict[str, Subject] = field(default_factory=dict)
+    collecting: frozenset[int] = frozenset()  # drops still being collected at the page's schools
+
+    @property
+    def is_collecting(self) -> bool:
+        return self.drop is not None and self.drop.pk in self.collecting
 
     @property
     def query(self) -> str:
@@ -194,25 +280,30 @@ class Selection:
         return subject.name if subject else code
 
 
-def select(request: HttpRequest, view: AnalyticsView, obs: pl.DataFrame) -> Selection:
+def select(
+    request: HttpRequest, view: AnalyticsView, obs: pl.DataFrame, school_ids: Iterable[int]
+) -> Selection:
     """Read the filters against the rows the user may see: drops with rows, latest first; the
-    drop's subjects in their usual order. Two queries (the trust's drops, the subjects)."""
+    drop's subjects in their usual order. By default the latest drop whose collection is
+    finished at ``school_ids`` (the page's schools). Three queries (the trust's drops, those
+    still being collected, the subjects)."""
     present = set(obs.get_column("drop_id").unique().to_list()) if obs.height else set()
     drops = [d for d in view.drops().select_related("academic_year") if d.pk in present]
     by_id = {d.pk: d for d in drops}
+    collecting = view.collecting_drop_ids(drops, school_ids)
     codes = set(obs.get_column("subject").unique().to_list()) if obs.height else set()
     all_subjects = list(Subject.objects.filter(code__in=codes).order_by("order", "name"))
-    probe = DashboardFilters(request.GET, drops=drops, subjects=all_subjects)
+    probe = DashboardFilters(request.GET, drops=drops, subjects=all_subjects, collecting=collecting)
     probe.is_valid()
     slug = probe.cleaned_data.get("drop") or ""
-    drop = next((d for d in drops if d.slug == slug), None) or (drops[-1] if drops else None)
+    drop = next((d for d in drops if d.slug == slug), None) or default_drop(drops, collecting)
     in_drop = (
         set(obs.filter(pl.col("drop_id") == drop.pk).get_column("subject").unique().to_list())
         if drop
         else set()
     )
     subjects = [s for s in all_subjects if s.code in in_drop]
-    form = DashboardFilters(request.GET, drops=drops, subjects=subjects)
+    form = DashboardFilters(request.GET, drops=drops, subjects=subjects, collecting=collecting)
     form.is_valid()
     code = form.cleaned_data.get("subject") or ""
     subject = next((s for s in subjects if s.code == code), None) or (subjects[0] if subjects else None)
@@ -224,7 +315,7 @@ def select(request: HttpRequest, view: AnalyticsView, obs: pl.DataFrame) -> Sele
     for name, value in in_force.items():
         if name not in form.errors:
             form.data[name] = value
-    return Selection(drop, subject, group, form, by_id, {s.code: s for s in all_subjects})
+    return Selection(drop, subject, group, form, by_id, {s.code: s for s in all_subjects}, collecting)
 
 
 # --- figures --------------------------------------------------------------------------------------
@@ -240,6 +331,7 @@ class Page:
 
     figures: dict[str, Figure] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
+    collecting: CollectionNote | None = None  # the drop is still being collected
 
     def add(self, figure: Figure | None = None, *, table: Table | None = None) -> None:
         if figure is not None:
@@ -596,6 +688,8 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
     )
 
     done = completeness(selection.drop, school_ids=sorted(schools))
+    if selection.is_collecting:
+        page.collecting = CollectionNote(selection.drop, done)
     table = Table(
         "completeness",
         f"Completeness of {drop_name}",
@@ -633,7 +727,7 @@ def trust(request: HttpRequest) -> HttpResponse:
     schools = {school.pk: school for school in view.schools()}
     version = memo.version_of(view)  # before the rows: see strides.dashboards.memo
     obs = view.observations(school_ids=schools.keys())
-    selection = select(request, view, obs) if schools else None
+    selection = select(request, view, obs, schools) if schools else None
     trust_name = Trust.objects.filter(pk=view.trust_id).values_list("name", flat=True).first() or ""
     page = Page()
     if selection is not None and selection.drop is not None and selection.subject is not None:
@@ -647,6 +741,8 @@ def trust(request: HttpRequest) -> HttpResponse:
         "suppressing": view.suppress_small_groups,
         "threshold": view.threshold,
         "own_classes_only": [schools[pk].name for pk in sorted(view.class_school_ids) if pk in schools],
+        "collecting": page.collecting,
+        "completeness_below": True,
         "breadcrumbs": [("Home", reverse("web:home")), ("Trust dashboard", "")],
     }
     return dashboard_response(

@@ -3,6 +3,7 @@ sees, filters in the URL, XLSX exports, small groups suppressed for directors, q
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -11,8 +12,19 @@ import pytest
 from openpyxl import load_workbook
 
 from strides.dashboards.frames import forget_observations
+from strides.dashboards.views_trust import drop_label
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def collections_over(monkeypatch):
+    """Most tests look at this autumn's drop as a page's default, as they would once its deadline
+    has passed; the tests of drops still being collected set the day themselves (``on_day``)."""
+    from strides.dashboards import queries
+
+    monkeypatch.setattr(queries, "today", lambda: dt.date.max)
+
 
 TRUST = "/dashboards/trust/"
 TABLES = ("attainment", "value-added", "groups", "gaps", "trend", "heat-map", "completeness")
@@ -245,3 +257,93 @@ def test_a_drop_named_with_its_year_says_the_year_once_on_every_dashboard(histor
         text = client.get(page).text
         assert f"Autumn {label}" in text, page
         assert f"{label} {label}" not in text, page
+
+
+# --- drops still being collected ----------------------------------------------------------------
+
+
+def on_day(monkeypatch, day):
+    """The dashboards' today (a drop's deadline is compared with it)."""
+    from strides.dashboards import queries
+
+    monkeypatch.setattr(queries, "today", lambda: day)
+
+
+def test_the_trust_page_opens_on_the_latest_drop_whose_collection_is_finished(
+    history, client_for, monkeypatch, django_assert_max_num_queries
+):
+    h = history
+    on_day(monkeypatch, h.current_drop.deadline)  # the deadline day: still open
+    client = client_for(h.analyst)
+    response = client.get(TRUST)
+    assert response.context["selection"].drop == h.drops["last_summer"]
+    assert response.context["collecting"] is None and "still being collected:" not in response.text
+    # the filter says which drop is still coming in
+    assert f"{drop_label(h.current_drop)} (still being collected)</option>" in response.text
+
+    # chosen on purpose: a caveat at the top, with completeness right after it
+    with django_assert_max_num_queries(19):  # as pinned below: the completeness table gives the caveat
+        response = client.get(TRUST + f"?drop={h.current_drop.slug}")
+    assert response.context["selection"].drop == h.current_drop
+    recorded = {r["school"]: (r["recorded"], r["expected"]) for r in rows(response, "completeness")}
+    percent = round(100 * sum(r for r, _ in recorded.values()) / sum(e for _, e in recorded.values()))
+    sentence = (
+        f"{drop_label(h.current_drop)} is still being collected: 0 of 4 schools submitted, "
+        f"{percent}% of judgements recorded; figures will change."
+    )
+    assert sentence in response.text
+    text = response.text
+    assert (
+        text.index(sentence) < text.index('id="completeness-heading"') < text.index('id="attainment-heading"')
+    )
+
+
+def test_a_drop_every_school_has_submitted_or_whose_deadline_passed_is_finished(
+    history, client_for, monkeypatch
+):
+    from strides.assessment.models import DropSchool, DropStatus
+    from strides.assessment.services import transition
+
+    h = history
+    on_day(monkeypatch, h.current_drop.deadline + dt.timedelta(days=1))  # the deadline has passed
+    response = client_for(h.analyst).get(TRUST)
+    assert response.context["selection"].drop == h.current_drop and response.context["collecting"] is None
+    text = response.text
+    assert text.index('id="attainment-heading"') < text.index('id="completeness-heading"')
+
+    on_day(monkeypatch, h.current_drop.deadline)
+    parts = DropSchool.objects.filter(drop=h.current_drop).select_related("school")
+    for part in parts:
+        if part.school_id != h.north.pk:
+            transition(h.analyst, part, DropStatus.LOCKED)
+    # north still recording: the trust page waits for it, a river head's page does not
+    assert client_for(h.analyst).get(TRUST).context["selection"].drop == h.drops["last_summer"]
+    assert client_for(h.river_head).get(TRUST).context["selection"].drop == h.current_drop
+    transition(h.head, parts.get(school=h.north), DropStatus.SUBMITTED)
+    assert client_for(h.analyst).get(TRUST).context["selection"].drop == h.current_drop
+
+
+def test_the_school_and_class_pages_say_their_drop_is_still_being_collected(
+    history, client_for, monkeypatch, django_assert_max_num_queries
+):
+    h = history
+    on_day(monkeypatch, h.current_drop.deadline)
+    client = client_for(h.head)
+    school = f"/dashboards/schools/{h.north.urn}/"
+    assert client.get(school).context["selection"].drop == h.drops["last_summer"]
+    with django_assert_max_num_queries(21):  # 16 warm, + the drops being collected, + completeness (4)
+        response = client.get(school + f"?drop={h.current_drop.slug}")
+    sentence = (
+        f"{drop_label(h.current_drop)} is still being collected: {h.north.name} has not submitted it yet, "
+        "98% of its judgements recorded (41 of 42); figures will change."  # rex's writing is missing
+    )
+    assert sentence in response.text
+    assert response.text.index(sentence) < response.text.index('id="attainment-heading"')
+
+    page = f"/dashboards/classes/{h.class_3b.pk}/"
+    assert client.get(page).context["selection"].drop == h.drops["last_summer"]
+    response = client.get(page + f"?drop={h.current_drop.slug}")
+    assert (
+        f"{drop_label(h.current_drop)} is still being collected: {h.north.name} has not submitted"
+        in response.text
+    )
