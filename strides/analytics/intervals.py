@@ -60,12 +60,12 @@ def t95(df: float) -> float:
 
 
 def t95_expr(df: pl.Expr) -> pl.Expr:
-    """:func:`t95` over a column (null where ``df`` is null or under 1)."""
+    """:func:`t95` over a column: null where ``df`` is null, not a number (Welch's 0 / 0 when
+    neither side has any spread) or under 1; 1.96 for infinitely many."""
     whole = (df + DF_SLACK).floor()
-    value = (
-        whole.clip(upper_bound=31).cast(pl.Int64).replace_strict({**T95, 31: Z95}, return_dtype=pl.Float64)
-    )
-    return pl.when(whole >= 1).then(value).otherwise(None)
+    valid = whole.is_not_nan() & (whole >= 1)
+    capped = pl.when(valid).then(whole.clip(upper_bound=31)).otherwise(None).cast(pl.Int64)
+    return capped.replace_strict({**T95, 31: Z95}, return_dtype=pl.Float64)
 
 
 def zero_spread(variance: pl.Expr, mean: pl.Expr) -> pl.Expr:

@@ -39,16 +39,10 @@ def test_t_critical_values_for_small_samples_then_1_96():
     assert all(a > b for a, b in itertools.pairwise(T95.values()))  # falling towards 1.96
     with pytest.raises(ValueError, match="at least 1"):
         t95(0.5)
-    df = pl.DataFrame({"df": [1.0, 2.88, 30.0, 31.0, 500.0, 0.5, None]})
+    df = pl.DataFrame({"df": [1.0, 2.88, 30.0, 31.0, 500.0, 0.5, None, float("nan"), float("inf")]})
     assert df.select(t95_expr(pl.col("df")))["df"].to_list() == [
-        12.7062,
-        4.3027,
-        2.0423,
-        Z95,
-        Z95,
-        None,
-        None,
-    ]
+        12.7062, 4.3027, 2.0423, Z95, Z95, None, None, None, Z95,
+    ]  # fmt: skip
 
 
 def test_wilson_interval_of_a_proportion_has_width_at_0_and_100_percent():
@@ -182,6 +176,16 @@ def test_a_gap_of_means_with_no_spread_on_one_side_has_no_interval():
     assert rows_of(table, "sex", "gap", "ci_low", "ci_high", "ci_reason") == [
         ("F", pytest.approx(12 - 29 / 3), None, None, NO_SPREAD_ON_A_SIDE),
         ("M", pytest.approx(29 / 3 - 12), None, None, NO_SPREAD_ON_A_SIDE),
+    ]
+    # both sides with no spread: Welch's degrees of freedom are 0 / 0, still no interval, no error
+    both_flat = observations(
+        *({"pupil_id": i, "point": 12, "sex": "F"} for i in range(3)),
+        *({"pupil_id": 10 + i, "point": 9, "sex": "M"} for i in range(2)),
+    )
+    table = gaps(both_flat, "sex", measure="mean_points")
+    assert rows_of(table, "sex", "gap", "ci_low", "ci_high", "ci_reason") == [
+        ("F", 3.0, None, None, NO_SPREAD_ON_A_SIDE),
+        ("M", -3.0, None, None, NO_SPREAD_ON_A_SIDE),
     ]
 
 
