@@ -91,6 +91,13 @@ def _order(rows: list[dict[str, Any]], field: str) -> list[Any]:
     return [value for value in seen if value is not None]
 
 
+def _only(rows: list[dict[str, Any]], *fields: str | None) -> list[dict[str, Any]]:
+    """The rows with only the fields a chart draws or tells (the page carries every spec inline:
+    a table row's links and ids are the table's business)."""
+    keep = [name for name in dict.fromkeys(fields) if name]
+    return [{name: row[name] for name in keep if name in row} for row in rows]
+
+
 def validating() -> bool:
     """Whether each spec is checked against the Vega-Lite JSON schema: in tests and with DEBUG on,
     so a builder that writes a bad spec fails there. Not in production: jsonschema walks every row
@@ -261,6 +268,7 @@ def attainment_bars(
         chart = chart.resolve_scale(y="independent")
     else:
         chart = layer
+    rows = _only(rows, category, facet, measure, "n", "_label")
     return _spec(chart, title=title, description=description, rows=rows)
 
 
@@ -323,6 +331,7 @@ def trend_lines(
         layers.append(ends.encode(y=label_y, text="_end:N"))
     layer = alt.layer(*layers, data=_rows_data()).properties(width=width, height=height)
     chart = layer.facet(row=alt.Row(f"{facet}:N", title=None, sort=_order(rows, facet))) if facet else layer
+    rows = _only(rows, x, series, facet, measure, "n", "_end", "_end_y")
     return _spec(chart, title=title, description=description, rows=rows)
 
 
@@ -401,6 +410,7 @@ def heatmap(
     labels = labels.encode(text="_label:N")
     # two lines of text in each cell: the figure, and the pupils behind it
     chart = alt.layer(cells, labels, data=_rows_data()).properties(width=alt.Step(72), height=alt.Step(40))
+    rows = _only(rows, row, column, measure, "n", "n_with_expected", "_label", "_suppressed")
     return _spec(chart, title=title, description=description, rows=rows)
 
 
@@ -460,6 +470,7 @@ def gap_chart(
         chart = chart.resolve_scale(y="independent")
     else:
         chart = layer
+    rows = _only(rows, group, facet, gap, low, high, "n", "_interval", "_label")
     return _spec(chart, title=title, description=description, rows=rows)
 
 
@@ -523,6 +534,7 @@ def timeline(
     main = alt.layer(lines, points, ends, data=_rows_data())
     chart = alt.layer(*layers, main) if layers else main
     chart = chart.properties(width=width, height=height)
+    rows = _only(rows, x, series, point, label, "_end")
     return _spec(chart, title=title, description=description, rows=rows)
 
 

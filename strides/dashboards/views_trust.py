@@ -24,7 +24,7 @@ from strides.access.gate import scope_for
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.analytics import GROUP_DIMENSIONS, attainment, overview
-from strides.assessment.models import DataDrop
+from strides.assessment.models import DataDrop, DropKind
 from strides.assessment.queries import Completeness, completeness
 from strides.dashboards import charts, memo
 from strides.dashboards.charts import Figure
@@ -80,17 +80,7 @@ VALUE_LABELS = {
     "sen": {"N": "No SEN", "K": "SEN support", "E": "EHC plan"},
     "primary_need": {"": "No primary need", **{need.value: need.label for need in SenNeed}},
 }
-# The heat map's columns: one group per line, each against the school's whole cohort.
-HEAT_GROUPS = (
-    ("disadvantaged", "true"),
-    ("sen", "K"),
-    ("sen", "E"),
-    ("eal", "true"),
-    ("looked_after", "true"),
-    ("sex", "F"),
-    ("sex", "M"),
-)
-HEAT_DIMENSIONS = tuple(dict.fromkeys(dimension for dimension, _ in HEAT_GROUPS))
+ALL_PUPILS = "All pupils"
 
 
 def group_label(dimension: str, value: Any) -> str:
@@ -102,6 +92,16 @@ def group_label(dimension: str, value: Any) -> str:
         except ValueError:
             return text
     return VALUE_LABELS.get(dimension, {}).get(text, text or "Not recorded")
+
+
+def value_order(dimension: str, value: Any) -> tuple[int, int, str]:
+    """Groups in the order people list them: yes before no, girls before boys, no SEN before SEN
+    support before EHC plan, needs in the census order; other values by name; not recorded last."""
+    known = list(VALUE_LABELS.get(dimension, {}))
+    text = "" if value is None else str(value)
+    if value is not None and text in known:
+        return (0, known.index(text), "")
+    return (1 if value is not None else 2, 0, group_label(dimension, value))
 
 
 def year_label(nc_year: Any) -> str:
@@ -167,10 +167,14 @@ def drop_choices(drops: Sequence[DataDrop], collecting: Iterable[int]) -> list[t
 def default_drop(drops: Sequence[DataDrop], collecting: Iterable[int]) -> DataDrop | None:
     """A page's drop when none is asked for: the latest whose collection is finished (its
     deadline passed, or every school of the page submitted or locked), so a page never opens on
-    figures that are still coming in; the latest of all when none is finished yet."""
+    figures that are still coming in; the latest of all when none is finished yet. A termly drop
+    comes before a baseline (one new school's), which is the default only where no termly drop
+    is finished (that school's own page, in its first term)."""
     waiting = set(collecting)
     finished = [d for d in drops if d.pk not in waiting]
-    return finished[-1] if finished else (drops[-1] if drops else None)
+    termly = [d for d in finished if d.kind == DropKind.TERMLY]
+    chosen = termly or finished or list(drops)
+    return chosen[-1] if chosen else None
 
 
 @dataclass(frozen=True)
@@ -472,9 +476,10 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
     """Every figure of the trust page for the selection (the drop must have rows)."""
     assert selection.drop is not None and selection.subject is not None
     subject, group = selection.subject.code, selection.group
-    dimensions = tuple(dict.fromkeys([*HEAT_DIMENSIONS, group]))
+    # only the chosen group's dimension: every dimension for every school made the large trust's
+    # page 1.5 MB (the heat map's schools x groups)
     tables = overview(
-        obs, view.benchmark(), drop_id=selection.drop.pk, group_by=("school_id",), dimensions=dimensions
+        obs, view.benchmark(), drop_id=selection.drop.pk, group_by=("school_id",), dimensions=(group,)
     )
     note = suppression_note(view)
     drop_name = drop_label(selection.drop)
@@ -634,7 +639,9 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
     table = Table(
         "trend",
         f"{selection.subject.name} across drops, by school",
-        attainment_columns(school_column, Column("drop", "Data drop")),
+        # a school's row at every drop: its link is in the tables above (a link per row here was
+        # a tenth of the large trust's page)
+        attainment_columns(Column("school", "School", row_header=True), Column("drop", "Data drop")),
         trend_list,
         note=note,
     )
@@ -652,24 +659,21 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
         )
     )
 
-    heat = []
-    for row in _rows(attainment.filter(pl.col("subject") == subject)):
-        heat.append({**row, "group": "All pupils"})
-    wanted = {(d, v): position for position, (d, v) in enumerate(HEAT_GROUPS)}
-    heat_groups = [
-        {
-            **row,
-            "group": group_label(row["dimension"], row["value"]),
-            "_position": wanted[row["dimension"], row["value"]],
-        }
-        for row in _rows(in_subject)
-        if (row["dimension"], row["value"]) in wanted
-    ]
-    heat_rows = named(heat) + sorted(named(heat_groups), key=lambda r: r["_position"])
+    # schools (rows) by the chosen group's values (columns), after each school's whole cohort
+    heat = [{**row, "group": ALL_PUPILS} for row in _rows(attainment.filter(pl.col("subject") == subject))]
+    heat_groups = sorted(
+        (
+            {**row, "group": group_label(group, row["value"]), "_position": value_order(group, row["value"])}
+            for row in _rows(in_subject.filter(pl.col("dimension") == group))
+        ),
+        key=lambda r: r["_position"],
+    )
+    heat_rows = named(heat) + named(heat_groups)
     heat_rows.sort(key=lambda r: order[r["school_id"]])
+    columns = [ALL_PUPILS, *dict.fromkeys(r["group"] for r in heat_groups)]
     table = Table(
         "heat-map",
-        f"{selection.subject.name}: schools by group, {drop_name}",
+        f"{selection.subject.name}: schools by group ({selection.group_label}), {drop_name}",
         attainment_columns(school_column, Column("group", "Group")),
         heat_rows,
         note=note,
@@ -678,10 +682,12 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
         Figure(
             charts.heatmap(
                 heat_rows,
-                column_order=["All pupils", *(group_label(d, v) for d, v in HEAT_GROUPS)],
-                title=f"{selection.subject.name}: % at or above expected, schools by group",
-                description="A grid of schools (rows) by groups of pupils (columns); each cell is shaded "
-                "by the percentage at or above expected and has the figure written in it.",
+                column_order=columns,
+                title=f"{selection.subject.name}: % at or above expected, schools by group "
+                f"({selection.group_label})",
+                description="A grid of schools (rows) by groups of pupils (columns: all pupils, then each "
+                f"group by {selection.group_label.lower()}); each cell is shaded by the percentage at or "
+                "above expected and has the figure and its n written in it.",
             ),
             table,
         )

@@ -276,3 +276,36 @@ def test_export_parameters_name_what_is_wrong():
 def test_table_names_are_safe_for_urls_and_ids():
     with pytest.raises(ValueError, match="lower-case letters"):
         Table(name="Bad name", caption="x", columns=[], rows=[])
+
+
+def test_a_chart_carries_only_the_fields_it_draws():
+    """The page carries each spec inline: a table row's link, ids and other figures are the
+    table's, not the chart's (they made the large trust's page heavier by a third)."""
+    extra = {
+        "url": "/dashboards/schools/100001/?drop=x",
+        "school_id": 1,
+        "subject_code": "maths",
+        "mean_points": 9.5,
+    }
+    bars = charts.attainment_bars([{**r, **extra} for r in ATTAINMENT], title="A", description="B.")
+    assert set(_values(bars)[0]) == {"school", "subject", "pct_at_expected", "n", "_label"}
+    heat_rows = [{**ATTAINMENT[0], "group": "Girls", "n_with_expected": 40, **extra}]
+    heat = charts.heatmap(heat_rows, title="H", description="C.")
+    assert set(_values(heat)[0]) == {
+        "school", "group", "pct_at_expected", "n", "n_with_expected", "_label", "_suppressed"
+    }  # fmt: skip
+    gap = charts.gap_chart([{**DISADVANTAGED_GAP, **extra}], title="G", description="D.")
+    assert set(_values(gap)[0]) == {
+        "group",
+        "subject",
+        "gap",
+        "ci_low",
+        "ci_high",
+        "n",
+        "_interval",
+        "_label",
+    }
+    trend = charts.trend_lines(
+        [{**r, **extra, "drop": "Autumn"} for r in ATTAINMENT[:1]], title="T", description="E.", facet=None
+    )
+    assert set(_values(trend)[0]) == {"school", "drop", "pct_at_expected", "n", "_end", "_end_y"}

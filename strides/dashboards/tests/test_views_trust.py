@@ -347,3 +347,58 @@ def test_the_school_and_class_pages_say_their_drop_is_still_being_collected(
         f"{drop_label(h.current_drop)} is still being collected: {h.north.name} has not submitted"
         in response.text
     )
+
+
+# --- page size --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("group", "columns"),
+    [
+        ("disadvantaged", ["All pupils", "Disadvantaged", "Not disadvantaged"]),
+        ("sex", ["All pupils", "Girls", "Boys"]),
+        ("sen", ["All pupils", "No SEN", "SEN support", "EHC plan"]),
+    ],
+)
+def test_the_heat_map_shows_the_chosen_group_only(history, client_for, group, columns):
+    """Schools x every group made the large trust's page 1.5 MB: the heat map follows the filter."""
+    h = history
+    client = client_for(h.analyst)
+    response = client.get(TRUST + f"?subject=maths&group={group}")
+    heat = rows(response, "heat-map")
+    north = [r["group"] for r in heat if r["school"] == h.north.name]
+    assert north == [c for c in columns if c in north] and north[0] == "All pupils"
+    assert {r["group"] for r in heat} == set(columns)
+    spec = json.loads(chart_data(response, "heat-map"))
+    assert {r["group"] for r in spec["data"]["values"]} == {r["group"] for r in heat}
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == columns
+    assert "schools by group (" in response.context["tables"]["heat-map"].caption
+    exported = sheet(client.get(TRUST + f"?subject=maths&group={group}&export=xlsx&table=heat-map"))
+    assert len(exported) == len(heat) + 1
+
+
+def test_a_schools_baseline_is_no_trust_pages_default(history, client_for, monkeypatch):
+    """A new school's baseline is finished before the trust's autumn drop, but it is one school's:
+    the trust page opens on the latest finished termly drop, the school's page on its baseline."""
+    from strides.assessment import bulk
+    from strides.assessment.models import DropKind, DropSchool, DropStatus
+    from strides.assessment.services import create_drop, transition
+    from strides.frameworks.models import Level, Subject
+
+    h = history
+    start = h.year.starts_on
+    baseline = create_drop(
+        h.analyst, h.trust, h.year, name="Baseline: Oakwood", term="autumn", kind=DropKind.BASELINE,
+        opens_on=start + dt.timedelta(days=5), deadline=start + dt.timedelta(days=30), schools=[h.oak],
+    )  # fmt: skip
+    maths = Subject.objects.get(code="maths")
+    level = Level.objects.get(framework__trust=None, framework__code="pre-key-stage", code="PK3")
+    result = bulk.record_judgements(
+        None, baseline, [bulk.JudgementRow(h.fay, maths, level)], reason="baseline", dry_run=False
+    )
+    assert result.committed
+    transition(h.analyst, DropSchool.objects.get(drop=baseline, school=h.oak), DropStatus.LOCKED)
+    on_day(monkeypatch, h.current_drop.deadline)
+    client = client_for(h.analyst)
+    assert client.get(TRUST).context["selection"].drop == h.drops["last_summer"]
+    assert client.get(f"/dashboards/schools/{h.oak.urn}/").context["selection"].drop == baseline
