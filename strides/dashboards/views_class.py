@@ -412,7 +412,9 @@ def class_dashboard(request: HttpRequest, group_id: int) -> HttpResponse:
 
     flags: dict[tuple[int, str], list[str]] = {}
     if shown.height:
-        attention = needing_attention(shown, pupil_percentiles(shown, view.benchmark()))
+        assert selection.drop is not None
+        pool = view.benchmark(end_year=selection.drop.academic_year.start_year)  # up to the drop's year
+        attention = needing_attention(shown, pupil_percentiles(shown, pool))
         for row in attention.iter_rows(named=True):
             flags[row["pupil_id"], row["subject"]] = list(row["reasons"])
     blocks = recent_blocks(shown, pupils, subjects, drops, flags, group)

@@ -405,7 +405,8 @@ def pupil_dashboard(request: HttpRequest, pupil_id: int) -> HttpResponse:
     summaries: list[SubjectSummary] = []
     source = None
     if path.height:
-        benchmark = view.benchmark()
+        # the pupil's latest year's progress, compared with the pool of the years up to it
+        benchmark = view.benchmark(end_year=int(path.get_column("academic_year").max()))
         pct_rows = pupil_percentiles(obs, benchmark)
         source = view.pool_source()
         found = comparisons(pupil, pct_rows, benchmark, subjects, drops, source)

@@ -243,7 +243,11 @@ def school_figures(
     assert selection.drop is not None and selection.subject is not None
     subject, group = selection.subject.code, selection.group
     tables = overview(
-        obs, view.benchmark(), drop_id=selection.drop.pk, group_by=("nc_year",), dimensions=(group,)
+        obs,
+        view.benchmark(end_year=selection.drop.academic_year.start_year),  # the pool up to the drop's year
+        drop_id=selection.drop.pk,
+        group_by=("nc_year",),
+        dimensions=(group,),
     )
     note = suppression_note(view)
     drop_name = drop_label(selection.drop)

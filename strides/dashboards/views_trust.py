@@ -479,7 +479,11 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
     # only the chosen group's dimension: every dimension for every school made the large trust's
     # page 1.5 MB (the heat map's schools x groups)
     tables = overview(
-        obs, view.benchmark(), drop_id=selection.drop.pk, group_by=("school_id",), dimensions=(group,)
+        obs,
+        view.benchmark(end_year=selection.drop.academic_year.start_year),  # the pool up to the drop's year
+        drop_id=selection.drop.pk,
+        group_by=("school_id",),
+        dimensions=(group,),
     )
     note = suppression_note(view)
     drop_name = drop_label(selection.drop)

@@ -402,3 +402,35 @@ def test_a_schools_baseline_is_no_trust_pages_default(history, client_for, monke
     client = client_for(h.analyst)
     assert client.get(TRUST).context["selection"].drop == h.drops["last_summer"]
     assert client.get(f"/dashboards/schools/{h.oak.urn}/").context["selection"].drop == baseline
+
+
+# --- the similar-learner pool of the viewed drop's year --------------------------------------
+
+
+@pytest.mark.parametrize("page", ["trust", "school", "class", "pupil"])
+def test_percentiles_compare_with_the_pool_ending_in_the_viewed_drops_year(
+    history, client_for, monkeypatch, page
+):
+    """Last summer's figures compare with the pool of the three years up to last year, not with a
+    pool that already holds this year's progress."""
+    from strides.dashboards.queries import AnalyticsView
+
+    h = history
+    asked: list[int | None] = []
+    original = AnalyticsView.benchmark
+
+    def spy(self, end_year=None):
+        asked.append(end_year)
+        return original(self, end_year=end_year)
+
+    monkeypatch.setattr(AnalyticsView, "benchmark", spy)
+    summer = h.drops["last_summer"]
+    path = {
+        "trust": f"{TRUST}?drop={summer.slug}",
+        "school": f"/dashboards/schools/{h.north.urn}/?drop={summer.slug}",
+        "class": f"/dashboards/classes/{h.class_3b.pk}/?drop={summer.slug}",
+        "pupil": f"/dashboards/pupils/{h.ida.pk}/",  # her latest judgements: this year's
+    }[page]
+    assert client_for(h.head if page != "trust" else h.analyst).get(path).status_code == 200
+    expected = h.year.start_year if page == "pupil" else h.last_year.start_year
+    assert asked and set(asked) == {expected}
