@@ -10,7 +10,8 @@ The model, in points of the default "Next Steps" scale (three points per NC year
 expected, greater depth):
 
 - **Mainstream pupils** sit at a fairly stable offset from the expected point of their year and
-  term, so they move about one band per term with the expected point. The offset comes from the
+  term, so they keep their band through a year and move with the expected point (three points)
+  each September (bands are judged for the time of year, ADR 6). The offset comes from the
   plan's hidden prior attainment, SEN provision and disadvantage (which costs about half a band,
   giving a gap in "at or above expected" near the national 15-20 percentage points), plus a little
   per subject. Some pupils **stall** (the same level for a term or two while the expectation moves
@@ -53,11 +54,12 @@ PRIOR_WEIGHT = 0.6
 DISADVANTAGE = 0.45
 SEN_EFFECT = {"K": 0.8, "E": 1.6}
 SUBJECT_SPREAD = 0.3
-# Within a year the expected point stays at "working towards" in autumn and spring and reaches
-# "expected" in summer (ADR 6); pupils grow through the year, a few reaching the next band by spring.
-SEASON = {"autumn": 0.0, "spring": 0.2, "summer": 1.0}
+# Bands are judged for the time of year and the expected point is the year's "expected" band at
+# every term (ADR 6): a pupil on track keeps their band through the year and moves with the year
+# group in September.
+SEASON = {"autumn": 0.0, "spring": 0.0, "summer": 0.0}
 # (stall, fall back, spurt): chances that a pupil's course in a subject has one such term
-MAINSTREAM_STORIES = (0.13, 0.05, 0.2)
+MAINSTREAM_STORIES = (0.18, 0.05, 0.2)
 AP_STORIES = (0.22, 0.10, 0.08)
 AP_MEAN_OFFSET = -1.3
 # Special schools, per term: chance of moving up one step, and of slipping back one
@@ -91,7 +93,7 @@ def expected_value(nc_year: int, term: str) -> int:
 
 def top_of_year(nc_year: int) -> int:
     """Greater depth of the pupil's own year: NC bands are not used to run ahead of it."""
-    return expected_value(nc_year, "autumn") + 2
+    return expected_value(nc_year, "summer") + 1
 
 
 def nc_year_at(pupil: PupilPlan, slot: int) -> int:
@@ -138,8 +140,8 @@ def _story(rng: random.Random, chances: tuple[float, float, float]) -> tuple[str
     stall, fall, spurt = chances
     draw = rng.random()
     if draw < stall:
-        # a stall shows when the expectation moves on: into summer, or into a new year's autumn
-        first = rng.choice([s for s in range(1, SLOTS) if term_of(s) != "spring"])
+        # a stall shows when the expectation moves on: into a new year's autumn
+        first = rng.choice([s for s in range(1, SLOTS) if term_of(s) == "autumn"])
         return "stall", first, 2 if rng.random() < 0.35 else 1
     if draw < stall + fall:
         return "fall", rng.randrange(1, SLOTS), 1

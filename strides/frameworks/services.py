@@ -31,6 +31,7 @@ from strides.frameworks.models import (
 from strides.organisations.models import School, Trust
 
 DEFAULT_CROSSWALK_FROM = dt.date(2000, 9, 1)
+FOR_THE_TIME_OF_YEAR = " for the time of year."  # the end of a year-band point's descriptor
 
 
 class FrameworkError(ValueError):
@@ -71,6 +72,45 @@ def install_shipped(registry: Any) -> None:
                     "aliases": list(level.aliases),
                 },
             )
+
+
+def adopt_expected_points_for_the_time_of_year(registry: Any) -> int:
+    """Move every trust still on the expected points shipped before 2026-12 ("working towards" in
+    autumn and spring, which made Year 1 100% at expected all year) to the shipped table (the
+    year's expected standard at every term), with the NC bands' description and the scale's
+    descriptors to match. A trust whose table differs in any row from the old default has
+    changed it itself and is left alone (ADR 6). ``registry`` is Django's app registry or a
+    migration's. Returns how many scales moved; idempotent."""
+    scale_model = registry.get_model("frameworks", "CommonScale")
+    expected_model = registry.get_model("frameworks", "ExpectedPoint")
+    point_model = registry.get_model("frameworks", "ScalePoint")
+    framework_model = registry.get_model("frameworks", "Framework")
+    framework_model.objects.filter(
+        code="nc-bands", trust=None, description=shipped.NC_BANDS_DESCRIPTION_BEFORE_2026_12
+    ).update(description=shipped.NC_BANDS_DESCRIPTION)
+    old = set(shipped.expected_points_before_2026_12())
+    new = {(year, term): code for year, term, code in shipped.expected_points()}
+    descriptors = {code: descriptor for _, code, _, descriptor in shipped.scale_points()}
+    moved = 0
+    for scale in scale_model.objects.all():
+        rows = list(expected_model.objects.filter(scale=scale).select_related("point"))
+        if {(row.nc_year, row.term, row.point.code) for row in rows} != old or len(rows) != len(old):
+            continue
+        points = {p.code: p for p in point_model.objects.filter(scale=scale)}
+        for row in rows:
+            wanted = points.get(new[(row.nc_year, row.term)])
+            if wanted is not None and wanted.pk != row.point_id:
+                row.point = wanted
+                row.save(update_fields=["point"])
+        for code, point in points.items():
+            descriptor = descriptors.get(code, "")
+            if descriptor.endswith(FOR_THE_TIME_OF_YEAR) and point.descriptor == descriptor.replace(
+                FOR_THE_TIME_OF_YEAR, " by year end."
+            ):
+                point.descriptor = descriptor
+                point.save(update_fields=["descriptor"])
+        moved += 1
+    return moved
 
 
 @transaction.atomic

@@ -44,6 +44,7 @@ class FrameworkSpec:
 # towards, expected, greater depth), then NS38 beyond Year 11 greater depth (GCSE 8-9).
 
 BANDS = [("WTS", "working towards"), ("EXS", "at the expected standard"), ("GDS", "at greater depth")]
+TERMS = ("autumn", "spring", "summer")
 
 
 def nc_point(year: int, band: str) -> str:
@@ -62,26 +63,47 @@ def scale_points() -> list[tuple[int, str, str, str]]:
         for band, words in BANDS:
             code = nc_point(year, band)
             points.append(
-                (int(code[2:]), code, f"Year {year} {words}", f"Year {year} curriculum, {words} by year end.")
+                (
+                    int(code[2:]),
+                    code,
+                    f"Year {year} {words}",
+                    f"Year {year} curriculum, {words} for the time of year.",
+                )
             )
     points.append((38, "NS38", "Beyond Year 11 greater depth", "Exceptional attainment (GCSE grades 8-9)."))
     return points
 
 
 def expected_points() -> list[tuple[int, str, str]]:
-    """(NC year, term, point code): on track in autumn and spring is working within the year's
-    curriculum; the expected standard is reached by the end of the summer term (ADR 6)."""
-    rows = []
-    for year in range(1, 12):
-        rows += [
-            (year, "autumn", nc_point(year, "WTS")),
-            (year, "spring", nc_point(year, "WTS")),
-            (year, "summer", nc_point(year, "EXS")),
-        ]
-    return rows
+    """(NC year, term, point code): the year's expected-standard (EXS) point at every term. A band
+    is judged for the time of year (ADR 6): "expected" in autumn and spring means on track to meet
+    the year's expected standard by the end of the summer term, so "at or above expected for age"
+    means EXS or GDS of the pupil's year at every drop, in Year 1 as in Year 11."""
+    return [(year, term, nc_point(year, "EXS")) for year in range(1, 12) for term in TERMS]
+
+
+# The table every trust had before 2026-12 (ADR 6): "working towards" in autumn and spring.
+# Kept to recognise a trust that never changed it (migration 0003).
+def expected_points_before_2026_12() -> list[tuple[int, str, str]]:
+    return [
+        (year, term, nc_point(year, "EXS" if term == "summer" else "WTS"))
+        for year in range(1, 12)
+        for term in TERMS
+    ]
 
 
 # --- shipped frameworks ---------------------------------------------------------------------
+
+
+NC_BANDS_DESCRIPTION = (
+    "Each NC year from 1 to 11 in three bands: working towards, at the expected standard, at "
+    "greater depth, judged best fit for the time of year: at the expected standard in autumn or "
+    "spring means on track to meet the year's end-of-year expectations by the summer."
+)
+NC_BANDS_DESCRIPTION_BEFORE_2026_12 = (
+    "Each NC year from 1 to 11 in three bands: working towards, at the expected standard, "
+    "at greater depth, judged best fit against the year's end-of-year expectations."
+)
 
 
 def _nc_bands() -> FrameworkSpec:
@@ -104,8 +126,7 @@ def _nc_bands() -> FrameworkSpec:
     return FrameworkSpec(
         "nc-bands",
         "National curriculum year-group bands",
-        "Each NC year from 1 to 11 in three bands: working towards, at the expected standard, "
-        "at greater depth, judged best fit against the year's end-of-year expectations.",
+        NC_BANDS_DESCRIPTION,
         ALL,
         levels,
     )

@@ -561,7 +561,7 @@ class Chart:
 
 def expected_chart(points: list[ScalePoint], expected: list[ExpectedPoint]) -> Chart | None:
     """The expected point of each NC year at each term as lines on a server-drawn SVG. Terms
-    whose expectations are identical share a line (autumn and spring, by default)."""
+    whose expectations are identical share a line (every term, by default: ADR 6)."""
     if not points or not expected:
         return None
     chart = Chart(width=640, height=360, left=64, right=624, top=20, bottom=310)
@@ -597,7 +597,8 @@ def expected_chart(points: list[ScalePoint], expected: list[ExpectedPoint]) -> C
             groups.setdefault(key, []).append(term)
     for index, terms in enumerate(groups.values()):
         term_points = by_term[terms[0]]
-        names = " and ".join(Term(t).label.lower() for t in terms).capitalize()
+        labels = [Term(t).label.lower() for t in terms]
+        names = (", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else labels[0]).capitalize()
         markers = [
             (x(yr), y(p.value), f"{NC_YEAR_LABELS.get(yr, yr)}, {names.lower()}: {p.code} {p.label}")
             for yr, p in sorted(term_points.items())

@@ -169,15 +169,15 @@ def test_the_scale_page_shows_points_expected_points_and_a_chart_with_its_table(
     html = client_for(cast.teacher).get(reverse("frameworks:scale")).content.decode()
     assert "Next Steps" in html
     assert "NS1" in html and "NS38" in html and "Beyond Year 11 greater depth" in html
-    # the expected-point table: Year 6 works within NS20 in autumn and spring, NS21 by summer
+    # the expected-point table: Year 6 expected (NS21) at every term, judged for the time of year
     row = re.search(r"<th scope=\"row\">Year 6</th>.*?</tr>", html, re.S).group(0)
-    assert row.count("NS20") == 2 and "NS21" in row
+    assert row.count("NS21") == 3 and "NS20" not in row
     # the chart is an SVG drawn on the server with classes only (no inline styles)
     svg = re.search(r"<svg class=\"chart\".*?</svg>", html, re.S).group(0)
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
-    assert svg.count("<polyline") == 2  # autumn and spring share a line; summer has its own
+    assert svg.count("<polyline") == 1  # every term expects the same point: one line
     assert "style=" not in svg
-    assert "End of autumn and spring" in html and "End of summer" in html
+    assert "End of autumn, spring and summer" in html
 
 
 def test_the_scale_page_counts_only_frameworks_the_user_may_see(cast, client_for, north_own):
