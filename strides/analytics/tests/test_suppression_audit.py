@@ -79,12 +79,11 @@ def test_a_cross_table_and_its_margins_give_no_small_group_away(table):
     names = sorted(cells)
     facts = [covers(names, r["nc_year"], r["value"]) for r in shown.filter(~pl.col("suppressed")).to_dicts()]
     assert not leaks(cells, facts)
-    # the margins' lines come out as suppress() makes them on pages that show them alone
-    for dimension, other in (("nc_year", "value"), ("value", "nc_year")):
-        line = frame.filter(pl.col(other).is_null()).drop(other)
-        alone = suppress(line, partition=[]).sort(dimension, nulls_last=True)
-        crossed = shown.filter(pl.col(other).is_null()).sort(dimension, nulls_last=True)
-        assert alone["suppressed"].to_list() == crossed["suppressed"].to_list()
+    # A margin may be hidden by its cells (a line of one hidden cell), so pages showing margins
+    # take them from this result; the grand total (a school's, which the trust page suppresses
+    # among the other schools) is hidden only when it is small itself.
+    grand = shown.filter(pl.col("nc_year").is_null() & pl.col("value").is_null()).row(0, named=True)
+    assert grand["suppressed"] == (sum(cells.values()) < THRESHOLD)
 
 
 @AUDIT
