@@ -103,6 +103,7 @@ class _Resolver:
         self.book = rules.book
         self.choosers: dict[int, FrameworkChooser] = {}
         self.resolved: dict[tuple[int, int, int | None, int | None, str], Level | None] = {}
+        self.spelled: dict[tuple[int | None, str], bool] = {}
         self.upn_rows: dict[str, int] = {}
         self.names: dict[int, _Pupil] = {}
 
@@ -114,9 +115,15 @@ class _Resolver:
         return self.choosers[school_id]
 
     def spelled_out(self, framework: Framework | None, text: str) -> bool:
-        """Whether ``text`` is a spelling of the framework's own levels (no shorthand to read)."""
-        codes = self.book.frameworks.get(framework.pk) if framework is not None else None
-        return codes is not None and normalise_code(text) in codes.spellings
+        """Whether ``text`` is a spelling of the framework's own levels (no shorthand to read).
+        Remembered: a drop has a handful of distinct codes and a large file many cells."""
+        key = (framework.pk if framework is not None else None, text)
+        if key not in self.spelled:
+            if len(self.spelled) > 50_000:
+                self.spelled.clear()
+            codes = self.book.frameworks.get(framework.pk) if framework is not None else None
+            self.spelled[key] = codes is not None and normalise_code(text) in codes.spellings
+        return self.spelled[key]
 
     def resolve_level(
         self, school_id: int, subject: Subject, framework: Framework | None, band: int | None, text: str
