@@ -70,8 +70,8 @@ def test_values_and_characteristics_as_at_each_drop(history):
     assert [r["disadvantaged"] for r in kai] == [False, False, False, True]
     assert [r["nc_year"] for r in kai] == [2, 2, 2, 3]
     assert [r["point"] for r in kai] == [8, 8, 9, 11]
-    # expected: Y2 WTS (8) in autumn and spring, Y2 EXS (9) in summer, Y3 WTS (11) this autumn
-    assert [r["expected"] for r in kai] == [8, 8, 9, 11]
+    # expected: the year's expected band at every term (ADR 6): Y2 EXS (9) last year, Y3 EXS (12)
+    assert [r["expected"] for r in kai] == [9, 9, 9, 12]
     assert [r["academic_year"] for r in kai] == [h.last_year.start_year] * 3 + [h.year.start_year]
     assert [r["term"] for r in kai] == ["autumn", "spring", "summer", "autumn"]
     assert kai[0]["drop_date"] == h.drops["last_autumn"].assessed_on
