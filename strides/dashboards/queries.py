@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from strides.access.gate import can, scope_for, visible_enrolments, visible_schools
 from strides.accounts.roles import Capability
-from strides.analytics import empty_observations, suppress
+from strides.analytics import annual_progress, benchmark_table, empty_observations, rolling_pool, suppress
 from strides.analytics.similar import empty_benchmark
 from strides.assessment.models import DataDrop, DropSchool, DropStatus
 from strides.dashboards import frames
@@ -281,6 +281,19 @@ class AnalyticsView:
 
     def pool_source(self) -> frames.PoolSource | None:
         return None if self.trust_id is None else frames.pool_source(self.trust_id)
+
+    def trust_pool(self) -> pl.DataFrame:
+        """The trust's own similar-learner pool (the latest three academic years with data), in the
+        shape of an external benchmark table, whether or not an uploaded one is in use: what a trust
+        analyst downloads to compare, or to share as a benchmark. Counts of pupils per start point,
+        phase, need and points gained: trust-wide, like every percentile."""
+        if self.trust_id is None:
+            return empty_benchmark()
+        obs = frames.observations(self.trust_id)
+        if obs.is_empty():
+            return empty_benchmark()
+        end_year = int(obs.get_column("academic_year").max())
+        return benchmark_table(rolling_pool(annual_progress(obs), end_year=end_year, years=frames.POOL_YEARS))
 
     # --- small numbers -------------------------------------------------------------------------------
 

@@ -26,8 +26,18 @@ class BenchmarkImportError(ValueError):
 
 
 def may_manage_benchmark(actor: Any, trust: Trust) -> bool:
+    """Trust admins and analysts of ``trust``; ``None`` is the server's operator (``strides
+    import-benchmark`` on the command line), who may too."""
+    if actor is None:
+        return True
     scope = scope_for(actor)
     return trust.pk in scope.trust_ids and None in scope.capabilities.get(str(BENCHMARK_CAPABILITY), ())
+
+
+def manages_benchmark(actor: Any) -> bool:
+    """Whether the user chooses the benchmark of their trust (no query: the scope is cached), so
+    the dashboards link to the benchmark page."""
+    return None in scope_for(actor).capabilities.get(str(BENCHMARK_CAPABILITY), ())
 
 
 def _require(actor: Any, trust: Trust) -> None:
@@ -41,10 +51,18 @@ def _user(actor: Any) -> Any:
 
 @transaction.atomic
 def import_benchmark(
-    actor: Any, trust: Trust, *, filename: str, data: bytes, name: str, source: str = ""
+    actor: Any,
+    trust: Trust,
+    *,
+    filename: str,
+    data: bytes,
+    name: str,
+    source: str = "",
+    dry_run: bool = False,
 ) -> ExternalBenchmark:
     """Check an uploaded benchmark CSV and put it in use for the trust (the one in use before is
-    kept, no longer in use). A bad file is refused whole, naming its first bad row."""
+    kept, no longer in use). A bad file is refused whole, naming its first bad row. ``dry_run``:
+    every check, and the benchmark it would make returned unsaved (``pk`` None); nothing written."""
     _require(actor, trust)
     name = name.strip()
     if not name:
@@ -62,8 +80,7 @@ def import_benchmark(
             f'{filename} has no any-need rows (primary_need "*"): pupils whose own need has too few '
             "others would have nobody to be compared with."
         )
-    ExternalBenchmark.objects.select_for_update().filter(trust=trust, in_use=True).update(in_use=False)
-    benchmark = ExternalBenchmark.objects.create(
+    benchmark = ExternalBenchmark(
         trust=trust,
         name=name[:120],
         source=source.strip()[:300],
@@ -73,6 +90,10 @@ def import_benchmark(
         pupils=pupils,
         uploaded_by=_user(actor),
     )
+    if dry_run:
+        return benchmark
+    ExternalBenchmark.objects.select_for_update().filter(trust=trust, in_use=True).update(in_use=False)
+    benchmark.save()
     record(
         actor,
         AuditAction.CREATE,

@@ -41,6 +41,7 @@ from strides.dashboards.exports import (
     xlsx_response,
 )
 from strides.dashboards.queries import RELEASED, AnalyticsView
+from strides.dashboards.services import manages_benchmark
 from strides.dashboards.suppressing import hide_gaps_of_hidden_groups
 from strides.frameworks.models import Subject
 from strides.organisations.models import Trust
@@ -444,6 +445,7 @@ def dashboard_response(
         who = user.get_full_name() or user.get_username()
         return xlsx_response(table, page=title, filename=f"{filename}-{table.name}", generated_by=who)
     context.update(
+        manages_benchmark=manages_benchmark(request.user),
         figures=page.figures,
         tables=page.tables,
         filters=selection.form if selection else None,

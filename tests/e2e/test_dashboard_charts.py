@@ -110,3 +110,28 @@ def test_the_dashboards_pass_axe(live_history, page, check_a11y, monkeypatch):
     assert "0 of 4 schools submitted" in caveat.inner_text()
     assert charts_drawn(page)
     check_a11y(page)
+
+
+def test_the_benchmark_page_refuses_a_bad_file_by_row_and_passes_axe(live_history, page, check_a11y):
+    h = live_history
+    sign_in(page, h.url, "analyst")
+    page.goto(f"{h.url}/dashboards/trust/")
+    page.get_by_role("navigation", name="Dashboards").get_by_role(
+        "link", name="Similar-learner benchmark"
+    ).click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/dashboards/benchmark/")
+    check_a11y(page)
+    page.get_by_label("Name").fill("National 2022-2025")
+    page.get_by_label("Benchmark table (CSV)").set_input_files(
+        {
+            "name": "bad.csv",
+            "mimeType": "text/csv",
+            "buffer": b"subject,phase,start_point,primary_need,gained,pupils\nmaths,primary,8,*,three,2\n",
+        }
+    )
+    page.get_by_role("button", name="Upload and use it").click()
+    page.wait_for_load_state()
+    summary = page.get_by_role("alert")
+    assert "row 2" in summary.inner_text() and "three" in summary.inner_text()
+    check_a11y(page)
