@@ -154,6 +154,7 @@ class AnalyticsView:
         waiting = (
             DropSchool.objects.filter(drop_id__in=open_ids, school_id__in=schools)
             .exclude(status__in=RELEASED)
+            .order_by()  # not by school name: no join
             .values_list("drop_id", flat=True)
             .distinct()
         )
