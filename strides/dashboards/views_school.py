@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from strides.access.gate import visible_classes, visible_pupils
 from strides.access.rules import access_rule
-from strides.analytics import attainment, dimension_breakdown, needing_attention, overview, suppress_crossed
+from strides.analytics import needing_attention, overview
 from strides.analytics.attention import BOTTOM_DECILE, FALLEN_BACK, NOT_MAKING_EXPECTED_PROGRESS
 from strides.classes.models import GroupMembership
 from strides.dashboards import charts, memo
@@ -178,61 +178,29 @@ def attention_tables(
     )
 
 
-# Stand-ins for "not recorded" in the cross-table, where null means "every value" (a total): above
-# every NC year and every value's text, so they sort last as null does.
-UNRECORDED_YEAR = 999
-UNRECORDED_VALUE = "\U0010ffff"
+ALL_YEAR_GROUPS = "All year groups"
 
 
-def years_by_group(
-    view: AnalyticsView, school: School, tables: dict[str, pl.DataFrame], current: pl.DataFrame, group: str
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(attainment by year group, groups by year group), suppressed as one cross-table for people
-    who must not see small groups: a year group's groups add up to the year's total (shown here),
-    and a group's year groups add up to the school's figure for the group (shown on the trust
-    page and by the API), so each cell is protected along both (``suppress_crossed``). The
-    school's totals (all pupils, and each group) come out as the trust page shows them."""
-    years, groups = tables["attainment"], tables["groups"]
-    if not view.suppresses(school.pk):
-        return (
-            years.with_columns(pl.lit(False).alias("suppressed")),
-            groups.with_columns(pl.lit(False).alias("suppressed")),
-        )
-    # In the cross-table a null marks a total, so a year group or value that is not recorded (null
-    # in the data) stands in as a value that sorts last, as null does where suppress() breaks ties.
-    year = pl.col("nc_year").fill_null(UNRECORDED_YEAR)
-    value = pl.col("value").fill_null(UNRECORDED_VALUE)
-    labelled = [pl.lit(group).alias("dimension")]
-    all_years = pl.lit(None, dtype=pl.Int16).alias("nc_year")
-    all_values = pl.lit(None, dtype=pl.String).alias("value")
-    cube = pl.concat(
-        [
-            groups.with_columns(year.cast(pl.Int16), value),
-            years.with_columns(year.cast(pl.Int16), *labelled, all_values),
-            dimension_breakdown(current, by=["subject"], dimensions=[group]).with_columns(all_years, value),
-            attainment(current, ["subject"]).with_columns(*labelled, all_values, all_years),
-        ],
-        how="diagonal_relaxed",
+def one_way_tables(
+    view: AnalyticsView, tables: dict[str, pl.DataFrame], whole: dict[str, pl.DataFrame]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(attainment by year group, groups, gaps) for people who must not see small groups
+    (governors, directors): year groups and groups each on their own, never crossed. Every figure
+    they can reach is then a line that adds up to the school's total (year groups, or the values
+    of one group), suppressed by ``AnalyticsView.suppress`` with the same rows and partition as the
+    trust page and the API use for the same school, so a figure hidden in one place is hidden in
+    every place, and no small group is left to work out by subtraction across pages. (A cross-table
+    of year groups x groups shares its margins with those pages and cannot be protected without
+    hiding figures they show: ADR 9.) ``whole`` is the school's overview with no year split."""
+    years = view.suppress(tables["attainment"], partition=("subject",))
+    no_year = pl.lit(None, dtype=tables["attainment"].schema["nc_year"]).alias("nc_year")
+    groups = view.suppress(whole["groups"].with_columns(no_year), partition=("subject", "dimension"))
+    totals = view.suppress(whole["attainment"], partition=("subject",))
+    gaps = view.suppress(
+        whole["gaps"].filter(pl.col("measure") == "pct_at_expected").with_columns(no_year),
+        partition=("subject", "dimension"),
     )
-    hidden = suppress_crossed(
-        cube, dimensions=["nc_year", "value"], partition=["subject", "dimension"], threshold=view.threshold
-    ).with_columns(
-        # one with_columns: every expression reads the columns as they were, stand-ins included
-        pl.when(pl.col("nc_year") == UNRECORDED_YEAR)
-        .then(None)
-        .otherwise(pl.col("nc_year"))
-        .alias("nc_year"),
-        pl.when(pl.col("value") == UNRECORDED_VALUE).then(None).otherwise(pl.col("value")).alias("value"),
-        pl.col("nc_year").is_not_null().alias("_in_year"),
-        pl.col("value").is_not_null().alias("_in_group"),
-    )
-    in_year = pl.col("_in_year")
-    years_out = hidden.filter(in_year & ~pl.col("_in_group")).select(*years.columns, "suppressed")
-    groups_out = hidden.filter(in_year & pl.col("_in_group")).select(*groups.columns, "suppressed")
-    return (
-        years_out.with_columns(pl.col("nc_year").cast(years.schema["nc_year"])),
-        groups_out.with_columns(pl.col("nc_year").cast(groups.schema["nc_year"])),
-    )
+    return years, groups, hide_gaps_of_hidden_groups(gaps, groups, totals, ())
 
 
 def school_figures(
@@ -242,9 +210,10 @@ def school_figures(
     and the similar-learner percentiles the pupils needing attention are flagged with."""
     assert selection.drop is not None and selection.subject is not None
     subject, group = selection.subject.code, selection.group
+    benchmark = view.benchmark(end_year=selection.drop.academic_year.start_year)  # the pool up to its year
     tables = overview(
         obs,
-        view.benchmark(end_year=selection.drop.academic_year.start_year),  # the pool up to the drop's year
+        benchmark,
         drop_id=selection.drop.pk,
         group_by=("nc_year",),
         dimensions=(group,),
@@ -255,8 +224,13 @@ def school_figures(
     year_column = Column("year", "Year group", row_header=True)
     page = Page()
 
-    current = obs.filter(pl.col("drop_id") == selection.drop.pk)
-    years, groups = years_by_group(view, school, tables, current, group)
+    one_way = view.suppresses(school.pk)
+    if one_way:
+        whole = overview(obs, benchmark, drop_id=selection.drop.pk, group_by=(), dimensions=(group,))
+        years, groups, one_way_gaps = one_way_tables(view, tables, whole)
+    else:
+        years = tables["attainment"].with_columns(pl.lit(False).alias("suppressed"))
+        groups = tables["groups"].with_columns(pl.lit(False).alias("suppressed"))
     rows = sorted(
         _with_labels(_rows(years), selection),
         key=lambda r: (subject_order.get(r["subject_code"], 99), *year_order(r)),
@@ -286,6 +260,8 @@ def school_figures(
         for row in _rows(groups.filter((pl.col("subject") == subject) & (pl.col("dimension") == group)))
     ]
     chosen = sorted(_with_labels(chosen, selection), key=lambda r: (*year_order(r), r["group"]))
+    if one_way:
+        chosen = [{**row, "year": ALL_YEAR_GROUPS} for row in chosen]
     page.add(
         Figure(
             charts.attainment_bars(
@@ -308,16 +284,18 @@ def school_figures(
         )
     )
 
-    gaps = view.suppress(
-        tables["gaps"].filter(pl.col("measure") == "pct_at_expected"),
-        partition=("nc_year", "subject", "dimension"),
-    )
-    gaps = hide_gaps_of_hidden_groups(gaps, groups, years, ("nc_year",))
+    if one_way:
+        gaps = one_way_gaps
+    else:
+        gaps = tables["gaps"].filter(pl.col("measure") == "pct_at_expected")
+        gaps = gaps.with_columns(pl.lit(False).alias("suppressed"))
     gap_list = [
         {**row, "group": group_label(group, row["group"])}
         for row in _rows(gap_rows(gaps.filter(pl.col("subject") == subject), group))
     ]
     gap_list = sorted(_with_labels(gap_list, selection), key=lambda r: (*year_order(r), r["group"]))
+    if one_way:
+        gap_list = [{**row, "year": ALL_YEAR_GROUPS} for row in gap_list]
     page.add(
         Figure(
             charts.gap_chart(

@@ -192,3 +192,22 @@ def test_school_page_queries_are_pinned(history, client_for, django_assert_max_n
         assert client.get(url(history.north)).status_code == 200
     with django_assert_max_num_queries(warm):
         assert client.get(url(history.north, "subject=maths&group=sex")).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["governor", "director"])
+@pytest.mark.parametrize("group", ["sen", "disadvantaged", "eal", "sex", "ethnic_group"])
+def test_aggregate_only_roles_see_groups_uncrossed_and_hidden_alike(history, client_for, who, group):
+    """Year groups x groups would share its margins with the trust page's school x group rows and
+    could not be protected without hiding figures shown there (ADR 9): people who see aggregates
+    only get each group for the whole school, suppressed exactly as the trust page suppresses it."""
+    h = history
+    client = client_for(getattr(h, who))
+    school_page = client.get(url(h.north, f"subject=maths&group={group}"))
+    trust_page = client.get(f"/dashboards/trust/?subject=maths&group={group}")
+    groups = rows(school_page, "groups")
+    assert groups and {r["year"] for r in groups} == {"All year groups"}
+    on_school_page = {r["group"]: (r["suppressed"], r["n"]) for r in groups}
+    north = [r for r in rows(trust_page, "groups") if r["school_id"] == h.north.pk]
+    on_trust_page = {r["group"]: (r["suppressed"], r["n"]) for r in north}
+    assert on_school_page == on_trust_page
+    assert {r["year"] for r in rows(school_page, "gaps")} <= {"All year groups"}
