@@ -21,6 +21,7 @@ from strides.dashboards import charts, memo
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import COUNT, Column, Table
 from strides.dashboards.queries import AnalyticsView
+from strides.dashboards.suppressing import hide_percentiles_among_few
 from strides.dashboards.views_trust import (
     SCHOOL_RULE,
     Page,
@@ -207,7 +208,8 @@ def school_figures(
     view: AnalyticsView, school: School, selection: Selection, obs: pl.DataFrame
 ) -> tuple[Page, pl.DataFrame]:
     """The page's figures, which depend only on the user's scope (shared through the memo),
-    and the similar-learner percentiles the pupils needing attention are flagged with."""
+    and the similar-learner percentiles the pupils needing attention are flagged with (none
+    where the cell compared with has fewer pupils than the small-group threshold)."""
     assert selection.drop is not None and selection.subject is not None
     subject, group = selection.subject.code, selection.group
     benchmark = view.benchmark(end_year=selection.drop.academic_year.start_year)  # the pool up to its year
@@ -378,7 +380,8 @@ def school_figures(
         )
     )
 
-    return page, tables["percentiles"]
+    # as on the class page, the pupil page and the API: no "bottom 10%" among too few similar learners
+    return page, hide_percentiles_among_few(tables["percentiles"], view.threshold)
 
 
 def school_page(

@@ -76,6 +76,19 @@ def test_staff_see_year_groups_and_the_pupils_needing_attention_by_name(history,
     assert f'href="/dashboards/classes/{h.class_3t.pk}/"' in response.text
 
 
+def test_no_bottom_10_percent_among_fewer_similar_learners_than_the_threshold(history, client_for, settings):
+    """Pip is in the bottom 10% of 12 similar learners: with a threshold of 13 that cell is too
+    small to compare with (as on the class page, the pupil page and the API), so he is flagged
+    for his progress over the year only."""
+    h = history
+    settings.STRIDES_SMALL_GROUP_THRESHOLD = 13
+    response = client_for(h.head).get(url(h.north))
+    assert response.status_code == 200
+    attention = {r["pupil"]: r for r in rows(response, "attention")}
+    assert attention[h.pip.display_name]["reasons"] == "Not making expected progress over the year"
+    assert all("Bottom 10%" not in r["reasons"] for r in attention.values())
+
+
 @pytest.mark.parametrize("who", ["governor", "director"])
 def test_governors_and_directors_see_no_pupil_names_and_small_groups_suppressed(history, client_for, who):
     h = history
