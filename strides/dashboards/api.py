@@ -21,6 +21,7 @@ trust's own pool (``DELETE``), through ``strides.dashboards.services`` (audited)
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import polars as pl
@@ -314,7 +315,8 @@ def _whole_number(request: Request, name: str, default: int, highest: int) -> in
     value = (request.query_params.get(name) or "").strip()
     if not value:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= highest:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses
+    if not re.fullmatch(r"[0-9]+", value) or not 1 <= int(value) <= highest:
         raise exceptions.ValidationError({name: [f"{value!r} is not a whole number from 1 to {highest}."]})
     return int(value)
 

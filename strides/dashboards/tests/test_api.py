@@ -215,6 +215,15 @@ def test_bad_parameters_name_the_field_and_value(history, client_for):
     assert get(client, "attainment", page="9").status_code == 404
 
 
+@pytest.mark.parametrize("name", ["page", "page_size"])
+@pytest.mark.parametrize("value", ["²", "٣", "1.5", "-1"])
+def test_a_page_number_that_is_not_plain_digits_is_a_400_naming_it(history, client_for, name, value):
+    response = get(client_for(history.head), "progress", **{name: value})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["field"] == name and repr(value) in error["message"]
+
+
 def test_pages(history, client_for):
     client = client_for(history.head)
     first = get(client, "progress", page_size="10").json()
