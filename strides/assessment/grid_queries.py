@@ -29,13 +29,10 @@ from strides.accounts.roles import ROLE_CAPABILITIES, Capability
 from strides.assessment.models import DataDrop, DropSchool, Judgement
 from strides.assessment.queries import PreviousJudgement, expected_enrolments, previous_judgements
 from strides.classes.models import GroupMembership, TeachingGroup
-from strides.frameworks.codes import CodeBook, Resolution, band_year, jump_warning, suggest
+from strides.frameworks.codes import CodeBook, Resolution, jump_warning, pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import DEFAULT_FRAMEWORK_CODE, FrameworkChooser
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
-
-MAX_SUGGESTIONS = 8
-
 
 # --- what a cell accepts ---------------------------------------------------------------------
 
@@ -80,19 +77,12 @@ class Vocabulary:
         found = self.resolution(text)
         return found.level if found else None
 
-    def suggestions(self, text: str) -> list[str]:
-        """A few levels the teacher probably meant: the year group they typed, else the pupil's
-        band year, else the levels sharing the longest start with what they typed."""
-        return suggest([lv.code for lv in self.levels], text, self.band, MAX_SUGGESTIONS)
-
     def invalid_message(self, text: str) -> str:
-        shown = " ".join(text.split())[:40]
-        if not shown:
+        """Why a cell refused ``text``: the code book's words (:meth:`CodeBook.not_a_level`), the
+        same as the spreadsheet import's and the API's."""
+        if not text.split():
             return "Type a level code: a judgement cannot be cleared here."
-        return (
-            f"{shown} is not a level of {self.framework.name} or of another framework the school uses: "
-            f"try {', '.join(self.suggestions(text))}."
-        )
+        return self.book.not_a_level(text, self.framework, self.band)
 
 
 def cell_rule(
@@ -106,15 +96,12 @@ def cell_rule(
     previous: PreviousJudgement | None,
 ) -> Vocabulary | None:
     """The vocabulary of one pupil x subject: their framework (None when the school may not use
-    it for the subject: nothing can be recorded) and their band year (:func:`band_year`)."""
+    it for the subject: nothing can be recorded) and their band year
+    (:func:`~strides.frameworks.codes.pupil_band_year`)."""
     framework = chooser.framework_for(pupil_id, subject_id, nc_year)
     if framework is None or not book.usable(framework.pk, school_id, subject_id):
         return None
-    band = band_year(
-        nc_year,
-        previous.code if previous else None,
-        drop.academic_year.start_year - previous.start_year if previous else 0,
-    )
+    band = pupil_band_year(nc_year, previous, drop)
     chosen: Collection[int] = chooser.chosen.get(subject_id, ())
     return Vocabulary(book, school_id, subject_id, framework, band, frozenset(chosen))
 

@@ -25,11 +25,16 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
 from strides.frameworks.models import Framework, Level
 from strides.frameworks.services import level_lookup, normalise_code
+
+if TYPE_CHECKING:
+    from strides.assessment.models import DataDrop
+    from strides.assessment.queries import PreviousJudgement
 
 # A save that moves a pupil more than this many points of the common scale from their judgement in
 # the previous drop is flagged (never refused): two NC years on the default scale (three points a
@@ -37,6 +42,9 @@ from strides.frameworks.services import level_lookup, normalise_code
 # smaller; a jump this size is nearly always a wrong year group (shorthand resolved against the
 # pupil's age, not their band) or a code read in another framework.
 JUMP_WARNING_POINTS = 6
+
+# How many codes a "not a level" message offers (the class grid's script offers as many).
+MAX_SUGGESTIONS = 8
 
 _CODE_YEAR = re.compile(r"^(?:YEAR|Y)(\d{1,2})(?=\D)")
 
@@ -92,6 +100,14 @@ def band_year(nc_year: int | None, previous_code: str | None, years_since_previo
     return nc_year
 
 
+def pupil_band_year(nc_year: int | None, previous: PreviousJudgement | None, drop: DataDrop) -> int | None:
+    """:func:`band_year` for a pupil in ``drop``: ``previous`` is their judgement in the subject
+    in the most recent earlier drop that has one (``assessment.queries.previous_judgements``)."""
+    if previous is None:
+        return band_year(nc_year, None)
+    return band_year(nc_year, previous.code, drop.academic_year.start_year - previous.start_year)
+
+
 def jump_warning(previous_code: str, previous_value: int | None, value: int | None) -> str:
     """The words a cell shows when a save moves the pupil more than :data:`JUMP_WARNING_POINTS`
     points from the previous drop ("12 points above last drop's Y6 WTS: check"); empty otherwise."""
@@ -121,12 +137,6 @@ class FrameworkCodes:
         if nc_year not in self._shorthand:
             self._shorthand[nc_year] = year_shorthand(self.levels, nc_year)
         return self._shorthand[nc_year]
-
-    def year_levels(self, nc_year: int | None) -> list[Level]:
-        if nc_year is None or nc_year < 1:
-            return []
-        prefix = year_prefix(nc_year)
-        return [level for level in self.levels if prefix.match(normalise_code(level.code))]
 
 
 @dataclass(frozen=True)
@@ -227,6 +237,21 @@ class CodeBook:
     def levels_of(self, framework: Framework | None) -> list[Level]:
         codes = self.frameworks.get(framework.pk) if framework is not None else None
         return codes.levels if codes else []
+
+    def not_a_level(
+        self, text: str, framework: Framework | None, band: int | None, subject_name: str = "this subject"
+    ) -> str:
+        """Why ``text`` was refused for a pupil assessed on ``framework`` in the subject, naming the
+        value and a few codes they probably meant (:func:`suggest`): the words the class grid, the
+        spreadsheet import and the API all give (grid.js's ``invalidMessage`` says the same)."""
+        shown = " ".join(text.split())[:40]
+        if framework is None:
+            return f"{shown} is not a level of a framework the school uses for {subject_name}."
+        picks = suggest([level.code for level in self.levels_of(framework)], text, band, MAX_SUGGESTIONS)
+        return (
+            f"{shown} is not a level of {framework.name} or of another framework the school uses: "
+            f"try {', '.join(picks)}."
+        )
 
 
 def suggest(codes: Sequence[str], text: str, nc_year: int | None, limit: int = 8) -> list[str]:

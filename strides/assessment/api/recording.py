@@ -13,7 +13,7 @@ from strides.access.gate import can, visible_schools
 from strides.accounts.roles import Capability
 from strides.assessment.models import DataDrop, DropSchool
 from strides.assessment.queries import previous_judgements
-from strides.frameworks.codes import CodeBook, band_year
+from strides.frameworks.codes import CodeBook, pupil_band_year
 from strides.frameworks.models import Level, Subject
 from strides.frameworks.queries import FrameworkChooser
 from strides.organisations.models import School
@@ -82,11 +82,7 @@ def level_for(pupil: Pupil, subject: Subject, drop: DataDrop, school: School, te
     chooser = FrameworkChooser(school.pk, [subject], drop.assessed_on)
     chosen = chooser.framework_for(pupil.pk, subject.pk, nc_year)
     before = previous_judgements(drop, [pupil.pk], [subject.pk]).get((pupil.pk, subject.pk))
-    band = band_year(
-        nc_year,
-        before.code if before else None,
-        drop.academic_year.start_year - before.start_year if before else 0,
-    )
+    band = pupil_band_year(nc_year, before, drop)
     book = CodeBook(drop.trust_id)
     found = book.resolve(
         text,
@@ -98,16 +94,4 @@ def level_for(pupil: Pupil, subject: Subject, drop: DataDrop, school: School, te
     )
     if found is not None:
         return found.level
-    if chosen is None:
-        raise exceptions.ValidationError(
-            {"level": [f"{text!r} is not a level {school} can use for {subject.name}."]}
-        )
-    codes = ", ".join(level.code for level in book.levels_of(chosen))
-    raise exceptions.ValidationError(
-        {
-            "level": [
-                f"{text!r} is not a level of {chosen.name}, which {pupil.display_name} is assessed on in "
-                f"{subject.name}, nor of another framework {school} uses for it. Accepted codes: {codes}."
-            ]
-        }
-    )
+    raise exceptions.ValidationError({"level": [book.not_a_level(text, chosen, band, subject.name)]})

@@ -30,7 +30,7 @@ from strides.assessment.bulk import (
 from strides.assessment.models import DataDrop
 from strides.assessment.queries import PreviousJudgement, previous_judgements
 from strides.assessment.sheets.reader import FileProblem, Layout, open_sheet
-from strides.frameworks.codes import band_year
+from strides.frameworks.codes import pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser
 from strides.frameworks.services import normalise_code
@@ -145,18 +145,6 @@ class _Resolver:
             self.resolved[key] = found.level if found else None
         return self.resolved[key]
 
-    def unknown_level(self, framework: Framework | None, band: int | None, subject: Subject) -> str:
-        if framework is None:
-            return f"This is not a level of a framework used for {subject.name}."
-        codes = [level.code for level in self.book.levels_of(framework)]
-        if band is not None and any(c.startswith(f"Y{band} ") for c in codes):
-            codes = [c for c in codes if c.startswith(f"Y{band} ")]
-        examples = ", ".join(codes[:6]) + (", …" if len(codes) > 6 else "")
-        return (
-            f"This is not a level of {framework.name}, the pupil's framework for {subject.name}, "
-            f"or of another framework the school uses. Levels include {examples}."
-        )
-
     # --- rows ---------------------------------------------------------------------------------
 
     def rows(self, chunk: list[tuple[int, list[Any]]]) -> Iterator[JudgementRow | RowError]:
@@ -266,16 +254,11 @@ class _Resolver:
             subject = column.subject
             framework = self.chooser(school_id).framework_for(pupil.pk, subject.pk, nc_year)
             before = previous.get((pupil.pk, subject.pk))
-            band = band_year(
-                nc_year,
-                before.code if before else None,
-                self.drop.academic_year.start_year - before.start_year if before else 0,
-            )
+            band = pupil_band_year(nc_year, before, self.drop)
             level = self.resolve_level(school_id, subject, framework, band, text) if len(text) <= 60 else None
             if level is None:
-                yield RowError(
-                    row_number, column.label, display(raw), self.unknown_level(framework, band, subject)
-                )
+                message = self.book.not_a_level(text, framework, band, subject.name)
+                yield RowError(row_number, column.label, display(raw), message)
                 continue
             yield JudgementRow(pupil.pk, subject, level, note, row_number, column.label, school_id)
 

@@ -134,7 +134,7 @@ def test_refused_rows_name_row_column_value_and_reason_and_nothing_is_written(ca
         (7, "UPN", ""),
     ]
     messages = {e.row: e.message for e in report.errors}
-    assert "Levels include Y3 WTS, Y3 EXS, Y3 GDS" in messages[2]
+    assert messages[2].endswith("try Y3 WTS, Y3 EXS, Y3 GDS."), "the grid's and the API's words"
     assert "No pupil with this UPN is in this drop" in messages[3]
     assert "Cara" not in messages[3] and "Riverside" not in messages[3], "never another school's pupil"
     assert "also appears on row 5" in messages[6]

@@ -111,3 +111,24 @@ def test_framework_choice_pupil_then_year_then_school_then_default(cast):
     # before the pupil's own choice began, the year group's applies
     earlier = FrameworkChooser(cast.north.pk, [reading], dt.date(2025, 10, 1))
     assert earlier.framework_for(cast.ben.pk, reading.pk, 3).code == "pre-key-stage"
+
+
+def test_a_refused_code_is_explained_in_the_same_words_everywhere(cast):
+    from types import SimpleNamespace
+
+    from strides.frameworks.codes import CodeBook, pupil_band_year
+
+    book = CodeBook(cast.trust.pk)
+    bands = Framework.objects.get(code="nc-bands", trust=None)
+    assert book.not_a_level(" Y3  Exx ", bands, 3, "Maths") == (
+        "Y3 Exx is not a level of National curriculum year-group bands or of another framework "
+        "the school uses: try Y3 WTS, Y3 EXS, Y3 GDS."
+    )
+    assert (
+        book.not_a_level("W", None, 3, "Maths")
+        == "W is not a level of a framework the school uses for Maths."
+    )
+    drop = SimpleNamespace(academic_year=SimpleNamespace(start_year=2026))
+    assert pupil_band_year(10, None, drop) == 10
+    assert pupil_band_year(10, SimpleNamespace(code="Y6 WTS", start_year=2025), drop) == 6
+    assert pupil_band_year(4, SimpleNamespace(code="Y3 EXS", start_year=2025), drop) == 4
