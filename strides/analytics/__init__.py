@@ -39,7 +39,6 @@ from strides.analytics.suppression import (
     MEASURE_COLUMNS,
     NOTE_COLUMNS,
     suppress,
-    suppress_crossed,
 )
 
 __all__ = [
@@ -74,7 +73,6 @@ __all__ = [
     "read_benchmark_csv",
     "rolling_pool",
     "suppress",
-    "suppress_crossed",
     "transition_matrix",
     "trend",
     "validate_observations",

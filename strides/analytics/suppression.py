@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -92,17 +92,13 @@ def _hide_more(
     counts: list[tuple[int, ...]],
     order: list[tuple],
     threshold: int,
-    *,
-    total_shown: bool = True,
 ) -> bool:
     """Hides the smallest shown members of one line until it is safe; True if any was hidden."""
     changed = False
     while True:
         shown = [m for m in members if not hidden[m]]
         hidden_counts = [counts[m] for m in members if hidden[m]]
-        # a hidden total: if every part were shown, it would be their sum
-        needed = _needs_more(hidden_counts, threshold) if total_shown else not hidden_counts
-        if not needed or not shown:
+        if not _needs_more(hidden_counts, threshold) or not shown:
             return changed
         hidden[min(shown, key=lambda m: order[m])] = True
         changed = True
@@ -169,178 +165,3 @@ def suppress(
         _hide_more(members, hidden, counts, order, threshold)
     marked = marked.with_columns(pl.Series("suppressed", hidden, dtype=pl.Boolean))
     return _blank(marked, table, values)
-
-
-def suppress_crossed(
-    table: pl.DataFrame,
-    *,
-    dimensions: Sequence[str],
-    threshold: int = DEFAULT_THRESHOLD,
-    partition: Sequence[str] = (),
-    value_columns: Sequence[str] | None = None,
-    hidden_elsewhere: pl.Expr | None = None,
-) -> pl.DataFrame:
-    """:func:`suppress` for a cross-table with its margins, such as year groups x disadvantaged
-    in a school where the year groups' totals, the disadvantaged pupils' total (on another page)
-    and the school's total are all shown somewhere.
-
-    ``table`` holds the cells and their margins: a null in one of ``dimensions`` marks the row of
-    every value of that dimension (a total). ``partition`` names further columns that separate
-    independent tables (subject, say). A *line* is the rows that differ in one dimension only, with
-    their total (the row with that dimension null). Primary suppression is :func:`suppress`'s; then,
-    until nothing changes, in every line:
-
-    - when the total is shown (or not in the table), the rule of :func:`suppress`: no single
-      hidden row, and the hidden rows together not fewer than ``threshold`` pupils, hiding the next
-      smallest row as needed;
-    - when that rule cannot be met because every row of the line is hidden (a line of one row,
-      say, which *is* its total), the total is hidden too;
-    - when the total is hidden but every row of its line is shown, the smallest row is hidden too
-      (otherwise the total would be their sum).
-
-    So a total can be hidden by its cells' line, not only by its own line one level up: a page that
-    shows a total of this table on its own must take its suppression from this result (the
-    dashboards do, through ``strides.dashboards.suppressing.crossed_suppression``), never from
-    :func:`suppress` of the totals alone. Every total shown anywhere must therefore be in
-    ``table``: one that is not cannot be hidden, and its line is protected only by its cells.
-
-    ``hidden_elsewhere`` (a Boolean expression over ``table``) marks rows hidden whatever their
-    n, because another table hides the same figures (a year group's total, hidden in the cross-table
-    of another dimension); their counts still count among the hidden."""
-    _check_threshold(threshold)
-    dims = as_columns(dimensions, what="suppress_crossed: dimensions")
-    if not dims:
-        raise ValueError("suppress_crossed: name at least one dimension")
-    parts = as_columns(partition, what="suppress_crossed: partition")
-    if set(dims) & set(parts):
-        raise ValueError("suppress_crossed: a column cannot be both a dimension and in partition")
-    require(table, ["n", *dims, *parts], what="suppress_crossed")
-    values = _value_columns(table, value_columns, [*parts, *dims])
-    counts_of = [c for c in COUNT_COLUMNS if c in table.columns]
-
-    primary = _primary(table, threshold)
-    if hidden_elsewhere is not None:
-        primary = primary | hidden_elsewhere.fill_null(False)
-    marked = table.with_columns(primary.alias("suppressed"))
-    rows = marked.select([*parts, *dims, *counts_of, "suppressed"]).to_dicts()
-    hidden = [bool(r["suppressed"]) for r in rows]
-    counts = [_counts(r, counts_of) for r in rows]
-    where: dict[tuple, int] = {}
-    for index, row in enumerate(rows):
-        key = tuple(row[c] for c in (*parts, *dims))
-        if key in where:
-            raise ValueError(f"suppress_crossed: two rows for {dict(zip((*parts, *dims), key, strict=True))}")
-        where[key] = index
-
-    # each line: its members, the index of its total (None: not in the table), the members' order
-    lines: list[tuple[list[int], int | None, list[tuple]]] = []
-    for position, dimension in enumerate(dims):
-        order = [(r["n"] is None, r["n"] or 0, r[dimension] is None, r[dimension]) for r in rows]
-        grouped: dict[tuple, list[int]] = {}
-        for index, row in enumerate(rows):
-            if row[dimension] is None:
-                continue
-            line: tuple[Hashable, ...] = tuple(row[c] for c in parts) + tuple(
-                row[d] for d in dims if d != dimension
-            )
-            grouped.setdefault(line, []).append(index)
-        for line, members in grouped.items():
-            split = len(parts) + position
-            total_key = (*line[:split], None, *line[split:])
-            lines.append((members, where.get(total_key), order))
-    groups: dict[tuple, list[int]] = {}
-    for index, row in enumerate(rows):
-        groups.setdefault(tuple(row[c] for c in parts), []).append(index)
-    while True:
-        _hide_along_lines(lines, hidden, counts, threshold)
-        if len(dims) != 2 or not any(
-            _hide_across(members, rows, dims, hidden, counts, threshold) for members in groups.values()
-        ):
-            break
-    marked = marked.with_columns(pl.Series("suppressed", hidden, dtype=pl.Boolean))
-    return _blank(marked, table, values)
-
-
-def _hide_along_lines(
-    lines: list[tuple[list[int], int | None, list[tuple]]],
-    hidden: list[bool],
-    counts: list[tuple[int, ...]],
-    threshold: int,
-) -> None:
-    """The rules of each line (cells and their total), until nothing changes."""
-    changed = True
-    while changed:
-        changed = False
-        for members, total, order in lines:
-            total_shown = total is None or not hidden[total]
-            if _hide_more(members, hidden, counts, order, threshold, total_shown=total_shown):
-                changed = True
-            if (
-                total is not None
-                and not hidden[total]
-                and all(hidden[m] for m in members)
-                and _needs_more([counts[m] for m in members], threshold)
-            ):
-                # no shown row left to hide: the total would give the hidden rows away
-                hidden[total] = True
-                changed = True
-
-
-def _hide_across(
-    members: list[int],
-    rows: list[dict[str, Any]],
-    dims: Sequence[str],
-    hidden: list[bool],
-    counts: list[tuple[int, ...]],
-    threshold: int,
-) -> bool:
-    """One table of two dimensions with its margins, checked as a whole: True if one more row
-    had to be hidden.
-
-    Seen as a grid with a total row and column, every line adds up, so the hidden entries are the
-    edges of a graph between the grid's rows and columns: an entry can be worked out exactly when
-    it lies on no cycle of hidden entries (a bridge), whatever the lines say one by one (two years'
-    totals and a group's total can pin down the cell where they cross). A small hidden entry that
-    is a bridge gets a cycle: the smallest shown entry joining the two sides is hidden too."""
-    first, second = dims
-    ends = {m: (("row", rows[m][first]), ("column", rows[m][second])) for m in members}
-    adjacent: dict[tuple, list[tuple[int, tuple]]] = {}
-    for m in members:
-        if hidden[m]:
-            a, b = ends[m]
-            adjacent.setdefault(a, []).append((m, b))
-            adjacent.setdefault(b, []).append((m, a))
-    for m in members:
-        if not hidden[m] or (not any(0 < c < threshold for c in counts[m]) and rows[m]["n"] is not None):
-            continue
-        start, goal = ends[m]
-        side = {start}
-        todo = [start]
-        while todo:
-            vertex = todo.pop()
-            for edge, other in adjacent.get(vertex, []):
-                if edge != m and other not in side:
-                    side.add(other)
-                    todo.append(other)
-        if goal in side:
-            continue
-        crossing = [s for s in members if not hidden[s] and (ends[s][0] in side) != (ends[s][1] in side)]
-        if not crossing:
-            continue
-        other_side = {goal}
-        todo = [goal]
-        while todo:
-            vertex = todo.pop()
-            for edge, other in adjacent.get(vertex, []):
-                if edge != m and other not in other_side:
-                    other_side.add(other)
-                    todo.append(other)
-        joining = [s for s in crossing if ends[s][0] in other_side or ends[s][1] in other_side]
-
-        def order(s: int) -> tuple:
-            row = rows[s]
-            return (row["n"] is None, row["n"] or 0, *((row[d] is None, row[d]) for d in dims))
-
-        hidden[min(joining or crossing, key=order)] = True
-        return True
-    return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from strides.analytics import suppress, suppress_crossed
+from strides.analytics import suppress
 from strides.analytics.tests.builders import rows_of
 
 
@@ -154,66 +154,6 @@ def test_a_percentage_about_fewer_than_the_threshold_pupils_with_an_expected_poi
     assert suppress(table)["suppressed"].to_list() == [True, True, True]
 
 
-def test_a_cross_table_hides_a_cell_that_its_column_total_would_give_away():
-    # Year 3: 3 disadvantaged of 20; Year 4: 10 of 20. The school's 13 disadvantaged pupils are
-    # shown on the trust page, so hiding Year 3's 3 (and its 17 others) is not enough: 13 - 10 = 3.
-    cells = {(3, True): 3, (3, False): 17, (4, True): 10, (4, False): 10}
-    rows = [{"nc_year": y, "value": v, "n": n} for (y, v), n in cells.items()]
-    rows += [{"nc_year": 3, "value": None, "n": 20}, {"nc_year": 4, "value": None, "n": 20}]
-    rows += [{"nc_year": None, "value": True, "n": 13}, {"nc_year": None, "value": False, "n": 27}]
-    rows += [{"nc_year": None, "value": None, "n": 40}]
-    table = pl.DataFrame(rows, schema={"nc_year": pl.Int8, "value": pl.Boolean, "n": pl.Int64})
-    for frame in (table, table.reverse()):
-        shown = suppress_crossed(frame, dimensions=["nc_year", "value"]).sort(
-            ["nc_year", "value"], nulls_last=True
-        )
-        assert rows_of(shown, "nc_year", "value", "suppressed") == [
-            (3, False, True),  # the rest of Year 3: 20 - 3
-            (3, True, True),  # primary
-            (3, None, False),
-            (4, False, True),  # the rest of Year 4, which would give Year 4's 10 away
-            (4, True, True),  # 13 - 3: Year 3's would follow from the school's 13
-            (4, None, False),
-            (None, False, False),
-            (None, True, False),
-            (None, None, False),
-        ]
-
-
-def test_a_cross_table_hides_a_cell_of_a_hidden_total_that_its_cells_would_give_away():
-    # Years 3, 4, 5 of 4, 30, 31 pupils: Year 3 is hidden, and Year 4 with it (the next smallest).
-    # Year 4's cells (15 and 15) must not both be shown, or they would add up to its total.
-    rows = [
-        {"nc_year": 3, "value": "F", "n": 2},
-        {"nc_year": 3, "value": "M", "n": 2},
-        {"nc_year": 4, "value": "F", "n": 15},
-        {"nc_year": 4, "value": "M", "n": 15},
-        {"nc_year": 5, "value": "F", "n": 12},
-        {"nc_year": 5, "value": "M", "n": 19},
-        {"nc_year": 3, "value": None, "n": 4},
-        {"nc_year": 4, "value": None, "n": 30},
-        {"nc_year": 5, "value": None, "n": 31},
-    ]
-    shown = suppress_crossed(pl.DataFrame(rows), dimensions=["nc_year", "value"])
-    hidden = {(r["nc_year"], r["value"]) for r in shown.filter("suppressed").to_dicts()}
-    assert {(3, "F"), (3, "M"), (3, None), (4, None)} <= hidden
-    assert {(4, "F"), (4, "M")} & hidden
-    # the totals hidden come out as suppress() makes them on their own
-    years = shown.filter(pl.col("value").is_null()).sort("nc_year")
-    alone = suppress(pl.DataFrame(rows).filter(pl.col("value").is_null()).drop("value"))
-    assert years["suppressed"].to_list() == alone["suppressed"].to_list()
-
-
-def test_a_cross_table_checks_its_arguments():
-    table = pl.DataFrame({"a": [1, 1], "b": ["x", "x"], "n": [3, 4]})
-    with pytest.raises(ValueError, match="two rows"):
-        suppress_crossed(table, dimensions=["a", "b"])
-    with pytest.raises(ValueError, match="at least one dimension"):
-        suppress_crossed(table, dimensions=[])
-    with pytest.raises(ValueError, match="both a dimension and in partition"):
-        suppress_crossed(table, dimensions=["a"], partition=["a"])
-
-
 def test_why_an_interval_is_missing_is_hidden_with_the_figures_and_breaks_no_ties():
     # A gap row's ci_reason ("fewer than 2 pupils ...") describes its figures: hidden with them.
     # It is not a key either: ties for "next smallest" break on the group (a before b), whatever
@@ -233,8 +173,3 @@ def test_why_an_interval_is_missing_is_hidden_with_the_figures_and_breaks_no_tie
             ("b", False, "every"),
             ("c", True, None),
         ]
-    crossed = pl.DataFrame(
-        {"year": [3, 3, None], "group": ["a", "b", None], "n": [10, 1, 11], "ci_reason": ["x", "y", "z"]}
-    )
-    shown = suppress_crossed(crossed, dimensions=["year", "group"])
-    assert shown.filter("suppressed")["ci_reason"].to_list() == [None, None]
