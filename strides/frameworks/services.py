@@ -225,13 +225,6 @@ def level_lookup(levels: Iterable[Level]) -> dict[str, Level]:
     return lookup
 
 
-def resolve_level(framework: Framework, text: str) -> Level | None:
-    """A spelling of one framework's own levels. What a person types for a pupil is read by the
-    one rule of :meth:`strides.frameworks.codes.CodeBook.resolve` (shorthand and the school's other
-    frameworks too)."""
-    return level_lookup(framework.levels.all()).get(normalise_code(text))
-
-
 # --- bespoke frameworks and choices ------------------------------------------------------------
 
 

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from strides.frameworks import shipped
-from strides.frameworks.models import CrosswalkEntry, ExpectedPoint, Framework, Level, ScalePoint
+from strides.frameworks.codes import CodeBook
+from strides.frameworks.models import CrosswalkEntry, ExpectedPoint, Framework, Level, ScalePoint, Subject
 from strides.frameworks.queries import FrameworkChooser
 from strides.frameworks.services import (
     FrameworkError,
@@ -13,7 +14,6 @@ from strides.frameworks.services import (
     create_framework,
     ensure_common_scale,
     normalise_code,
-    resolve_level,
 )
 
 pytestmark = pytest.mark.django_db
@@ -65,12 +65,22 @@ def test_the_scale_is_ordered_from_engagement_to_gcse(cast):
         ("grade 4", "gcse", "4"),
     ],
 )
-def test_typed_codes_are_forgiven(typed, framework, code):
-    assert resolve_level(Framework.objects.get(code=framework, trust=None), typed).code == code
+def test_typed_codes_are_forgiven(cast, typed, framework, code):
+    chosen = Framework.objects.get(code=framework, trust=None)
+    subject = chosen.subjects.first() or Subject.objects.first()
+    found = CodeBook(cast.trust.pk).resolve(
+        typed, school_id=cast.north.pk, subject_id=subject.pk, framework=chosen
+    )
+    assert found is not None and (found.level.code, found.how) == (code, "code")
 
 
-def test_unknown_codes_resolve_to_nothing():
-    assert resolve_level(Framework.objects.get(code="nc-bands"), "Y3 Excellent") is None
+def test_unknown_codes_resolve_to_nothing(cast):
+    bands = Framework.objects.get(code="nc-bands")
+    subject = Subject.objects.first()
+    book = CodeBook(cast.trust.pk)
+    assert (
+        book.resolve("Y3 Excellent", school_id=cast.north.pk, subject_id=subject.pk, framework=bands) is None
+    )
     assert normalise_code("  p k-4 ") == "PK4"
 
 
