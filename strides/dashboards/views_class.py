@@ -33,6 +33,7 @@ from strides.dashboards import charts
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import COUNT, PERCENT, Column, Table, small_group_threshold
 from strides.dashboards.queries import AnalyticsView
+from strides.dashboards.suppressing import hide_percentiles_among_few
 from strides.dashboards.views_trust import (
     CollectionNote,
     Page,
@@ -91,11 +92,7 @@ def pupil_percentiles(obs: pl.DataFrame, benchmark: pl.DataFrame) -> pl.DataFram
     so among 2 or 3 pupils it would tell the reader how those others, perhaps at another school,
     progressed; and it would say little about the pupil."""
     rows = percentiles(progress(obs, since="year"), benchmark)
-    too_few = pl.col("compared_with").is_not_null() & (pl.col("compared_with") < small_group_threshold())
-    return rows.with_columns(
-        pl.when(too_few).then(None).otherwise(pl.col("percentile")).alias("percentile"),
-        pl.when(too_few).then(None).otherwise(pl.col("matched_on")).alias("matched_on"),
-    )
+    return hide_percentiles_among_few(rows, small_group_threshold(), keep_cell_size=True)
 
 
 def subject_names(codes: Iterable[str]) -> list[Subject]:
