@@ -25,7 +25,6 @@ from django.urls import reverse
 from strides.access.gate import get_or_404, visible_classes, visible_pupils
 from strides.access.rules import AccessRule, access_rule
 from strides.analytics import distribution, needing_attention, percentiles, progress
-from strides.analytics.attention import BOTTOM_DECILE, FALLEN_BACK, NOT_MAKING_EXPECTED_PROGRESS
 from strides.assessment.models import DataDrop
 from strides.assessment.queries import completeness
 from strides.classes.models import TeachingGroup
@@ -33,6 +32,7 @@ from strides.dashboards import charts
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import COUNT, PERCENT, Column, Table, small_group_threshold
 from strides.dashboards.queries import AnalyticsView
+from strides.dashboards.reasons import REASON_WORDS, reason_words
 from strides.dashboards.suppressing import hide_percentiles_among_few
 from strides.dashboards.views_trust import (
     CollectionNote,
@@ -54,17 +54,6 @@ CLASS_RULE = AccessRule(
 )
 
 RECENT_DROPS = 3
-
-# The reasons of ``strides.analytics.needing_attention`` as a teacher says them.
-REASON_WORDS = {
-    NOT_MAKING_EXPECTED_PROGRESS: "Not making expected progress over the last year",
-    FALLEN_BACK: "Fallen back since the previous drop",
-    BOTTOM_DECILE: "In the bottom tenth of similar learners",
-}
-
-
-def reason_words(reasons: Iterable[str]) -> list[str]:
-    return [REASON_WORDS.get(reason, reason.replace("_", " ")) for reason in reasons]
 
 
 def rounded_percentile(value: float) -> int:

@@ -31,8 +31,8 @@ from strides.dashboards.charts import Figure
 from strides.dashboards.exports import COUNT, NUMBER, Column, Table, small_group_threshold
 from strides.dashboards.frames import PoolSource
 from strides.dashboards.queries import AnalyticsView
+from strides.dashboards.reasons import REASON_WORDS, reason_words
 from strides.dashboards.views_class import (
-    REASON_WORDS,
     pupil_percentiles,
     rounded_percentile,
     subject_names,
@@ -239,7 +239,7 @@ def flag_details(
         elif reason == BOTTOM_DECILE and comparison is not None and comparison.shown_percentile is not None:
             out.append(f"{REASON_WORDS[reason]}: progress percentile {comparison.shown_percentile}.")
         else:
-            out.append(f"{REASON_WORDS.get(reason, reason.replace('_', ' '))}.")
+            out.append(f"{reason_words([reason])[0]}.")
     return out
 
 

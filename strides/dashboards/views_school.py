@@ -15,12 +15,12 @@ from django.urls import reverse
 from strides.access.gate import visible_classes, visible_pupils
 from strides.access.rules import access_rule
 from strides.analytics import needing_attention, overview
-from strides.analytics.attention import BOTTOM_DECILE, FALLEN_BACK, NOT_MAKING_EXPECTED_PROGRESS
 from strides.classes.models import GroupMembership
 from strides.dashboards import charts, memo
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import COUNT, Column, Table
 from strides.dashboards.queries import AnalyticsView
+from strides.dashboards.reasons import reason_words
 from strides.dashboards.suppressing import hide_percentiles_among_few
 from strides.dashboards.views_trust import (
     SCHOOL_RULE,
@@ -43,11 +43,6 @@ from strides.dashboards.views_trust import (
 )
 from strides.organisations.models import School
 
-REASON_LABELS = {
-    NOT_MAKING_EXPECTED_PROGRESS: "Not making expected progress over the year",
-    FALLEN_BACK: "Fallen back since the last drop",
-    BOTTOM_DECILE: "Bottom 10% among similar learners",
-}
 ROUNDED = ("mean_points", "pct_at_expected", "value", "value_other", "gap", "ci_low", "ci_high")
 
 
@@ -116,7 +111,7 @@ def attention_tables(
         counts = view.suppress(counts, partition=("subject", "reason"))
         rows = _with_labels(counts.to_dicts(), selection)
         for row in rows:
-            row["reason"] = REASON_LABELS.get(row["reason"], row["reason"])
+            row["reason"] = reason_words([row["reason"]])[0]
         rows.sort(key=lambda r: (r["subject"], r["reason"]))
         return Table(
             "attention",
@@ -158,7 +153,7 @@ def attention_tables(
                 "class": chosen[1] if chosen else "",
                 "class_url": class_url(chosen[0]) if chosen else None,
                 "subject": row["subject"],
-                "reasons": "; ".join(REASON_LABELS[r] for r in row["reasons"]),
+                "reasons": "; ".join(reason_words(row["reasons"])),
             }
         )
     rows.sort(key=lambda r: (r["sort"], r["subject"]))
@@ -174,7 +169,7 @@ def attention_tables(
         ],
         rows,
         note="Flagged at their latest judgement: gained fewer points over the year than the expected "
-        "points rose, fell back since the previous drop, or in the bottom 10% of similar learners.",
+        "points rose, fell back since the previous drop, or in the bottom tenth of similar learners.",
         empty="No pupil is flagged in this drop.",
     )
 

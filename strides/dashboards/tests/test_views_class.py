@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from strides.dashboards.exports import XLSX_TYPE
-from strides.dashboards.views_class import REASON_WORDS
+from strides.dashboards.reasons import REASON_WORDS
 from strides.dashboards.views_trust import drop_label
 
 EXPECTED = REASON_WORDS["not_making_expected_progress"]

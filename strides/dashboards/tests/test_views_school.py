@@ -10,7 +10,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from strides.analytics.attention import BOTTOM_DECILE, FALLEN_BACK, NOT_MAKING_EXPECTED_PROGRESS
 from strides.dashboards.frames import forget_observations
+from strides.dashboards.reasons import REASON_WORDS
 
 pytestmark = pytest.mark.django_db
 
@@ -69,15 +71,15 @@ def test_staff_see_year_groups_and_the_pupils_needing_attention_by_name(history,
     ola = attention[h.ola.display_name]
     assert ola["pupil_url"] == f"/dashboards/pupils/{h.ola.pk}/"
     assert (ola["class"], ola["class_url"]) == ("3B", f"/dashboards/classes/{h.class_3b.pk}/")
-    assert ola["reasons"] == "Not making expected progress over the year; Fallen back since the last drop"
-    assert "Bottom 10% among similar learners" in attention[h.pip.display_name]["reasons"]
+    assert ola["reasons"] == f"{REASON_WORDS[NOT_MAKING_EXPECTED_PROGRESS]}; {REASON_WORDS[FALLEN_BACK]}"
+    assert REASON_WORDS[BOTTOM_DECILE] in attention[h.pip.display_name]["reasons"]
     assert f'href="/dashboards/pupils/{h.pip.pk}/"' in response.text
     # the classes of the school, each linking to its class dashboard
     assert f'href="/dashboards/classes/{h.class_3t.pk}/"' in response.text
 
 
 def test_no_bottom_10_percent_among_fewer_similar_learners_than_the_threshold(history, client_for, settings):
-    """Pip is in the bottom 10% of 12 similar learners: with a threshold of 13 that cell is too
+    """Pip is in the bottom tenth of 12 similar learners: with a threshold of 13 that cell is too
     small to compare with (as on the class page, the pupil page and the API), so he is flagged
     for his progress over the year only."""
     h = history
@@ -85,8 +87,8 @@ def test_no_bottom_10_percent_among_fewer_similar_learners_than_the_threshold(hi
     response = client_for(h.head).get(url(h.north))
     assert response.status_code == 200
     attention = {r["pupil"]: r for r in rows(response, "attention")}
-    assert attention[h.pip.display_name]["reasons"] == "Not making expected progress over the year"
-    assert all("Bottom 10%" not in r["reasons"] for r in attention.values())
+    assert attention[h.pip.display_name]["reasons"] == REASON_WORDS[NOT_MAKING_EXPECTED_PROGRESS]
+    assert all(REASON_WORDS[BOTTOM_DECILE] not in r["reasons"] for r in attention.values())
 
 
 @pytest.mark.parametrize("who", ["governor", "director"])
