@@ -13,7 +13,7 @@ from strides.analytics.groups import (
     transition_matrix,
     value_added,
 )
-from strides.analytics.overview import TABLES, overview
+from strides.analytics.overview import TABLES, history_until, overview
 from strides.analytics.progress import annual_progress, flight_path, progress, rolling_pool
 from strides.analytics.schema import (
     CHARACTERISTIC_COLUMNS,
@@ -64,6 +64,7 @@ __all__ = [
     "flight_path",
     "gaps",
     "gaps_by_dimension",
+    "history_until",
     "needing_attention",
     "overview",
     "percentiles",

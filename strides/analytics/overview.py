@@ -3,6 +3,7 @@ drop, computed together from one observations frame."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import polars as pl
@@ -26,6 +27,21 @@ def _all_gaps(
         table = gaps_by_dimension(rows, by=by, dimensions=dimensions, measure=measure)
         parts.append(table.with_columns(pl.lit(measure).alias("measure")))
     return pl.concat(parts).select([*by, "dimension", "group", "measure", *GAP_VALUES])
+
+
+def history_until(obs: pl.DataFrame, drop_id: int, drop_date: dt.date | None = None) -> pl.DataFrame:
+    """The rows of drop ``drop_id`` and of every drop before it: earlier by date, or on the same
+    date with a smaller id (the order drops are taken in everywhere). ``drop_date`` is the drop's
+    date; by default its rows' date in ``obs`` (no rows of the drop: no rows at all)."""
+    if drop_date is None:
+        dates = obs.filter(pl.col("drop_id") == drop_id).get_column("drop_date")
+        if dates.is_empty():
+            return obs.clear()
+        drop_date = dates[0]
+    day = pl.lit(drop_date, dtype=pl.Date)
+    return obs.filter(
+        (pl.col("drop_date") < day) | ((pl.col("drop_date") == day) & (pl.col("drop_id") <= drop_id))
+    )
 
 
 def overview(
@@ -56,14 +72,7 @@ def overview(
     by = [*as_columns(group_by, what="overview: group_by"), "subject"]
     dims = [d for d in dimensions if d not in by]
     current = obs.filter(pl.col("drop_id") == drop_id)
-    if current.height:
-        drop_date = current.get_column("drop_date")[0]
-        history = obs.filter(
-            (pl.col("drop_date") < drop_date)
-            | ((pl.col("drop_date") == drop_date) & (pl.col("drop_id") <= drop_id))
-        )
-    else:
-        history = obs.clear()
+    history = history_until(obs, drop_id)
     pct_rows = percentiles(progress(history, since="year", until=drop_id), benchmark, min_cell=min_cell)
     return {
         "attainment": attainment(current, by),

@@ -42,6 +42,7 @@ from strides.analytics import (
     GROUP_DIMENSIONS,
     attainment,
     gaps,
+    history_until,
     needing_attention,
     percentiles,
     progress,
@@ -251,14 +252,11 @@ class _Query:
             self.history = self.current = rows.clear()
         else:
             on = rows.filter(pl.col("drop_id") == drop_id)
-            day = self.drop.assessed_on if self.drop else on.get_column("drop_date")[0]
             if on.height:
                 self.end_year = int(on.get_column("academic_year")[0])
             elif self.drop is not None:  # a drop with no rows you see: one query for its year
                 self.end_year = self.drop.academic_year.start_year
-            self.history = rows.filter(
-                (pl.col("drop_date") < day) | ((pl.col("drop_date") == day) & (pl.col("drop_id") <= drop_id))
-            )
+            self.history = history_until(rows, drop_id, self.drop.assessed_on if self.drop else None)
             self.current = on
 
     def _school(self, urn: str | None, *, pupils: bool) -> School | None:

@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from strides.access.gate import get_or_404, visible_classes, visible_pupils
 from strides.access.rules import AccessRule, access_rule
-from strides.analytics import distribution, needing_attention, percentiles, progress
+from strides.analytics import distribution, history_until, needing_attention, percentiles, progress
 from strides.assessment.models import DataDrop
 from strides.assessment.queries import completeness
 from strides.classes.models import TeachingGroup
@@ -59,16 +59,6 @@ RECENT_DROPS = 3
 def rounded_percentile(value: float) -> int:
     """A percentile as a whole number, halves rounded up (87.5 -> 88), as people round."""
     return math.floor(value + 0.5)
-
-
-def up_to(obs: pl.DataFrame, drop: DataDrop | None) -> pl.DataFrame:
-    """The rows of ``drop`` and of every drop before it (by date, then id)."""
-    if drop is None:
-        return obs
-    day = pl.lit(drop.assessed_on, dtype=pl.Date)
-    return obs.filter(
-        (pl.col("drop_date") < day) | ((pl.col("drop_date") == day) & (pl.col("drop_id") <= drop.pk))
-    )
 
 
 def pupil_percentiles(obs: pl.DataFrame, benchmark: pl.DataFrame) -> pl.DataFrame:
@@ -392,7 +382,9 @@ def class_dashboard(request: HttpRequest, group_id: int) -> HttpResponse:
     pupils.sort(key=lambda p: (p.surname.lower(), p.forename.lower(), p.pk))
     obs = view.pupil_observations(pupil_ids=[p.pk for p in pupils])
     selection = select_drop(request, view, obs, group)
-    shown = up_to(obs, selection.drop) if selection.drop else obs.clear()
+    shown = (
+        history_until(obs, selection.drop.pk, selection.drop.assessed_on) if selection.drop else obs.clear()
+    )
     subjects = subject_names(shown.get_column("subject").unique().to_list()) if shown.height else []
     drops = {d.pk: d for d in selection.drops}
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from strides.access.gate import visible_classes, visible_pupils
 from strides.access.rules import access_rule
-from strides.analytics import needing_attention, overview
+from strides.analytics import history_until, needing_attention, overview
 from strides.classes.models import GroupMembership
 from strides.dashboards import charts, memo
 from strides.dashboards.charts import Figure
@@ -87,11 +87,11 @@ def attention_tables(
     people who see the school's pupils by name, else how many per subject and reason."""
     assert selection.drop is not None
     drop = selection.drop
-    before = (pl.col("drop_date") < pl.lit(drop.assessed_on)) | (pl.col("drop_id") == drop.pk)
     if named:
-        obs = view.pupil_observations(school_ids={school.pk}).filter(before)
+        obs = view.pupil_observations(school_ids={school.pk})
     else:
-        obs = view.observations(school_ids={school.pk}).filter(before)
+        obs = view.observations(school_ids={school.pk})
+    obs = history_until(obs, drop.pk, drop.assessed_on)
     judged = obs.filter(pl.col("drop_id") == drop.pk).select("pupil_id", "subject", "nc_year").unique()
     flagged = (
         needing_attention(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -15,6 +17,7 @@ from strides.analytics import (
     benchmark_table,
     dimension_breakdown,
     gaps,
+    history_until,
     overview,
     percentiles,
     progress,
@@ -83,3 +86,20 @@ def test_a_drop_with_no_judgements_gives_empty_tables(trust):
     tables = overview(obs, benchmark, drop_id=999)
     assert all(table.height == 0 for table in tables.values())
     assert tables["attainment"].columns[:2] == ["school_id", "subject"]
+
+
+def test_history_until_a_drop_takes_earlier_dates_and_earlier_drops_of_the_same_date():
+    day = dt.date(2025, 3, 1)
+    rows = pl.DataFrame(
+        {
+            "drop_id": [1, 2, 3, 4],
+            "drop_date": [dt.date(2024, 12, 1), day, day, dt.date(2025, 7, 1)],
+        }
+    )
+    # drop 3 shares its date with drop 2: 2 came first (smaller id), so it is history too
+    assert history_until(rows, 3)["drop_id"].to_list() == [1, 2, 3]
+    assert history_until(rows, 2)["drop_id"].to_list() == [1, 2]
+    assert history_until(rows, 3, day)["drop_id"].to_list() == [1, 2, 3]
+    # a drop with no rows: its date says where history ends, and without it there is none
+    assert history_until(rows, 9, day)["drop_id"].to_list() == [1, 2, 3]
+    assert history_until(rows, 9).height == 0
