@@ -33,6 +33,7 @@ from strides.frameworks.codes import CodeBook, Resolution, jump_warning, pupil_b
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import DEFAULT_FRAMEWORK_CODE, FrameworkChooser
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
+from strides.pupils.queries import current_enrolments
 
 # --- what a cell accepts ---------------------------------------------------------------------
 
@@ -262,8 +263,8 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
     subjects = list(drop.subjects.order_by("order", "name"))
     # on the school's roll on the drop's date, as queries.expected_enrolments counts them
     on_roll_here = Enrolment.objects.filter(
-        school_id=group.school_id, pupil_id=OuterRef("pk"), start_date__lte=day
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        current_enrolments(day), school_id=group.school_id, pupil_id=OuterRef("pk")
+    )
     pupils = list(class_pupils(user, group, day).annotate(on_roll=Exists(on_roll_here)))
     in_drop = [p for p in pupils if not drop.nc_years or p.nc_year_then in drop.nc_years]
     ids = [p.pk for p in in_drop]

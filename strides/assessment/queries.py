@@ -11,9 +11,13 @@ from typing import Any
 
 from django.db.models import Min, Q, QuerySet
 
+from strides.access.gate import schools_with
+from strides.accounts.roles import Capability
 from strides.assessment.models import DataDrop, DropSchool, Judgement, drop_title
+from strides.classes.models import TeachingGroup
 from strides.organisations.models import AcademicYear
 from strides.pupils.models import CharacteristicsPeriod, Enrolment
+from strides.pupils.queries import current_enrolments
 
 PUPIL_CHUNK = 900  # ids per query: well under SQLite's limit on bound parameters
 
@@ -28,10 +32,8 @@ def expected_enrolments(drop: DataDrop, school_ids: Iterable[int]) -> QuerySet[E
     )
     if drop.nc_years:
         periods = periods.filter(nc_year__in=drop.nc_years)
-    return (
-        Enrolment.objects.filter(school_id__in=list(school_ids), start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .filter(pupil_id__in=periods.values("pupil_id"))
+    return Enrolment.objects.filter(current_enrolments(day), school_id__in=list(school_ids)).filter(
+        pupil_id__in=periods.values("pupil_id")
     )
 
 
@@ -40,6 +42,28 @@ def expected_pupil_ids(drop: DataDrop, school_id: int) -> list[int]:
     return list(
         expected_enrolments(drop, [school_id]).order_by().values_list("pupil_id", flat=True).distinct()
     )
+
+
+def open_drops(user: Any, group: TeachingGroup) -> list[DropSchool]:
+    """The class's school's parts of the drops of the class's year that teachers can still record
+    in, when the user records judgements at that school (one query, the capability checked
+    through the gate inside it). A drop that collects other year groups than the class's is left
+    out."""
+    parts = (
+        DropSchool.objects.filter(
+            school=group.school,
+            school__in=schools_with(user, Capability.RECORD_ASSESSMENT),
+            drop__academic_year_id=group.academic_year_id,
+        )
+        .select_related("drop")
+        .order_by("drop__assessed_on", "drop__name")
+    )
+    return [
+        part
+        for part in parts
+        if part.teachers_may_edit
+        and (group.nc_year is None or not part.drop.nc_years or group.nc_year in part.drop.nc_years)
+    ]
 
 
 @dataclass(frozen=True)

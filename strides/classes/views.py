@@ -8,41 +8,16 @@ drop still open there.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from strides.access.gate import get_or_404, schools_with, visible_classes, visible_pupils
+from strides.access.gate import get_or_404, visible_classes, visible_pupils
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
-from strides.assessment.models import DropSchool
-from strides.classes.models import TeachingGroup
+from strides.assessment.queries import open_drops
 from strides.pupils.queries import limit_to_reach
 from strides.web.navigation import school_crumbs
 from strides.web.summaries import attach_current, today, with_current_details
-
-
-def open_drops(user: Any, group: TeachingGroup) -> list[DropSchool]:
-    """The class's school's parts of the drops of the class's year that teachers can still record
-    in, when the user records judgements at that school (one query, the capability checked
-    through the gate inside it). A drop that collects other year groups than the class's is left
-    out."""
-    parts = (
-        DropSchool.objects.filter(
-            school=group.school,
-            school__in=schools_with(user, Capability.RECORD_ASSESSMENT),
-            drop__academic_year_id=group.academic_year_id,
-        )
-        .select_related("drop")
-        .order_by("drop__assessed_on", "drop__name")
-    )
-    return [
-        part
-        for part in parts
-        if part.teachers_may_edit
-        and (group.nc_year is None or not part.drop.nc_years or group.nc_year in part.drop.nc_years)
-    ]
 
 
 @access_rule(AccessRule(Capability.VIEW_PUPILS, object_scoped=True))

@@ -41,6 +41,12 @@ def current_characteristics(pupil: Pupil) -> CharacteristicsPeriod | None:
     return CharacteristicsPeriod.objects.filter(pupil=pupil, valid_to__isnull=True).first()
 
 
+def current_enrolments(day: dt.date) -> Q:
+    """A filter on Enrolment: on roll on ``day`` (begun by then, not ended before). On Pupil, the
+    same is :func:`on_roll`."""
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
 def on_roll(school_id: int, day: dt.date | None = None) -> Q:
     """A filter on Pupil: enrolled at the school on ``day``."""
     day = day or dt.date.today()

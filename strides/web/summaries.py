@@ -20,6 +20,7 @@ from strides.access.gate import Scope, scope_for
 from strides.organisations.models import AcademicYear, School
 from strides.pupils.codes import NC_YEAR_LABELS
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
+from strides.pupils.queries import current_enrolments as current_enrolments  # re-exported for web.views
 from strides.pupils.queries import on_roll
 
 
@@ -38,12 +39,6 @@ def disadvantaged() -> Q:
     """A filter on CharacteristicsPeriod: disadvantaged (pupil premium) as DfE statistics count
     it, the database's form of ``CharacteristicsPeriod.disadvantaged``."""
     return Q(fsm=True) | Q(fsm_ever6=True) | Q(looked_after=True) | Q(previously_looked_after=True)
-
-
-def current_enrolments(day: dt.date) -> Q:
-    """A filter on Enrolment: on roll on ``day``. (On Pupil, the same is
-    ``strides.pupils.queries.on_roll``.)"""
-    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
 def with_current_details(pupils: QuerySet[Pupil], day: dt.date) -> QuerySet[Pupil]:
