@@ -8,7 +8,7 @@ from typing import Literal
 import polars as pl
 
 from strides.analytics._frames import require
-from strides.analytics.schema import CHARACTERISTIC_COLUMNS, OBSERVATION_SCHEMA, phase_expr
+from strides.analytics.schema import CHARACTERISTIC_COLUMNS, phase_expr
 
 Since = Literal["baseline", "year"] | int
 
@@ -179,9 +179,3 @@ def flight_path(obs: pl.DataFrame, pupil_id: int) -> pl.DataFrame:
     judgement of one pupil, by subject and in time order."""
     require(obs, ["pupil_id", *FLIGHT_PATH_COLUMNS], what="flight_path")
     return obs.filter(pl.col("pupil_id") == pupil_id).select(FLIGHT_PATH_COLUMNS).sort(["subject", *ORDER])
-
-
-def empty_progress() -> pl.DataFrame:
-    """A progress frame with no rows (the right columns and dtypes)."""
-    schema = dict(OBSERVATION_SCHEMA)
-    return progress(pl.DataFrame(schema=schema))

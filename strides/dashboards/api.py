@@ -559,10 +559,7 @@ class TransitionsView(AnalyticsApiView):
 
     def rows(self, query: _Query, request: Request) -> pl.DataFrame:
         since = _choice(request, "since", SINCE, "year")
-        if query.drop_id is None:
-            rows = progress(query.history, since=since)
-        else:
-            rows = progress(query.history, since=since, until=query.drop_id)
+        rows = progress(query.history, since=since, until=query.drop_id)  # None: each pupil's latest
         return transition_matrix(rows, by=["school_id", "subject"])
 
 

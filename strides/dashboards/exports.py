@@ -94,10 +94,6 @@ class Table:
     def dom_id(self) -> str:
         return f"table-{self.name}"
 
-    @property
-    def has_suppressed(self) -> bool:
-        return any(row.get("suppressed") for row in self.rows)
-
     def body(self) -> list[list[Cell]]:
         """The rows as cells for the template: figures formatted, suppressed figures in words."""
         hidden = suppressed_text()

@@ -40,7 +40,6 @@ from strides.dashboards.views_trust import (
     dashboard_response,
     default_drop,
     drop_choices,
-    drop_label,
 )
 from strides.frameworks.models import ScalePoint, Subject
 from strides.pupils.models import Pupil
@@ -157,7 +156,7 @@ class SubjectBlock:
 
     @property
     def drop_names(self) -> list[str]:
-        return [drop_label(drop) for drop in self.drops]
+        return [drop.title for drop in self.drops]
 
     @property
     def flagged(self) -> int:
@@ -209,7 +208,7 @@ def recent_table(
     """The export of one subject's table: a level, point and movement column per drop."""
     columns = [Column("pupil", "Pupil", row_header=True)]
     for index, drop in enumerate(drops):
-        name = drop_label(drop)
+        name = drop.title
         columns += [
             Column(f"level_{index}", f"{name}: level"),
             Column(f"point_{index}", f"{name}: common point", COUNT),
@@ -264,7 +263,7 @@ def distribution_figure(
                 {
                     "subject_code": row["subject"],
                     "subject": names[row["subject"]],
-                    "drop": drop_label(drop) if drop else "",
+                    "drop": drop.title if drop else "",
                     "point_value": row["point"],
                     "point": f"{code} {label}".strip(),
                     "point_code": code,
@@ -335,9 +334,7 @@ class ClassSelection:
     def described(self) -> list[tuple[str, str]]:
         if self.drop is None:
             return []
-        return [
-            ("As at data drop", f"{drop_label(self.drop)} (assessed on {self.drop.assessed_on:%d/%m/%Y})")
-        ]
+        return [("As at data drop", f"{self.drop.title} (assessed on {self.drop.assessed_on:%d/%m/%Y})")]
 
 
 def select_drop(

@@ -37,7 +37,7 @@ from strides.dashboards.views_class import (
     rounded_percentile,
     subject_names,
 )
-from strides.dashboards.views_trust import Page, dashboard_response, drop_label
+from strides.dashboards.views_trust import Page, dashboard_response
 from strides.frameworks.models import Framework, Subject
 from strides.pupils.codes import SenNeed
 from strides.pupils.models import Pupil
@@ -245,7 +245,7 @@ def flag_details(
 
 def drop_name(drops: Mapping[int, DataDrop], drop_id: int) -> str:
     drop = drops.get(drop_id)
-    return drop_label(drop) if drop else "an earlier drop"
+    return drop.title if drop else "an earlier drop"
 
 
 @dataclass

@@ -29,7 +29,6 @@ from strides.dashboards.views_trust import (
     attainment_columns,
     collection_note,
     dashboard_response,
-    drop_label,
     gap_columns,
     gap_rows,
     group_label,
@@ -100,7 +99,7 @@ def attention_tables(
         .join(judged, on=["pupil_id", "subject"])
         .filter(pl.col("school_id") == school.pk)
     )
-    drop_name = drop_label(drop)
+    drop_name = drop.title
     if not named:
         counts = (
             flagged.explode("reasons")
@@ -216,7 +215,7 @@ def school_figures(
         dimensions=(group,),
     )
     note = suppression_note(view)
-    drop_name = drop_label(selection.drop)
+    drop_name = selection.drop.title
     subject_order = {code: position for position, code in enumerate(selection.subjects)}
     year_column = Column("year", "Year group", row_header=True)
     page = Page()

@@ -109,12 +109,6 @@ def year_label(nc_year: Any) -> str:
     return group_label("nc_year", nc_year)
 
 
-def drop_label(drop: DataDrop) -> str:
-    """ "Autumn 2025/26": the drop's name with its academic year unless the name has it (the
-    calendar names drops "Autumn 2025/26"). Templates say ``drop.title``, the same words."""
-    return drop.title
-
-
 def one_decimal(value: Any) -> float | None:
     return None if value is None else round(float(value), 1)
 
@@ -160,7 +154,7 @@ def drop_choices(drops: Sequence[DataDrop], collecting: Iterable[int]) -> list[t
     """The drops for a filter, latest first, those still being collected said so."""
     waiting = set(collecting)
     return [
-        (d.slug, f"{drop_label(d)} (still being collected)" if d.pk in waiting else drop_label(d))
+        (d.slug, f"{d.title} (still being collected)" if d.pk in waiting else d.title)
         for d in reversed(drops)
     ]
 
@@ -268,9 +262,7 @@ class Selection:
         """The filters as (label, value) for an export's About sheet."""
         rows = []
         if self.drop:
-            rows.append(
-                ("Data drop", f"{drop_label(self.drop)} (assessed on {self.drop.assessed_on:%d/%m/%Y})")
-            )
+            rows.append(("Data drop", f"{self.drop.title} (assessed on {self.drop.assessed_on:%d/%m/%Y})"))
         if self.subject:
             rows.append(("Subject", self.subject.name))
         rows.append(("Pupils compared by", self.group_label))
@@ -278,7 +270,7 @@ class Selection:
 
     def drop_name(self, drop_id: int) -> str:
         drop = self.drops.get(drop_id)
-        return drop_label(drop) if drop else f"Drop {drop_id}"
+        return drop.title if drop else f"Drop {drop_id}"
 
     def subject_name(self, code: str) -> str:
         subject = self.subjects.get(code)
@@ -488,7 +480,7 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
         dimensions=(group,),
     )
     note = suppression_note(view)
-    drop_name = drop_label(selection.drop)
+    drop_name = selection.drop.title
     order = {school_id: position for position, school_id in enumerate(schools)}
     subject_order = {code: position for position, code in enumerate(selection.subjects)}
 

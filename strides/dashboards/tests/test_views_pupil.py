@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 from strides.dashboards.exports import XLSX_TYPE
 from strides.dashboards.reasons import REASON_WORDS
 from strides.dashboards.views_pupil import against_expected, need_words, similar_sentence, term_and_year
-from strides.dashboards.views_trust import drop_label
 
 
 def url(pupil, **params) -> str:
@@ -97,7 +96,7 @@ def test_a_parent_sees_no_draft_judgement_only_those_of_drops_submitted_or_locke
     h = history
     accounts.link_parent(None, h.parent, h.ida, h.trust, "mother")
     client = client_for(fresh(h.parent))
-    summer, autumn = drop_label(h.drops["last_summer"]), drop_label(h.current_drop)
+    summer, autumn = h.drops["last_summer"].title, h.current_drop.title
     # this autumn is still being recorded at north: the parent sees last summer (locked) as latest
     maths = summary(client.get(url(h.ida)), "maths")
     assert (maths.latest_drop, maths.latest_level) == (summer, "Y2 GDS")
@@ -143,7 +142,7 @@ def test_a_placing_school_sees_only_judgements_of_drops_submitted_or_locked(hist
     assert AnalyticsView(fresh(h.placing)).pupil_observations(pupil_ids=[h.dev.pk]).is_empty()
     transition(h.analyst, _part(h.current_drop, h.bridge), DropStatus.LOCKED)
     response = client_for(fresh(h.placing)).get(url(h.dev))
-    assert [s.latest_drop for s in response.context["summaries"]] == [drop_label(h.current_drop)] * 3
+    assert [s.latest_drop for s in response.context["summaries"]] == [h.current_drop.title] * 3
     assert AnalyticsView(fresh(h.placing)).pupil_observations(pupil_ids=[h.dev.pk]).height == 3
 
 
@@ -198,16 +197,14 @@ def test_no_gain_and_the_bottom_decile(history, client_for):
 
 
 def test_fallen_back_names_both_drops_and_points(history, client_for):
-    from strides.dashboards.views_trust import drop_label
-
     h = history
     response = client_for(h.head).get(url(h.ola))
     maths = summary(response, "maths")
     assert maths.flags == [
         f"{REASON_WORDS['not_making_expected_progress']}: gained 1 point where pupils of the same age are "
         "expected to rise 3 points.",
-        f"{REASON_WORDS['fallen_back']}: point 9 in {drop_label(h.current_drop)}, down from 10 in "
-        f"{drop_label(h.drops['last_summer'])}.",
+        f"{REASON_WORDS['fallen_back']}: point 9 in {h.current_drop.title}, down from 10 in "
+        f"{h.drops['last_summer'].title}.",
     ]
     assert response.context["flagged"] == [maths]
     # 100 x (1 + 1/2) / 12 = 12.5: not the bottom tenth

@@ -12,7 +12,6 @@ import pytest
 from openpyxl import load_workbook
 
 from strides.dashboards.frames import forget_observations
-from strides.dashboards.views_trust import drop_label
 
 pytestmark = pytest.mark.django_db
 
@@ -280,7 +279,7 @@ def test_the_trust_page_opens_on_the_latest_drop_whose_collection_is_finished(
     assert response.context["selection"].drop == h.drops["last_summer"]
     assert response.context["collecting"] is None and "still being collected:" not in response.text
     # the filter says which drop is still coming in
-    assert f"{drop_label(h.current_drop)} (still being collected)</option>" in response.text
+    assert f"{h.current_drop.title} (still being collected)</option>" in response.text
 
     # chosen on purpose: a caveat at the top, with completeness right after it
     with django_assert_max_num_queries(19):  # as pinned below: the completeness table gives the caveat
@@ -289,7 +288,7 @@ def test_the_trust_page_opens_on_the_latest_drop_whose_collection_is_finished(
     recorded = {r["school"]: (r["recorded"], r["expected"]) for r in rows(response, "completeness")}
     percent = round(100 * sum(r for r, _ in recorded.values()) / sum(e for _, e in recorded.values()))
     sentence = (
-        f"{drop_label(h.current_drop)} is still being collected: 0 of 4 schools submitted, "
+        f"{h.current_drop.title} is still being collected: 0 of 4 schools submitted, "
         f"{percent}% of judgements recorded; figures will change."
     )
     assert sentence in response.text
@@ -335,7 +334,7 @@ def test_the_school_and_class_pages_say_their_drop_is_still_being_collected(
     with django_assert_max_num_queries(22):  # a warm page, + the drops being collected, + completeness (4)
         response = client.get(school + f"?drop={h.current_drop.slug}")
     sentence = (
-        f"{drop_label(h.current_drop)} is still being collected: {h.north.name} has not submitted it yet, "
+        f"{h.current_drop.title} is still being collected: {h.north.name} has not submitted it yet, "
         "98% of its judgements recorded (41 of 42); figures will change."  # rex's writing is missing
     )
     assert sentence in response.text
@@ -345,8 +344,7 @@ def test_the_school_and_class_pages_say_their_drop_is_still_being_collected(
     assert client.get(page).context["selection"].drop == h.drops["last_summer"]
     response = client.get(page + f"?drop={h.current_drop.slug}")
     assert (
-        f"{drop_label(h.current_drop)} is still being collected: {h.north.name} has not submitted"
-        in response.text
+        f"{h.current_drop.title} is still being collected: {h.north.name} has not submitted" in response.text
     )
 
 
