@@ -325,6 +325,15 @@ class AnalyticsApiView(StridesApiMixin, generics.GenericAPIView):
     pupil_rows = False
     uses_percentiles = False
     partition: tuple[str, ...] = ("school_id", "subject")
+
+    def grouping(self, request: Request) -> list[str]:
+        """The columns rows are grouped by: school and subject, and the ``dimension`` asked for.
+        Sets ``dimension`` and the suppression ``partition`` (a dimension's values add up to
+        their school's figure; the schools' figures to nothing shown)."""
+        self.dimension = dimension = _choice(request, "dimension", DIMENSIONS, None)
+        self.partition = ("school_id", "subject") if dimension else ("subject",)
+        return ["school_id", "subject", *([dimension] if dimension else [])]
+
     # Views that split by a dimension set it in rows(); their rows keep the dimension's own column
     # until they are suppressed (ties for "next smallest" break on its values, as on the pages),
     # then show it as text in ``dimension`` / ``group``.
@@ -458,10 +467,7 @@ class AttainmentView(AnalyticsApiView):
     grouped = True
 
     def rows(self, query: _Query, request: Request) -> pl.DataFrame:
-        self.dimension = dimension = _choice(request, "dimension", DIMENSIONS, None)
-        by = ["school_id", "subject", *([dimension] if dimension else [])]
-        self.partition = ("school_id", "subject") if dimension else ("subject",)
-        return attainment(query.current, by)
+        return attainment(query.current, self.grouping(request))
 
 
 class SimilarLearnersView(AnalyticsApiView):
@@ -482,10 +488,7 @@ class SimilarLearnersView(AnalyticsApiView):
     grouped = True
 
     def rows(self, query: _Query, request: Request) -> pl.DataFrame:
-        self.dimension = dimension = _choice(request, "dimension", DIMENSIONS, None)
-        by = ["school_id", "subject", *([dimension] if dimension else [])]
-        self.partition = ("school_id", "subject") if dimension else ("subject",)
-        return value_added(query.percentile_rows(), by)
+        return value_added(query.percentile_rows(), self.grouping(request))
 
 
 class GapsView(AnalyticsApiView):
