@@ -14,6 +14,12 @@ from strides.analytics.groups import (
     value_added,
 )
 from strides.analytics.overview import TABLES, history_until, overview
+from strides.analytics.own_pool import (
+    OWN_SHARE_LIMIT,
+    own_share,
+    pool_composition,
+    withhold_self_compared,
+)
 from strides.analytics.progress import annual_progress, flight_path, progress, rolling_pool
 from strides.analytics.schema import (
     CHARACTERISTIC_COLUMNS,
@@ -50,6 +56,7 @@ __all__ = [
     "MEASURE_COLUMNS",
     "NOTE_COLUMNS",
     "OBSERVATION_SCHEMA",
+    "OWN_SHARE_LIMIT",
     "REASONS",
     "TABLES",
     "BenchmarkError",
@@ -67,9 +74,11 @@ __all__ = [
     "history_until",
     "needing_attention",
     "overview",
+    "own_share",
     "percentiles",
     "percentiles_lazy",
     "phase_of",
+    "pool_composition",
     "progress",
     "read_benchmark_csv",
     "rolling_pool",
@@ -78,4 +87,5 @@ __all__ = [
     "trend",
     "validate_observations",
     "value_added",
+    "withhold_self_compared",
 ]

@@ -11,6 +11,7 @@ import polars as pl
 from strides.analytics._frames import as_columns
 from strides.analytics.attainment import attainment, trend
 from strides.analytics.groups import GAP_VALUES, MEASURES, dimension_breakdown, gaps_by_dimension, value_added
+from strides.analytics.own_pool import own_share, withhold_self_compared
 from strides.analytics.progress import progress
 from strides.analytics.schema import GROUP_DIMENSIONS, validate_observations
 from strides.analytics.similar import DEFAULT_MIN_CELL, percentiles
@@ -52,6 +53,8 @@ def overview(
     group_by: Sequence[str] = ("school_id",),
     dimensions: Sequence[str] = GROUP_DIMENSIONS,
     min_cell: int = DEFAULT_MIN_CELL,
+    composition: pl.DataFrame | None = None,
+    owner: Sequence[str] = ("school_id",),
 ) -> dict[str, pl.DataFrame]:
     """The tables of a dashboard for drop ``drop_id``, each split by ``group_by`` and subject:
 
@@ -61,7 +64,10 @@ def overview(
     - ``gaps``: group_by x subject x each dimension value against the rest, with ``dimension``,
       ``group`` (the value as text) and ``measure`` (pct_at_expected, mean_points,
       mean_percentile), then the columns of :func:`~strides.analytics.groups.gaps`;
-    - ``value_added``: group_by x subject;
+    - ``value_added``: group_by x subject; given the pool's ``composition`` by ``owner``
+      (:func:`~strides.analytics.own_pool.pool_composition`), also how much of each group's
+      comparison pool is its own owner's pupils (``own_share``), with the figures withheld above
+      :data:`~strides.analytics.own_pool.OWN_SHARE_LIMIT` (``withheld`` says why);
     - ``percentiles``: one row per pupil and subject judged in the drop with a judgement in the
       same term a year before: one-year progress with its similar-learner percentile;
     - ``trend``: group_by x subject x every drop up to this one.
@@ -74,11 +80,14 @@ def overview(
     current = obs.filter(pl.col("drop_id") == drop_id)
     history = history_until(obs, drop_id)
     pct_rows = percentiles(progress(history, since="year", until=drop_id), benchmark, min_cell=min_cell)
+    va = value_added(pct_rows, by)
+    if composition is not None:
+        va = withhold_self_compared(va, own_share(pct_rows, composition, by=by, owner=owner), by=by)
     return {
         "attainment": attainment(current, by),
         "groups": dimension_breakdown(current, by=by, dimensions=dims),
         "gaps": _all_gaps(current, pct_rows, by=by, dimensions=dims),
-        "value_added": value_added(pct_rows, by),
+        "value_added": va,
         "percentiles": pct_rows,
         "trend": trend(history, by),
     }

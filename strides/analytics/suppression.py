@@ -21,6 +21,9 @@ MEASURE_COLUMNS: tuple[str, ...] = (
     "pct",
     "mean_percentile",
     "value_added",
+    "own_share",
+    "pool_n",
+    "own_n",
     "ci_low",
     "ci_high",
     "value",
@@ -32,9 +35,10 @@ MEASURE_COLUMNS: tuple[str, ...] = (
 # the hidden rows of a partition taken together. ``n_with_expected`` counts the pupils behind
 # ``pct_at_expected`` (those with an expected point), which can be fewer than ``n``.
 COUNT_COLUMNS: tuple[str, ...] = ("n", "n_with_expected")
-# Words about a row's figures (why there is no interval: "fewer than 2 pupils ..."): hidden with
+# Words about a row's figures (why there is no interval: "fewer than 2 pupils ..."; why value added
+# is withheld): hidden with
 # the figures, and never a key that breaks ties.
-NOTE_COLUMNS: tuple[str, ...] = ("ci_reason",)
+NOTE_COLUMNS: tuple[str, ...] = ("ci_reason", "withheld")
 
 
 def _check_threshold(threshold: object) -> None:
