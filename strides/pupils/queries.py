@@ -4,6 +4,7 @@ user, for the reads that decide how much of one pupil's record that user may see
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,21 +61,58 @@ def pupils_on_roll(pupils: QuerySet[Pupil], school_id: int, day: dt.date | None 
     return pupils.filter(on_roll(school_id, day)).distinct()
 
 
+# A query is cut to this many words: a name and an initial or two, never a paragraph.
+MAX_SEARCH_WORDS = 4
+_NAME_FIELDS = ("legal_forename", "legal_surname", "preferred_forename", "preferred_surname")
+_INITIAL_FIELDS = (*_NAME_FIELDS, "middle_names")
+_SPLIT = re.compile(r"[\s,;]+")
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    """One word of a name search: ``initial`` is a single letter beside other words ("Smith J",
+    "J Smith", "J S"), which matches the start of a name, not any letter inside one."""
+
+    text: str
+    initial: bool = False
+
+
+def search_terms(text: str) -> list[SearchTerm]:
+    """The words of a name search as people type them: "Smith J", "Smith, J", "J. Smith", "Jo
+    Smith". Commas, semicolons and full stops only separate words; at most MAX_SEARCH_WORDS."""
+    words = [w.strip(".") for w in _SPLIT.split(text or "")]
+    words = [w for w in words if w][:MAX_SEARCH_WORDS]
+    several = len(words) > 1
+    return [SearchTerm(w, initial=several and len(w) == 1 and w.isalpha()) for w in words]
+
+
+def _term_filter(term: SearchTerm) -> Q:
+    if term.initial:
+        return _any_of(_INITIAL_FIELDS, "istartswith", term.text)
+    return _any_of(_NAME_FIELDS, "icontains", term.text)
+
+
+def _any_of(fields: Sequence[str], lookup: str, value: str) -> Q:
+    condition = Q()
+    for name in fields:
+        condition |= Q(**{f"{name}__{lookup}": value})
+    return condition
+
+
 def search(pupils: QuerySet[Pupil], text: str) -> QuerySet[Pupil]:
-    """Name or UPN search within an already scoped queryset. Each word must match a name."""
+    """Name or UPN search within an already scoped queryset, in one query. Each word must match a
+    name (legal or preferred), in any order; a lone letter beside other words is an initial."""
     text = (text or "").strip()
     if not text:
         return pupils.none()
     upn = normalise(text)
     if len(upn) == 13 and upn[0].isalpha() and upn[1:12].isdigit():
         return pupils.filter(Q(upn=upn) | Q(former_upns__upn=upn)).distinct()
-    for word in text.split()[:4]:
-        pupils = pupils.filter(
-            Q(legal_forename__icontains=word)
-            | Q(legal_surname__icontains=word)
-            | Q(preferred_forename__icontains=word)
-            | Q(preferred_surname__icontains=word)
-        )
+    terms = search_terms(text)
+    if not terms:
+        return pupils.none()
+    for term in terms:
+        pupils = pupils.filter(_term_filter(term))
     return pupils
 
 
