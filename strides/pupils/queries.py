@@ -246,6 +246,38 @@ def record_view(
     return RecordView(enrolments, frozenset(e.school_id for e in enrolments), until)
 
 
+STAFF, PLACING, PARENT = "staff", "placing", "parent"
+
+
+def audience(user: Any, pupil: Pupil) -> str:
+    """Who ``user`` is to ``pupil`` (a pupil the gate shows them), for the wording of a page:
+    ``"parent"`` when they see the pupil only as the pupil's parent or carer, ``"placing"`` only
+    through a placement their school made, else ``"staff"`` (a school's or the trust's own staff).
+    A head who is also a parent sees their own child at another school as a parent."""
+    from dataclasses import replace
+
+    from strides.access.gate import scope_for, visible_pupils
+
+    scope = scope_for(user)
+    own_staff = scope.trust_wide_pupils or scope.pupil_school_ids or scope.class_reach_school_ids
+    if not scope.parent and not scope.placing_school_ids:
+        return STAFF
+    if own_staff:
+        as_staff = replace(scope, parent=False, placing_school_ids=frozenset())
+        if visible_pupils(_acting_as(user, as_staff)).filter(pk=pupil.pk).exists():
+            return STAFF
+    if scope.parent and _is_parent_of(user, pupil):
+        return PARENT
+    return PLACING
+
+
+def _acting_as(user: Any, scope: Any) -> Any:
+    """A stand-in for ``user`` whose reach is ``scope``, for asking the gate about part of it."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(pk=user.pk, is_authenticated=True, is_active=True, _strides_scope=scope)
+
+
 def _is_parent_of(user: Any, pupil: Pupil) -> bool:
     from strides.access.gate import scope_for
     from strides.accounts.models import ParentLink

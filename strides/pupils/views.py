@@ -135,6 +135,8 @@ def profile(request: HttpRequest, pupil_id: int) -> HttpResponse:
         group.is_current = group.academic_year.starts_on <= day <= group.academic_year.ends_on
     context = {
         "pupil": pupil,
+        # a parent's page speaks to the parent; neither they nor a placing school see staff names
+        "audience": queries.audience(user, pupil),
         "current": current,
         "current_facts": display.facts(current) if current else [],
         "left_on": view.until,

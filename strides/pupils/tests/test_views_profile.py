@@ -156,3 +156,38 @@ def test_profile_query_count_is_pinned(cast, client_for, django_assert_max_num_q
 def test_a_second_role_does_not_widen_what_an_aggregate_role_sees(cast, client_for):
     accounts.grant_role(None, cast.governor, Role.GOVERNOR, cast.trust, cast.river)
     assert client_for(cast.governor).get(profile_url(cast.cara)).status_code == 404
+
+
+# --- a parent's view speaks to the parent -------------------------------------------------------
+
+UPN_WARNING = "A UPN is personal data: never copy it into a report"
+
+
+def test_a_parent_sees_no_staff_names_and_no_staff_wording(cast, client_for):
+    pupils.change_characteristics(cast.head, cast.ava, {"eal": True}, effective=cast.today)
+    staff_page = profile(client_for, cast.head, cast.ava)
+    assert "Hana Head" in staff_page and UPN_WARNING in staff_page and "Recorded by" in staff_page
+    page = profile(client_for, cast.parent, cast.ava)
+    assert "Hana Head" not in page and "Recorded by" not in page
+    assert UPN_WARNING not in page
+    assert "your child" in page and "By the school" in page
+    assert "How Ava is getting on" in page
+    assert cast.ava.upn in page  # their own child's number
+
+
+def test_a_placing_school_sees_staff_wording_but_not_who_recorded(cast, client_for):
+    pupils.change_characteristics(cast.admin, cast.dev, {"fsm": True}, effective=cast.today)
+    page = profile(client_for, cast.placing, cast.dev)
+    assert UPN_WARNING in page  # a professional, told as staff are
+    assert "Ada Admin" not in page and "Recorded by" not in page
+    assert "By school staff" in page and "your child" not in page
+
+
+def test_staff_who_are_also_parents_see_their_school_as_staff_and_their_child_as_a_parent(cast, client_for):
+    accounts.link_parent(None, cast.head, cast.cara, cast.trust, "father")  # Cara is at river
+    accounts.link_parent(None, cast.head, cast.ben, cast.trust, "father")  # Ben is at the head's school
+    pupils.change_characteristics(cast.river_head, cast.cara, {"fsm": True}, effective=cast.today)
+    child = profile(client_for, cast.head, cast.cara)
+    assert "Rhea Rivers" not in child and UPN_WARNING not in child and "your child" in child
+    own_pupil = profile(client_for, cast.head, cast.ben)
+    assert UPN_WARNING in own_pupil and "your child" not in own_pupil
