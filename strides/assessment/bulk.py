@@ -43,6 +43,7 @@ from strides.imports.records import RowError
 from strides.pupils.models import Enrolment, Pupil
 
 CHUNK = 5000
+WITHDRAW_WORD = "WITHDRAW"  # the cell value that withdraws a judgement (docs/importing-drops.md)
 WRITE_BATCH = 2000
 CACHE_PUPILS = 20_000  # pupils whose schools and reach are remembered between importer and service
 Progress = Callable[[int], None]
@@ -55,11 +56,12 @@ class JudgementRow(NamedTuple):
 
     pupil: Pupil | int
     subject: Subject
-    level: Level
-    note: str | None = None
+    level: Level | None  # None: withdraw the judgement (``withdraw``)
+    note: str | None = None  # for a withdrawal, its reason
     row: int | None = None
     field: str = ""
     school: Any = None
+    withdraw: bool = False  # withdraw the judgement recorded by mistake (ADR 7's amendment)
 
 
 class RowOutcome(NamedTuple):
@@ -67,9 +69,9 @@ class RowOutcome(NamedTuple):
     field: str
     pupil_id: int
     subject_id: int
-    outcome: str  # "created" | "updated" | "unchanged"
+    outcome: str  # "created" | "updated" | "unchanged" | "withdrawn"
     level_before_id: int | None
-    level_after_id: int
+    level_after_id: int | None
     version_before: int  # 0: no judgement yet
 
 
@@ -78,6 +80,7 @@ class BulkResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    withdrawn: int = 0
     errors: list[RowError] = field(default_factory=list)
     outcomes: list[RowOutcome] = field(default_factory=list)
     # (pupil_id, subject_id) -> the version seen; what a commit passes back as expected_versions
@@ -319,13 +322,15 @@ class _State:
         pupil_ids = {_id(item.pupil) for item in items}
         reachable = self.rules.reachable(pupil_ids)
         schools = self.rules.schools_of(reachable)
-        current_query = Judgement.objects.filter(drop=self.drop, pupil_id__in=list(reachable))
+        # withdrawn ones too: a level imported into a withdrawn cell reinstates it (ADR 7)
+        current_query = Judgement.history.filter(drop=self.drop, pupil_id__in=list(reachable))
         if not self.dry_run:
             current_query = current_query.select_for_update()
         current = {(j.pupil_id, j.subject_id): j for j in current_query}
         plan: list[tuple[JudgementRow, int, Judgement | None]] = []
         for item in items:
-            school_id = self._check(item, reachable, schools, current)
+            check = self._check_withdrawal if item.withdraw else self._check
+            school_id = check(item, reachable, schools, current)
             if school_id is not None:
                 plan.append((item, school_id, current.get((_id(item.pupil), item.subject.pk))))
         # every row is counted (a refused file still says what it would have done); once a row is
@@ -379,6 +384,44 @@ class _State:
             self.result.versions[key] = version
         return school_id
 
+    def _check_withdrawal(
+        self,
+        item: JudgementRow,
+        reachable: set[int],
+        schools: dict[int, list[tuple[int, bool]]],
+        current: dict[tuple[int, int], Judgement],
+    ) -> int | None:
+        """The school of the judgement a row withdraws, or None when the row is refused. Nothing
+        recorded (or already withdrawn) is left as it is; the drop must be open at that school."""
+        pupil_id, subject_id, shown = _id(item.pupil), item.subject.pk, WITHDRAW_WORD
+        if pupil_id not in reachable:
+            self.refuse(item, shown, "You cannot record judgements for this pupil.")
+            return None
+        if subject_id not in self.rules.subjects:
+            self.refuse(item, shown, f"{item.subject.name} is not collected in {self.drop}.")
+            return None
+        key = (pupil_id, subject_id)
+        existing = current.get(key)
+        school_id = existing.school_id if existing else self.rules.school_for(schools.get(pupil_id, []))
+        problem = self.rules.part_problem(school_id) if school_id is not None else None
+        if problem:
+            self.refuse(item, shown, problem)
+            return None
+        packed = pupil_id << 32 | subject_id
+        if packed in self.keys:
+            earlier = self.keys[packed]
+            where = f"on row {earlier}" if earlier is not None else "earlier"
+            self.refuse(item, shown, f"This pupil's {item.subject.name} is also given {where}.")
+            return None
+        self.keys[packed] = item.row
+        version = existing.version if existing else 0
+        if self.expected is not None and self.expected.get(key, 0) != version:
+            self.refuse(item, shown, self._conflict(item, existing))
+            return None
+        if self.dry_run:
+            self.result.versions[key] = version
+        return school_id if school_id is not None else 0
+
     def _conflict(self, item: JudgementRow, existing: Judgement | None) -> str:
         if existing is None:
             return (
@@ -389,7 +432,8 @@ class _State:
         when = timezone.localtime(existing.recorded_at)
         return (
             f"{who} changed {item.subject.name} to {self.rules.code(existing.level_id)} at "
-            f"{when:%H:%M on %d/%m/%Y}, after the file was checked; the file says {item.level.code}. "
+            f"{when:%H:%M on %d/%m/%Y}, after the file was checked; the file says "
+            f"{item.level.code if item.level else WITHDRAW_WORD}. "
             "Check the file again to see the change, then import."
         )
 
@@ -401,10 +445,15 @@ class _State:
         crosswalk_id, user_id = getattr(crosswalk, "pk", None), getattr(user, "pk", None)
         creates: list[Judgement] = []
         updates: list[tuple[Judgement, int]] = []  # (judgement, level before)
+        withdrawals: list[Judgement] = []
         for item, school_id, existing in plan:
+            if item.withdraw:
+                self._plan_withdrawal(item, school_id, existing, withdrawals, now, user_id)
+                continue
             level = item.level
             point_id = self.rules.point_for(level.pk)
-            before_id = existing.level_id if existing is not None else None
+            withdrawn = existing is not None and existing.withdrawn_at is not None
+            before_id = existing.level_id if existing is not None and not withdrawn else None
             version_before = existing.version if existing is not None else 0
             if existing is None:
                 outcome = "created"
@@ -421,7 +470,11 @@ class _State:
                         recorded_by_id=user_id,
                     )
                 )
-            elif existing.level_id == level.pk and (item.note is None or item.note == existing.note):
+            elif (
+                not withdrawn
+                and existing.level_id == level.pk
+                and (item.note is None or item.note == existing.note)
+            ):
                 outcome = "unchanged"
             else:
                 outcome = "updated"
@@ -434,6 +487,7 @@ class _State:
                 existing.version += 1
                 existing.recorded_by_id = user_id
                 existing.recorded_at = now
+                existing.withdrawn_at, existing.withdrawn_by_id, existing.withdrawn_reason = None, None, ""
                 updates.append((existing, before_id))
             setattr(self.result, outcome, getattr(self.result, outcome) + 1)
             self.per_school[school_id][outcome] += 1
@@ -452,10 +506,12 @@ class _State:
                 )
         if not write:
             return
+        if withdrawals:
+            self._write_withdrawals(withdrawals, user_id)
         try:
             with transaction.atomic():
                 Judgement.objects.bulk_create(creates, batch_size=WRITE_BATCH)
-                Judgement.objects.bulk_update(
+                Judgement.history.bulk_update(  # history: a reinstated row is still withdrawn here
                     [j for j, _ in updates],
                     [
                         "level",
@@ -466,6 +522,9 @@ class _State:
                         "version",
                         "recorded_by",
                         "recorded_at",
+                        "withdrawn_at",
+                        "withdrawn_by",
+                        "withdrawn_reason",
                     ],
                     batch_size=WRITE_BATCH,
                 )
@@ -503,12 +562,60 @@ class _State:
             batch_size=WRITE_BATCH,
         )
 
+    def _plan_withdrawal(
+        self,
+        item: JudgementRow,
+        school_id: int,
+        existing: Judgement | None,
+        withdrawals: list[Judgement],
+        now: Any,
+        user_id: int | None,
+    ) -> None:
+        version_before = existing.version if existing is not None else 0
+        if existing is None or existing.withdrawn_at is not None:
+            outcome, before_id = "unchanged", None
+        else:
+            outcome, before_id = "withdrawn", existing.level_id
+            existing.withdrawn_at, existing.withdrawn_by_id = now, user_id
+            existing.withdrawn_reason = " ".join((item.note or f"withdrawn by {self.reason}").split())[:300]
+            existing.version += 1
+            withdrawals.append(existing)
+        setattr(self.result, outcome, getattr(self.result, outcome) + 1)
+        self.per_school[school_id][outcome] += 1
+        if self.detail:
+            self.result.outcomes.append(
+                RowOutcome(
+                    item.row, item.field, _id(item.pupil), item.subject.pk, outcome, before_id, None,
+                    version_before,
+                )
+            )  # fmt: skip
+
+    def _write_withdrawals(self, withdrawals: list[Judgement], user_id: int | None) -> None:
+        fields = ["withdrawn_at", "withdrawn_by", "withdrawn_reason", "version"]
+        Judgement.history.bulk_update(withdrawals, fields, batch_size=WRITE_BATCH)
+        JudgementRevision.objects.bulk_create(
+            [
+                JudgementRevision(
+                    judgement=j,
+                    version=j.version,
+                    level_before_id=j.level_id,
+                    level_after_id=None,
+                    point_after_id=None,
+                    note=j.note,
+                    changed_by_id=user_id,
+                    reason=f"withdrawn ({self.reason}): {j.withdrawn_reason}"[:120],
+                )
+                for j in withdrawals
+            ],
+            batch_size=WRITE_BATCH,
+        )
+
     def finish(self) -> None:
         """Parts that were not started are now in progress; one audit summary per school."""
         written = {
             school_id
             for school_id, counts in self.per_school.items()
-            if counts["created"] or counts["updated"]
+            if counts["created"] or counts["updated"] or counts["withdrawn"]
         }
         starting = [
             self.rules.parts[s].pk for s in written if self.rules.parts[s].status == DropStatus.NOT_STARTED
@@ -531,6 +638,7 @@ class _State:
                         "judgements_created": counts["created"],
                         "judgements_updated": counts["updated"],
                         "judgements_unchanged": counts["unchanged"],
+                        "judgements_withdrawn": counts["withdrawn"],
                     },
                     school_id,
                 )

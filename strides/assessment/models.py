@@ -91,10 +91,24 @@ class DropSchool(models.Model):
         return self.status in {DropStatus.NOT_STARTED, DropStatus.IN_PROGRESS, DropStatus.REOPENED}
 
 
+class CurrentJudgements(models.Manager):
+    """Judgements in force: a withdrawn one is left out of every figure, list, board, export and
+    grid by default (ADR 7's amendment), so no reader has to remember to filter it out."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
 class Judgement(models.Model):
     """The current judgement for pupil x subject x drop. Every change is kept in
     :class:`JudgementRevision`; ``version`` counts them, so a save made against an older version
-    is refused instead of silently overwriting someone else's newer edit."""
+    is refused instead of silently overwriting someone else's newer edit.
+
+    A judgement withdrawn as a mistake keeps its row (with its last level, who withdrew it, when
+    and why) and its history, but ``Judgement.objects`` no longer returns it: every reader leaves
+    it out without a filter of its own. ``Judgement.history`` returns every row (the writes, the
+    history, the version of a withdrawn cell); re-entering a level reinstates it as a new version.
+    """
 
     pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="judgements")
     subject = models.ForeignKey("frameworks.Subject", on_delete=models.PROTECT, related_name="+")
@@ -116,8 +130,19 @@ class Judgement(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_reason = models.CharField(max_length=300, blank=True)
+
+    objects = CurrentJudgements()
+    history = models.Manager()  # noqa: DJ012 - the managers together, the default first
 
     class Meta:
+        # the related managers (pupil.judgements, drop.judgements) leave withdrawn ones out too
+        default_manager_name = "objects"
+        base_manager_name = "history"
         ordering = ["drop_id", "pupil_id", "subject_id"]
         indexes = [models.Index(fields=["drop", "school"]), models.Index(fields=["pupil", "subject"])]
         constraints = [models.UniqueConstraint(fields=["pupil", "subject", "drop"], name="unique_judgement")]

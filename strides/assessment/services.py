@@ -51,12 +51,13 @@ class StaleJudgement(AssessmentError):
         if self.current is None:
             return "This judgement has changed since you loaded it. Reload and try again."
         who = self.current.recorded_by or "someone"
-        return (
+        changed = (
             f"{who} changed this to {self.current.level.code} at "
-            f"{timezone.localtime(self.current.recorded_at):%H:%M on %d/%m/%Y} while you were editing. "
-            f"Keep {self.current.level.code}, or save "
-            f"{self.attempted.code if self.attempted else 'your value'} over it."
+            f"{timezone.localtime(self.current.recorded_at):%H:%M on %d/%m/%Y} while you were editing."
         )
+        if self.attempted is None:  # a withdrawal
+            return f"{changed} Keep {self.current.level.code}, or withdraw it as it is now."
+        return f"{changed} Keep {self.current.level.code}, or save {self.attempted.code} over it."
 
 
 def _user(actor: Any) -> Any:
@@ -333,7 +334,7 @@ def record_judgement(
     with transaction.atomic():
         part = editable_part(drop, school, lock=True)
         current = (
-            Judgement.objects.select_for_update(of=("self",))
+            Judgement.history.select_for_update(of=("self",))
             .select_related("level")
             .filter(pupil=pupil, subject=subject, drop=drop)
             .first()
@@ -356,7 +357,7 @@ def record_judgement(
                     )
             except IntegrityError as race:
                 raise StaleJudgement(
-                    Judgement.objects.filter(pupil=pupil, subject=subject, drop=drop)
+                    Judgement.history.filter(pupil=pupil, subject=subject, drop=drop)
                     .select_related("level")
                     .first(),
                     level,
@@ -364,12 +365,18 @@ def record_judgement(
             before: dict[str, Any] | None = None
             level_before = None
         else:
-            if expected_version is not None and expected_version != current.version:
-                raise StaleJudgement(current, level)
-            if current.level_id == level.pk and current.note == note:
+            withdrawn = current.withdrawn_at is not None
+            # a withdrawn judgement is "nothing yet" to whoever saw it gone (0) or withdrawn (its version)
+            seen = {current.version, 0} if withdrawn else {current.version}
+            if expected_version is not None and expected_version not in seen:
+                raise StaleJudgement(None if withdrawn else current, level)
+            if not withdrawn and current.level_id == level.pk and current.note == note:
                 return current
             before = {"level": current.level.code, "note": current.note, "version": current.version}
-            level_before = current.level
+            level_before = None if withdrawn else current.level
+            if withdrawn:  # re-entering a level reinstates it, as a new version
+                before["withdrawn"] = True
+                current.withdrawn_at, current.withdrawn_by, current.withdrawn_reason = None, None, ""
             judgement = current
             judgement.pupil, judgement.subject, judgement.drop = pupil, subject, drop
             judgement.level = level
@@ -381,7 +388,8 @@ def record_judgement(
             judgement.recorded_by = user
             judgement.save(
                 update_fields=[
-                    "level", "point", "crosswalk", "note", "school", "version", "recorded_by", "recorded_at"
+                    "level", "point", "crosswalk", "note", "school", "version", "recorded_by", "recorded_at",
+                    "withdrawn_at", "withdrawn_by", "withdrawn_reason",
                 ]
             )  # fmt: skip
         JudgementRevision.objects.create(

@@ -384,3 +384,23 @@ class ConflictSerializer(ErrorSerializer):
 
 class DropClosedSerializer(ErrorSerializer):
     status = serializers.ChoiceField(choices=DropStatus.choices, read_only=True, allow_null=True)
+
+
+class JudgementWithdrawSerializer(serializers.Serializer):
+    """Withdraw a judgement recorded by mistake (``POST /judgements/{id}/withdraw/``)."""
+
+    version = serializers.IntegerField(min_value=1, help_text="The version you last saw.")
+    reason = serializers.CharField(
+        max_length=300, help_text="Why it is withdrawn (for example, entered for the wrong pupil): kept."
+    )
+
+
+class WithdrawnSerializer(serializers.Serializer):
+    """A withdrawn judgement: no longer in any list or figure; its history is kept."""
+
+    id = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(
+        read_only=True, help_text="Send this (or 0) back as `version` to record a level again."
+    )
+    withdrawn_at = serializers.DateTimeField(read_only=True)
+    withdrawn_reason = serializers.CharField(read_only=True)

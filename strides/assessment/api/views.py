@@ -53,6 +53,7 @@ from strides.assessment.services import (
     record_judgement,
     transition,
 )
+from strides.assessment.withdrawals import withdraw_judgement
 from strides.frameworks.models import (
     CommonScale,
     Crosswalk,
@@ -392,6 +393,12 @@ class ReopenView(TransitionView):
 # --- judgements -----------------------------------------------------------------------------
 
 
+def judgement_status(judgement: Judgement) -> str | None:
+    """The status of the school's part of the drop the judgement is in."""
+    parts = DropSchool.objects.filter(drop_id=judgement.drop_id, school_id=judgement.school_id)
+    return parts.values_list("status", flat=True).first()
+
+
 @extend_schema_view(
     list=extend_schema(summary="Judgements of the pupils you can see", tags=TAGS),
     retrieve=extend_schema(
@@ -406,6 +413,24 @@ class ReopenView(TransitionView):
         responses={
             200: s.JudgementDetailSerializer,
             201: s.JudgementDetailSerializer,
+            400: INVALID,
+            403: REFUSED,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+    ),
+    withdraw=extend_schema(
+        summary="Withdraw a judgement recorded by mistake (against the version you saw), saying why",
+        description=(
+            "The judgement leaves every list and figure; its history keeps the withdrawal (who, "
+            "when, why). Recording a level again (`POST /judgements/` with version 0) reinstates "
+            "it. While the drop is open, whoever may record may withdraw; once the school has "
+            "submitted it, only the trust (who may reopen it)."
+        ),
+        tags=TAGS,
+        request=s.JudgementWithdrawSerializer,
+        responses={
+            200: s.WithdrawnSerializer,
             400: INVALID,
             403: REFUSED,
             404: NOT_FOUND,
@@ -438,6 +463,7 @@ class JudgementViewSet(
     write_capabilities = {
         "create": (Capability.RECORD_ASSESSMENT,),
         "update": (Capability.RECORD_ASSESSMENT,),
+        "withdraw": (Capability.RECORD_ASSESSMENT, Capability.MANAGE_DROPS),
     }
     filterset_class = JudgementFilter
     queryset = Judgement.objects.none()
@@ -483,6 +509,33 @@ class JudgementViewSet(
         data = dict(form.validated_data)
         data.setdefault("school", judgement.school.urn)
         return self._record(request, judgement.pupil, judgement.subject, judgement.drop, data)
+
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        judgement = self.get_object()
+        form = s.JudgementWithdrawSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            withdrawn = withdraw_judgement(
+                request.user,
+                judgement,
+                expected_version=data["version"],
+                reason=data["reason"],
+                source=API_REASON,
+            )
+        except StaleJudgement as stale:
+            return self._conflict(stale, None)
+        except DropClosed as closed:
+            return Response(
+                s.DropClosedSerializer({"detail": str(closed), "status": judgement_status(judgement)}).data,
+                status=status.HTTP_409_CONFLICT,
+            )
+        except PermissionError as refused:
+            raise exceptions.PermissionDenied(str(refused)) from refused
+        except AssessmentError as refused:
+            raise exceptions.ValidationError({"reason": [str(refused)]}) from refused
+        return Response(s.WithdrawnSerializer(withdrawn).data)
 
     def _record(
         self, request: Request, pupil: Pupil, subject: Subject, drop: DataDrop, data: dict
@@ -531,7 +584,7 @@ class JudgementViewSet(
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    def _conflict(self, stale: StaleJudgement, attempted: Level) -> Response:
+    def _conflict(self, stale: StaleJudgement, attempted: Level | None) -> Response:
         current = None
         if stale.current is not None:
             current = self.get_queryset().filter(pk=stale.current.pk).first()
@@ -540,6 +593,9 @@ class JudgementViewSet(
         body = {
             "detail": detail,
             "current": current,
-            "attempted": {"level": attempted.code, "framework": attempted.framework.code},
+            "attempted": {
+                "level": attempted.code if attempted else None,  # None: a withdrawal
+                "framework": attempted.framework.code if attempted else None,
+            },
         }
         return Response(s.ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)

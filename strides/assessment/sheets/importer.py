@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models import Q
 
 from strides.assessment.bulk import (
+    WITHDRAW_WORD,
     DropRules,
     JudgementRow,
     RowOutcome,
@@ -32,7 +33,7 @@ from strides.assessment.queries import PreviousJudgement, previous_judgements
 from strides.assessment.sheets.reader import FileProblem, Layout, open_sheet
 from strides.frameworks.codes import pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject
-from strides.frameworks.queries import FrameworkChooser
+from strides.frameworks.queries import FrameworkChooser, subjects_for
 from strides.frameworks.services import normalise_code
 from strides.imports.fields import ValueProblem, as_text, is_blank, parse_upn, text_parser
 from strides.imports.records import Report, RowError, display
@@ -40,6 +41,8 @@ from strides.imports.spreadsheet import UnreadableFile
 from strides.pupils.models import CharacteristicsPeriod, FormerUpn
 
 ROW_CHUNK = 2000
+# a level cell saying one of these withdraws the judgement (docs/importing-drops.md)
+WITHDRAW_SPELLINGS = frozenset({WITHDRAW_WORD, "WITHDRAWN"})
 NOTE_LENGTH = 1000
 parse_note = text_parser(NOTE_LENGTH)
 Progress = Callable[[str, int, int], None]
@@ -69,6 +72,10 @@ class DropImportReport(Report):
 
     drop: str = ""
     data_rows: int = 0
+    withdrawn: int = 0  # also counted in ``updated``: a change shown as "EXS -> withdrawn"
+
+    def summary(self) -> dict[str, Any]:
+        return {**super().summary(), "withdrawn": self.withdrawn}
 
     @property
     def target(self) -> str:
@@ -252,6 +259,9 @@ class _Resolver:
                 continue
             text = as_text(raw)
             subject = column.subject
+            if normalise_code(text) in WITHDRAW_SPELLINGS:  # the note column, if any, says why
+                yield JudgementRow(pupil.pk, subject, None, note, row_number, column.label, school_id, True)
+                continue
             framework = self.chooser(school_id).framework_for(pupil.pk, subject.pk, nc_year)
             before = previous.get((pupil.pk, subject.pk))
             band = pupil_band_year(nc_year, before, self.drop)
@@ -311,7 +321,8 @@ def import_drop_file(
     report = DropImportReport(drop=drop.name, dry_run=dry_run)
     subjects = list(drop.subjects.order_by("order", "name"))
     try:
-        sheet = open_sheet(data, subjects, list(Subject.objects.all()))
+        known = subjects_for(drop.trust_id, include_archived=True, every_school=True)  # the trust's codes
+        sheet = open_sheet(data, subjects, known)
     except UnreadableFile as exc:
         report.errors.append(RowError(None, "file", filename, str(exc)))
         return report, {}
@@ -351,7 +362,8 @@ def import_drop_file(
     report.data_rows = len(set(resolver.upn_rows.values()) | {e.row for e in result.errors if e.row})
     report.errors = result.errors
     report.committed = result.committed
-    report.created, report.updated, report.unchanged = result.created, result.updated, result.unchanged
+    report.created, report.unchanged = result.created, result.unchanged
+    report.updated, report.withdrawn = result.updated + result.withdrawn, result.withdrawn
     if report.data_rows == 0 and not report.errors:
         report.errors.append(
             RowError(layout.header_row, "file", "", "There are no pupils' levels under the header row.")
@@ -367,15 +379,16 @@ def _change_rows(outcomes: list[RowOutcome], resolver: _Resolver, rules: DropRul
     rows = []
     for outcome in outcomes:
         pupil = resolver.names.get(outcome.pupil_id)
+        withdrawn = outcome.outcome == "withdrawn"  # shown among the changes: "Y3 EXS -> withdrawn"
         rows.append(
             ChangeRow(
                 outcome.row,
                 pupil.upn if pupil else "",
                 pupil.name if pupil else "",
                 subjects.get(outcome.subject_id, ""),
-                outcome.outcome,
+                "updated" if withdrawn else outcome.outcome,
                 rules.code(outcome.level_before_id),
-                rules.code(outcome.level_after_id),
+                "withdrawn" if withdrawn else rules.code(outcome.level_after_id),
             )
         )
     return rows
