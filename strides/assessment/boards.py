@@ -18,6 +18,8 @@ from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgemen
 from strides.assessment.queries import expected_enrolments
 from strides.classes.models import GroupMembership, TeachingGroup
 from strides.frameworks.models import Subject
+from strides.frameworks.queries import subjects_owed, subjects_owed_at
+from strides.organisations.models import School
 
 DONE = frozenset({DropStatus.SUBMITTED, DropStatus.LOCKED})
 
@@ -57,37 +59,42 @@ def is_overdue(drop: DataDrop, status: str, today: dt.date) -> bool:
 def trust_board(
     drop: DataDrop, school_ids: Sequence[int], today: dt.date | None = None
 ) -> list[SchoolProgress]:
-    """Each of ``school_ids``' progress on the drop, by school name. Four queries, whatever the
-    number of schools."""
+    """Each of ``school_ids``' progress on the drop, by school name: pupils x the subjects each
+    school owes (their phase fits it, or they are its own). Four queries, whatever the number of
+    schools."""
     today = today or dt.date.today()
-    subject_ids = list(drop.subjects.values_list("pk", flat=True))
     parts = list(
         DropSchool.objects.filter(drop=drop, school_id__in=list(school_ids))
         .select_related("school")
         .order_by("school__name")
     )
     ids = [part.school_id for part in parts]
+    owed = {pk: {s.pk for s in owing} for pk, owing in subjects_owed(drop, [p.school for p in parts]).items()}
+    subject_ids = set().union(*owed.values()) if owed else set()
     expected = expected_enrolments(drop, ids)
     pupils = dict(
         expected.values("school_id")
         .annotate(n=Count("pupil_id", distinct=True))
         .values_list("school_id", "n")
     )
-    recorded = dict(
+    recorded: dict[int, int] = defaultdict(int)
+    for school_id, subject_id, n in (
         # a join bypasses Judgement.objects: withdrawn judgements are left out here by hand
         expected.filter(
             pupil__judgements__drop=drop,
             pupil__judgements__subject_id__in=subject_ids,
             pupil__judgements__withdrawn_at__isnull=True,
         )
-        .values("school_id")
+        .values("school_id", "pupil__judgements__subject_id")
         .annotate(n=Count("pupil__judgements", distinct=True))
-        .values_list("school_id", "n")
-    )
+        .values_list("school_id", "pupil__judgements__subject_id", "n")
+    ):
+        if subject_id in owed.get(school_id, ()):
+            recorded[school_id] += n
     return [
         SchoolProgress(
             pupils=pupils.get(part.school_id, 0),
-            expected=pupils.get(part.school_id, 0) * len(subject_ids),
+            expected=pupils.get(part.school_id, 0) * len(owed.get(part.school_id, ())),
             recorded=recorded.get(part.school_id, 0),
             part=part,
             overdue=is_overdue(drop, part.status, today),
@@ -202,8 +209,8 @@ def school_board(
 ) -> SchoolBoard:
     """The school's progress on the drop in total and for each of ``groups`` (the classes of the
     drop's year the user may open). With ``whole_school``, a last row counts the expected pupils
-    who are in none of the school's classes. Five queries."""
-    subjects = list(drop.subjects.all())
+    who are in none of the school's classes. Six queries."""
+    subjects = subjects_owed_at(drop, School.objects.get(pk=school_id))  # its phase's and its own
     expected_ids = set(expected_enrolments(drop, [school_id]).values_list("pupil_id", flat=True))
     judged: dict[int, set[int]] = defaultdict(set)
     for pupil_id, subject_id in Judgement.objects.filter(

@@ -180,7 +180,9 @@ def drop_create(request: HttpRequest) -> HttpResponse:
     years = AcademicYear.objects.filter(trust=trust).order_by("-start_year")
     schools = schools_with(request.user, Capability.MANAGE_DROPS).filter(trust=trust).order_by("name")
     current = academic_year_on(trust) if trust else None
-    form = DropForm(request.POST or None, years=years, schools=schools, initial={"academic_year": current})
+    form = DropForm(
+        request.POST or None, years=years, schools=schools, trust=trust, initial={"academic_year": current}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -401,7 +403,7 @@ def baselines(request: HttpRequest) -> HttpResponse:
     today = dt.date.today()
     weeks = int(getattr(settings, "STRIDES_BASELINE_WEEKS", 6))
     schools = {s.pk: s for s in schools_with(request.user, Capability.RECORD_ASSESSMENT).order_by("name")}
-    subjects = {s.pk: s for s in Subject.objects.filter(code__in=CORE_SUBJECTS)}
+    subjects = {s.pk: s for s in Subject.objects.filter(trust__isnull=True, code__in=CORE_SUBJECTS)}
     overdue = overdue_baselines(list(schools), list(subjects), today, weeks)
     pupil_ids = {row.pupil_id for row in overdue}
     pupils = {p.pk: p for p in visible_pupils(request.user).filter(pk__in=pupil_ids)}

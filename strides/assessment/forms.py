@@ -9,11 +9,23 @@ from django import forms
 from django.db.models import QuerySet
 
 from strides.accounts.forms import DateInput, StridesForm, SummaryItem
-from strides.frameworks.models import Subject, Term
+from strides.frameworks.models import Subject, SubjectPhase, Term
+from strides.frameworks.queries import subjects_for
 from strides.pupils.codes import NC_YEAR_LABELS
 
 CORE_SUBJECTS = ("reading", "writing", "maths")
 NC_YEAR_CHOICES = [(str(value), label) for value, label in NC_YEAR_LABELS.items()]
+
+
+def subject_label(subject: Subject) -> str:
+    """ "History (secondary)", "Food technology (Hill School only)": who owes it, beside its name."""
+    if subject.school_id is not None:
+        return f"{subject.name} ({subject.school.name} only)"
+    return (
+        subject.name
+        if subject.phase == SubjectPhase.ALL
+        else f"{subject.name} ({subject.get_phase_display().lower()})"
+    )
 
 
 class DropForm(StridesForm):
@@ -31,7 +43,11 @@ class DropForm(StridesForm):
         help_text="The date the judgements describe. Leave empty to use the deadline.",
     )
     subjects = forms.ModelMultipleChoiceField(
-        label="Subjects", queryset=Subject.objects.all(), widget=forms.CheckboxSelectMultiple
+        label="Subjects",
+        queryset=Subject.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The trust's active subjects. A school owes a subject when its phase fits the school "
+        "(special and all-through schools take every phase), or when it is the school's own.",
     )
     schools = forms.ModelMultipleChoiceField(
         label="Schools", queryset=None, widget=forms.CheckboxSelectMultiple
@@ -43,14 +59,22 @@ class DropForm(StridesForm):
         help_text="Every year group is ticked to begin with: untick those the drop leaves out.",
     )
 
-    def __init__(self, *args: Any, years: QuerySet, schools: QuerySet, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, years: QuerySet, schools: QuerySet, trust: Any, **kwargs: Any) -> None:
+        offered = subjects_for(trust, every_school=True) if trust is not None else []
         kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("subjects", list(Subject.objects.filter(code__in=CORE_SUBJECTS)))
+        kwargs["initial"].setdefault(
+            "subjects", [s for s in offered if s.shipped and s.code in CORE_SUBJECTS]
+        )
         kwargs["initial"].setdefault("schools", list(schools))
         kwargs["initial"].setdefault("nc_years", [value for value, _ in NC_YEAR_CHOICES])
         super().__init__(*args, **kwargs)
         self.fields["academic_year"].queryset = years
         self.fields["schools"].queryset = schools
+        self.fields["subjects"].queryset = Subject.objects.filter(pk__in=[s.pk for s in offered]).order_by(
+            "order", "name"
+        )
+        labels = {s.pk: subject_label(s) for s in offered}  # with the trust's phase of shipped ones
+        self.fields["subjects"].label_from_instance = lambda subject: labels.get(subject.pk, subject.name)
         self.fields["opens_on"].error_messages["required"] = "Enter the date the drop opens."
         self.fields["deadline"].error_messages["required"] = "Enter the last day to submit."
         self.fields["subjects"].error_messages["required"] = "Choose at least one subject."

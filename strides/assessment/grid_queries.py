@@ -31,7 +31,7 @@ from strides.assessment.queries import PreviousJudgement, expected_enrolments, p
 from strides.classes.models import GroupMembership, TeachingGroup
 from strides.frameworks.codes import CodeBook, Resolution, jump_warning, pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject
-from strides.frameworks.queries import DEFAULT_FRAMEWORK_CODE, FrameworkChooser
+from strides.frameworks.queries import DEFAULT_FRAMEWORK_CODE, FrameworkChooser, subjects_owed_at
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 from strides.pupils.queries import current_enrolments
 
@@ -260,7 +260,7 @@ def reopeners(drop: DataDrop) -> list[str]:
 
 def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool) -> ClassGrid:
     day = drop.assessed_on
-    subjects = list(drop.subjects.order_by("order", "name"))
+    subjects = subjects_owed_at(drop, group.school)  # the drop's subjects this school owes
     # on the school's roll on the drop's date, as queries.expected_enrolments counts them
     on_roll_here = Enrolment.objects.filter(
         current_enrolments(day), school_id=group.school_id, pupil_id=OuterRef("pk")

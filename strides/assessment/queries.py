@@ -82,7 +82,8 @@ def completeness(
     drop: DataDrop, school_ids: Iterable[int] | None = None, today: dt.date | None = None
 ) -> list[Completeness]:
     """Each school's progress on a drop (``school_ids``, or every school taking part), by school
-    name: n of N recorded, and whether it is overdue. Four queries, whatever the number of
+    name: n of N recorded (pupils x the subjects the school owes: their phase fits it, or they
+    are its own), and whether it is overdue. Five queries, whatever the number of
     schools: the counting is :func:`strides.assessment.api.completeness.completeness_of`'s."""
     # imported here: that module imports Completeness from this one
     from strides.assessment.api.completeness import completeness_of
@@ -90,7 +91,7 @@ def completeness(
     parts = DropSchool.objects.filter(drop=drop).select_related("school").order_by("school__name")
     if school_ids is not None:
         parts = parts.filter(school_id__in=list(school_ids))
-    return completeness_of(drop, parts, drop.subjects.count(), today)
+    return completeness_of(drop, parts, today)
 
 
 def baselines(pupil_ids: list[int]) -> dict[tuple[int, int], Judgement]:

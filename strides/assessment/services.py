@@ -26,7 +26,7 @@ from strides.assessment.models import (
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many
 from strides.frameworks.models import CommonScale, Crosswalk, CrosswalkEntry, Framework, Level, Subject
-from strides.frameworks.queries import frameworks_available
+from strides.frameworks.queries import frameworks_available, subjects_for
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
 from strides.organisations.models import AcademicYear, School, Trust
 from strides.pupils.models import Enrolment, Pupil
@@ -93,9 +93,18 @@ def create_drop(
         raise AssessmentError(f"A drop called {slug!r} already exists.")
     # The scale first: it installs the shipped subjects and frameworks where they are missing.
     ensure_common_scale(trust, actor)
-    subjects = list(subjects) or list(Subject.objects.filter(code__in=["reading", "writing", "maths"]))
+    offered = subjects_for(trust, every_school=True)  # the trust's active subjects
+    subjects = list(subjects) or [
+        s for s in offered if s.shipped and s.code in ("reading", "writing", "maths")
+    ]  # the calendar's default: the core subjects the trust has not archived
     if not subjects:
         raise AssessmentError("A drop needs at least one subject.")
+    refused = [s for s in subjects if s.pk not in {o.pk for o in offered}]
+    if refused:
+        raise AssessmentError(
+            f"{', '.join(s.name for s in refused)}: not an active subject of {trust.name}, "
+            "so a new drop cannot collect it."
+        )
     schools = list(schools) or list(School.objects.filter(trust=trust))
     if any(s.trust_id != trust.pk for s in schools):
         raise AssessmentError("A drop can only include the trust's own schools.")

@@ -14,7 +14,8 @@ from django.template.defaultfilters import filesizeformat
 from strides.access.gate import schools_with, scope_for
 from strides.accounts.forms import DateInput, StridesForm
 from strides.accounts.roles import Capability
-from strides.frameworks.models import Crosswalk, Framework, ScalePoint, Subject
+from strides.frameworks.models import Crosswalk, Framework, ScalePoint, Subject, SubjectPhase
+from strides.frameworks.queries import subjects_for
 from strides.frameworks.services import normalise_code
 from strides.frameworks.sheets import CODE_MAX, LABEL_MAX, MAX_DESCRIPTOR
 from strides.organisations.models import School, Trust
@@ -85,7 +86,15 @@ class FrameworkForm(ShowsChoiceNames):
         self.fields["owner"].choices = choices
         if len(choices) == 1:
             self.fields["owner"].initial = choices[0][0]
-        self.fields["subjects"].queryset = Subject.objects.order_by("order", "name")
+        # the trust's active subjects and the own subjects of schools the user manages
+        usable = [
+            s.pk for s in subjects_for(trust, every_school=True) if s.school_id in (None, *self.schools_ids)
+        ]
+        self.fields["subjects"].queryset = Subject.objects.filter(pk__in=usable).order_by("order", "name")
+
+    @property
+    def schools_ids(self) -> list[int]:
+        return [s.pk for s in self.schools.values()]
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].lower()
@@ -249,10 +258,13 @@ class AssignmentForm(ShowsChoiceNames):
         frameworks: QuerySet[Framework],
         pupils: QuerySet,
         years: list[int],
+        subjects: list[Subject],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["subject"].queryset = Subject.objects.order_by("order", "name")
+        self.fields["subject"].queryset = Subject.objects.filter(pk__in=[s.pk for s in subjects]).order_by(
+            "order", "name"
+        )
         self.fields["framework"].queryset = frameworks
         self.fields["pupil"].queryset = pupils
         self.fields["pupil"].label_from_instance = lambda p: f"{p.surname}, {p.forename}"
@@ -295,3 +307,68 @@ class CrosswalkForm(StridesForm):
         max_length=Crosswalk._meta.get_field("note").max_length or 200,
         help_text="Shown beside the version, e.g. “PK6 moved up after moderation, March 2026”.",
     )
+
+
+class SubjectForm(StridesForm):
+    """A new subject: the trust's own (trust-wide managers) or one school's addition."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=30,
+        help_text="Short and unique in the trust, used in spreadsheets and the API: lower-case letters, "
+        "digits and hyphens, e.g. food-tech.",
+    )
+    name = forms.CharField(
+        label="Name", max_length=60, help_text="As teachers will see it, e.g. Food technology."
+    )
+    owner = forms.ChoiceField(label="Who teaches it")
+    phase = forms.ChoiceField(
+        label="Phase",
+        choices=SubjectPhase.choices,
+        required=False,
+        help_text="Which schools owe it in a drop that collects it. Special and all-through schools "
+        "take every phase; a school's own subject is always its own.",
+    )
+    order = forms.IntegerField(
+        label="Position", min_value=0, max_value=999, initial=100, help_text="Lower numbers come first."
+    )
+
+    def __init__(
+        self, *args: Any, trust: Trust, schools: list[School], trust_wide: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.schools = {str(s.pk): s for s in schools}
+        choices = [(TRUST_WIDE, f"Every school in {trust.name} (of its phase)")] if trust_wide else []
+        choices += [(str(s.pk), f"{s.name} only") for s in schools]
+        self.fields["owner"].choices = choices
+        if len(choices) == 1:
+            self.fields["owner"].initial = choices[0][0]
+        if not trust_wide:
+            del self.fields["phase"]
+
+    def owner_school(self) -> School | None:
+        owner = self.cleaned_data["owner"]
+        return None if owner == TRUST_WIDE else self.schools[owner]
+
+
+class SubjectChangeForm(StridesForm):
+    """A subject's name, position and phase; of a shipped subject only the phase (for the trust)."""
+
+    name = forms.CharField(label="Name", max_length=60)
+    order = forms.IntegerField(
+        label="Position", min_value=0, max_value=999, help_text="Lower numbers come first."
+    )
+    phase = forms.ChoiceField(
+        label="Phase",
+        choices=SubjectPhase.choices,
+        help_text="Which schools owe it in a drop that collects it. Special and all-through schools "
+        "take every phase.",
+    )
+
+    def __init__(self, *args: Any, subject: Subject, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"name": subject.name, "order": subject.order, "phase": subject.phase})
+        super().__init__(*args, **kwargs)
+        if subject.trust_id is None:  # shipped: its name and order stay
+            del self.fields["name"], self.fields["order"]
+        if subject.school_id is not None:  # a school's own: always that school's
+            del self.fields["phase"]

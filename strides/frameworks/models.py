@@ -12,16 +12,83 @@ from django.db import models
 from django.db.models import Q
 
 
+class SubjectPhase(models.TextChoices):
+    """Which schools owe a subject in a drop (docs/frameworks.md, "Subjects"): "all" subjects are
+    owed everywhere; primary and secondary ones by schools of that phase. Special, all-through and
+    middle schools take every phase."""
+
+    ALL = "all", "All phases"
+    PRIMARY = "primary", "Primary"
+    SECONDARY = "secondary", "Secondary"
+
+
 class Subject(models.Model):
-    code = models.SlugField(max_length=30, unique=True)
+    """A subject judgements are recorded in. Shipped subjects (no trust) are offered to every
+    trust; a trust's own subjects have its trust; a school's own addition has its school and that
+    school's trust. Codes are unique within a trust's namespace: shipped codes, the trust's and its
+    schools' (the database holds the last two; ``services.add_subject`` the shipped ones). Archived
+    subjects are never deleted: hidden from pickers and new drops, kept for history. A shipped
+    subject is archived for one trust by a :class:`TrustSubject` row."""
+
+    code = models.SlugField(max_length=30)
     name = models.CharField(max_length=60)
     order = models.PositiveSmallIntegerField(default=100)
+    phase = models.CharField(max_length=10, choices=SubjectPhase.choices, default=SubjectPhase.ALL)
+    trust = models.ForeignKey(
+        "organisations.Trust", null=True, blank=True, on_delete=models.CASCADE, related_name="subjects"
+    )
+    school = models.ForeignKey(
+        "organisations.School", null=True, blank=True, on_delete=models.CASCADE, related_name="subjects"
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(trust__isnull=True), name="unique_shipped_subject_code"
+            ),
+            models.UniqueConstraint(
+                fields=["trust", "code"], condition=Q(trust__isnull=False), name="unique_trust_subject_code"
+            ),
+            models.CheckConstraint(
+                condition=Q(school__isnull=True) | Q(trust__isnull=False), name="school_subject_has_trust"
+            ),
+            models.CheckConstraint(
+                condition=Q(trust__isnull=False) | Q(archived_at__isnull=True),
+                name="shipped_subject_archived_per_trust",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shipped(self) -> bool:
+        return self.trust_id is None
+
+
+class TrustSubject(models.Model):
+    """One trust's settings for a shipped subject: archived for the trust (hidden from its pickers
+    and new drops, restorable), and the phase the trust gives it when it differs from the shipped
+    one. Absent: the shipped subject as shipped."""
+
+    trust = models.ForeignKey("organisations.Trust", on_delete=models.CASCADE, related_name="+")
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="trust_settings")
+    phase = models.CharField(max_length=10, choices=SubjectPhase.choices, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trust", "subject"], name="unique_trust_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.trust}"
 
 
 class Framework(models.Model):

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from strides.audit.models import AuditAction
 from strides.audit.services import record
@@ -27,6 +29,8 @@ from strides.frameworks.models import (
     Level,
     ScalePoint,
     Subject,
+    SubjectPhase,
+    TrustSubject,
 )
 from strides.organisations.models import School, Trust
 
@@ -45,10 +49,13 @@ def install_shipped(registry: Any) -> None:
     framework_model = registry.get_model("frameworks", "Framework")
     level_model = registry.get_model("frameworks", "Level")
     subjects = {}
-    for code, name, order in shipped.SUBJECTS:
-        subjects[code], _ = subject_model.objects.get_or_create(
-            code=code, defaults={"name": name, "order": order}
-        )
+    # migration 0002 runs this before subjects had a phase or a trust: it installs the first four
+    fields = {f.name for f in subject_model._meta.get_fields()}
+    catalogue = shipped.SUBJECTS if "phase" in fields else shipped.SUBJECTS[:4]
+    for code, name, order, phase in catalogue:
+        lookup = {"code": code, "trust": None} if "trust" in fields else {"code": code}
+        defaults = {"name": name, "order": order} | ({"phase": phase} if "phase" in fields else {})
+        subjects[code], _ = subject_model.objects.get_or_create(**lookup, defaults=defaults)
     for spec in shipped.shipped_frameworks():
         framework, _ = framework_model.objects.get_or_create(
             code=spec.code,
@@ -316,3 +323,178 @@ def assign_framework(
         school_id=school.pk,
     )
     return assignment
+
+
+# --- subjects ----------------------------------------------------------------------------------
+
+SUBJECT_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _subject_code(code: str) -> str:
+    """'Food Tech' -> 'food-tech'; refuses what cannot be a code, naming it."""
+    cleaned = re.sub(r"[\s_]+", "-", (code or "").strip().lower())
+    if not cleaned:
+        raise FrameworkError("Enter a code for the subject, e.g. food-tech.")
+    if len(cleaned) > 30 or not SUBJECT_CODE.match(cleaned):
+        raise FrameworkError(
+            f"The code {code!r} is not usable: use up to 30 lowercase letters, digits and "
+            "hyphens, e.g. food-tech."
+        )
+    return cleaned
+
+
+def _subject_name(name: str) -> str:
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise FrameworkError("Enter the subject's name.")
+    if len(cleaned) > 60:
+        raise FrameworkError(f"The name {cleaned[:20]!r}... is longer than 60 characters.")
+    return cleaned
+
+
+def _subject_snapshot(subject: Subject, trust_setting: TrustSubject | None = None) -> dict[str, Any]:
+    shown = trust_setting if trust_setting is not None else subject
+    return {
+        "code": subject.code,
+        "name": subject.name,
+        "order": subject.order,
+        "phase": (trust_setting.phase if trust_setting is not None else "") or subject.phase,
+        "school": subject.school_id,
+        "archived": shown.archived_at is not None,
+    }
+
+
+@transaction.atomic
+def add_subject(
+    actor: Any,
+    trust: Trust,
+    code: str,
+    name: str,
+    *,
+    phase: str = SubjectPhase.ALL,
+    order: int = 100,
+    school: School | None = None,
+) -> Subject:
+    """A subject of the trust's own (every school of its phase owes it when a drop collects it) or,
+    with ``school``, that school's own addition. Its code may not be a shipped code or another
+    subject code of the trust or its schools (archived ones too: history keeps them)."""
+    code, name = _subject_code(code), _subject_name(name)
+    if school is not None and school.trust_id != trust.pk:
+        raise FrameworkError(f"{school.name} is not a school of {trust.name}.")
+    if phase not in SubjectPhase.values:
+        raise FrameworkError(f"{phase!r} is not a phase: choose all phases, primary or secondary.")
+    clash = Subject.objects.filter(Q(trust__isnull=True) | Q(trust=trust), code=code).select_related("school")
+    taken = clash.first()
+    if taken is not None:
+        whose = (
+            "a subject Strides ships"
+            if taken.trust_id is None
+            else f"{taken.school.name}'s {taken.name}"
+            if taken.school_id
+            else f"the trust's {taken.name}"
+        )
+        raise FrameworkError(f"The code {code!r} is already used by {whose}: choose another.")
+    subject = Subject.objects.create(
+        code=code,
+        name=name,
+        order=order,
+        phase=SubjectPhase.ALL if school is not None else phase,
+        trust=trust,
+        school=school,
+    )
+    record(
+        actor,
+        AuditAction.CREATE,
+        subject,
+        after=_subject_snapshot(subject),
+        school_id=school.pk if school else None,
+        reason="subject added",
+    )
+    return subject
+
+
+def _trust_setting(trust: Trust, subject: Subject) -> TrustSubject:
+    setting, _ = TrustSubject.objects.select_for_update().get_or_create(trust=trust, subject=subject)
+    return setting
+
+
+def _check_owner(trust: Trust, subject: Subject) -> None:
+    if subject.trust_id not in (None, trust.pk):
+        raise FrameworkError(f"{subject.name} is not a subject of {trust.name}.")
+
+
+@transaction.atomic
+def change_subject(
+    actor: Any,
+    trust: Trust,
+    subject: Subject,
+    *,
+    name: str | None = None,
+    order: int | None = None,
+    phase: str | None = None,
+) -> Subject:
+    """Change a trust's or school's subject's name, order or phase. Of a shipped subject a trust
+    changes only the phase, for itself. The code never changes: judgements, templates and the API
+    name subjects by it."""
+    _check_owner(trust, subject)
+    if phase is not None and phase not in SubjectPhase.values:
+        raise FrameworkError(f"{phase!r} is not a phase: choose all phases, primary or secondary.")
+    if subject.trust_id is None:
+        if (name is not None and _subject_name(name) != subject.name) or (
+            order is not None and order != subject.order
+        ):
+            raise FrameworkError(
+                f"{subject.name} is shipped with Strides: its name and order stay; "
+                "only its phase may change for the trust."
+            )
+        setting = _trust_setting(trust, subject)
+        before = _subject_snapshot(subject, setting)
+        if phase is not None:
+            setting.phase = "" if phase == subject.phase else phase
+            setting.save(update_fields=["phase"])
+        record(actor, AuditAction.UPDATE, setting, before=before, after=_subject_snapshot(subject, setting))
+        return subject
+    before = _subject_snapshot(subject)
+    if name is not None:
+        subject.name = _subject_name(name)
+    if order is not None:
+        subject.order = order
+    if phase is not None and subject.school_id is None:
+        subject.phase = phase
+    subject.save(update_fields=["name", "order", "phase"])
+    record(
+        actor,
+        AuditAction.UPDATE,
+        subject,
+        before=before,
+        after=_subject_snapshot(subject),
+        school_id=subject.school_id,
+    )
+    return subject
+
+
+@transaction.atomic
+def archive_subject(actor: Any, trust: Trust, subject: Subject, *, restore: bool = False) -> Subject:
+    """Archive a subject for the trust (``restore``: bring it back). Archived subjects leave the
+    pickers and new drops; their judgements, drops and framework choices stay. A shipped subject
+    is archived for this trust alone."""
+    _check_owner(trust, subject)
+    when = None if restore else timezone.now()
+    by = None if restore or not getattr(actor, "pk", None) else actor
+    target: Subject | TrustSubject = subject if subject.trust_id else _trust_setting(trust, subject)
+    if (target.archived_at is None) == restore:
+        state = "is not archived" if restore else "is already archived"
+        raise FrameworkError(f"{subject.name} {state}.")
+    before = _subject_snapshot(subject, target if isinstance(target, TrustSubject) else None)
+    target.archived_at, target.archived_by = when, by
+    target.save(update_fields=["archived_at", "archived_by"])
+    record(
+        actor,
+        AuditAction.UPDATE,
+        target,
+        before=before,
+        after=_subject_snapshot(subject, target if isinstance(target, TrustSubject) else None),
+        school_id=subject.school_id,
+        reason="subject restored" if restore else "subject archived",
+    )
+    return subject

@@ -9,14 +9,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# (code, name, order, phase). The first four are the subjects Strides first shipped: judgements
+# refer to them, so their codes never change. Reading, writing, maths and science are for every
+# phase (special schools and AP record them for pupils of any age; a trust may give one a phase of
+# its own); the rest are the secondary curriculum of key stages 3 and 4. A trust adds its own
+# subjects (a primary's foundation subjects, say) under codes of its own (docs/frameworks.md).
 SUBJECTS = [
-    ("reading", "Reading", 1),
-    ("writing", "Writing", 2),
-    ("maths", "Maths", 3),
-    ("science", "Science", 4),
+    ("reading", "Reading", 1, "all"),
+    ("writing", "Writing", 2, "all"),
+    ("maths", "Maths", 3, "all"),
+    ("science", "Science", 4, "all"),
+    ("english-language", "English language", 10, "secondary"),
+    ("english-literature", "English literature", 11, "secondary"),
+    ("combined-science", "Combined science", 12, "secondary"),
+    ("biology", "Biology", 13, "secondary"),
+    ("chemistry", "Chemistry", 14, "secondary"),
+    ("physics", "Physics", 15, "secondary"),
+    ("history", "History", 20, "secondary"),
+    ("geography", "Geography", 21, "secondary"),
+    ("french", "French", 22, "secondary"),
+    ("spanish", "Spanish", 23, "secondary"),
+    ("german", "German", 24, "secondary"),
+    ("computing", "Computing", 25, "secondary"),
+    ("art-and-design", "Art and design", 26, "secondary"),
+    ("design-and-technology", "Design and technology", 27, "secondary"),
+    ("music", "Music", 28, "secondary"),
+    ("drama", "Drama", 29, "secondary"),
+    ("physical-education", "Physical education", 30, "secondary"),
+    ("religious-education", "Religious education", 31, "secondary"),
+    ("citizenship", "Citizenship", 32, "secondary"),
+    ("business", "Business", 33, "secondary"),
 ]
 CORE = ["reading", "writing", "maths"]
-ALL = ["reading", "writing", "maths", "science"]
+# A framework with no subjects may be used for any subject, a trust's own ones too: the frameworks
+# of every subject (year bands, GCSE, the engagement model, P scales) name none.
+ANY: list[str] = []
 ENGAGEMENT_AREAS = ["exploration", "realisation", "anticipation", "persistence", "initiation"]
 
 
@@ -127,7 +154,7 @@ def _nc_bands() -> FrameworkSpec:
         "nc-bands",
         "National curriculum year-group bands",
         NC_BANDS_DESCRIPTION,
-        ALL,
+        ANY,
         levels,
     )
 
@@ -200,7 +227,7 @@ def shipped_frameworks() -> list[FrameworkSpec]:
             "KS2 teacher assessment codes",
             "The statutory end of key stage 2 teacher-assessment codes, with the historic interim "
             "pre-key stage codes (2016-18) for older data.",
-            ALL,
+            ANY,
             ks2_levels,
         ),
         FrameworkSpec(
@@ -216,7 +243,7 @@ def shipped_frameworks() -> list[FrameworkSpec]:
             "The engagement model",
             "For pupils not engaged in subject-specific study. Recorded as assessed on it, with notes "
             "on the five areas.",
-            ALL,
+            ANY,
             [engagement],
             note_areas=ENGAGEMENT_AREAS,
         ),
@@ -224,7 +251,7 @@ def shipped_frameworks() -> list[FrameworkSpec]:
             "p-scales",
             "P scales (historic)",
             "P1-P8, retired in 2018-2021; kept so older data keeps its meaning.",
-            ALL,
+            ANY,
             _p_scales(),
         ),
         FrameworkSpec(
@@ -262,7 +289,7 @@ def shipped_frameworks() -> list[FrameworkSpec]:
             "gcse",
             "GCSE 9-1",
             "GCSE grades 1 to 9.",
-            ALL,
+            ANY,
             [
                 LevelSpec(str(g), f"GCSE grade {g}", GCSE_POINTS[g], aliases=(f"Grade {g}", f"G{g}"))
                 for g in range(1, 10)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from strides.frameworks import views
+from strides.frameworks import subjects_views, views
 
 app_name = "frameworks"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("from-spreadsheet/template.csv", views.import_template, name="import_template"),
     path("<int:framework_id>/", views.framework_detail, name="detail"),
     path("schools/<str:urn>/", views.school_assignments, name="assignments"),
+    path("subjects/", subjects_views.subject_list, name="subjects"),
+    path("subjects/<int:subject_id>/", subjects_views.subject_detail, name="subject"),
+    path("subjects/<int:subject_id>/archive/", subjects_views.subject_archive, name="subject_archive"),
     path("scale/", views.scale_view, name="scale"),
     path("crosswalks/", views.crosswalk_list, name="crosswalks"),
     path("crosswalks/new/", views.crosswalk_publish, name="crosswalk_publish"),

@@ -56,7 +56,7 @@ from strides.frameworks.models import (
     Subject,
     Term,
 )
-from strides.frameworks.queries import FrameworkChooser, frameworks_available
+from strides.frameworks.queries import FrameworkChooser, frameworks_available, subjects_for
 from strides.frameworks.services import (
     FrameworkError,
     assign_framework,
@@ -453,13 +453,21 @@ def school_assignments(request: HttpRequest, urn: str) -> HttpResponse:
     user = request.user
     school = get_or_404(schools_with(user, Capability.MANAGE_FRAMEWORKS).select_related("trust"), urn=urn)
     today = dt.date.today()
-    subjects = list(Subject.objects.order_by("order", "name"))
+    subjects = subjects_for(school.trust, school)
     years = _school_years(school, today)
     pupils = pupils_on_roll(visible_pupils(user), school.pk, today).order_by(
         "legal_surname", "legal_forename"
     )
     available = frameworks_available(school.trust_id, school.pk).prefetch_related("subjects").order_by("name")
-    form = AssignmentForm(request.POST or None, frameworks=available, pupils=pupils, years=years)
+    chosen = next((s for s in subjects if s.code == request.GET.get("subject")), None)  # from Subjects
+    form = AssignmentForm(
+        request.POST or None,
+        frameworks=available,
+        pupils=pupils,
+        years=years,
+        subjects=subjects,
+        initial={"subject": chosen} if chosen else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -963,7 +971,9 @@ def crosswalk_drop(request: HttpRequest, drop_slug: str) -> HttpResponse:
     for change in changes:
         key = (change.subject, change.level, change.point_before or "none", change.point_after or "none")
         counts[key][school_of[change.judgement_id]] += 1
-    subject_names = dict(Subject.objects.values_list("code", "name"))
+    subject_names = {
+        s.code: s.name for s in subjects_for(drop.trust_id, include_archived=True, every_school=True)
+    }
     rows = [
         DifferenceRow(subject_names.get(key[0], key[0]), key[1], key[2], key[3], [by[s] for s in schools])
         for key, by in sorted(counts.items())

@@ -194,6 +194,12 @@ class World:
         return create_framework(None, trust, "north-steps", "North steps", levels, school=north)
 
     @cached_property
+    def north_subject(self):
+        from strides.frameworks.services import add_subject
+
+        return add_subject(None, self.cast.trust, "forest-school", "Forest school", school=self.cast.north)
+
+    @cached_property
     def first_crosswalk(self):
         from strides.frameworks.services import ensure_common_scale
 
@@ -254,6 +260,10 @@ KWARGS: dict[str, Target] = {
     # frameworks: North steps, Northfield Primary's own; crosswalks: the trust's version 1
     "framework_id": Target(lambda w: w.north_framework.pk, _sees_north_framework),
     "crosswalk_id": Target(lambda w: w.first_crosswalk.pk, _in_trust),
+    # subjects: Forest school, Northfield Primary's own addition (its head and the trust's managers)
+    "subject_id": Target(
+        lambda w: w.north_subject.pk, lambda w, user: can(user, "manage_frameworks", w.cast.north), _north
+    ),
     # classes: 3T at north (teacher and ta teach it)
     "group_id": Target(lambda w: w.cast.class_3t.pk, _sees_class, _north),
     "class_id": Target(lambda w: w.cast.class_3t.pk, _sees_class, _north),

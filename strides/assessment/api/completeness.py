@@ -8,27 +8,37 @@ API list costs the same for a trust of 4 schools or 60.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Count, Q
 
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement
 from strides.assessment.queries import Completeness
+from strides.frameworks.queries import subjects_owed
+from strides.organisations.models import School
 from strides.pupils.models import CharacteristicsPeriod, Enrolment
 
 CLOSED = {DropStatus.SUBMITTED, DropStatus.LOCKED}
 
 
 def completeness_of(
-    drop: DataDrop, parts: Iterable[DropSchool], subject_count: int, today: dt.date | None = None
+    drop: DataDrop, parts: Iterable[DropSchool], today: dt.date | None = None
 ) -> list[Completeness]:
-    """n of N (pupils x subjects) and overdue, for each of ``parts`` (already scoped)."""
+    """n of N (pupils x the subjects the school owes) and overdue, for each of ``parts`` (already
+    scoped). A school owes the drop's subjects whose phase fits it and its own additions
+    (:func:`strides.frameworks.queries.subjects_owed`); judgements in other subjects do not count."""
     parts = list(parts)
     if not parts:
         return []
     today = today or dt.date.today()
     day = drop.assessed_on
     school_ids = [part.school_id for part in parts]
+    school_field = DropSchool._meta.get_field("school")
+    schools = {part.school_id: part.school for part in parts if school_field.is_cached(part)}
+    if len(schools) < len(set(school_ids)):
+        schools |= School.objects.in_bulk([pk for pk in school_ids if pk not in schools])
+    owed = {pk: {s.pk for s in owing} for pk, owing in subjects_owed(drop, schools.values()).items()}
     in_force = CharacteristicsPeriod.objects.filter(valid_from__lte=day).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gt=day)
     )
@@ -42,16 +52,19 @@ def completeness_of(
         .annotate(n=Count("pupil_id", distinct=True))
         .values_list("school_id", "n")
     )
-    recorded = dict(
+    recorded: dict[int, int] = defaultdict(int)
+    for school_id, subject_id, n in (
         Judgement.objects.filter(drop=drop, school_id__in=school_ids)
-        .values("school_id")
+        .values("school_id", "subject_id")
         .annotate(n=Count("id"))
-        .values_list("school_id", "n")
-    )
+        .values_list("school_id", "subject_id", "n")
+    ):
+        if subject_id in owed.get(school_id, ()):
+            recorded[school_id] += n
     return [
         Completeness(
             part,
-            expected.get(part.school_id, 0) * subject_count,
+            expected.get(part.school_id, 0) * len(owed.get(part.school_id, ())),
             recorded.get(part.school_id, 0),
             today > drop.deadline and part.status not in CLOSED,
         )

@@ -15,22 +15,26 @@ from strides.assessment.models import DataDrop, DropSchool
 from strides.assessment.queries import previous_judgements
 from strides.frameworks.codes import CodeBook, pupil_band_year
 from strides.frameworks.models import Level, Subject
-from strides.frameworks.queries import FrameworkChooser
+from strides.frameworks.queries import FrameworkChooser, subjects_for
 from strides.organisations.models import School
 from strides.pupils.models import Enrolment, Pupil
 from strides.pupils.queries import characteristics_as_at
 
 
 def subject_of(drop: DataDrop, code: str) -> Subject:
-    subject = Subject.objects.filter(code=code.strip().lower()).first()
+    """The drop's subject with this code. Codes are unique within a trust (another trust may use
+    the same code for its own subject), so the code is looked up among the drop's subjects."""
+    wanted = code.strip().lower()
+    collected = list(drop.subjects.order_by("order", "name"))
+    subject = next((s for s in collected if s.code == wanted), None)
     if subject is None:
-        known = ", ".join(Subject.objects.values_list("code", flat=True))
-        raise exceptions.ValidationError({"subject": [f"No subject {code!r}. Subjects: {known}."]})
-    if not drop.subjects.filter(pk=subject.pk).exists():
-        collected = ", ".join(drop.subjects.values_list("code", flat=True))
-        raise exceptions.ValidationError(
-            {"subject": [f"{subject.name} is not collected in {drop}: it collects {collected}."]}
-        )
+        codes = ", ".join(s.code for s in collected)
+        known = {s.code: s for s in subjects_for(drop.trust_id, include_archived=True, every_school=True)}
+        if wanted in known:
+            message = f"{known[wanted].name} is not collected in {drop}: it collects {codes}."
+        else:
+            message = f"No subject {code!r} in {drop}: it collects {codes}."
+        raise exceptions.ValidationError({"subject": [message]})
     return subject
 
 

@@ -33,10 +33,29 @@ def person(user: Any) -> str | None:
 
 
 class SubjectSerializer(serializers.ModelSerializer):
+    phase = serializers.SerializerMethodField(help_text="`all`, `primary` or `secondary`: who owes it.")
+    archived = serializers.SerializerMethodField(help_text="Archived by the trust: offered to no new drop.")
+    school = serializers.SerializerMethodField(help_text="URN of the school whose own subject it is.")
+    shipped = serializers.SerializerMethodField(help_text="Shipped with Strides (else the trust's own).")
+
     class Meta:
         model = Subject
-        fields = ["id", "code", "name", "order"]
+        fields = ["id", "code", "name", "order", "phase", "archived", "school", "shipped"]
         read_only_fields = fields
+
+    def get_phase(self, subject: Subject) -> str:
+        return getattr(subject, "trust_phase", None) or subject.phase
+
+    def get_archived(self, subject: Subject) -> bool:
+        if subject.trust_id is None:
+            return getattr(subject, "trust_archived_at", None) is not None
+        return subject.archived_at is not None
+
+    def get_school(self, subject: Subject) -> str | None:
+        return subject.school.urn if subject.school_id else None
+
+    def get_shipped(self, subject: Subject) -> bool:
+        return subject.trust_id is None
 
 
 class LevelSerializer(serializers.ModelSerializer):

@@ -63,6 +63,7 @@ from strides.frameworks.models import (
     Level,
     Subject,
 )
+from strides.frameworks.queries import subjects_for, with_trust_settings
 from strides.frameworks.services import ensure_common_scale
 from strides.pupils.models import Pupil
 
@@ -106,11 +107,22 @@ class AssessmentApiMixin(StridesApiMixin):
 
 @extend_schema_view(list=extend_schema(summary="Subjects", tags=TAGS))
 class SubjectViewSet(AssessmentApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The subjects judgements are recorded in."""
+    """The subjects your trust records judgements in: shipped ones, the trust's own and its schools'
+    additions, each with its phase (as the trust gives it) and whether the trust archived it."""
 
     access = AccessRule(None, description="reference data: the subjects")
     serializer_class = s.SubjectSerializer
-    queryset = Subject.objects.order_by("order", "name")
+
+    def get_queryset(self) -> QuerySet[Subject]:
+        trust = caller_trusts(self.request.user).order_by("pk").first()
+        if trust is None:
+            return Subject.objects.none()
+        ids = [x.pk for x in subjects_for(trust, include_archived=True, every_school=True)]
+        return (
+            with_trust_settings(Subject.objects.filter(pk__in=ids), trust.pk)
+            .select_related("school")
+            .order_by("order", "name", "pk")
+        )
 
 
 @extend_schema_view(
@@ -245,7 +257,7 @@ def part_or_404(user: Any, slug: str, urn: str) -> DropSchool:
 
 
 def with_progress(part: DropSchool) -> DropSchool:
-    part.progress = completeness_of(part.drop, [part], part.drop.subjects.count())[0]
+    part.progress = completeness_of(part.drop, [part])[0]
     return part
 
 
@@ -296,7 +308,7 @@ class DropViewSet(AssessmentApiMixin, viewsets.ReadOnlyModelViewSet):
         parts = (
             visible_parts(request.user).filter(drop=drop).select_related("school").order_by("school__name")
         )
-        rows = completeness_of(drop, parts, drop.subjects.count())
+        rows = completeness_of(drop, parts)
         payload = {"drop": drop.slug, "deadline": drop.deadline, "schools": rows}
         return Response(s.CompletenessSerializer(payload).data)
 

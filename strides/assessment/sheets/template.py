@@ -28,7 +28,7 @@ from strides.assessment.queries import expected_pupil_ids
 from strides.assessment.sheets.cells import xlsx_cell
 from strides.classes.models import GroupMembership
 from strides.frameworks.models import Framework, Level, Subject
-from strides.frameworks.queries import FrameworkChooser
+from strides.frameworks.queries import FrameworkChooser, subjects_owed_at
 from strides.organisations.models import School
 from strides.pupils.codes import NC_YEAR_LABELS
 from strides.pupils.models import CharacteristicsPeriod, Pupil
@@ -122,7 +122,7 @@ def build_template(drop: DataDrop, school: School, user: Any = None) -> bytes:
     """The template as XLSX bytes."""
     if not DropSchool.objects.filter(drop=drop, school=school).exists():
         raise TemplateError(f"{school} is not part of {drop}.")
-    subjects: list[Subject] = list(drop.subjects.order_by("order", "name"))
+    subjects: list[Subject] = subjects_owed_at(drop, school)  # its phase's and its own
     pupils = template_pupils(drop, school, user)
     ids = [p.pk for p in pupils]
     current = _codes(drop, ids, (s.pk for s in subjects))
