@@ -65,7 +65,13 @@ def other_trust(db):
 def test_the_shipped_catalogue_keeps_the_first_codes_and_adds_a_secondary_curriculum(cast):
     shipped_codes = set(Subject.objects.filter(trust=None).values_list("code", flat=True))
     assert {"reading", "writing", "maths", "science"} <= shipped_codes
-    assert {"english-language", "english-literature", "combined-science", "history", "french"} <= shipped_codes
+    assert {
+        "english-language",
+        "english-literature",
+        "combined-science",
+        "history",
+        "french",
+    } <= shipped_codes
     assert len(shipped_codes) == len(shipped.SUBJECTS)
     assert Subject.objects.get(code="reading", trust=None).phase == SubjectPhase.ALL
     assert Subject.objects.get(code="history", trust=None).phase == SubjectPhase.SECONDARY
@@ -130,7 +136,7 @@ def test_archiving_a_trust_subject_hides_it_and_restoring_brings_it_back(cast):
 
 
 def test_archiving_a_shipped_subject_is_for_one_trust_only(cast, other_trust):
-    trust, _, admin = other_trust
+    trust, _, _ = other_trust
     writing = Subject.objects.get(code="writing", trust=None)
     archive_subject(cast.admin, cast.trust, writing)
     assert "writing" not in codes(subjects_for(cast.trust))
@@ -176,7 +182,8 @@ def test_a_trust_admin_adds_archives_and_restores_subjects(cast, client_for):
     page = client.get(LIST).content.decode()
     assert "English literature" in page and "Add a subject" in page
     response = client.post(
-        LIST, {"code": "food-tech", "name": "Food technology", "owner": "trust", "phase": "secondary", "order": 40}
+        LIST,
+        {"code": "food-tech", "name": "Food technology", "owner": "trust", "phase": "secondary", "order": 40},
     )
     assert response.status_code == 302
     food = Subject.objects.get(trust=cast.trust, code="food-tech")
@@ -223,7 +230,9 @@ def test_a_head_adds_their_schools_subject_and_reads_the_trust_list(cast, client
     assert client.get(detail(history)).status_code == 200  # read-only
     # the subject's page links to the framework choices at their school
     page = client.get(detail(forest)).content.decode()
-    assert reverse("frameworks:assignments", kwargs={"urn": cast.north.urn}) + "?subject=forest-school" in page
+    assert (
+        reverse("frameworks:assignments", kwargs={"urn": cast.north.urn}) + "?subject=forest-school" in page
+    )
 
 
 def test_a_head_cannot_choose_another_school(cast, client_for):
