@@ -39,6 +39,8 @@ def cell_html(cell: GridCell, nc_year: int | None, read_only: bool) -> SafeStrin
     extra = ""
     if not cell.editable:
         extra += ' data-recordable="false"'
+    if cell.withdrawn:
+        extra += ' data-withdrawn="true"'
     if read_only or not cell.editable:
         extra += " readonly"
     return format_html(

@@ -145,6 +145,7 @@ class GridCell:
     previous_when: str = ""
     warning: str = ""  # the jump from the previous drop, when it is large (codes.jump_warning)
     editable: bool = True
+    withdrawn: bool = False  # its judgement was withdrawn (empty; typing a level reinstates it)
     html: str = ""  # grid_html.cell_html, filled in by the view
 
     @property
@@ -271,11 +272,12 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
     on_roll = {p.pk for p in in_drop if p.on_roll}
     chooser = FrameworkChooser(group.school_id, subjects, day)
     book = CodeBook(drop.trust_id)
+    # withdrawn ones too (history): an empty cell still carries its version, for the lost-update check
     current = {
-        (pupil_id, subject_id): (code, version, value)
-        for pupil_id, subject_id, code, version, value in Judgement.objects.filter(
+        (pupil_id, subject_id): ("", version, None, True) if withdrawn else (code, version, value, False)
+        for pupil_id, subject_id, code, version, value, withdrawn in Judgement.history.filter(
             drop=drop, pupil_id__in=ids
-        ).values_list("pupil_id", "subject_id", "level__code", "version", "point__value")
+        ).values_list("pupil_id", "subject_id", "level__code", "version", "point__value", "withdrawn_at")
     }
     previous = previous_judgements(drop, ids, [s.pk for s in subjects])
 
@@ -294,7 +296,7 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
                 vocabularies.setdefault(vocabulary.key, vocabulary)
             if framework is not None and framework.code != DEFAULT_FRAMEWORK_CODE:
                 notes.setdefault(framework.name, []).append(subject.name)
-            code, version, value = current.get((pupil.pk, subject.pk), ("", 0, None))
+            code, version, value, withdrawn = current.get((pupil.pk, subject.pk), ("", 0, None, False))
             cells.append(
                 GridCell(
                     row=r,
@@ -310,6 +312,7 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
                     previous_when=before.when if before else "",
                     warning=jump_warning(before.code, before.value, value) if before and code else "",
                     editable=framework is not None and pupil.pk in on_roll,
+                    withdrawn=withdrawn,
                 )
             )
         rows.append(

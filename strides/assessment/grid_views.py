@@ -13,6 +13,7 @@ school's class, another teacher's class or a pupil not in the class answers 404 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -27,19 +28,15 @@ from strides.accounts.roles import Capability
 from strides.assessment.grid_html import cell_html
 from strides.assessment.grid_queries import (
     build_grid,
-    cell_vocabulary,
-    class_pupils,
     closed_by,
     closed_reason,
     drops_for_user,
     grid_classes,
     reopeners,
 )
+from strides.assessment.grid_saves import MAX_BATCH, Answer, SaveContext, save_cell, withdraw_cell
 from strides.assessment.models import DataDrop, DropSchool
-from strides.assessment.services import AssessmentError, DropClosed, StaleJudgement, record_judgement
 from strides.classes.models import TeachingGroup
-from strides.frameworks.codes import jump_warning
-from strides.frameworks.models import ScalePoint
 from strides.web.navigation import school_crumbs
 
 RECORD = AccessRule(Capability.RECORD_ASSESSMENT, object_scoped=True)
@@ -133,6 +130,8 @@ def grid(request: HttpRequest, drop_slug: str, group_id: int) -> HttpResponse:
         # a closed grid says who closed it and who can reopen it, instead of how to type
         "closed_by": closed_by(part),
         "reopeners": reopeners(drop) if read_only else [],
+        # once the school has submitted, only the trust (who may reopen) withdraws a judgement
+        "can_withdraw": not read_only or can(user, Capability.MANAGE_DROPS, group.school),
         "breadcrumbs": [
             *school_crumbs(user, group.school),
             (group.name, reverse("classes:class_detail", kwargs={"group_id": group.pk})),
@@ -143,8 +142,8 @@ def grid(request: HttpRequest, drop_slug: str, group_id: int) -> HttpResponse:
     return render(request, "assessment/grid.html", context)
 
 
-def _answer(status: str, message: str, http_status: int = 200, **extra: Any) -> JsonResponse:
-    return JsonResponse({"status": status, "message": message, **extra}, status=http_status)
+def _json(result: Answer) -> JsonResponse:
+    return JsonResponse(result.body, status=result.http_status)
 
 
 @access_rule(RECORD)
@@ -156,76 +155,104 @@ def grid_save(request: HttpRequest, drop_slug: str, group_id: int) -> HttpRespon
     A fixed number of queries (pinned by a test): the part of the drop with the class checked
     through the gate, the pupil in the class, the subject, the pupil's framework, the trust's
     frameworks and levels (``codes.CodeBook``) and their previous judgement, then
-    ``record_judgement``'s own (one to check, then lock, compare and write), then the new point's
-    value when there is a previous one to compare it with (the jump warning)."""
-    user = request.user
-    part = _save_objects(user, drop_slug, group_id)
-    drop, school = part.drop, part.school
-    pupil = get_or_404(class_pupils(user, group_id, drop.assessed_on), pk=request.POST.get("pupil"))
-    subject = drop.subjects.filter(code=request.POST.get("subject", "")).first()
-    if subject is None:
-        raise Http404("Not found")
-    label = f"{pupil.display_name}, {subject.name}"
-    if not part.teachers_may_edit:
-        return _answer("closed", closed_reason(part), 423)
-    try:
-        version = int(request.POST.get("version", ""))
-        if version < 0:
-            raise ValueError
-    except ValueError:
-        return _answer(
-            "invalid",
-            f"{label}: the version {request.POST.get('version', '')!r} is not a whole number. "
-            "Reload the page.",
-            400,
-        )
-    vocabulary, before = cell_vocabulary(school.pk, drop, pupil, subject)
-    text = request.POST.get("value", "")
-    found = vocabulary.resolution(text) if vocabulary else None
-    level = found.level if found else None
-    if level is None:
-        message = (
-            vocabulary.invalid_message(text)
-            if vocabulary
-            else f"{label}: no framework is set for {subject.name} at {school}."
-        )
-        return _answer("invalid", message, 422)
-    try:
-        judgement = record_judgement(
-            user, pupil, subject, drop, school, level, expected_version=version, reason="grid"
-        )
-    except StaleJudgement as stale:
-        theirs = None
-        if stale.current is not None:
-            theirs = {
-                "code": stale.current.level.code,
-                "version": stale.current.version,
-                "by": str(stale.current.recorded_by or "someone"),
-                "at": stale.current.recorded_at.isoformat(),
-            }
-        return _answer("stale", str(stale), 409, theirs=theirs, mine=level.code)
-    except DropClosed as closed:
-        return _answer("closed", str(closed), 423)
-    except PermissionError as refused:
-        return _answer("refused", str(refused), 403)
-    except AssessmentError as error:
-        return _answer("invalid", str(error), 422)
-    warnings = []
-    if found.from_other_framework and vocabulary is not None:
-        warnings.append(
-            f"{level.code} is from {found.framework.name}, not {vocabulary.framework.name}, "
-            f"{pupil.display_name}'s framework for {subject.name}."
-        )
-    if before is not None and before.value is not None and judgement.point_id is not None:
-        value = ScalePoint.objects.filter(pk=judgement.point_id).values_list("value", flat=True).first()
-        if jump := jump_warning(before.code, before.value, value):
-            warnings.append(jump)
-    return _answer(
-        "saved",
-        f"Saved {judgement.level.code}",
-        code=judgement.level.code,
-        label=judgement.level.label,
-        version=judgement.version,
-        # not refused: said in the cell and to screen readers, for the teacher to check
-        warning=" ".join(warnings),
+    ``record_judgement``'s own (one to check, then lock, compare and write), then the scale's
+    values when there is a previous value to compare the new one with (the jump warning)."""
+    part = _save_objects(request.user, drop_slug, group_id)
+    post = request.POST
+    context = SaveContext(request.user, part, group_id, [_id(post.get("pupil"))], [post.get("subject", "")])
+    result = save_cell(
+        context, post.get("pupil"), post.get("subject"), post.get("value", ""), post.get("version", "")
     )
+    if result.body["status"] == "missing":
+        raise Http404("Not found")
+    return _json(result)
+
+
+def _batch_cells(request: HttpRequest) -> list[dict[str, Any]] | JsonResponse:
+    """The cells of a batch (a JSON object ``{"cells": [...]}``), or the 400 saying what is
+    wrong with the request as a whole."""
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse(
+            {"status": "invalid", "message": "The request is not JSON: reload the page."}, status=400
+        )
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list) or not cells:
+        return JsonResponse(
+            {"status": "invalid", "message": 'Send {"cells": [...]}: a list of at least one cell.'},
+            status=400,
+        )
+    if len(cells) > MAX_BATCH:
+        return JsonResponse(
+            {
+                "status": "invalid",
+                "message": f"A batch holds at most {MAX_BATCH} cells; this one has {len(cells)}. "
+                "Send the rest in another.",
+            },
+            status=400,
+        )
+    for index, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict):
+            return JsonResponse(
+                {
+                    "status": "invalid",
+                    "message": f"Cell {index}: {cell!r} is not a cell (pupil, subject, value, version).",
+                },
+                status=400,
+            )
+    return cells
+
+
+@access_rule(RECORD)
+@require_POST
+def grid_save_batch(request: HttpRequest, drop_slug: str, group_id: int) -> HttpResponse:
+    """Save the cells of a batch in the order given, each on its own with its own lost-update
+    check, and answer each cell's outcome in the same order (``{"results": [...]}``, each as
+    ``grid_save`` answers one cell, with its ``pupil`` and ``subject``). A cell of another class
+    or out of reach answers ``missing``, as a missing one. The batch answers 200 whatever its
+    cells' outcomes; 400 only when the request itself is wrong (not JSON, no cells, too many).
+    A fixed number of queries for the batch plus ``record_judgement``'s own for each cell."""
+    part = _save_objects(request.user, drop_slug, group_id)
+    cells = _batch_cells(request)
+    if isinstance(cells, JsonResponse):
+        return cells
+    context = SaveContext(
+        request.user,
+        part,
+        group_id,
+        {_id(c.get("pupil")) for c in cells},
+        {str(c.get("subject")) for c in cells},
+    )
+    results = []
+    for cell in cells:
+        result = save_cell(
+            context, cell.get("pupil"), cell.get("subject"), cell.get("value"), cell.get("version")
+        )
+        results.append({"pupil": cell.get("pupil"), "subject": cell.get("subject"), **result.body})
+    return JsonResponse({"results": results})
+
+
+@access_rule(RECORD)
+@require_POST
+def grid_withdraw(request: HttpRequest, drop_slug: str, group_id: int) -> HttpResponse:
+    """Withdraw one cell's judgement, recorded by mistake: ``pupil``, ``subject``, ``version``
+    (the one the cell shows) and ``reason``. Answers ``withdrawn`` with the new version (typing a
+    level in the cell again reinstates it), or stale (409), closed (423: after submission only the
+    trust may), refused (403) or invalid (422: no reason)."""
+    part = _save_objects(request.user, drop_slug, group_id)
+    post = request.POST
+    context = SaveContext(request.user, part, group_id, [_id(post.get("pupil"))], [post.get("subject", "")])
+    result = withdraw_cell(
+        context, post.get("pupil"), post.get("subject"), post.get("version"), post.get("reason")
+    )
+    if result.body["status"] == "missing":
+        raise Http404("Not found")
+    return _json(result)
+
+
+def _id(value: Any) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return 0

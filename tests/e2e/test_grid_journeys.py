@@ -361,3 +361,214 @@ def test_the_grid_works_on_a_tablet(browser, live_cast, login, check_a11y):
         assert judgements(drop)[(cast.ava.pk, "maths")] == "Y3 EXS"
     finally:
         context.close()
+
+
+# --- withdrawing a wrong judgement (issue 8 §2) ----------------------------------------------
+
+
+def test_a_teacher_withdraws_a_wrong_judgement(page, live_cast, login, check_a11y):
+    from strides.assessment.models import Judgement
+    from strides.assessment.services import record_judgement
+    from strides.frameworks.models import Level, Subject
+
+    cast = live_cast
+    drop = make_drop(cast)
+    reading = Subject.objects.get(code="reading", trust=None)
+    exs = Level.objects.get(framework__code="nc-bands", framework__trust=None, code="Y3 EXS")
+    record_judgement(cast.teacher, cast.ava, reading, drop, cast.north, exs, expected_version=0)
+    login(page, "teacher")
+    open_grid(page, cast, drop)
+    cell = page.locator("input[data-cell][data-subject=reading]").first
+    expect(cell).to_have_value("Y3 EXS")
+
+    # by keyboard: Shift+Delete in the cell opens the dialog; Esc closes it and nothing changes
+    cell.click()
+    page.keyboard.press("Shift+Delete")
+    dialog = page.get_by_role("dialog", name="Withdraw a judgement")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Ava Archer, Reading: Y3 EXS.")
+    expect(dialog.get_by_label("Why is it withdrawn?")).to_be_focused()
+    check_a11y(page)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(cell).to_be_focused()
+    assert Judgement.objects.count() == 1
+
+    # by touch or mouse: the button above the grid acts on the selected cell; a reason is needed
+    page.get_by_role("button", name="Withdraw a judgement…").click()
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Withdraw", exact=True).click()
+    expect(dialog.get_by_text("Say why it is withdrawn")).to_be_visible()
+    dialog.get_by_label("Why is it withdrawn?").fill("Entered for the wrong pupil")
+    dialog.get_by_role("button", name="Withdraw", exact=True).click()
+    expect(dialog).to_be_hidden()
+    expect(cell).to_have_value("")
+    expect(cell).to_be_focused()
+    state = page.locator(f"#{cell.get_attribute('id').replace('cell-', 'state-')}")
+    expect(state).to_have_text("Withdrawn")
+    expect(page.locator("#grid-live")).to_contain_text("Y3 EXS withdrawn")
+    assert not Judgement.objects.exists()
+    row = Judgement.history.get()
+    assert (row.withdrawn_reason, row.withdrawn_by_id, row.version) == (
+        "Entered for the wrong pupil",
+        cast.teacher.pk,
+        2,
+    )
+    check_a11y(page)
+
+    # the page again shows the cell withdrawn; typing a level records it again
+    page.reload()
+    page.wait_for_selector("table[data-grid][data-ready=true]")
+    expect(state).to_have_text("Withdrawn")
+    cell.click()
+    page.keyboard.type("w")
+    page.keyboard.press("Enter")
+    page.wait_for_function(NO_SAVE_PENDING)
+    expect(state).to_have_text("Saved")
+    assert Judgement.objects.get().level.code == "Y3 WTS" and Judgement.objects.get().version == 3
+
+
+# --- nothing typed is lost (issue 8 §3) ------------------------------------------------------
+
+SLOW_SAVES = """
+(() => {
+  const real = window.fetch;
+  window.fetch = (url, options) => {
+    const slow = String(url).includes("/save-batch/") && !(options && options.keepalive);
+    if (!slow) return real(url, options);
+    return new Promise((go) => setTimeout(go, 700)).then(() => real(url, options));
+  };
+})();
+"""
+
+
+def type_column(page, col: int, rows: int, code: str = "e") -> None:
+    """A column typed as fast as keys go: each cell's save queues behind the one on its way."""
+    page.locator(f"#cell-0-{col}").click()
+    for _ in range(rows):
+        page.keyboard.type(code)
+        page.keyboard.press("Enter")
+
+
+def test_a_teacher_types_12_cells_and_clicks_away_at_once_and_is_warned(page, live_cast, login):
+    cast = live_cast
+    drop = make_drop(cast)
+    fill_class(cast, 12)
+    login(page, "teacher")
+    page.add_init_script(SLOW_SAVES)  # a slow connection: saves take 0.7 s to leave
+    open_grid(page, cast, drop)
+    dialogs: list[str] = []
+
+    def stay(dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    type_column(page, 0, 12)
+    page.get_by_role("link", name="Your classes for Autumn").click()
+    page.wait_for_function(NO_SAVE_PENDING, timeout=20_000)
+    assert dialogs == ["beforeunload"], "leaving with saves queued asks first"
+    assert "/classes/" in page.url and "grid" not in page.url.split("/")[-2]
+    assert len(judgements(drop)) == 12, "every cell typed is saved"
+    # the 11 cells typed while the first was on its way went together: 2 or 3 requests, not 12
+    expect(page.locator("td[data-state=saved]")).to_have_count(12)
+
+    # 12 more, and the tab is closed at once: asked again, staying saves them all
+    type_column(page, 1, 12, "w")
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload", "beforeunload"]
+    page.wait_for_function(NO_SAVE_PENDING, timeout=20_000)
+    assert len(judgements(drop)) == 24
+    page.remove_listener("dialog", stay)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("link", name="Your classes for Autumn").click()
+    page.wait_for_url("**/grid/")
+
+
+OFFLINE_SAVES = """
+(() => {
+  // "offline" (set in localStorage by the test): every save fails, keepalive ones too
+  const real = window.fetch;
+  window.fetch = (url, options) => {
+    if (String(url).includes("/save-batch/") && localStorage.getItem("e2e-offline") === "1") {
+      return Promise.reject(new TypeError("Failed to fetch"));
+    }
+    return real(url, options);
+  };
+})();
+"""
+
+
+def wait_for_judgements(drop, n: int, seconds: float = 15) -> int:
+    """The number of judgements once ``n`` are saved, or after ``seconds`` (a save sent with
+    keepalive as the page went is still being written)."""
+    deadline = time.monotonic() + seconds
+    while len(judgements(drop)) < n and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return len(judgements(drop))
+
+
+def test_a_teacher_leaves_at_once_and_finds_every_cell_saved_or_offered_on_return(
+    page, live_cast, login, check_a11y
+):
+    cast = live_cast
+    drop = make_drop(cast)
+    fill_class(cast, 12)
+    login(page, "teacher")
+    page.add_init_script(SLOW_SAVES)
+    page.add_init_script(OFFLINE_SAVES)
+    open_grid(page, cast, drop)
+    dialogs: list[str] = []
+
+    def leave(dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", leave)
+
+    # 12 cells and away at once, on a slow connection: asked, and what was queued is sent as the
+    # page goes (keepalive), so every cell is saved
+    type_column(page, 0, 12)
+    page.get_by_role("link", name="Your classes for Autumn").click()
+    page.wait_for_url("**/grid/")
+    assert dialogs == ["beforeunload"], "leaving with saves queued asks first"
+    assert wait_for_judgements(drop, 12) == 12
+
+    # the connection drops: 12 more never reach Strides, not even as the page goes
+    page.get_by_role("link", name="3T grid").click()
+    page.wait_for_selector("table[data-grid][data-ready=true]")
+    expect(page.locator("#grid-unsent")).to_be_hidden()  # the first 12 arrived: nothing to offer
+    page.evaluate("() => localStorage.setItem('e2e-offline', '1')")
+    type_column(page, 1, 12, "w")
+    page.wait_for_function(NO_SAVE_PENDING, timeout=20_000)
+    page.get_by_role("link", name="Your classes for Autumn").click()
+    page.wait_for_url("**/grid/")
+    assert dialogs == ["beforeunload", "beforeunload"]
+    assert wait_for_judgements(drop, 13, seconds=2) == 12
+    stored = page.evaluate(
+        "() => Object.keys(localStorage).filter((k) => k.startsWith('strides-grid-unsent:'))"
+    )
+    assert len(stored) == 1
+    kept = page.evaluate("(key) => localStorage.getItem(key)", stored[0])
+    assert "Ava" not in kept and "Archer" not in kept and "Grid" not in kept, "no names in the browser"
+
+    # back online, back to the grid: the 12 are shown and offered again
+    page.evaluate("() => localStorage.removeItem('e2e-offline')")
+    page.get_by_role("link", name="3T grid").click()
+    page.wait_for_selector("table[data-grid][data-ready=true]")
+    banner = page.locator("#grid-unsent")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("12 cells you typed")
+    expect(page.locator("td[data-state=unsent]")).to_have_count(12)
+    expect(page.locator("#cell-0-1")).to_have_value("Y3 WTS")
+    check_a11y(page)
+    page.get_by_role("button", name="Send them now").click()
+    page.wait_for_function(NO_SAVE_PENDING, timeout=20_000)
+    expect(page.locator("td[data-state=saved]")).to_have_count(12)
+    assert len(judgements(drop)) == 24
+    assert page.evaluate("(key) => localStorage.getItem(key)", stored[0]) is None, "cleared once saved"
+    # nothing unsent: leaving asks nothing
+    page.get_by_role("link", name="Your classes for Autumn").click()
+    page.wait_for_url("**/grid/")
+    assert dialogs == ["beforeunload", "beforeunload"]

@@ -14,6 +14,16 @@
 // - Each save sends the version the cell was loaded with: someone else's newer edit comes back as
 //   "stale" with both values, and the user keeps theirs or saves over it. A closed drop turns the
 //   whole grid read only.
+// - Nothing typed is lost silently (issue 8): cells left while a save is on its way queue up and go
+//   together in the next request (the batch endpoint: in order, each cell with its own lost-update
+//   check and answer). Leaving the page while anything is unsaved asks first (beforeunload); as the
+//   page goes (pagehide) whatever is unsaved is sent with fetch keepalive and remembered in this
+//   browser's localStorage (the cell's pupil id, subject code, the code typed and the version it
+//   was typed against: no names), keyed to the user, drop and class, kept a day at most and cleared
+//   once saved or on signing out. Coming back, cells that never reached Strides are shown and
+//   offered again, against the version they were typed on.
+// - A judgement entered by mistake is withdrawn from its cell (Shift+Delete, or the "Withdraw a
+//   judgement…" button) with a reason, in a dialog; typing a level in the cell again records it.
 // No inline script or style anywhere (Content-Security-Policy): state is shown by classes and text.
 (() => {
   "use strict";
@@ -21,11 +31,16 @@
   const table = document.querySelector("table[data-grid]");
   if (!table) return;
 
-  // One save at a time: SQLite (the embedded default) writes one at a time anyway, a cell saves
-  // in a few milliseconds, and a user's saves then reach the server in the order they were made.
+  // One request at a time, carrying every cell queued while the last was on its way: SQLite (the
+  // embedded default) writes one at a time anyway, and a user's saves reach the server in order.
   const MAX_IN_FLIGHT = 1;
+  const MAX_BATCH = 200; // strides.assessment.grid_saves.MAX_BATCH
   const MAX_SUGGESTIONS = 8;
-  const saveUrl = table.dataset.saveUrl;
+  const KEEP_UNSENT_MS = 24 * 60 * 60 * 1000; // a day
+  const batchUrl = table.dataset.batchUrl;
+  const withdrawUrl = table.dataset.withdrawUrl;
+  const unsentKey = table.dataset.unsentKey;
+  const canWithdraw = table.hasAttribute("data-can-withdraw");
   const csrfToken = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
   const vocabulary = JSON.parse(document.getElementById("grid-vocabulary").textContent);
   const live = document.getElementById("grid-live");
@@ -114,6 +129,8 @@
     stale: "Not saved: changed by someone else",
     error: "Not saved",
     closed: "Not saved: read only",
+    unsent: "Not sent yet",
+    withdrawn: "Withdrawn",
   };
 
   function setState(input, state, message, warning) {
@@ -153,16 +170,18 @@
     progress.textContent = `${recorded} of ${editable.length}`;
   }
 
-  // --- saving: one request at a time, in the order the cells were left
+  // --- saving: one request at a time, carrying every cell queued meanwhile, in order
 
   const waiting = [];
   let inFlight = 0;
+  // cells not yet saved for sure: id -> {pupil, subject, value, version} (what localStorage keeps)
+  const unsent = new Map();
 
   function pump() {
     while (inFlight < MAX_IN_FLIGHT && waiting.length) {
-      const job = waiting.shift();
+      const jobs = waiting.splice(0, MAX_BATCH);
       inFlight += 1;
-      send(job).finally(() => {
+      sendBatch(jobs).finally(() => {
         inFlight -= 1;
         pump();
       });
@@ -173,6 +192,7 @@
   // saving waits for that answer, so the next save carries the version it returned.
   function save(input, text, { quiet = false } = {}) {
     input._pending = resolve(input, text);
+    remember(input, input._pending || text);
     return new Promise((done) => {
       const job = { input, text, quiet, done };
       if (input._saving) {
@@ -186,20 +206,19 @@
     });
   }
 
-  async function send(job) {
-    const { input, text, quiet } = job;
-    const body = new URLSearchParams({
-      pupil: input.dataset.pupil,
-      subject: input.dataset.subject,
-      value: text,
-      version: input.dataset.version,
-    });
-    let outcome = "error";
+  function cellOf(input) {
+    return { pupil: input.dataset.pupil, subject: input.dataset.subject, value: "", version: input.dataset.version };
+  }
+
+  async function sendBatch(jobs) {
+    const cells = jobs.map((job) => ({ ...cellOf(job.input), value: job.text }));
+    let results = null;
+    let failure = "Not saved: the connection failed. Leave the cell again to retry.";
     try {
-      const response = await fetch(saveUrl, {
+      const response = await fetch(batchUrl, {
         method: "POST",
-        headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
-        body,
+        headers: { "X-CSRFToken": csrfToken, Accept: "application/json", "Content-Type": "application/json" },
+        body: JSON.stringify({ cells }),
         credentials: "same-origin",
       });
       let answer = null;
@@ -208,21 +227,35 @@
       } catch {
         answer = null;
       }
-      if (!answer && (response.redirected || response.status === 403)) {
+      if (answer && Array.isArray(answer.results) && answer.results.length === jobs.length) {
+        results = answer.results;
+      } else if (!answer && (response.redirected || response.status === 403)) {
         // the session ended (sent to sign in) or the page's CSRF token is stale
-        answer = {
-          status: "error",
-          message: "Not saved: you have been signed out or the page is out of date. Sign in again in another tab, then leave the cell to retry.",
-        };
+        failure = "Not saved: you have been signed out or the page is out of date. Sign in again in another tab, then leave the cell to retry.";
+      } else {
+        failure = (answer && answer.message) || `Not saved: the server answered ${response.status}. Try again.`;
       }
-      outcome = answer && answer.status ? answer.status : "error";
-      handle(input, answer || {}, response.status, quiet);
     } catch {
-      setState(input, "error", "Not saved: the connection failed. Leave the cell again to retry.");
-      if (!quiet) announce(`${labelOf(input)}: not saved, the connection failed.`);
+      results = null;
+    }
+    jobs.forEach((job, i) => finish(job, results ? results[i] : null, failure));
+  }
+
+  function finish(job, answer, failure) {
+    const { input, quiet } = job;
+    let outcome = "error";
+    if (answer) {
+      outcome = answer.status || "error";
+      handle(input, answer, 200, quiet);
+    } else {
+      setState(input, "error", failure);
+      if (!quiet) announce(`${labelOf(input)}: not saved. ${failure}`);
     }
     input._saving = false;
     if (!input._next) input._pending = null;
+    // an answer settles the cell (saved, or refused with a reason shown); a failure keeps it unsent
+    if (answer && !input._next) forget(input);
+    else if (answer && input._next) remember(input, resolve(input, input._next.text) || input._next.text);
     job.done(outcome);
     const next = input._next;
     input._next = null;
@@ -233,11 +266,133 @@
     }
   }
 
+  // --- cells that have not reached Strides: remembered in this browser until saved
+
+  function remember(input, value) {
+    unsent.set(input.id, { ...cellOf(input), value });
+    persist();
+  }
+
+  function forget(input) {
+    if (unsent.delete(input.id)) persist();
+  }
+
+  function persist() {
+    try {
+      if (unsent.size) {
+        window.localStorage.setItem(unsentKey, JSON.stringify({ at: Date.now(), cells: [...unsent.values()] }));
+      } else {
+        window.localStorage.removeItem(unsentKey);
+      }
+    } catch {
+      // storage full or refused (private browsing): the warning before leaving still stands
+    }
+  }
+
+  function stored() {
+    try {
+      const data = JSON.parse(window.localStorage.getItem(unsentKey) || "null");
+      if (!data || !Array.isArray(data.cells) || Date.now() - Number(data.at) > KEEP_UNSENT_MS) {
+        window.localStorage.removeItem(unsentKey);
+        return null;
+      }
+      return data;
+    } catch {
+      return null;
+    }
+  }
+
+  const unsentBox = document.getElementById("grid-unsent");
+
+  // Cells remembered from an earlier visit that the page shows did not reach Strides: the saved
+  // value differs from the one typed. Shown, and offered again against the version typed on.
+  function offerUnsent() {
+    const data = stored();
+    if (!data || !unsentBox) return;
+    const byKey = new Map(inputs.map((input) => [`${input.dataset.pupil}:${input.dataset.subject}`, input]));
+    const found = [];
+    for (const cell of data.cells) {
+      const input = byKey.get(`${cell.pupil}:${cell.subject}`);
+      if (!input || input.readOnly || !cell.value) continue;
+      if ((input.dataset.saved || "") === cell.value) continue; // it did arrive (keepalive)
+      found.push({ input, cell });
+    }
+    unsent.clear();
+    if (!found.length) {
+      persist();
+      return;
+    }
+    for (const { input, cell } of found) {
+      unsent.set(input.id, cell);
+      input.value = cell.value;
+      setState(input, "unsent", `Typed as ${cell.value} but not saved: send it or discard it (above the grid).`);
+    }
+    persist();
+    const when = new Date(Number(data.at)).toLocaleString();
+    document.getElementById("grid-unsent-text").textContent =
+      `${found.length} cell${found.length === 1 ? "" : "s"} you typed (last at ${when}) did not reach Strides: ` +
+      found.map(({ input, cell }) => `${labelOf(input)} (${cell.value})`).join("; ") + ".";
+    unsentBox.hidden = false;
+    announce(`${found.length} cell${found.length === 1 ? "" : "s"} typed earlier ${found.length === 1 ? "was" : "were"} not saved. Send them or discard them, above the grid.`);
+    document.getElementById("grid-unsent-send").addEventListener("click", () => {
+      unsentBox.hidden = true;
+      for (const { input, cell } of found) {
+        // against the version it was typed on: someone's edit since comes back as a conflict
+        input.dataset.version = cell.version;
+        setState(input, "saving", "");
+        save(input, cell.value, { quiet: true });
+      }
+      announce(`Sending ${found.length} cell${found.length === 1 ? "" : "s"}.`);
+    });
+    document.getElementById("grid-unsent-discard").addEventListener("click", () => {
+      unsentBox.hidden = true;
+      for (const { input } of found) {
+        input.value = input.dataset.saved || "";
+        setState(input, input.dataset.withdrawn === "true" ? "withdrawn" : "", "");
+        unsent.delete(input.id);
+      }
+      persist();
+      announce("Discarded.");
+    });
+  }
+
+  // Before the page goes: warn while anything is unsaved; as it goes, send what is unsaved with
+  // keepalive (it outlives the page) and keep it in storage until a later visit sees it saved.
+  window.addEventListener("beforeunload", (event) => {
+    const active = document.activeElement;
+    if (active && active.matches && active.matches("input[data-cell]")) commit(active, { quiet: true });
+    // also a cell refused or in conflict, still showing what was typed: leaving would drop it
+    if (unsent.size || table.querySelector("td[data-state=invalid], td[data-state=stale], td[data-state=error]")) {
+      event.preventDefault();
+      event.returnValue = ""; // older browsers need it to show their warning
+    }
+  });
+
+  window.addEventListener("pagehide", () => {
+    const active = document.activeElement;
+    if (active && active.matches && active.matches("input[data-cell]")) commit(active, { quiet: true });
+    if (!unsent.size) return;
+    persist();
+    const cells = [...unsent.values()].slice(0, MAX_BATCH);
+    try {
+      fetch(batchUrl, {
+        method: "POST",
+        keepalive: true,
+        headers: { "X-CSRFToken": csrfToken, Accept: "application/json", "Content-Type": "application/json" },
+        body: JSON.stringify({ cells }),
+        credentials: "same-origin",
+      });
+    } catch {
+      // the storage keeps them for the next visit
+    }
+  });
+
   function handle(input, answer, httpStatus, quiet) {
     const label = labelOf(input);
     switch (answer.status) {
       case "saved":
         input.dataset.saved = answer.code;
+        delete input.dataset.withdrawn;
         input.dataset.version = String(answer.version);
         // the canonical code replaces what was typed, unless the user is already typing again
         const typingAgain = document.activeElement === input && normalise(input.value) !== normalise(answer.code);
@@ -259,6 +414,10 @@
       case "closed":
         setState(input, "closed", "");
         closeGrid(answer.message);
+        break;
+      case "missing":
+        setState(input, "error", answer.message);
+        if (!quiet) announce(`${label}: ${answer.message}`);
         break;
       default:
         setState(input, "error", answer.message || `Not saved: the server answered ${httpStatus}. Try again.`);
@@ -452,9 +611,16 @@
           input.select();
         }
         break;
-      case "Backspace":
       case "Delete":
-        // nothing to delete in an empty edit, and a judgement is never deleted from the grid
+        if (event.shiftKey && canWithdraw) {
+          event.preventDefault();
+          openWithdraw(input);
+          break;
+        }
+        if (!input.value) event.preventDefault();
+        break;
+      case "Backspace":
+        // nothing to delete in an empty edit: emptying a cell keeps its judgement (Shift+Delete withdraws it)
         if (!input.value) event.preventDefault();
         break;
       default:
@@ -542,6 +708,124 @@
       announce(`Pasted ${filled} value${filled === 1 ? "" : "s"}: ${saved} saved.${rest}${outside}`);
     });
   });
+
+  // --- withdrawing a judgement entered by mistake
+
+  const dialog = document.getElementById("grid-withdraw-dialog");
+  const selectedText = document.getElementById("grid-selected");
+  let selected = null;
+  let withdrawing = null;
+
+  function describeSelected() {
+    if (!selectedText || !selected) return;
+    const saved = selected.dataset.saved || "";
+    selectedText.textContent = saved
+      ? `Selected: ${labelOf(selected)}, ${saved}.`
+      : `Selected: ${labelOf(selected)}, nothing recorded to withdraw.`;
+  }
+
+  table.addEventListener("focusin", (event) => {
+    const input = event.target.closest("input[data-cell]");
+    if (!input) return;
+    selected = input;
+    describeSelected();
+  });
+
+  function openWithdraw(input) {
+    if (!dialog || !input) {
+      if (selectedText) selectedText.textContent = "Select the cell of a judgement entered by mistake first.";
+      announce("Select the cell of a judgement entered by mistake first.");
+      return;
+    }
+    const saved = input.dataset.saved || "";
+    if (!saved || input._saving || unsent.has(input.id)) {
+      const why = saved ? "it is still being saved: wait a moment" : "nothing is recorded there";
+      const text = `${labelOf(input)}: ${why}.`;
+      if (selectedText) selectedText.textContent = text;
+      announce(text);
+      return;
+    }
+    withdrawing = input;
+    document.getElementById("grid-withdraw-what").textContent = `${labelOf(input)}: ${saved}.`;
+    const reason = document.getElementById("grid-withdraw-reason");
+    reason.value = "";
+    reason.removeAttribute("aria-invalid");
+    document.getElementById("grid-withdraw-error").hidden = true;
+    dialog.showModal();
+    reason.focus();
+  }
+
+  function withdrawError(message) {
+    const box = document.getElementById("grid-withdraw-error");
+    box.textContent = message;
+    box.hidden = false;
+    const reason = document.getElementById("grid-withdraw-reason");
+    reason.setAttribute("aria-invalid", "true");
+    reason.focus();
+    announce(message);
+  }
+
+  async function confirmWithdraw() {
+    const input = withdrawing;
+    const reason = document.getElementById("grid-withdraw-reason").value.trim();
+    if (!input) return;
+    if (!reason) {
+      withdrawError("Say why it is withdrawn: the reason is kept with the judgement's history.");
+      return;
+    }
+    const body = new URLSearchParams({
+      pupil: input.dataset.pupil,
+      subject: input.dataset.subject,
+      version: input.dataset.version,
+      reason,
+    });
+    let answer = null;
+    try {
+      const response = await fetch(withdrawUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
+        body,
+        credentials: "same-origin",
+      });
+      answer = await response.json();
+    } catch {
+      answer = null;
+    }
+    if (!answer || answer.status !== "withdrawn") {
+      withdrawError(answer && answer.message ? answer.message : "Not withdrawn: the connection failed. Try again.");
+      return;
+    }
+    withdrawing = null;
+    dialog.close();
+    input.value = "";
+    input.dataset.saved = "";
+    input.dataset.version = String(answer.version);
+    input.dataset.withdrawn = "true";
+    setState(input, "withdrawn", `Withdrawn (was ${answer.was}): ${answer.reason}. Type a level to record it again.`);
+    updateProgress();
+    describeSelected();
+    announce(`${labelOf(input)}: ${answer.was} withdrawn.`);
+    input.focus();
+  }
+
+  if (dialog) {
+    document.getElementById("grid-withdraw-open").addEventListener("click", () => openWithdraw(selected));
+    document.getElementById("grid-withdraw-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      confirmWithdraw();
+    });
+    document.getElementById("grid-withdraw-cancel").addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => {
+      const back = withdrawing || selected;
+      withdrawing = null;
+      if (back) back.focus();
+    });
+  }
+
+  for (const input of inputs) {
+    if (input.dataset.withdrawn === "true") setState(input, "withdrawn", "");
+  }
+  offerUnsent();
 
   table.dataset.ready = "true";
 })();

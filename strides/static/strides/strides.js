@@ -24,3 +24,17 @@ document.addEventListener("click", (event) => {
   (label || field).scrollIntoView({ block: "start" });
   field.focus({ preventScroll: true });
 });
+
+// Signing out forgets the class grid's cells that never reached the server (grid.js keeps them
+// in this browser's storage until saved, a day at most), so the next person here cannot see them.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches || !form.matches("form[data-sign-out]")) return;
+  try {
+    for (const key of Object.keys(window.localStorage)) {
+      if (key.startsWith("strides-grid-unsent:")) window.localStorage.removeItem(key);
+    }
+  } catch {
+    // storage refused: nothing was kept
+  }
+});
