@@ -28,19 +28,22 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from strides.access.gate import schools_with, scope_for, visible_pupils
 from strides.accounts.roles import Capability
+from strides.assessment.grid_queries import reopeners
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement, JudgementRevision
+from strides.assessment.sheets.closed import closed_notice
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record_many
 from strides.frameworks.codes import CodeBook
 from strides.frameworks.models import Framework, Level, Subject
+from strides.frameworks.queries import FrameworkChooser
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
 from strides.imports.records import RowError
-from strides.pupils.models import Enrolment, Pupil
+from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 
 CHUNK = 5000
 WITHDRAW_WORD = "WITHDRAW"  # the cell value that withdraws a judgement (docs/importing-drops.md)
@@ -147,6 +150,9 @@ class DropRules:
         self._codes: dict[int, str] | None = None
         self._schools: dict[int, list[tuple[int, bool]]] = {}
         self._reach: dict[int, bool] = {}
+        self._choosers: dict[int, FrameworkChooser] = {}  # school -> its framework choices
+        self._years: dict[int, int | None] = {}  # pupil -> NC year on the drop's date
+        self._closed: dict[int, list[Any]] = {}  # closed school -> [first row, rows, last row]
 
     # --- questions about one school, subject or level --------------------------------------
 
@@ -161,6 +167,69 @@ class DropRules:
         if not self.framework_usable(level.framework_id, school_id, subject_id):
             return f"{framework.name} is not used for {self.subjects[subject_id].name}."
         return None
+
+    def chooser(self, school_id: int) -> FrameworkChooser:
+        """The school's framework choices on the drop's date, for the drop's subjects."""
+        if school_id not in self._choosers:
+            subjects = list(self.subjects.values())
+            self._choosers[school_id] = FrameworkChooser(school_id, subjects, self.drop.assessed_on)
+        return self._choosers[school_id]
+
+    def nc_years(self, pupil_ids: Iterable[int]) -> dict[int, int | None]:
+        """pupil -> NC year on the drop's date (what their year group's framework depends on),
+        remembered for the next few thousand pupils like :meth:`schools_of`."""
+        ids = set(pupil_ids)
+        missing = ids - self._years.keys()
+        if missing:
+            if len(self._years) > CACHE_PUPILS:
+                self._years.clear()
+            day = self.drop.assessed_on
+            found = dict(
+                CharacteristicsPeriod.objects.filter(pupil_id__in=list(missing), valid_from__lte=day)
+                .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+                .values_list("pupil_id", "nc_year")
+            )
+            self._years.update((pupil_id, found.get(pupil_id)) for pupil_id in missing)
+        return {pupil_id: self._years[pupil_id] for pupil_id in ids}
+
+    def framework_problem(self, school_id: int, subject_id: int, pupil_id: int, level: Level) -> str | None:
+        """A level of another framework than the one the school's assignment gives the pupil in
+        the subject (``FrameworkChooser``) is refused, in the code rule's words."""
+        nc_year = self.nc_years([pupil_id])[pupil_id]
+        in_use = self.chooser(school_id).framework_for(pupil_id, subject_id, nc_year)
+        if in_use is None or in_use.pk == level.framework_id:
+            return None
+        school = self.parts[school_id].school
+        subject = self.subjects[subject_id]
+        return self.book.not_in_use(level.code, level, in_use, nc_year, school.name, subject.name)
+
+    def closed_row(self, school_id: int, row: int | None) -> bool:
+        """Whether the school's part of the drop is closed (submitted or locked). Its rows are then
+        not refused one by one: they are counted for the school's one refusal
+        (:meth:`closed_refusals`)."""
+        part = self.parts.get(school_id)
+        if part is None or part.teachers_may_edit:
+            return False
+        seen = self._closed.setdefault(school_id, [row, 0, object()])
+        if row is None or row != seen[2]:
+            seen[1] += 1
+            seen[2] = row
+        return True
+
+    def closed_refusals(self) -> list[RowError]:
+        """One refusal for each closed school the rows were for, at its first row, saying who
+        closed it and when and who can reopen it (``sheets.closed.closed_notice``)."""
+        if not self._closed:
+            return []
+        names = reopeners(self.drop)
+        errors = []
+        for school_id, (first, rows, _) in self._closed.items():
+            part = DropSchool.objects.select_related("school", "changed_by").get(pk=self.parts[school_id].pk)
+            part.drop = self.drop
+            counted = f"{rows} row{'s' if rows != 1 else ''}"
+            message = f"{closed_notice(part, names)} The file has {counted} for it."
+            errors.append(RowError(first, "school", part.school.name, message))
+        return errors
 
     def part_problem(self, school_id: int) -> str | None:
         part = self.parts.get(school_id)
@@ -281,6 +350,7 @@ def record_judgements(
                 state.take(chunk)
                 if progress is not None:
                     progress(state.seen)
+            result.errors.extend(rules.closed_refusals())
             if result.errors:
                 result.errors.sort(key=lambda e: (e.row is not None, e.row or 0))
                 raise _Refused
@@ -322,6 +392,7 @@ class _State:
         pupil_ids = {_id(item.pupil) for item in items}
         reachable = self.rules.reachable(pupil_ids)
         schools = self.rules.schools_of(reachable)
+        self.rules.nc_years(reachable)  # one query for the chunk's pupils (framework_problem)
         # withdrawn ones too: a level imported into a withdrawn cell reinstates it (ADR 7)
         current_query = Judgement.history.filter(drop=self.drop, pupil_id__in=list(reachable))
         if not self.dry_run:
@@ -363,7 +434,13 @@ class _State:
             if school_id is None:
                 self.refuse(item, level.code, f"The pupil is not on the roll of a school in {self.drop}.")
                 return None
-        problem = rules.part_problem(school_id) or rules.level_problem(school_id, subject_id, level)
+        if rules.closed_row(school_id, item.row):
+            return None
+        problem = (
+            rules.part_problem(school_id)
+            or rules.level_problem(school_id, subject_id, level)
+            or rules.framework_problem(school_id, subject_id, pupil_id, level)
+        )
         if problem:
             self.refuse(item, level.code, problem)
             return None
@@ -403,6 +480,8 @@ class _State:
         key = (pupil_id, subject_id)
         existing = current.get(key)
         school_id = existing.school_id if existing else self.rules.school_for(schools.get(pupil_id, []))
+        if school_id is not None and self.rules.closed_row(school_id, item.row):
+            return None
         problem = self.rules.part_problem(school_id) if school_id is not None else None
         if problem:
             self.refuse(item, shown, problem)

@@ -83,7 +83,9 @@ class Vocabulary:
         same as the spreadsheet import's and the API's."""
         if not text.split():
             return "Type a level code: a judgement cannot be cleared here."
-        return self.book.not_a_level(text, self.framework, self.band)
+        return self.book.not_a_level(
+            text, self.framework, self.band, school_id=self.school_id, subject_id=self.subject_id
+        )
 
 
 def cell_rule(

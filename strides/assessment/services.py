@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -25,11 +25,12 @@ from strides.assessment.models import (
 )
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many
+from strides.frameworks.codes import not_in_use
 from strides.frameworks.models import CommonScale, Crosswalk, CrosswalkEntry, Framework, Level, Subject
-from strides.frameworks.queries import frameworks_available, subjects_for
+from strides.frameworks.queries import FrameworkChooser, frameworks_available, subjects_for
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
 from strides.organisations.models import AcademicYear, School, Trust
-from strides.pupils.models import Enrolment, Pupil
+from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 
 
 class AssessmentError(ValueError):
@@ -224,6 +225,7 @@ class _SaveFacts:
     framework_subjects: bool  # the level's framework names subjects at all
     framework_has_subject: bool
     framework_name: str
+    nc_year: int | None  # the pupil's NC year on the drop's date: their framework depends on it
     has_scale: bool
     crosswalk_id: int | None
     point_id: int | None
@@ -261,6 +263,12 @@ def _save_facts(
             framework_subjects=Exists(framework_subjects),
             framework_has_subject=Exists(framework_subjects.filter(subject_id=subject.pk)),
             framework_name=F("framework__name"),
+            nc_year=Subquery(
+                CharacteristicsPeriod.objects.filter(pupil_id=pupil.pk, valid_from__lte=drop.assessed_on)
+                .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=drop.assessed_on))
+                .order_by("-valid_from")
+                .values("nc_year")[:1]
+            ),
             has_scale=Exists(CommonScale.objects.filter(trust_id=drop.trust_id)),
             crosswalk_id=Subquery(in_force),
             point_id=Subquery(
@@ -278,10 +286,17 @@ def _save_facts(
 
 
 def _check_save(
-    actor: Any, pupil: Pupil, subject: Subject, drop: DataDrop, school: School, level: Level
+    actor: Any,
+    pupil: Pupil,
+    subject: Subject,
+    drop: DataDrop,
+    school: School,
+    level: Level,
+    in_use: Framework | None = None,
 ) -> _SaveFacts:
     """The rules in the order a person meets them: who may record, the drop still open, then the
-    subject, the roll and the level."""
+    subject, the roll and the level, which must be of the framework the school's assignment gives
+    the pupil in the subject (``in_use``, looked up with ``FrameworkChooser`` when not given)."""
     if not can(actor, Capability.RECORD_ASSESSMENT, school):
         raise PermissionError("You cannot record judgements for this pupil.")
     facts = _save_facts(actor, pupil, subject, drop, school, level)
@@ -300,6 +315,16 @@ def _check_save(
         raise AssessmentError(f"{level.code} is not from a framework {school} can use.")
     if facts.framework_subjects and not facts.framework_has_subject:
         raise AssessmentError(f"{facts.framework_name} is not used for {subject.name}.")
+    if in_use is None:  # the school's assignment for the pupil decides the framework
+        chooser = FrameworkChooser(school.pk, [subject], drop.assessed_on)
+        in_use = chooser.framework_for(pupil.pk, subject.pk, facts.nc_year)
+    if in_use is not None and in_use.pk != level.framework_id:
+        codes = list(Level.objects.filter(framework=in_use).order_by("order").values_list("code", flat=True))
+        raise AssessmentError(
+            not_in_use(
+                level.code, facts.framework_name, in_use.name, codes, facts.nc_year, school.name, subject.name
+            )
+        )
     return facts
 
 
@@ -329,15 +354,19 @@ def record_judgement(
     expected_version: int | None,
     note: str = "",
     reason: str = "grid",
+    framework: Framework | None = None,
 ) -> Judgement:
     """Set a pupil's judgement. ``expected_version`` is the version the user saw (0: none yet);
     a save against an older version raises :class:`StaleJudgement` and changes nothing.
+    ``level`` must be of the pupil's framework for the subject: ``framework`` when the caller
+    has just looked it up by the same rule (the grid's and the API's ``CodeBook`` reading),
+    else ``FrameworkChooser``'s (docs/frameworks.md, "Typing a level").
 
     One query checks every rule that needs no lock (:func:`_save_facts`); then, in one
     transaction, the school's part of the drop is locked and checked again (a head may have
     submitted it meanwhile), the judgement is locked and its version compared (ADR 7), and the
     judgement, its revision and the audit entry are written."""
-    facts = _check_save(actor, pupil, subject, drop, school, level)
+    facts = _check_save(actor, pupil, subject, drop, school, level, framework)
     crosswalk_id, point_id = _crosswalk_point(facts, drop, actor, level)
     user = _user(actor)
     with transaction.atomic():

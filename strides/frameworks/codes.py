@@ -6,17 +6,20 @@ For one pupil and subject at a school on a drop's date, the text is normalised
 slashes forgiven) and looked for, first match wins, in:
 
 1. the pupil's own framework for the subject (``FrameworkChooser``: the pupil's choice, their year
-   group's, the school's, else the NC bands): every level's code and aliases;
+   group's, the school's, else the default): every level's code and aliases, and the **short
+   forms** of a year group's band with its year ("3E", "y3e", "Y3 EXS", "2g", "4WTS":
+   :func:`year_band_forms`), whatever year the pupil works in;
 2. that framework's **shorthand**: a year-group band without its year ("E", "EXS", "Expected",
    and a band's first letter when no other band of the year shares it) for the year group whose
-   bands the pupil works in (:func:`band_year`);
-3. every other framework the school may use for the subject (:meth:`CodeBook.usable`: shipped, the
-   trust's or the school's own, for this subject or for any), those the school has chosen for
-   someone in the subject first, then the most specific (fewest levels), so "PK4" for a pupil on
-   the NC bands is pre-key stage standard 4.
+   bands the pupil works in (:func:`band_year`).
 
-A level is acceptable for the pupil exactly when its framework is usable at the school for the
-subject: the services (``record_judgement``, ``bulk.record_judgements``) check the same.
+Nothing else is accepted. A code of another framework the school may use ("5", a GCSE grade, for a
+Year 3 pupil on the national-curriculum bands; "HNM"; "PK4" for a pupil whose assignment is the
+bands) is refused, and the refusal names the code, the framework it belongs to and the one the
+school's assignment gives the pupil (:meth:`CodeBook.not_a_level`): the assignment decides, so a
+special school whose pupils of one year group are on different frameworks records each pupil in
+their own. The services (``record_judgement``, ``bulk.record_judgements``) check a level against
+the same choice.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from strides.frameworks.models import Framework, Level
+from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.services import level_lookup, normalise_code
+from strides.organisations.models import School
 
 if TYPE_CHECKING:
     from strides.assessment.models import DataDrop
@@ -82,6 +86,31 @@ def year_shorthand(levels: Iterable[Level], nc_year: int | None) -> dict[str, Le
         if len(owners) == 1:
             shorthand.setdefault(letter, owners[0])
     return shorthand
+
+
+def year_band_forms(levels: Sequence[Level]) -> dict[str, Level]:
+    """The short forms of every year group's bands with the year in front, normalised: the year
+    as ``3``, ``Y3`` or ``Year 3``, then any shorthand of that year's bands (:func:`year_shorthand`:
+    ``E``, ``EX``, ``EXS``, ``EXP``, ``Expected``, ``W``, ``WT``, ``WTS``...). So "3E", "y3e",
+    "Y3 E", "3 exs", "2g", "2GDS" and "4W" name Year 3 EXS, Year 2 GDS and Year 4 WTS whatever year
+    the pupil is in or works in. Only frameworks with year-group codes ("Y3 EXS") have them."""
+    years = sorted({year for level in levels if (year := year_of_code(level.code)) is not None})
+    forms: dict[str, Level] = {}
+    for year in years:
+        for suffix, level in year_shorthand(levels, year).items():
+            for prefix in (f"{year}", f"Y{year}", f"YEAR{year}"):
+                forms.setdefault(f"{prefix}{suffix}", level)
+    return forms
+
+
+def code_spellings(levels: Sequence[Level]) -> dict[str, Level]:
+    """Every normalised spelling that names one of a framework's levels for any pupil: codes and
+    aliases (:func:`~strides.frameworks.services.level_lookup`) first, then the year-and-band short
+    forms (:func:`year_band_forms`), which never take a spelling a code or alias already has."""
+    spellings = level_lookup(levels)
+    for spelling, level in year_band_forms(levels).items():
+        spellings.setdefault(spelling, level)
+    return spellings
 
 
 def band_year(nc_year: int | None, previous_code: str | None, years_since_previous: int = 0) -> int | None:
@@ -141,8 +170,8 @@ class FrameworkCodes:
 
 @dataclass(frozen=True)
 class Resolution:
-    """The level a typed code named, the framework it came from and how it was found: "code" (a
-    spelling of the pupil's framework), "shorthand" or "other framework"."""
+    """The level a typed code named, the framework it came from (the pupil's own) and how it was
+    found: "code" (a spelling of the pupil's framework) or "shorthand"."""
 
     level: Level
     framework: Framework
@@ -175,11 +204,12 @@ class CodeBook:
             subjects[framework_id].add(subject_id)
         self.frameworks: dict[int, FrameworkCodes] = {
             pk: FrameworkCodes(
-                frameworks[pk], grouped[pk], frozenset(subjects[pk]), level_lookup(grouped[pk])
+                frameworks[pk], grouped[pk], frozenset(subjects[pk]), code_spellings(grouped[pk])
             )
             for pk in frameworks
         }
         self._order: dict[tuple[int, int, frozenset[int]], list[FrameworkCodes]] = {}
+        self._names: dict[tuple[str, int], str] = {}
 
     def usable(self, framework_id: int, school_id: int, subject_id: int) -> bool:
         """Whether the school may record the subject in the framework: shipped or the trust's (or
@@ -212,46 +242,129 @@ class CodeBook:
         chosen: Collection[int] = (),
     ) -> Resolution | None:
         """The level ``text`` names for a pupil assessed on ``framework`` in the subject, whose
-        shorthand names the bands of year ``band`` (:func:`band_year`). ``chosen``: the frameworks
-        the school has chosen for someone in the subject. None when no usable framework knows it."""
+        shorthand names the bands of year ``band`` (:func:`band_year`). None when the pupil's
+        framework does not know it, even if another framework does (:meth:`elsewhere`): a level
+        is recorded only in the framework the school's assignment gives the pupil. ``chosen`` (the
+        frameworks the school has chosen for someone in the subject) does not change the answer:
+        it orders :meth:`elsewhere`, which the callers' refusals reach through :meth:`not_a_level`."""
+        key = normalise_code(text)
+        if not key or framework is None or not self.usable(framework.pk, school_id, subject_id):
+            return None
+        own = self.frameworks[framework.pk]
+        level = own.spellings.get(key)
+        if level is not None:
+            return Resolution(level, own.framework, "code")
+        level = own.shorthand(band).get(key)
+        if level is not None:
+            return Resolution(level, own.framework, "shorthand")
+        return None
+
+    def elsewhere(
+        self,
+        text: str,
+        *,
+        school_id: int,
+        subject_id: int,
+        framework: Framework | None,
+        chosen: Collection[int] = (),
+    ) -> Level | None:
+        """The level ``text`` names in a framework the school may use for the subject other than
+        the pupil's ``framework`` (chosen for someone first, then the most specific): what a
+        refusal names. None when no other framework knows it."""
         key = normalise_code(text)
         if not key:
             return None
-        own = None
-        if framework is not None and self.usable(framework.pk, school_id, subject_id):
-            own = self.frameworks[framework.pk]
-            level = own.spellings.get(key)
-            if level is not None:
-                return Resolution(level, own.framework, "code")
-            level = own.shorthand(band).get(key)
-            if level is not None:
-                return Resolution(level, own.framework, "shorthand")
         for other in self.others(school_id, subject_id, chosen):
-            if other is own:
+            if framework is not None and other.framework.pk == framework.pk:
                 continue
             level = other.spellings.get(key)
             if level is not None:
-                return Resolution(level, other.framework, "other framework")
+                return level
         return None
 
     def levels_of(self, framework: Framework | None) -> list[Level]:
         codes = self.frameworks.get(framework.pk) if framework is not None else None
         return codes.levels if codes else []
 
+    def _name(self, model: type, pk: int) -> str:
+        """A school's or subject's name for a refusal, read once (only refusals need them)."""
+        key = (model.__name__, pk)
+        if key not in self._names:
+            self._names[key] = str(model.objects.filter(pk=pk).values_list("name", flat=True).first() or "")
+        return self._names[key]
+
     def not_a_level(
-        self, text: str, framework: Framework | None, band: int | None, subject_name: str = "this subject"
+        self,
+        text: str,
+        framework: Framework | None,
+        band: int | None,
+        subject_name: str = "",
+        *,
+        school_id: int | None = None,
+        subject_id: int | None = None,
+        chosen: Collection[int] = (),
     ) -> str:
         """Why ``text`` was refused for a pupil assessed on ``framework`` in the subject, naming the
         value and a few codes they probably meant (:func:`suggest`): the words the class grid, the
-        spreadsheet import and the API all give (grid.js's ``invalidMessage`` says the same)."""
+        spreadsheet import and the API all give (grid.js's ``invalidMessage`` says the same for
+        text no framework knows). Given the school and subject, a level of another framework the
+        school uses is named with the framework the pupil is assessed on (:meth:`not_in_use`)."""
         shown = " ".join(text.split())[:40]
+        if subject_id is not None and not subject_name:
+            subject_name = self._name(Subject, subject_id)
+        subject_name = subject_name or "this subject"
         if framework is None:
             return f"{shown} is not a level of a framework the school uses for {subject_name}."
+        if school_id is not None and subject_id is not None:
+            level = self.elsewhere(
+                text, school_id=school_id, subject_id=subject_id, framework=framework, chosen=chosen
+            )
+            if level is not None:
+                return self.not_in_use(
+                    shown, level, framework, band, self._name(School, school_id), subject_name
+                )
         picks = suggest([level.code for level in self.levels_of(framework)], text, band, MAX_SUGGESTIONS)
         return (
             f"{shown} is not a level of {framework.name} or of another framework the school uses: "
             f"try {', '.join(picks)}."
         )
+
+    def not_in_use(
+        self,
+        shown: str,
+        level: Level,
+        framework: Framework,
+        band: int | None,
+        school_name: str,
+        subject_name: str,
+    ) -> str:
+        """:func:`not_in_use` for a level and the pupil's framework, both of this book."""
+        other = self.frameworks.get(level.framework_id)
+        codes = [lv.code for lv in self.levels_of(framework)]
+        other_name = other.framework.name if other is not None else ""
+        return not_in_use(shown, other_name, framework.name, codes, band, school_name, subject_name)
+
+
+def not_in_use(
+    shown: str,
+    other_name: str,
+    framework_name: str,
+    codes: Sequence[str],
+    band: int | None,
+    school_name: str,
+    subject_name: str,
+) -> str:
+    """The refusal of a level from a framework the school does not assess the pupil on in the
+    subject, naming the code, its framework, the pupil's framework and a few of its codes (the
+    band year's, :func:`suggest`): "5 is a level of GCSE 9-1; at North Primary this pupil is
+    assessed in Maths on National curriculum year-group bands: try Y3 WTS, Y3 EXS, Y3 GDS." """
+    belongs = f"a level of {other_name}" if other_name else "from another framework"
+    picks = suggest(codes, "", band, MAX_SUGGESTIONS)  # "5" is no hint of Year 5
+    where = f"at {school_name} " if school_name else ""
+    return (
+        f"{shown} is {belongs}; {where}this pupil is assessed in {subject_name} on {framework_name}: "
+        f"try {', '.join(picks)}."
+    )
 
 
 def suggest(codes: Sequence[str], text: str, nc_year: int | None, limit: int = 8) -> list[str]:

@@ -79,8 +79,8 @@ def school_for(user: Any, pupil: Pupil, drop: DataDrop, urn: str | None) -> Scho
 def level_for(pupil: Pupil, subject: Subject, drop: DataDrop, school: School, text: str) -> Level:
     """The level meant by ``text``, by the one rule the grid and the spreadsheet import use
     (:class:`strides.frameworks.codes.CodeBook`): the pupil's framework for the subject (case and
-    spacing forgiven), its shorthand for their band year, then any other framework the school may
-    use for the subject."""
+    spacing forgiven) and its short forms, then its shorthand for their band year; a level of
+    another framework is refused, naming it."""
     period = characteristics_as_at(pupil, drop.assessed_on)
     nc_year = period.nc_year if period else None
     chooser = FrameworkChooser(school.pk, [subject], drop.assessed_on)
@@ -98,4 +98,5 @@ def level_for(pupil: Pupil, subject: Subject, drop: DataDrop, school: School, te
     )
     if found is not None:
         return found.level
-    raise exceptions.ValidationError({"level": [book.not_a_level(text, chosen, band, subject.name)]})
+    refusal = book.not_a_level(text, chosen, band, subject.name, school_id=school.pk, subject_id=subject.pk)
+    raise exceptions.ValidationError({"level": [refusal]})

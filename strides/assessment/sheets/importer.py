@@ -3,8 +3,9 @@
 Each row's UPN (any case, spaces forgiven; a former UPN works too) is matched among the pupils the
 user may record for; each level is read by the one rule the class grid and the API use
 (:class:`strides.frameworks.codes.CodeBook`): the pupil's own framework for the subject on the
-drop's date, its shorthand for the pupil's band year, then the other frameworks the school may use
-for the subject. Every problem is a row error naming
+drop's date (a level of another framework is refused, naming both), its short forms and its
+shorthand for the pupil's band year. A school whose part of the drop is submitted or locked is
+refused once, not row by row. Every problem is a row error naming
 the row, the column, the value and what is wrong; the judgements are then recorded (or, for a
 preview, only checked) by :func:`strides.assessment.bulk.record_judgements`, all or nothing.
 
@@ -17,8 +18,6 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
-
-from django.db.models import Q
 
 from strides.assessment.bulk import (
     WITHDRAW_WORD,
@@ -38,7 +37,7 @@ from strides.frameworks.services import normalise_code
 from strides.imports.fields import ValueProblem, as_text, is_blank, parse_upn, text_parser
 from strides.imports.records import Report, RowError, display
 from strides.imports.spreadsheet import UnreadableFile
-from strides.pupils.models import CharacteristicsPeriod, FormerUpn
+from strides.pupils.models import FormerUpn
 
 ROW_CHUNK = 2000
 # a level cell saying one of these withdraws the judgement (docs/importing-drops.md)
@@ -108,7 +107,6 @@ class _Resolver:
         self.day = drop.assessed_on
         self.subjects = [c.subject for c in layout.subjects]
         self.book = rules.book
-        self.choosers: dict[int, FrameworkChooser] = {}
         self.resolved: dict[tuple[int, int, int | None, int | None, str], Level | None] = {}
         self.spelled: dict[tuple[int | None, str], bool] = {}
         self.upn_rows: dict[str, int] = {}
@@ -117,9 +115,7 @@ class _Resolver:
     # --- frameworks -------------------------------------------------------------------------
 
     def chooser(self, school_id: int) -> FrameworkChooser:
-        if school_id not in self.choosers:
-            self.choosers[school_id] = FrameworkChooser(school_id, self.subjects, self.day)
-        return self.choosers[school_id]
+        return self.rules.chooser(school_id)  # the bulk service checks levels against the same
 
     def spelled_out(self, framework: Framework | None, text: str) -> bool:
         """Whether ``text`` is a spelling of the framework's own levels (no shorthand to read).
@@ -186,11 +182,7 @@ class _Resolver:
         pupils = self._pupils({upn for _, upn, _ in wanted})
         ids = {p.pk for p in pupils.values()}
         schools = self.rules.schools_of(ids)
-        years = dict(
-            CharacteristicsPeriod.objects.filter(pupil_id__in=list(ids), valid_from__lte=self.day)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=self.day))
-            .values_list("pupil_id", "nc_year")
-        )
+        years = self.rules.nc_years(ids)
         placed: list[tuple[int, _Pupil, int, list[Any]]] = []
         for row_number, upn, cells in wanted:
             pupil = pupils.get(upn)
@@ -207,6 +199,8 @@ class _Resolver:
                     f"{self.day:%d/%m/%Y}.",
                 )
                 continue
+            if self.rules.closed_row(school_id, row_number):
+                continue  # the school's part is submitted or locked: refused once, not per cell
             placed.append((row_number, pupil, school_id, cells))
         previous = self._previous(placed, years)
         for row_number, pupil, school_id, cells in placed:
@@ -267,7 +261,9 @@ class _Resolver:
             band = pupil_band_year(nc_year, before, self.drop)
             level = self.resolve_level(school_id, subject, framework, band, text) if len(text) <= 60 else None
             if level is None:
-                message = self.book.not_a_level(text, framework, band, subject.name)
+                message = self.book.not_a_level(
+                    text, framework, band, subject.name, school_id=school_id, subject_id=subject.pk
+                )
                 yield RowError(row_number, column.label, display(raw), message)
                 continue
             yield JudgementRow(pupil.pk, subject, level, note, row_number, column.label, school_id)

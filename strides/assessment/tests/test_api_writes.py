@@ -163,7 +163,7 @@ def test_an_unknown_level_names_the_value_and_the_accepted_codes(cast, api, drop
     assert not Judgement.objects.exists()
 
 
-def test_a_level_of_the_pupil_s_own_framework_or_another_the_school_uses(cast, api, drop, level):
+def test_a_level_of_the_pupil_s_own_framework_not_another_the_school_uses(cast, api, drop, level):
     pre_key_stage = level("PK4", "pre-key-stage").framework
     assign_framework(
         cast.head, cast.north, cast_subject("reading"), pre_key_stage, drop.opens_on, pupil=cast.ben
@@ -172,12 +172,14 @@ def test_a_level_of_the_pupil_s_own_framework_or_another_the_school_uses(cast, a
     chosen = senco.post(JUDGEMENTS, body(cast, drop, pupil=cast.ben.pk, level="pk 4"), format="json")
     assert chosen.status_code == 201, chosen.content
     assert chosen.json()["level"]["framework"]["code"] == "pre-key-stage"
-    # maths: Ben is on the NC bands, yet a pre-key-stage code the school may use is accepted
+    # maths: Ben is on the NC bands, so a pre-key-stage code is refused, naming both (issue 8)
     other = senco.post(
         JUDGEMENTS, body(cast, drop, pupil=cast.ben.pk, subject="maths", level="PK3"), format="json"
     )
-    assert other.status_code == 201, other.content
-    assert other.json()["level"]["code"] == "PK3"
+    assert errors(other) == [("level", "PK3")]
+    assert other.json()["errors"][0]["message"].startswith(
+        "PK3 is a level of Pre-key stage standards; at Northfield Primary this pupil is assessed in Maths"
+    )
 
 
 def cast_subject(code):

@@ -159,11 +159,13 @@ def test_the_rules_of_record_judgement_hold_for_every_row(cast, drop, subjects, 
     assert ok.created == 1
 
 
-def test_a_closed_part_is_refused(cast, drop, subjects, level):
+def test_a_closed_part_is_refused_once_not_row_by_row(cast, drop, subjects, level):
     services.transition(cast.head, DropSchool.objects.get(drop=drop, school=cast.north), DropStatus.SUBMITTED)
     result = record_judgements(cast.analyst, drop, rows_for(cast, subjects, level), reason="x", dry_run=False)
-    assert len(result.errors) == 3
-    assert "submitted by the head" in result.errors[0].message
+    [error] = result.errors  # one for the school, at its first row, not one per judgement (issue 8)
+    assert (error.row, error.field, error.value) == (2, "school", "Northfield Primary")
+    assert "was submitted by the head (Hana Head) on" in error.message
+    assert error.message.endswith("The file has 2 rows for it.")
     assert not Judgement.objects.exists()
 
 

@@ -356,16 +356,15 @@ def test_the_save_endpoint_takes_only_posts(cast, drop, client_for):
     assert client_for(cast.teacher).get(save_url(drop, cast.class_3t)).status_code == 405
 
 
-def test_a_level_of_another_framework_the_school_uses_is_accepted_and_said(cast, drop, client_for):
-    # Ava is assessed on the NC bands in reading; PK4 is pre-key stage standard 4, as the import reads it
+def test_a_level_of_another_framework_the_school_uses_is_refused_naming_both(cast, drop, client_for):
+    # Ava is assessed on the NC bands in reading; PK4 is pre-key stage standard 4 (issue 8)
     response = post_cell(client_for(cast.teacher), drop, cast.class_3t, cast.ava, "reading", "pk 4")
-    answer = response.json()
-    assert answer["status"] == "saved" and answer["code"] == "PK4"
-    assert answer["warning"] == (
-        "PK4 is from Pre-key stage standards, not National curriculum year-group bands, "
-        "Ava Archer's framework for Reading."
+    assert response.status_code == 422
+    assert response.json()["message"] == (
+        "pk 4 is a level of Pre-key stage standards; at Northfield Primary this pupil is assessed in "
+        "Reading on National curriculum year-group bands: try Y3 WTS, Y3 EXS, Y3 GDS."
     )
-    assert Judgement.objects.get().level.framework.code == "pre-key-stage"
+    assert not Judgement.objects.exists()
 
 
 def test_a_code_no_framework_of_the_school_knows_is_refused(cast, drop, client_for):
