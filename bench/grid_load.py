@@ -53,6 +53,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import grid_batch  # noqa: E402 - bench/ is not a package: its modules import each other by path
+
 PUPILS_PER_CLASS = 30
 SUBJECTS = ("reading", "writing", "maths")
 SCHOOLS = 5
@@ -336,6 +339,8 @@ def measure(bench: Any, sizes: LoadSizes) -> tuple[list[tuple[str, str]], dict[s
         pages = _run_phase("pages", teachers, port, sizes.pages_each, limit, _page)
         bench.log(f"grid: one teacher alone x {sizes.saves_each} saves ...")
         alone = _run_phase("alone", teachers[:1], port, sizes.saves_each, limit, _save)
+        bench.log(f"grid: {grid_batch.CELLS} cells one by one, then {grid_batch.CELLS} in one batch ...")
+        batch_rows, batch_figures = grid_batch.compare(port, teachers[1], teachers[2], _typed_code)
         bench.log(f"grid: {sizes.users} users x {sizes.saves_each} saves ...")
         # the lone teacher carries on where they stopped: their next cells are new ones
         for teacher in teachers[:1]:
@@ -349,8 +354,9 @@ def measure(bench: Any, sizes: LoadSizes) -> tuple[list[tuple[str, str]], dict[s
         raise LoadError(f"{len(failed)} saves failed, e.g. {failed[:3]}; the server's log ends:\n{log}")
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         saved = connection.execute("SELECT COUNT(*) FROM assessment_judgementrevision").fetchone()[0]
-    if saved != saves.count + alone.count:
-        raise LoadError(f"{saves.count + alone.count} saves answered 'saved' but {saved} revisions exist")
+    answered = saves.count + alone.count + 2 * grid_batch.CELLS
+    if saved != answered:
+        raise LoadError(f"{answered} saves answered 'saved' but {saved} revisions exist")
     bench.log("grid: counting the statements of one page, one new cell and one change ...")
     counted = _count_queries(bench, database, teachers[-1])
 
@@ -375,6 +381,7 @@ def measure(bench: Any, sizes: LoadSizes) -> tuple[list[tuple[str, str]], dict[s
             "SQL statements: change a saved cell / save a new cell / grid page",
             f"**{counted['change']}** / {counted['new']} / {counted['page']}",
         ),
+        *batch_rows,
     ]
     figures = {
         "grid_save_p50_ms": saves.percentile(50) * 1000,
@@ -385,6 +392,7 @@ def measure(bench: Any, sizes: LoadSizes) -> tuple[list[tuple[str, str]], dict[s
         "grid_save_health_ratio_p50": ratio50,
         "grid_save_queries": counted["change"],
         "grid_page_queries": counted["page"],
+        **batch_figures,
     }
     return rows, figures
 
@@ -429,6 +437,11 @@ pupils per teacher, on a fresh SQLite database.
 
 The client threads run on the same machine as the server and take some of its CPU; on SQLite
 every save waits its turn for the one writer, which PostgreSQL does not make it do.
+
+The last rows compare, in the same run with nobody else saving, a class's {grid_batch.CELLS} cells
+saved one request each (as grid.js did) with the same cells sent in one request to the batch
+endpoint (as grid.js now sends whatever queued while a save was on its way): each cell still has
+its own lost-update check and answer (bench/grid_batch.py).
 """
     return GridSection(f"Class grid saves, {sizes.users} concurrent teachers", markdown, figures)
 

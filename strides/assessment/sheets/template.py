@@ -224,6 +224,8 @@ def _instructions(
         "own framework.",
         "   Typing works too; case and spaces are forgiven (pk4, PK 4 and PK4 are the same level).",
         "3. Leave a cell empty when there is no judgement yet: an empty cell changes nothing.",
+        "   To withdraw a judgement entered by mistake (the wrong pupil or subject), type WITHDRAW in "
+        "its cell; say why in a column headed with the subject and 'note' (e.g. 'Reading note').",
         "4. Do not change the UPN column: pupils are matched by UPN. Other columns are for reference.",
         f"5. Import the file in Strides (the drop's 'Import a spreadsheet' page) or with "
         f"'strides import-drop FILE --drop {drop.slug}'.",

@@ -276,3 +276,15 @@ def test_a_withdrawal_between_preview_and_commit_is_a_conflict(cast, drop, wrong
     withdraw_judgement(cast.teacher, wrong, expected_version=1, reason="Wrong pupil")
     report, _ = import_rows(drop, cast.head, rows, expected=versions)
     assert not report.committed and "after the file was checked" in report.errors[0].message
+
+
+def test_the_template_says_how_to_withdraw(cast, drop):
+    import io
+
+    from openpyxl import load_workbook
+
+    from strides.assessment.sheets.template import build_template
+
+    workbook = load_workbook(io.BytesIO(build_template(drop, cast.north, cast.head)))
+    text = " ".join(str(row[0].value or "") for row in workbook["Instructions"].iter_rows())
+    assert "type WITHDRAW in its cell" in text
