@@ -24,9 +24,11 @@ from django.views.decorators.http import require_POST
 from strides.access.gate import get_or_404, schools_with, scope_for
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
+from strides.assessment.grid_queries import reopeners
 from strides.assessment.models import DataDrop, DropImportBatch, DropSchool
 from strides.assessment.sheets import batches
 from strides.assessment.sheets.batches import EXTENSIONS, visible_batches
+from strides.assessment.sheets.closed import closed_notice
 from strides.assessment.sheets.export import csv_lines, export_rows, write_xlsx
 from strides.assessment.sheets.importer import DropImportReport
 from strides.assessment.sheets.template import TemplateError, build_template
@@ -96,13 +98,20 @@ def _school_ids(user: Any, *capabilities: Capability) -> set[int]:
 
 
 def template_parts(user: Any, drop: DataDrop) -> list[DropSchool]:
-    """The drop's schools where the user may download a template: they record or import there."""
+    """The drop's schools where the user records or imports. Each part carries ``notice``: empty
+    while it is open, else who submitted or locked it, when, and who can reopen it
+    (:func:`closed_notice`); such a part is offered no template and no upload (issue 8)."""
     ids = _school_ids(user, Capability.RECORD_ASSESSMENT, Capability.IMPORT_ASSESSMENT)
-    return list(
+    parts = list(
         DropSchool.objects.filter(drop=drop, school_id__in=ids)
-        .select_related("school")
+        .select_related("school", "changed_by")
         .order_by("school__name")
     )
+    names = reopeners(drop) if any(not p.teachers_may_edit for p in parts) else []
+    for part in parts:
+        part.drop = drop
+        part.notice = closed_notice(part, names)
+    return parts
 
 
 def _breadcrumbs(drop: DataDrop, *tail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
@@ -169,11 +178,16 @@ def upload(request: HttpRequest, drop_slug: str) -> HttpResponse:
     parts = template_parts(user, drop)
     if not parts:  # none of the drop's schools is one of theirs: as if there were no such drop
         raise Http404("Not found")
-    may_import = any(p.school_id in import_ids for p in parts)
+    importing = [p for p in parts if p.school_id in import_ids]
+    may_import = any(p.teachers_may_edit for p in importing)
     form = UploadForm()
     if request.method == "POST":
         if not may_import:
-            messages.error(request, f"You cannot import levels into a school of {drop.name}.")
+            refusal = (
+                " ".join(p.notice for p in importing)
+                or f"You cannot import levels into a school of {drop.name}."
+            )
+            messages.error(request, refusal)
             return redirect("assessment:sheet_upload", drop_slug=drop.slug)
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -191,6 +205,7 @@ def upload(request: HttpRequest, drop_slug: str) -> HttpResponse:
             "drop": drop,
             "parts": parts,
             "may_import": may_import,
+            "all_closed": bool(importing) and not may_import,
             "may_export": may_export,
             "form": form,
             "recent": recent,
@@ -210,6 +225,10 @@ def template(request: HttpRequest, drop_slug: str, urn: str) -> HttpResponse:
         school__urn=urn,
     )
     school: School = part.school
+    if not part.teachers_may_edit:  # nothing could be imported from it: say so once, no file
+        part.drop = drop
+        messages.error(request, closed_notice(part))
+        return redirect("assessment:sheet_upload", drop_slug=drop.slug)
     try:
         content = build_template(drop, school, request.user)
     except TemplateError as problem:  # the school left the drop between the two queries

@@ -26,6 +26,7 @@ from strides.access.gate import visible_pupils
 from strides.assessment.models import DataDrop, DropSchool, Judgement
 from strides.assessment.queries import expected_pupil_ids
 from strides.assessment.sheets.cells import xlsx_cell
+from strides.assessment.sheets.closed import closed_notice
 from strides.classes.models import GroupMembership
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser, subjects_owed_at
@@ -119,9 +120,20 @@ def spans(rows: list[int]) -> list[tuple[int, int]]:
 
 
 def build_template(drop: DataDrop, school: School, user: Any = None) -> bytes:
-    """The template as XLSX bytes."""
-    if not DropSchool.objects.filter(drop=drop, school=school).exists():
+    """The template as XLSX bytes. Refused (TemplateError) for a school whose part of the drop is
+    submitted or locked: nothing could be imported from it, so the refusal says who closed it and
+    who can reopen it (:func:`~strides.assessment.sheets.closed.closed_notice`)."""
+    part = (
+        DropSchool.objects.filter(drop=drop, school=school)
+        .select_related("changed_by")
+        .order_by("pk")
+        .first()
+    )
+    if part is None:
         raise TemplateError(f"{school} is not part of {drop}.")
+    if not part.teachers_may_edit:
+        part.drop, part.school = drop, school
+        raise TemplateError(closed_notice(part))
     subjects: list[Subject] = subjects_owed_at(drop, school)  # its phase's and its own
     pupils = template_pupils(drop, school, user)
     ids = [p.pk for p in pupils]

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from strides.assessment import services
-from strides.assessment.models import Judgement
+from strides.assessment.models import DropSchool, DropStatus, Judgement
 from strides.audit.models import AuditEntry
 from strides.imports.tests.helpers import csv_bytes, xlsx_bytes
 
@@ -200,3 +200,49 @@ def test_the_template_shows_the_previous_drop_and_the_import_reads_past_it(
     assert Judgement.objects.get(drop=summer).level.code == "Y3 WTS", (
         "the previous drop is only for reference"
     )
+
+
+# --- a school's part already submitted: refused once, saying who (issue 8) ---------------------
+
+
+def submitted_north(cast, drop):
+    services.transition(cast.head, DropSchool.objects.get(drop=drop, school=cast.north), DropStatus.SUBMITTED)
+
+
+def test_a_dry_run_refuses_a_submitted_school_once_and_the_whole_file(cast, drop, write, capsys):
+    submitted_north(cast, drop)
+    path = write(
+        [
+            ["UPN", "Reading", "Writing", "Maths"],
+            [cast.ava.upn, "Y3 EXS", "Y3 WTS", "no such level"],
+            [cast.ben.upn, "Y3 GDS", "Y3 EXS", "Y3 EXS"],
+            [cast.cara.upn, "Y8 GDS", "", ""],  # river's part is open, but nothing is half-written
+        ]
+    )
+    status, report = run_json(capsys, path, "--drop", drop.slug, "--dry-run")
+    assert status == 1
+    [error] = report["errors"]  # not one per cell (6), nor per row
+    assert (error["row"], error["field"], error["value"]) == (2, "school", "Northfield Primary")
+    assert error["message"].startswith(
+        f"Northfield Primary's {drop.title} was submitted by the head (Hana Head) on "
+    )
+    assert "until the trust reopens it (Ada Admin or Ana Lyst can)" in error["message"]
+    assert error["message"].endswith("The file has 2 rows for it.")
+    # the readable report: one line for it, and exit 1
+    with pytest.raises(CommandError) as refused:
+        call_command("import_drop", path, "--drop", drop.slug, "--dry-run")
+    assert refused.value.returncode == 1
+    assert capsys.readouterr().out.count("Northfield Primary") == 1
+    assert not Judgement.objects.exists()
+
+
+def test_no_template_for_a_submitted_school(cast, drop, tmp_path):
+    submitted_north(cast, drop)
+    out = tmp_path / "north.xlsx"
+    with pytest.raises(CommandError) as refused:
+        call_command("drop_template", "--drop", drop.slug, "--school", cast.north.urn, "--out", str(out))
+    assert refused.value.returncode == 1
+    assert str(refused.value).startswith(f"Northfield Primary's {drop.title} was submitted by the head (Hana")
+    assert not out.exists()
+    call_command("drop_template", "--drop", drop.slug, "--school", cast.river.urn, "--out", str(out))
+    assert out.exists(), "river's part is still open"

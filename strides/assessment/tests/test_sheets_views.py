@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +14,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from strides.assessment import services
-from strides.assessment.models import DropImportBatch, Judgement
+from strides.assessment.models import DropImportBatch, DropSchool, DropStatus, Judgement
 from strides.assessment.services import create_drop
 from strides.assessment.sheets import batches
 from strides.imports.tests.helpers import csv_bytes
@@ -243,3 +244,35 @@ def _other_trust_head(cast):
     user = accounts.create_user(None, "elsewhere_head", password=cast.password, validate=False)
     accounts.grant_role(None, user, Role.HEADTEACHER, trust, school)
     return user
+
+
+# --- a school's part already submitted: no template, no upload, who and how to reopen (issue 8) -----
+
+
+def test_a_submitted_school_is_offered_no_template_and_no_upload(cast, north_drop, client_for):
+    part = DropSchool.objects.get(drop=north_drop, school=cast.north)
+    services.transition(cast.head, part, DropStatus.SUBMITTED)
+    client = client_for(cast.head)
+    page = unescape(client.get(url("sheet_upload", north_drop)).content.decode())
+    template = url("sheet_template", north_drop, urn=cast.north.urn)
+    assert template not in page and "Check the file" not in page
+    notice = f"Northfield Primary's {north_drop.title} was submitted by the head (Hana Head) on "
+    assert notice in page
+    assert "until the trust reopens it (Ada Admin or Ana Lyst can)" in page
+    # the template's address and an upload are refused the same way, once
+    response = client.get(template, follow=True)
+    assert response.redirect_chain == [(url("sheet_upload", north_drop), 302)]
+    assert unescape(response.content.decode()).count(notice) == 2  # the message, and the school's row
+    response = upload(client, north_drop, good_file(cast))
+    assert response.status_code == 302 and not DropImportBatch.objects.exists()
+
+
+def test_an_open_school_keeps_its_template_beside_a_locked_one(cast, drop, client_for):
+    part = DropSchool.objects.get(drop=drop, school=cast.north)
+    services.transition(cast.head, part, DropStatus.SUBMITTED)
+    services.transition(cast.analyst, part, DropStatus.LOCKED)
+    page = unescape(client_for(cast.analyst).get(url("sheet_upload", drop)).content.decode())
+    assert url("sheet_template", drop, urn=cast.river.urn) in page
+    assert url("sheet_template", drop, urn=cast.north.urn) not in page
+    assert f"Northfield Primary's {drop.title} was locked by the trust (Ana Lyst) on " in page
+    assert "Check the file" in page, "river's levels can still be imported"
