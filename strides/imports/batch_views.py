@@ -84,6 +84,7 @@ def preview_context(request: HttpRequest, report: Report, sections: dict[str, st
         "page": Paginator(items, PAGE_SIZE).get_page(request.GET.get("page")),
         "file_errors": [e for e in report.errors if e.row is None or e.field == "file"],
         "to_import": report.created + report.updated,
+        "to_write": report.to_write,
     }
 
 

@@ -75,6 +75,7 @@ class PupilBatchRunner(BatchRunner[ImportBatch, ImportReport]):
             filename=batch.filename,
             dry_run=not commit,
             progress=progress,
+            batch=batch,
         )
 
     def refused_report(self, batch: ImportBatch, errors: list[RowError]) -> ImportReport:

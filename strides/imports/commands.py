@@ -45,6 +45,12 @@ class ImportCommand(FileImportCommand):
             help="URN of the trust school to import into."
             + ("" if self.school_required else " Default: the file's destination school (DestSchool)."),
         )
+        parser.add_argument(
+            "--stage-sen",
+            action="store_true",
+            help="Stage SEN changes for the school's SENCO or head to confirm, instead of applying them "
+            "(for a routine MIS import by the data team).",
+        )
 
     def run_import(self, path: str, options: dict[str, Any]) -> ImportReport:
         data = read_file(path)
@@ -65,4 +71,5 @@ class ImportCommand(FileImportCommand):
             reason=f"import {path}",
             filename=Path(path).name,
             dry_run=options["dry_run"],
+            stage_sen=options["stage_sen"],
         )

@@ -58,8 +58,7 @@ def _text(element: Element | None, path: str) -> str | None:
     return (found.text or "").strip()
 
 
-def parse_ctf(data: bytes, progress: Progress | None = None, *, sen: bool = True) -> ParseResult:
-    """``sen`` False: SENhistory is left unread (not even checked), and ``sen_ignored`` says so."""
+def parse_ctf(data: bytes, progress: Progress | None = None) -> ParseResult:
     result = ParseResult(kind="ctf")
     root = _parse_xml(data, result)
     if root is None:
@@ -98,7 +97,7 @@ def parse_ctf(data: bytes, progress: Progress | None = None, *, sen: bool = True
             progress(number, len(pupils))
         result.data_rows += 1
         errors_before = len(result.errors)
-        row = _pupil(number, pupil, full, file_date, result, sen=sen)
+        row = _pupil(number, pupil, full, file_date, result)
         if row is not None and row.upn in seen:
             result.error(number, "UPN", row.upn, f"UPN {row.upn} also appears for pupil {seen[row.upn]}.")
         elif row is not None:
@@ -146,7 +145,7 @@ def _file_date(header: Element | None, result: ParseResult) -> dt.date | None:
 
 
 def _pupil(
-    number: int, pupil: Element, full: bool, file_date: dt.date, result: ParseResult, *, sen: bool = True
+    number: int, pupil: Element, full: bool, file_date: dt.date, result: ParseResult
 ) -> SourceRow | None:
     def value(
         element: Element | None, path: str, parse: Callable[[Any], Any], *, required: bool = False
@@ -235,10 +234,7 @@ def _pupil(
             chars["first_language"] = language
             chars["eal"] = eal_from_language(language)
     _fsm(number, pupil.find("FSMhistory"), full, file_date, row, result)
-    if sen:
-        _sen(number, pupil.find("SENhistory"), full, file_date, row, result)
-    elif full or pupil.find("SENhistory") is not None:
-        result.sen_ignored = True  # a full CTF says "no SEN" by leaving SENhistory out
+    _sen(number, pupil.find("SENhistory"), full, file_date, row, result)
     in_care = _text(pupil, "LookedAfter/InCare")
     if in_care is not None:
         if in_care.lower() in _BOOL:

@@ -490,9 +490,9 @@ FIELD_LABELS.update({"upn": "UPN", "enrolment": "Enrolment"})
 CHANGE_LABELS: dict[str, str] = {**FIELD_LABELS, "former_upns": "Former UPNs"}
 TEMPLATE_HEADERS: tuple[str, ...] = tuple(col.label for col in COLUMNS)
 REQUIRED_FOR_NEW: tuple[str, ...] = ("legal_forename", "legal_surname", "date_of_birth", "sex", "nc_year")
-# Columns only an importer holding EDIT_SEN at the school may apply (the SENCO, head, trust admin).
+# Columns only an importer holding EDIT_SEN at the school may apply (the SENCO, head, trust admin);
+# from anyone else they are staged for the school's SENCO or head to confirm.
 SEN_FIELDS: tuple[str, ...] = ("sen_provision", "primary_need", "secondary_need")
-SEN_IGNORED = "SEN columns ignored: only the SENCO, head or trust admin can change SEN records."
 
 
 def describe_value(name: str, value: Any) -> str:
@@ -515,3 +515,17 @@ def describe_value(name: str, value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "–"
     return str(value)
+
+
+def describe_sen(values: dict[str, Any]) -> str:
+    """A SEN record (provision and ranked needs) in words: "SEN support: Moderate learning
+    difficulty, then Speech, language and communication needs"."""
+    provision = dict(SenProvision.choices).get(
+        values.get("sen_provision") or "N", "No special educational need"
+    )
+    needs = [
+        dict(SenNeed.choices).get(code, code)
+        for code in (values.get("primary_need"), values.get("secondary_need"))
+        if code
+    ]
+    return f"{provision}: {', then '.join(needs)}" if needs else provision

@@ -8,8 +8,10 @@ they would do, and nothing is written.
 
 Who imports decides what the import may touch. With an acting user (the upload pages), a row
 whose UPN names a pupil that user may not see is refused with one neutral message that says
-nothing about that pupil, and SEN columns apply only where the user holds EDIT_SEN. The commands
-(no acting user, run by an administrator on the server) reach the whole trust.
+nothing about that pupil. SEN columns apply only where the user holds EDIT_SEN; from anyone else
+they are staged for the school's SENCO or head to confirm (:mod:`strides.pupils.sen_staging`),
+never dropped. The commands (no acting user, run by an administrator on the server) reach the
+whole trust, and stage SEN changes when asked to (``--stage-sen``).
 """
 
 from __future__ import annotations
@@ -18,16 +20,19 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+from django.db import transaction
+
 from strides.access.gate import can
 from strides.accounts.roles import Capability
 from strides.imports.ctf import parse_ctf
-from strides.imports.fields import REQUIRED_FOR_NEW, SEN_FIELDS, SEN_IGNORED
+from strides.imports.fields import REQUIRED_FOR_NEW, SEN_FIELDS
 from strides.imports.records import ImportReport, ParseResult, RowError, RowResult, SourceRow
 from strides.imports.spreadsheet import looks_like_html, parse_spreadsheet
 from strides.organisations.models import School
 from strides.pupils.codes import RegistrationType
 from strides.pupils.models import FormerUpn, Pupil
 from strides.pupils.queries import UPN_NOT_HERE, upns_out_of_reach
+from strides.pupils.sen_staging import SenPlan, SenRow, plan_sen_changes, stage_sen_changes
 from strides.pupils.services import IDENTITY_FIELDS, PupilDataError, PupilRecord, upsert_pupils
 
 Kind = Literal["spreadsheet", "ctf"]
@@ -46,14 +51,11 @@ def detect_kind(data: bytes) -> Kind:
     return "ctf" if head.startswith(b"<") and not looks_like_html(data) else "spreadsheet"
 
 
-def parse_file(
-    data: bytes, kind: Kind, filename: str = "", progress: Progress | None = None, *, sen: bool = True
-) -> ParseResult:
-    """``sen`` False: SEN data is left unread (the parse result's ``sen_ignored`` says if any was there)."""
+def parse_file(data: bytes, kind: Kind, filename: str = "", progress: Progress | None = None) -> ParseResult:
     step = (lambda done, total: progress("reading", done, total)) if progress else None
     if kind == "ctf":
-        return parse_ctf(data, progress=step, sen=sen)
-    return parse_spreadsheet(data, filename, progress=step, sen=sen)
+        return parse_ctf(data, progress=step)
+    return parse_spreadsheet(data, filename, progress=step)
 
 
 def may_change_sen(actor: Any, school: School) -> bool:
@@ -111,10 +113,13 @@ def import_file(
     filename: str = "",
     dry_run: bool = False,
     progress: Progress | None = None,
+    batch: Any = None,
+    stage_sen: bool = False,
 ) -> ImportReport:
-    """Parse ``data`` and import it into ``school`` (for a CTF, None means its DestSchool)."""
-    sen = school is None or may_change_sen(actor, school)
-    parsed = parse_file(data, kind, filename, progress, sen=sen)
+    """Parse ``data`` and import it into ``school`` (for a CTF, None means its DestSchool).
+    ``batch``: the upload it came from; ``stage_sen``: stage SEN changes even for an importer who
+    may make them (the command's ``--stage-sen``)."""
+    parsed = parse_file(data, kind, filename, progress)
     if school is not None and parsed.destination is not None:
         try:
             addressed = school_for_ctf(parsed)
@@ -132,9 +137,17 @@ def import_file(
             report = ImportReport(dry_run=dry_run, notes=list(parsed.notes))
             report.errors = [*parsed.errors, RowError(None, "DestSchool", _dest(parsed), str(problem))]
             return report
-        if not may_change_sen(actor, school):  # read again, leaving SEN data unread
-            parsed = parse_file(data, kind, filename, progress, sen=False)
-    return import_rows(parsed, school, actor=actor, reason=reason, dry_run=dry_run, progress=progress)
+    return import_rows(
+        parsed,
+        school,
+        actor=actor,
+        reason=reason,
+        dry_run=dry_run,
+        progress=progress,
+        source=filename,
+        batch=batch,
+        stage_sen=stage_sen,
+    )
 
 
 def _dest(parsed: ParseResult) -> str:
@@ -150,6 +163,9 @@ def import_rows(
     dry_run: bool = False,
     effective: dt.date | None = None,
     progress: Progress | None = None,
+    source: str = "",
+    batch: Any = None,
+    stage_sen: bool = False,
 ) -> ImportReport:
     report = ImportReport(
         school_id=school.pk,
@@ -158,13 +174,16 @@ def import_rows(
         notes=list(parsed.notes),
         dry_run=dry_run,
     )
-    if not may_change_sen(actor, school):
+    # SEN values the importer may not apply: taken out of the rows, planned and staged below
+    sen_values: dict[int, dict[str, Any]] = {}
+    report.sen_staging = stage_sen or not may_change_sen(actor, school)
+    if report.sen_staging:
         for row in parsed.rows:
-            for name in SEN_FIELDS:
-                if row.characteristics.pop(name, None) is not None:
-                    parsed.sen_ignored = True
-    if parsed.sen_ignored:
-        report.notes.append(SEN_IGNORED)
+            values = {
+                name: row.characteristics.pop(name) for name in SEN_FIELDS if name in row.characteristics
+            }
+            if values:
+                sen_values[row.row] = values
     errors = list(parsed.errors)
     if not school.in_trust:
         errors.append(RowError(None, "school", school.urn, f"{school.name} is not a school of the trust."))
@@ -177,21 +196,34 @@ def import_rows(
     if progress:
         progress("writing", 0, len(records))
     outcomes = []
+    plans: list[SenPlan] = []
     if records:
         try:
-            result = upsert_pupils(
-                actor,
-                school,
-                records,
-                effective=effective,
-                reason=reason,
-                dry_run=dry_run or bool(errors),
-            )
+            with transaction.atomic():  # the pupils and the SEN changes staged, or nothing
+                result = upsert_pupils(
+                    actor,
+                    school,
+                    records,
+                    effective=effective,
+                    reason=reason,
+                    dry_run=dry_run or bool(errors),
+                )
+                plans = plan_sen_changes(_sen_rows(records, sen_values))
+                if result.committed and plans:
+                    stage_sen_changes(
+                        actor,
+                        school,
+                        plans,
+                        source=source or reason,
+                        effective=effective or dt.date.today(),
+                        batch=batch,
+                    )
         except PupilDataError as exc:
             errors.append(RowError(None, "file", "", str(exc)))
         else:
             outcomes = result.outcomes
             report.committed = result.committed
+            _report_sen(report, plans, school)
     by_row = {r.row: r for r in records}
     for outcome in outcomes:
         rec = by_row.get(outcome.row)
@@ -209,6 +241,43 @@ def import_rows(
     if progress:
         progress("writing", len(records), len(records))
     return report
+
+
+def _sen_rows(records: Sequence[PupilRecord], sen_values: dict[int, dict[str, Any]]) -> list[SenRow]:
+    return [
+        SenRow(
+            row=rec.row,
+            upn=rec.upn,
+            name=f"{rec.legal_forename} {rec.legal_surname}",
+            values=sen_values[rec.row],
+            former_upns=rec.former_upns,
+        )
+        for rec in records
+        if rec.row in sen_values
+    ]
+
+
+def _report_sen(report: ImportReport, plans: Sequence[SenPlan], school: School) -> None:
+    """The SEN changes staged (or to be staged) in the report, with a note saying so."""
+    staged = [p for p in plans if p.outcome == "staged"]
+    report.sen_staged = [p.as_report() for p in staged]
+    report.sen_waiting = sum(1 for p in plans if p.outcome == "waiting")
+    count = len(staged)
+    changes = f"{count} SEN change{'' if count == 1 else 's'}"
+    who = f"the SENCO or head of {school.name}"
+    if count and report.committed:
+        report.notes.append(f"{changes} staged for {who} to confirm; SEN records are unchanged until then.")
+    elif count:
+        report.notes.append(
+            f"{changes} will be staged for {who} to confirm: only the SENCO, head or trust admin can "
+            "change SEN records, so this import does not apply them itself."
+        )
+    if report.sen_waiting:
+        waiting = report.sen_waiting
+        report.notes.append(
+            f"{waiting} SEN change{'' if waiting == 1 else 's'} in the file "
+            f"{'is' if waiting == 1 else 'are'} already waiting for {who} from an earlier import."
+        )
 
 
 def _plain(value: Any) -> Any:

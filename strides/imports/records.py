@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Self
 
-from strides.imports.fields import FIELD_LABELS
+from strides.imports.fields import FIELD_LABELS, describe_sen
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,6 @@ class ParseResult:
     destination: Destination | None = None
     file_date: dt.date | None = None
     data_rows: int = 0  # rows (or pupils) read, good and bad
-    # the file carries SEN data that was not read: the importer may not change SEN records
-    sen_ignored: bool = False
 
     def error(self, row: int | None, field_name: str, value: Any, message: str) -> None:
         self.errors.append(RowError(row, field_name, display(value), message))
@@ -124,6 +122,16 @@ class Report:
         return bool(self.errors)
 
     @property
+    def to_write(self) -> int:
+        """What importing the checked file would write (a clean file that writes nothing has
+        nothing to import)."""
+        return self.created + self.updated
+
+    def detail_sections(self) -> list[tuple[str, list[str]]]:
+        """More of the report for the printed table: (heading, lines) each."""
+        return []
+
+    @property
     def refused_rows(self) -> int:
         """Rows (or CTF pupils) with at least one error; problems with the whole file not counted."""
         return len({e.row for e in self.errors if e.row is not None})
@@ -171,10 +179,35 @@ class ImportReport(Report):
 
     school_id: int | None = None
     school_name: str = ""
+    # SEN changes are staged for the school's SENCO or head, not applied by the import
+    sen_staging: bool = False
+    # each {row, upn, name, before, proposed, replaces}: staged (or to be staged, in a check)
+    sen_staged: list[dict[str, Any]] = field(default_factory=list)
+    sen_waiting: int = 0  # the same change already waits from an earlier import
 
     @property
     def target(self) -> str:
         return self.school_name
+
+    @property
+    def to_write(self) -> int:
+        return super().to_write + len(self.sen_staged)
+
+    def summary(self) -> dict[str, Any]:
+        data = super().summary()
+        if self.sen_staging:
+            data["sen_staged"] = len(self.sen_staged)
+        return data
+
+    def detail_sections(self) -> list[tuple[str, list[str]]]:
+        if not self.sen_staged:
+            return []
+        lines = [
+            f"{row['row'] or '':>6}  {row['upn']:<13}  {row['name']}: "
+            f"{describe_sen(row['before'])} → {describe_sen(row['proposed'])}"
+            for row in self.sen_staged
+        ]
+        return [(f"{'Row':>6}  {'UPN':<13}  SEN changes for the SENCO or head to confirm", lines)]
 
     @staticmethod
     def row_from_json(data: Any) -> RowResult:

@@ -54,6 +54,11 @@ def print_report(
         write(f"{'Row':>6}  {'Outcome':<9}  {layout.change_heading}")
         for row in changed:
             write(f"{row.row or '':>6}  {row.outcome:<9}  {layout.change(row)}")
+    for heading, lines in report.detail_sections() if list_changes else ():
+        write("")
+        write(heading)
+        for line in lines:
+            write(line)
     if report.errors:
         cut = layout.field_width
         write("")

@@ -16,7 +16,6 @@ from typing import Any
 
 from strides.imports.fields import (
     COLUMN_BY_KEY,
-    SEN_FIELDS,
     Column,
     ValueProblem,
     as_text,
@@ -154,10 +153,7 @@ def find_header(rows: list[list[Cell]]) -> int | None:
 # --- parsing rows -------------------------------------------------------------------------------
 
 
-def parse_spreadsheet(
-    data: bytes, filename: str = "", progress: Progress | None = None, *, sen: bool = True
-) -> ParseResult:
-    """``sen`` False: SEN columns are left unread (not even checked), and ``sen_ignored`` says so."""
+def parse_spreadsheet(data: bytes, filename: str = "", progress: Progress | None = None) -> ParseResult:
     result = ParseResult(kind="spreadsheet")
     try:
         sheets = read_sheets(data)
@@ -177,7 +173,7 @@ def parse_spreadsheet(
     sheet_name, rows, header_index = chosen
     if len(sheets) > 1:
         result.notes.append(f"Read the worksheet '{sheet_name}'; other worksheets were not read.")
-    columns = _map_columns(rows[header_index], header_index + 1, result, sen=sen)
+    columns = _map_columns(rows[header_index], header_index + 1, result)
     if columns is None:
         return result
     _parse_rows(rows, header_index, columns, result, progress)
@@ -187,7 +183,7 @@ def parse_spreadsheet(
 
 
 def _map_columns(
-    header: list[Cell], row_number: int, result: ParseResult, *, sen: bool = True
+    header: list[Cell], row_number: int, result: ParseResult
 ) -> dict[int, tuple[Column, str]] | None:
     columns: dict[int, tuple[Column, str]] = {}
     used: dict[str, str] = {}
@@ -198,9 +194,6 @@ def _map_columns(
         column = COLUMN_BY_KEY.get(header_key(text))
         if column is None:
             result.ignored_columns.append(text)
-            continue
-        if not sen and column.name in SEN_FIELDS:
-            result.sen_ignored = True
             continue
         if column.name in used:
             result.error(

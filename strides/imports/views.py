@@ -27,7 +27,7 @@ from strides.imports.batch_views import (
     status_tag,
     tag_recent,
 )
-from strides.imports.fields import CHANGE_LABELS, TEMPLATE_HEADERS, describe_value
+from strides.imports.fields import CHANGE_LABELS, TEMPLATE_HEADERS, describe_sen, describe_value
 from strides.imports.forms import UploadForm
 from strides.imports.models import ImportBatch
 
@@ -37,6 +37,7 @@ BATCH_RULE = AccessRule(
     object_scoped=True,
     description="the user's own uploads, at schools where they may still import",
 )
+SEN_SHOWN = 500  # staged SEN changes listed on the page; the rest counted
 SECTIONS = {
     "refused": "Refused",
     "created": "New pupils",
@@ -118,7 +119,17 @@ def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     if item.in_progress:
         context.update(_progress(item))
     else:
-        context.update(preview_context(request, item.import_report(), SECTIONS))
+        report = item.import_report()
+        context.update(preview_context(request, report, SECTIONS))
+        context["sen_staged"] = [
+            {
+                **change,
+                "before_text": describe_sen(change["before"]),
+                "proposed_text": describe_sen(change["proposed"]),
+            }
+            for change in report.sen_staged[:SEN_SHOWN]
+        ]
+        context["sen_staged_more"] = max(0, len(report.sen_staged) - SEN_SHOWN)
         if context["show"] == "updated":
             for row in context["page"].object_list:
                 row.change_list = [

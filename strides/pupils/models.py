@@ -181,3 +181,69 @@ class Enrolment(models.Model):
     @property
     def is_placement(self) -> bool:
         return self.placing_school_id is not None
+
+
+class StagedSenChange(models.Model):
+    """A change to a pupil's SEN record that an import carried but its importer may not make (they
+    lack EDIT_SEN at the school): kept for the school's SENCO or head to confirm or reject, never
+    dropped. ``before`` is the record as the import saw it and ``proposed`` the record the file
+    gives (each a mapping of :data:`SEN_FIELDS`). A pupil has at most one pending change: a newer
+    import supersedes it. See docs/importing-pupils.md, "SEN changes for the SENCO"."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be confirmed"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Superseded by a later import"
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="staged_sen_changes")
+    school = models.ForeignKey(
+        "organisations.School", on_delete=models.PROTECT, related_name="staged_sen_changes"
+    )
+    batch = models.ForeignKey(
+        "imports.ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staged_sen_changes",
+        help_text="The upload it came from; empty for an import on the command line.",
+    )
+    source = models.CharField(max_length=255, help_text="The imported file's name.")
+    row = models.PositiveIntegerField(null=True, blank=True, help_text="The pupil's row in the file.")
+    before = models.JSONField(help_text="The SEN record when the file was imported.")
+    proposed = models.JSONField(help_text="The SEN record the file gives.")
+    effective = models.DateField(help_text="The day of the import: the change is recorded from then.")
+    staged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who imported the file; empty for a command run on the server.",
+    )
+    staged_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded"
+    )
+
+    class Meta:
+        ordering = ["-staged_at", "-id"]
+        indexes = [models.Index(fields=["school", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pupil"], condition=models.Q(status="pending"), name="one_pending_sen_change"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # no pupil name: audit entries of bulk staging read no pupil row each
+        return f"SEN change for pupil {self.pupil_id} from {self.source} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

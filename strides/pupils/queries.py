@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from strides.pupils.models import CharacteristicsPeriod, Enrolment, FormerUpn, Pupil
+from strides.pupils.models import CharacteristicsPeriod, Enrolment, FormerUpn, Pupil, StagedSenChange
 from strides.pupils.upn import normalise
 
 # The one answer to a UPN that names a pupil the user may not see: it says neither who they are
@@ -344,3 +344,27 @@ def upns_out_of_reach(
         for upn, pupil_id in found.items()
         if pupil_id not in inside or pupil_id in left
     }
+
+
+# --- SEN changes staged for the SENCO -------------------------------------------------------------
+
+
+def staged_sen_changes(user: Any) -> QuerySet[StagedSenChange]:
+    """The staged SEN changes ``user`` may see and decide: at schools where they hold EDIT_SEN
+    (the SENCO, the head, the trust admin), for pupils the gate shows them."""
+    from strides.access.gate import schools_with, visible_pupils
+    from strides.accounts.roles import Capability
+
+    return StagedSenChange.objects.filter(
+        school__in=schools_with(user, Capability.EDIT_SEN), pupil__in=visible_pupils(user)
+    )
+
+
+def pending_sen_count(user: Any) -> int:
+    """How many staged SEN changes wait for ``user`` (0, without a query, for anyone else)."""
+    from strides.access.gate import can
+    from strides.accounts.roles import Capability
+
+    if not can(user, Capability.EDIT_SEN):
+        return 0
+    return staged_sen_changes(user).filter(status=StagedSenChange.Status.PENDING).count()

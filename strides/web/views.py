@@ -26,6 +26,7 @@ from strides.accounts.roles import (
 )
 from strides.organisations.models import School
 from strides.pupils.models import Enrolment
+from strides.pupils.queries import pending_sen_count
 from strides.web.summaries import (
     aggregate_rows,
     attach_current,
@@ -67,6 +68,8 @@ def home(request: HttpRequest) -> HttpResponse:
         assigned = visible_schools(user).filter(officer_assignments__user=user).distinct().order_by("name")
         context["assigned_cards"] = school_cards(user, assigned, day)
     context["can_search"] = can(user, Capability.SEARCH_PUPILS)
+    # SEN changes from imports waiting for this SENCO, head or trust admin (0 without EDIT_SEN)
+    context["sen_to_confirm"] = pending_sen_count(user)
 
     if scope.trust_wide_aggregates and not scope.trust_wide_pupils:
         schools = list(visible_schools(user).order_by("name"))

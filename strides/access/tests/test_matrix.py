@@ -205,6 +205,18 @@ class World:
 
         return ensure_common_scale(self.cast.trust).crosswalks.get(version=1)
 
+    @cached_property
+    def ava_sen_change(self):
+        from strides.pupils import sen_staging
+
+        ava = self.cast.ava
+        row = sen_staging.SenRow(row=2, upn=ava.upn, name="Ava Archer", values={"sen_provision": "K"})
+        plans = sen_staging.plan_sen_changes([row])
+        [change] = sen_staging.stage_sen_changes(
+            self.cast.analyst, self.cast.north, plans, source="mis.csv", effective=self.cast.today
+        )
+        return change
+
 
 def _sees_school(w: World, user) -> bool:
     return visible_schools(user).filter(pk=w.cast.north.pk).exists()
@@ -220,6 +232,11 @@ def _sees_class(w: World, user) -> bool:
 
 def _in_trust(w: World, user) -> bool:
     return w.cast.trust.pk in scope_for(user).trust_ids
+
+
+def _decides_north_sen(w: World, user) -> bool:
+    # a SEN change staged at north: north's SENCO and head, and the trust admin (EDIT_SEN there)
+    return can(user, "edit_sen", w.cast.north) and _sees_ava(w, user)
 
 
 def _sees_north_framework(w: World, user) -> bool:
@@ -288,6 +305,8 @@ KWARGS: dict[str, Target] = {
     "drop_batch_id": Target(
         lambda w: w.head_drop_batch.pk, _sees_school, _north, only_user=lambda w: w.cast.head
     ),
+    # a SEN change (Ava: SEN support) from the analyst's pupil import at north, for north to confirm
+    "sen_change_id": Target(lambda w: w.ava_sen_change.pk, _decides_north_sen, _north),
     # Ava's reading in the autumn drop, recorded by her teacher (strides/assessment/tests/test_api_matrix.py)
     "judgement_id": Target(
         lambda w: __import__("strides.assessment.tests.test_api_matrix", fromlist=["_"]).ava_reading(w).pk,

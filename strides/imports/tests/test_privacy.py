@@ -15,10 +15,8 @@ from strides.accounts import services as accounts
 from strides.accounts.models import Membership
 from strides.audit.models import AuditEntry
 from strides.imports import batches
-from strides.imports.fields import SEN_IGNORED
 from strides.imports.models import ImportBatch
 from strides.imports.tests.helpers import HEADER, csv_bytes, pupil_rows, upn
-from strides.imports.tests.test_ctf import ctf, pupil
 from strides.pupils.models import Enrolment, FormerUpn
 from strides.pupils.queries import UPN_NOT_HERE, current_characteristics
 from strides.pupils.services import update_pupil_details
@@ -132,53 +130,17 @@ def test_a_trust_admin_reaches_every_trust_pupil_from_the_pages(cast, client_for
     assert batch.import_report().errors == []
 
 
-# --- SEN columns ----------------------------------------------------------------------------------
-
-
-def test_sen_columns_are_ignored_without_edit_sen_and_the_preview_says_so(cast, client_for):
-    client = client_for(cast.senior)  # EDIT_PUPILS and IMPORT_PUPILS, not EDIT_SEN
-    rows = [
-        ["UPN", "FSM", "SEN Provision", "SEN Need 1"],
-        [cast.ava.upn, "N", "E", "ASD"],
-        [cast.ben.upn, "", "Z", ""],
-    ]
-    batch = upload(client, cast.north, csv_bytes(rows))
-    assert batch.status == "ready"  # Ben's bad SEN value is not even read
-    report = batch.import_report()
-    assert SEN_IGNORED in report.notes
-    assert SEN_IGNORED in page(client, batch)
-    [ava] = [row for row in report.rows if row.upn == cast.ava.upn]
-    assert set(ava.changes) == {"fsm"}
-    commit(client, batch)
-    assert batch.status == "imported"
-    period = current_characteristics(cast.ava)
-    assert (period.fsm, period.sen_provision, period.primary_need) == (False, "N", "")
-    assert current_characteristics(cast.ben).sen_provision == "K"  # as it was
+# --- SEN columns: staged for the SENCO without EDIT_SEN (strides/imports/tests/test_sen_staging.py) ---
 
 
 def test_sen_columns_apply_for_the_head_and_trust_admin(cast, client_for):
     for user, provision in ((cast.head, "E"), (cast.admin, "K")):
         client = client_for(user)
         batch = upload(client, cast.north, csv_bytes([["UPN", "SEN Provision"], [cast.ava.upn, provision]]))
-        assert SEN_IGNORED not in batch.import_report().notes
+        assert batch.import_report().sen_staged == []
         commit(client, batch)
         assert batch.status == "imported", user
         assert current_characteristics(cast.ava).sen_provision == provision
-
-
-def test_a_ctfs_sen_history_is_ignored_without_edit_sen(cast, client_for):
-    sen = (
-        "<SENhistory><SEN><StartDate>2023-01-01</StartDate><SENprovision>E</SENprovision></SEN>"
-        "<SENneeds><SENneed><NeedStartDate>2023-01-01</NeedStartDate><SENtypeRank>1</SENtypeRank>"
-        "<SENtype>ASD</SENtype></SENneed></SENneeds></SENhistory>"
-    )
-    client = client_for(cast.senior)
-    batch = upload(client, cast.north, ctf(pupil(upn(70), extra=sen)), name="in.xml")
-    assert SEN_IGNORED in batch.import_report().notes
-    commit(client, batch)
-    from strides.pupils.models import Pupil
-
-    assert current_characteristics(Pupil.objects.get(upn=upn(70))).sen_provision == "N"
 
 
 # --- audit and a role taken away ------------------------------------------------------------------
