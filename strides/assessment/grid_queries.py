@@ -347,21 +347,6 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
     )
 
 
-def cell_vocabulary(
-    school_id: int, drop: DataDrop, pupil: Pupil, subject: Subject
-) -> tuple[Vocabulary | None, PreviousJudgement | None]:
-    """What one cell accepts, and the pupil's judgement in the previous drop: the pupil's
-    framework for the subject on the drop's date at the class's school, under the same rule as
-    the grid's cells. ``pupil`` comes from :func:`class_pupils` (it carries ``nc_year_then``), as
-    the grid's rows do. Five queries: the school's framework choices, the default framework, the
-    trust's frameworks with their levels and subjects, and the previous judgement."""
-    chooser = FrameworkChooser(school_id, [subject], drop.assessed_on)
-    book = CodeBook(drop.trust_id)
-    before = previous_judgements(drop, [pupil.pk], [subject.pk]).get((pupil.pk, subject.pk))
-    vocabulary = cell_rule(book, chooser, school_id, drop, pupil.pk, subject.pk, pupil.nc_year_then, before)
-    return vocabulary, before
-
-
 # --- which classes and drops a user records for ----------------------------------------------
 
 

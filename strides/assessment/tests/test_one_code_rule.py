@@ -18,8 +18,8 @@ from rest_framework.test import APIClient
 from strides.accounts.services import create_api_token
 from strides.assessment.api.recording import level_for
 from strides.assessment.bulk import JudgementRow, record_judgements
-from strides.assessment.grid_queries import cell_vocabulary, class_pupils
-from strides.assessment.models import Judgement
+from strides.assessment.grid_saves import SaveContext
+from strides.assessment.models import DropSchool, Judgement
 from strides.assessment.services import AssessmentError, create_drop, record_judgement
 from strides.assessment.sheets.importer import import_drop_file
 from strides.frameworks.models import Framework, Level
@@ -68,10 +68,11 @@ def setting(cast, drop, subjects):
 
 
 def by_grid(cast, drop, pupil, subject, text) -> str | None:
-    """What the grid's save resolves (grid_views.grid_save reads the cell through cell_vocabulary)."""
+    """What the grid's saves resolve (grid_saves.save_cell reads the cell through SaveContext)."""
     group = cast.class_3t if pupil == cast.ava else cast.class_3b
-    row = class_pupils(cast.head, group, drop.assessed_on).get(pk=pupil.pk)
-    vocabulary, _ = cell_vocabulary(cast.north.pk, drop, row, subject)
+    part = DropSchool.objects.select_related("drop", "school").get(drop=drop, school=cast.north)
+    context = SaveContext(cast.head, part, group.pk, [pupil.pk], [subject.code])
+    vocabulary = context.vocabulary(context.pupils[pupil.pk], subject)
     level = vocabulary.resolve(text) if vocabulary else None
     return level.code if level else None
 

