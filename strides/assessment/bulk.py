@@ -444,22 +444,26 @@ class _State:
         if problem:
             self.refuse(item, level.code, problem)
             return None
-        key = (pupil_id, subject_id)
-        packed = pupil_id << 32 | subject_id
+        return school_id if self._claim(item, level.code, current.get((pupil_id, subject_id))) else None
+
+    def _claim(self, item: JudgementRow, shown: str, existing: Judgement | None) -> bool:
+        """Whether the row's pupil and subject are not given earlier in the file and their
+        judgement is at the version the preview saw (a preview notes that version)."""
+        key = (_id(item.pupil), item.subject.pk)
+        packed = key[0] << 32 | key[1]
         if packed in self.keys:
             earlier = self.keys[packed]
             where = f"on row {earlier}" if earlier is not None else "earlier"
-            self.refuse(item, level.code, f"This pupil's {item.subject.name} is also given {where}.")
-            return None
+            self.refuse(item, shown, f"This pupil's {item.subject.name} is also given {where}.")
+            return False
         self.keys[packed] = item.row
-        existing = current.get(key)
         version = existing.version if existing else 0
         if self.expected is not None and self.expected.get(key, 0) != version:
-            self.refuse(item, level.code, self._conflict(item, existing))
-            return None
+            self.refuse(item, shown, self._conflict(item, existing))
+            return False
         if self.dry_run:
             self.result.versions[key] = version
-        return school_id
+        return True
 
     def _check_withdrawal(
         self,
@@ -477,8 +481,7 @@ class _State:
         if subject_id not in self.rules.subjects:
             self.refuse(item, shown, f"{item.subject.name} is not collected in {self.drop}.")
             return None
-        key = (pupil_id, subject_id)
-        existing = current.get(key)
+        existing = current.get((pupil_id, subject_id))
         school_id = existing.school_id if existing else self.rules.school_for(schools.get(pupil_id, []))
         if school_id is not None and self.rules.closed_row(school_id, item.row):
             return None
@@ -486,19 +489,8 @@ class _State:
         if problem:
             self.refuse(item, shown, problem)
             return None
-        packed = pupil_id << 32 | subject_id
-        if packed in self.keys:
-            earlier = self.keys[packed]
-            where = f"on row {earlier}" if earlier is not None else "earlier"
-            self.refuse(item, shown, f"This pupil's {item.subject.name} is also given {where}.")
+        if not self._claim(item, shown, existing):
             return None
-        self.keys[packed] = item.row
-        version = existing.version if existing else 0
-        if self.expected is not None and self.expected.get(key, 0) != version:
-            self.refuse(item, shown, self._conflict(item, existing))
-            return None
-        if self.dry_run:
-            self.result.versions[key] = version
         return school_id if school_id is not None else 0
 
     def _conflict(self, item: JudgementRow, existing: Judgement | None) -> str:
