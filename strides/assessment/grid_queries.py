@@ -82,7 +82,10 @@ class Vocabulary:
         """Why a cell refused ``text``: the code book's words (:meth:`CodeBook.not_a_level`), the
         same as the spreadsheet import's and the API's."""
         if not text.split():
-            return "Type a level code: a judgement cannot be cleared here."
+            return (
+                "Type a level code: emptying a cell keeps its judgement "
+                "(Shift+Delete withdraws one entered by mistake)."
+            )
         return self.book.not_a_level(
             text, self.framework, self.band, school_id=self.school_id, subject_id=self.subject_id
         )

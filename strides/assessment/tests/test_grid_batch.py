@@ -184,3 +184,10 @@ def test_after_submission_the_grid_lets_only_the_trust_withdraw(cast, drop, clie
     admin = client_for(cast.admin)
     assert "data-can-withdraw" in admin.get(url("grid", drop, cast.class_3t)).content.decode()
     assert withdraw(admin, drop, cast.class_3t, cast.ava, "reading", 1).json()["status"] == "withdrawn"
+
+
+def test_an_empty_cell_in_a_batch_says_how_to_withdraw(cast, drop, client_for):
+    result = batch(client_for(cast.teacher), drop, cast.class_3t, [cell(cast.ava, "reading", "  ")]).json()
+    assert result["results"][0]["status"] == "invalid"
+    assert "Shift+Delete withdraws" in result["results"][0]["message"]
+    assert not Judgement.objects.exists()
