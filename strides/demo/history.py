@@ -39,11 +39,12 @@ from strides.assessment import calendar
 from strides.assessment.bulk import JudgementRow, record_judgements
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement
 from strides.assessment.services import create_drop, record_judgement, transition
+from strides.demo import curriculum
 from strides.demo import history_model as model
 from strides.demo.history_plan import IN_PROGRESS, SUBMITTED, HistoryPlan
 from strides.demo.plan import TRUST_SLUG, ClassPlan, DemoPlan, PupilPlan
 from strides.frameworks.models import Framework, Level, ScalePoint, Subject
-from strides.frameworks.queries import FrameworkChooser
+from strides.frameworks.queries import FrameworkChooser, subjects_owed_at
 from strides.frameworks.services import assign_framework, crosswalk_in_force, ensure_common_scale, point_map
 from strides.organisations.models import AcademicYear, School, Trust
 from strides.organisations.services import ensure_academic_year
@@ -125,8 +126,12 @@ class _Writer:
         self.pupils = {p.upn: p for p in plan.pupils}
         # first: on a flushed database this also installs the shipped subjects and frameworks
         self.scale = ensure_common_scale(self.trust, self.analyst)
-        self.subjects = {s.code: s for s in Subject.objects.filter(code__in=model.SUBJECTS)}
+        codes = (*model.SUBJECTS, *curriculum.CODES)
+        self.subjects = {s.code: s for s in Subject.objects.filter(trust=None, code__in=codes)}
         self.core = [self.subjects[code] for code in model.SUBJECTS]
+        # what termly drops collect: the core subjects and the secondary curriculum
+        self.collected = [self.subjects[code] for code in codes]
+        self.owed: dict[tuple[int, int], list[Subject]] = {}  # (drop, school) -> subjects owed
         self.judgements = 0
         self.drops = 0
 
@@ -140,14 +145,20 @@ class _Writer:
         choices = self.history.framework_choices()
         frameworks = {f.code: f for f in Framework.objects.filter(trust=None)}
         named = Pupil.objects.in_bulk([self.pupil_ids[c.upn] for c in choices if c.upn])
+        usable = {f.pk: {s.pk for s in f.subjects.all()} for f in frameworks.values()}  # empty: any
         for choice in choices:
             pupil = named[self.pupil_ids[choice.upn]] if choice.upn else None
-            for subject in self.core:
+            for subject in self.collected:
+                framework = frameworks[choice.framework]
+                if usable[framework.pk] and subject.pk not in usable[framework.pk]:
+                    if choice.framework != "pre-key-stage":
+                        continue  # Entry Level is for the core subjects: the year group's choice
+                    framework = frameworks["engagement"]  # not in subject-specific study there
                 assign_framework(
                     self.heads[choice.school],
                     self.schools[choice.school],
                     subject,
-                    frameworks[choice.framework],
+                    framework,
                     choice.valid_from,
                     nc_year=choice.nc_year,
                     pupil=pupil,
@@ -173,12 +184,15 @@ class _Writer:
         self, actor: Any, drop: DataDrop, slot: int, key: str, members: list, picker: _LevelPicker
     ) -> int:
         school = self.schools[key]
-        chooser = FrameworkChooser(school.pk, self.core, drop.assessed_on)
+        if (drop.pk, school.pk) not in self.owed:
+            self.owed[(drop.pk, school.pk)] = subjects_owed_at(drop, school)
+        subjects = self.owed[(drop.pk, school.pk)]  # of the school's phase (every phase: special)
+        chooser = FrameworkChooser(school.pk, subjects, drop.assessed_on)
         rows = []
         for pupil, nc_year in members:
             pupil_id = self.pupil_ids[pupil.upn]
             course = self.history.courses[pupil.upn]
-            for subject in self.core:
+            for subject in subjects:
                 framework = chooser.framework_for(pupil_id, subject.pk, nc_year)
                 assert framework is not None  # the NC bands are shipped
                 value = course.values[subject.code][slot]
@@ -254,7 +268,7 @@ class _Writer:
             opens_on=planned.opens_on,
             deadline=planned.deadline,
             assessed_on=planned.assessed_on,
-            subjects=self.core,
+            subjects=self.collected,
             schools=[self.schools[k] for k in sorted(keys, key=lambda k: self.schools[k].name)],
             nc_years=list(range(model.FIRST_NC, model.LAST_NC + 1)),
             slug=planned.slug,

@@ -210,7 +210,7 @@ def _small_steps(
     return positions
 
 
-def _engagement_note(rng: random.Random) -> str:
+def engagement_note(rng: random.Random) -> str:
     areas = "; ".join(f"{area}: {rng.choice(ENGAGEMENT_WORDS)}" for area in ENGAGEMENT_AREAS)
     return f"Engagement model. {areas[0].upper()}{areas[1:]}."
 
@@ -246,7 +246,7 @@ def _special(rng: random.Random, pupil: PupilPlan) -> Course:
     for subject in SUBJECTS:
         for slot, value in enumerate(course.values[subject]):
             if value == ENGAGEMENT_VALUE:
-                course.notes[(subject, slot)] = _engagement_note(rng)
+                course.notes[(subject, slot)] = engagement_note(rng)
     return course
 
 

@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from strides.demo import history_model as model
+from strides.demo.curriculum import add_curriculum
 from strides.demo.plan import ClassPlan, DemoPlan, PupilPlan, SchoolPlan
 
 SECONDARY_TYPES = ("secondary", "all_through")
@@ -82,6 +83,7 @@ class HistoryPlan:
         self.schools: dict[str, SchoolPlan] = {s.key: s for s in plan.schools}
         self.joining = joining_school_key(plan)
         self.courses = model.draw_courses(plan)
+        add_curriculum(self.courses, plan)
         self.rng = random.Random(f"strides-demo-history-drops-{plan.seed}")
         self.spans: dict[str, list[Span]] = defaultdict(list)
         for placement in plan.placements:  # placements first: a placed pupil is recorded where taught

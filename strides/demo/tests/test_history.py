@@ -24,7 +24,7 @@ from strides.assessment.models import (
 )
 from strides.assessment.queries import overdue_baselines
 from strides.audit.models import AuditEntry
-from strides.demo import history_model
+from strides.demo import curriculum, history_model
 from strides.demo.builder import build
 from strides.demo.generator import generate
 from strides.demo.history import write_history
@@ -165,7 +165,8 @@ def test_three_academic_years_of_termly_drops_up_to_the_current_one(demo):
     ]
     for drop in termly_drops():
         assert drop.nc_years == list(range(1, 12))
-        assert sorted(drop.subjects.values_list("code", flat=True)) == ["maths", "reading", "writing"]
+        collected = set(drop.subjects.values_list("code", flat=True))
+        assert collected == {"reading", "writing", "maths", *curriculum.CODES}
     current = current_drop(demo)
     past = DropSchool.objects.exclude(drop=current).exclude(
         drop__kind=DropKind.BASELINE, status="in_progress"
@@ -378,3 +379,29 @@ def test_special_school_pupils_move_in_small_steps(demo):
     assert len(steps) > 100
     assert sum(1 for s in steps if 0 <= s <= 1) / len(steps) > 0.85
     assert sum(1 for s in steps if s == 0) / len(steps) > 0.4, "often the same level for a term or two"
+
+
+def test_the_secondary_tracks_a_secondary_curriculum_and_the_primary_its_core(demo):
+    locked = [d for d in termly_drops() if d.school_parts.filter(status=DropStatus.LOCKED).exists()]
+    by_type: dict[str, set[str]] = defaultdict(set)
+    drops_with: dict[str, set[int]] = defaultdict(set)
+    for school_type, code, drop_id in (
+        Judgement.objects.filter(drop__in=locked)
+        .values_list("school__school_type", "subject__code", "drop_id")
+        .distinct()
+    ):
+        by_type[school_type].add(code)
+        drops_with[code].add(drop_id)
+    assert by_type["primary"] == {"reading", "writing", "maths"}
+    assert by_type["secondary"] == {"reading", "writing", "maths", *curriculum.CODES}
+    assert 10 <= len(by_type["secondary"]) <= 12
+    assert by_type["special"] >= set(curriculum.CODES)  # special schools take every phase
+    assert all(len(drops_with[code]) >= 5 for code in curriculum.CODES)  # a history, not one drop
+    # a secondary pupil's history follows a realistic spread, not one copied value
+    history = Subject.objects.get(code="history", trust=None)
+    levels = set(
+        Judgement.objects.filter(subject=history, school__school_type="secondary").values_list(
+            "level__code", flat=True
+        )
+    )
+    assert len(levels) > 6
