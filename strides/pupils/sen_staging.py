@@ -12,7 +12,7 @@ pending change: a newer import supersedes it. Every write here is atomic and aud
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -26,9 +26,8 @@ from strides.audit.services import Change, record, record_many
 from strides.organisations.models import School
 from strides.pupils.models import SEN_FIELDS, CharacteristicsPeriod, FormerUpn, Pupil, StagedSenChange
 from strides.pupils.queries import schools_responsible_for
-from strides.pupils.services import PupilDataError, change_characteristics
+from strides.pupils.services import CHUNK, PupilDataError, _chunks, change_characteristics
 
-CHUNK = 5000
 Status = StagedSenChange.Status
 SenValues = dict[str, str]
 Outcome = Literal["staged", "waiting", "agrees"]
@@ -36,11 +35,6 @@ Outcome = Literal["staged", "waiting", "agrees"]
 
 class SenChangeProblem(PupilDataError):
     """A staged change that cannot be decided as asked; the message says why, for the user."""
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def no_sen() -> SenValues:
