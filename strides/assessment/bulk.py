@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from strides.access.gate import schools_with, scope_for, visible_pupils
@@ -43,7 +43,8 @@ from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
 from strides.imports.records import RowError
-from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
+from strides.pupils.models import Enrolment, Pupil
+from strides.pupils.queries import characteristics_as_at_many
 
 CHUNK = 5000
 WITHDRAW_WORD = "WITHDRAW"  # the cell value that withdraws a judgement (docs/importing-drops.md)
@@ -183,13 +184,10 @@ class DropRules:
         if missing:
             if len(self._years) > CACHE_PUPILS:
                 self._years.clear()
-            day = self.drop.assessed_on
-            found = dict(
-                CharacteristicsPeriod.objects.filter(pupil_id__in=list(missing), valid_from__lte=day)
-                .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
-                .values_list("pupil_id", "nc_year")
+            found = characteristics_as_at_many(list(missing), self.drop.assessed_on)
+            self._years.update(
+                (pupil_id, found[pupil_id].nc_year if pupil_id in found else None) for pupil_id in missing
             )
-            self._years.update((pupil_id, found.get(pupil_id)) for pupil_id in missing)
         return {pupil_id: self._years[pupil_id] for pupil_id in ids}
 
     def framework_problem(self, school_id: int, subject_id: int, pupil_id: int, level: Level) -> str | None:
