@@ -23,7 +23,7 @@ years of termly drops; ``--scale small`` with ``--quick``) on a fresh SQLite dat
    - **trust dashboard** ``/dashboards/trust/`` (the trust analyst and the director, alternately:
      the director's tables are suppressed) and **school dashboard** ``/dashboards/schools/<urn>/``
      (each user the head of a different school), warm;
-   - **API**: ``/api/v1/analytics/attainment/?dimension=disadvantaged`` (as the analyst or the
+   - **API**: ``/api/v1/analytics/attainment/?group=disadvantaged`` (as the analyst or the
      director) and ``/api/v1/analytics/attention/?school=<urn>`` (as the heads).
 
    A page not built yet (404 from the URL resolver) is left out and said so.
@@ -384,7 +384,7 @@ def step_setup(users: int) -> dict[str, Any]:
         head = heads[n % len(heads)]
         viewer = analyst if n % 2 == 0 else director
         paths = {
-            "api_attainment": "/api/v1/analytics/attainment/?dimension=disadvantaged",
+            "api_attainment": "/api/v1/analytics/attainment/?group=disadvantaged",
             "api_attention": f"/api/v1/analytics/attention/?school={head.school.urn}",
         }
         if trust_page:

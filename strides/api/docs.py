@@ -17,13 +17,15 @@ from rest_framework.renderers import JSONRenderer
 
 from strides.access.rules import SIGNED_IN
 from strides.api.errors import api_exception_handler
+from strides.api.parameters import CheckedParametersMixin
 from strides.api.permissions import AccessRulePermission
 
 
-class SchemaView(SpectacularAPIView):
+class SchemaView(CheckedParametersMixin, SpectacularAPIView):
     """The OpenAPI 3 schema (YAML, or JSON with ``?format=json``)."""
 
     access = SIGNED_IN
+    query_parameters = ("format", "lang")  # the schema leaves itself out
     permission_classes = [AccessRulePermission]
 
     def get_exception_handler(self):
@@ -48,7 +50,7 @@ class DocsView(TemplateView):
         return context
 
 
-class ApiRootView(routers.APIRootView):
+class ApiRootView(CheckedParametersMixin, routers.APIRootView):
     """The list of the API's collections at ``/api/v1/``."""
 
     access = SIGNED_IN

@@ -5,6 +5,9 @@ A validation error answers 400 with::
     {"detail": "1 field has a problem.",
      "errors": [{"field": "upn", "value": "A123", "message": "A UPN has 13 characters; ..."}]}
 
+A query parameter the endpoint does not take is such an error (``strides.api.parameters``), one
+entry per unknown parameter, with ``"accepted"``: the parameters the endpoint does take.
+
 Other errors keep DRF's ``{"detail": "..."}``. Errors raised by services (which know nothing of
 HTTP) are turned into field errors by :func:`service_errors`.
 """
@@ -23,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from strides.api.parameters import UnknownParameters
 from strides.classes.services import ClassError
 from strides.pupils.services import PupilDataError
 
@@ -52,6 +56,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             else "The request has a problem.",
             "errors": errors,
         }
+        if isinstance(exc, UnknownParameters):
+            names = sorted({e["field"] for e in errors})
+            plural = "s" if len(names) != 1 else ""
+            response.data["detail"] = f"Unknown parameter{plural}: {', '.join(names)}."
+            response.data["accepted"] = exc.accepted
     return response
 
 

@@ -5,6 +5,9 @@ Every API view declares ``access = AccessRule(...)`` (read by the role-matrix te
 ``write_capabilities``: for each write action, the capabilities of which the caller must hold at
 least one somewhere. The view then checks the capability at the school concerned with
 :func:`require` (403), after looking the object up through the gate (404 when out of scope).
+
+A caller who holds the rule's capability nowhere is answered 404 when it reads pupils
+(``AccessRule.shows_pupil_data``, as on the pages: ADR 2), 403 otherwise.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ class AccessRulePermission(BasePermission):
                 "Finish two-factor sign-in before using the API from the browser, or use an API token."
             )
         if rule.capability is not None and not can(user, rule.capability):
+            if rule.shows_pupil_data:  # as on the pages: not there for you (ADR 2), worded as missing
+                raise exceptions.NotFound("Not found")
             return False
         if request.method in SAFE_METHODS:
             return True

@@ -11,7 +11,9 @@ teacher their classes; governors and directors get an empty list, so never a pup
 
 Filters are query parameters: ``school`` (URN; a school outside your scope answers 404, as if
 missing), ``subject`` (code), ``drop`` (slug; default the latest drop with data you can see),
-``dimension`` (a group dimension). Answers are pages: ``count``, ``next``, ``previous``,
+``group`` (a group dimension to compare pupils by, as ``?group=`` on the pages; each row names it
+in ``dimension`` and its value in ``group``). A parameter an endpoint does not take is a 400
+naming it (``strides.api.parameters``). Answers are pages: ``count``, ``next``, ``previous``,
 ``results`` (``page``, ``page_size`` up to 5000), with what was asked for alongside.
 
 ``/api/v1/analytics/benchmark/`` is what similar-learner percentiles compare with: trust admins
@@ -210,7 +212,10 @@ COMMON_PARAMETERS = [
         "page_size", OpenApiTypes.INT, required=False, description=f"Rows per page (default {PAGE_SIZE})."
     ),
 ]
-DIMENSION = _parameter("dimension", "Split each school's figures by this group dimension.", DIMENSIONS)
+GROUP = "group"  # the pages' name for it too: "Compare pupils by" (?group=)
+DIMENSION = _parameter(
+    GROUP, "Compare pupils by this group dimension: each school's figures split by it.", DIMENSIONS
+)
 SINCE_PARAMETER = _parameter(
     "since",
     "Progress from the same term a year before (default) or from each pupil's first judgement.",
@@ -327,10 +332,10 @@ class AnalyticsApiView(StridesApiMixin, generics.GenericAPIView):
     partition: tuple[str, ...] = ("school_id", "subject")
 
     def grouping(self, request: Request) -> list[str]:
-        """The columns rows are grouped by: school and subject, and the ``dimension`` asked for.
+        """The columns rows are grouped by: school and subject, and the dimension asked for (``group``).
         Sets ``dimension`` and the suppression ``partition`` (a dimension's values add up to
         their school's figure; the schools' figures to nothing shown)."""
-        self.dimension = dimension = _choice(request, "dimension", DIMENSIONS, None)
+        self.dimension = dimension = _choice(request, GROUP, DIMENSIONS, None)
         self.partition = ("school_id", "subject") if dimension else ("subject",)
         return ["school_id", "subject", *([dimension] if dimension else [])]
 
@@ -503,7 +508,7 @@ class GapsView(AnalyticsApiView):
         tags=TAGS,
         parameters=[
             *COMMON_PARAMETERS,
-            _parameter("dimension", "The group dimension (default disadvantaged).", DIMENSIONS),
+            _parameter(GROUP, "Compare pupils by this group dimension (default disadvantaged).", DIMENSIONS),
             _parameter("measure", "What is compared (default pct_at_expected).", MEASURES),
         ],
         responses={200: serializer_class, **ERRORS},
@@ -514,7 +519,7 @@ class GapsView(AnalyticsApiView):
     grouped = True
 
     def rows(self, query: _Query, request: Request) -> pl.DataFrame:
-        self.dimension = dimension = _choice(request, "dimension", DIMENSIONS, "disadvantaged")
+        self.dimension = dimension = _choice(request, GROUP, DIMENSIONS, "disadvantaged")
         measure = _choice(request, "measure", MEASURES, "pct_at_expected")
         self.uses_percentiles = measure == "mean_percentile"
         self.source = query.percentile_rows() if measure == "mean_percentile" else query.current
@@ -523,8 +528,8 @@ class GapsView(AnalyticsApiView):
 
     def suppressed(self, view: AnalyticsView, query: _Query, table: pl.DataFrame) -> pl.DataFrame:
         """The gaps suppressed on their own, then hidden wherever the group's or the school's row
-        is hidden where the same figures are shown by group (``attainment/?dimension=``, or
-        ``similar-learners/?dimension=`` for mean percentiles), exactly as the pages do: a gap
+        is hidden where the same figures are shown by group (``attainment/?group=``, or
+        ``similar-learners/?group=`` for mean percentiles), exactly as the pages do: a gap
         counts only the pupils behind its measure, so its own "next smallest" may differ."""
         assert self.dimension is not None
         by = ["school_id", "subject"]

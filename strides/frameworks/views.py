@@ -72,14 +72,17 @@ from strides.pupils.codes import NC_YEAR_LABELS
 from strides.pupils.models import CharacteristicsPeriod, Pupil
 from strides.pupils.queries import pupils_on_roll
 
+# Reference pages for those who record: no pupil on them, so others get a plain 403 (ADR 2)
 READ = AccessRule(
     Capability.RECORD_ASSESSMENT,
     description="staff who record assessment or manage frameworks (every manager records too)",
+    pupil_data=False,
 )
 READ_ONE = AccessRule(
     Capability.RECORD_ASSESSMENT,
     object_scoped=True,
     description="a framework or crosswalk of the user's trust; a school's own framework at that school",
+    pupil_data=False,
 )
 MANAGE = AccessRule(
     Capability.MANAGE_FRAMEWORKS, description="trust admins and analysts; heads for their school"

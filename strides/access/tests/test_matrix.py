@@ -6,7 +6,9 @@ For each URL pattern (the API router's too) this reads the rule declared with
 
 - a public route: anything but a server error;
 - anonymous: a redirect to the login page (401/403 under /api/);
-- a user who holds the rule's capability nowhere: 403 (404 too on an object-scoped route);
+- a user who holds the rule's capability nowhere: 404 when the capability reads pupils
+  (``AccessRule.shows_pupil_data``: a class page, pupil search, the grid...), else 403 (404 too on
+  an object-scoped route);
 - an object-scoped route whose object the user cannot see through the gate: 404, like missing;
 - a user who may: 200 (or 302 / 405 for views that only take a POST);
 - never a 500, for anyone.
@@ -389,6 +391,9 @@ def expected_for(
     objects = [target for keyword, target in targets.items() if keyword != "format"]
     scoped = rule.object_scoped and bool(objects)
     if rule.capability is not None and not can(user, rule.capability):
+        if rule.shows_pupil_data:  # ADR 2: pupil data one may not read is not there, like out of scope
+            why = f"holds {rule.capability} nowhere: pupil data, so not found"
+            return Expectation(frozenset({404}), why, refused=True)
         statuses = {403, 404} if scoped else {403}
         return Expectation(frozenset(statuses), f"holds {rule.capability} nowhere", refused=True)
     if not scoped:

@@ -14,6 +14,7 @@ from strides.access.gate import visible_schools
 from strides.accounts.roles import Capability
 from strides.api import serializers as s
 from strides.api.errors import api_exception_handler
+from strides.api.parameters import CheckedParametersMixin
 from strides.api.permissions import AccessRulePermission
 from strides.organisations.models import School
 
@@ -34,8 +35,9 @@ class ApiUserThrottle(UserRateThrottle):
     runaway script slows down instead of hammering the database."""
 
 
-class StridesApiMixin:
-    """What every Strides API view shares: the access-rule permission, JSON and JSON errors.
+class StridesApiMixin(CheckedParametersMixin):
+    """What every Strides API view shares: the access-rule permission, JSON and JSON errors, and
+    a 400 for any query parameter the view's operation does not declare.
 
     JSON only: DRF's browsable HTML pages use inline styles that our Content-Security-Policy
     blocks. The browsable reference is /api/v1/docs/.

@@ -123,7 +123,7 @@ def test_governors_and_directors_get_suppressed_rows_and_never_a_pupil(history, 
     every = []
     for endpoint in AGGREGATE_ENDPOINTS:
         for dimension in ("", "sen", "eal", "ethnic_group", "disadvantaged", "nc_year"):
-            params = {"dimension": dimension} if dimension and endpoint != "transitions" else {}
+            params = {"group": dimension} if dimension and endpoint != "transitions" else {}
             response = get(client, endpoint, **params)
             assert response.status_code == 200
             every.append(response.content.decode())
@@ -135,15 +135,15 @@ def test_governors_and_directors_get_suppressed_rows_and_never_a_pupil(history, 
                 if row["suppressed"]:
                     assert row["n"] is None
     assert '"pupil' not in "".join(every)
-    rows = results(get(client, "attainment", dimension="sen", subject="maths", school=h.north.urn))
+    rows = results(get(client, "attainment", group="sen", subject="maths", school=h.north.urn))
     sen = {r["group"]: r for r in rows}
     assert sen["K"]["suppressed"] and sen["K"]["n"] is None and sen["K"]["pct_at_expected"] is None
     assert sen["N"]["suppressed"]  # 12, but K would be the school's total less it
-    sexes = results(get(client, "attainment", dimension="sex", subject="maths", school=h.north.urn))
+    sexes = results(get(client, "attainment", group="sex", subject="maths", school=h.north.urn))
     assert [(r["group"], r["n"], r["suppressed"]) for r in sexes] == [("F", 7, False), ("M", 7, False)]
     gaps = results(get(client, "gaps", subject="maths", school=h.north.urn))
     assert {(r["group"], r["n"], r["n_other"]) for r in gaps} == {("true", 6, 8), ("false", 8, 6)}
-    eal = results(get(client, "gaps", subject="maths", school=h.north.urn, dimension="eal"))
+    eal = results(get(client, "gaps", subject="maths", school=h.north.urn, group="eal"))
     assert all(r["suppressed"] and r["gap"] is None for r in eal)
 
 
@@ -156,7 +156,7 @@ def test_governors_see_only_their_school(history, client_for):
 
 def test_the_same_rows_are_not_suppressed_for_the_head(history, client_for):
     h = history
-    rows = results(get(client_for(h.head), "attainment", dimension="sen", subject="maths"))
+    rows = results(get(client_for(h.head), "attainment", group="sen", subject="maths"))
     assert {r["group"]: r["n"] for r in rows} == {"K": 2, "N": 12}
     assert not any(r["suppressed"] for r in rows)
 
@@ -165,8 +165,8 @@ def test_the_same_rows_are_not_suppressed_for_the_head(history, client_for):
 def test_parents_and_placing_schools_get_their_own_pupils_and_no_aggregates(history, client_for, who):
     h = history
     client = client_for(getattr(h, who))
-    for endpoint in AGGREGATE_ENDPOINTS:
-        assert get(client, endpoint).status_code == 403
+    for endpoint in AGGREGATE_ENDPOINTS:  # not there for them, as on the pages (ADR 2, amendment)
+        assert get(client, endpoint).status_code == 404
     own = h.ava if who == "parent" else h.dev
     for endpoint in PUPIL_ENDPOINTS:
         for since in ("year", "baseline"):
@@ -177,7 +177,7 @@ def test_parents_and_placing_schools_get_their_own_pupils_and_no_aggregates(hist
 def test_teaching_assistants_see_their_class_by_name_and_no_aggregates(history, client_for):
     h = history
     client = client_for(h.ta)
-    assert get(client, "attainment").status_code == 403
+    assert get(client, "attainment").status_code == 404
     rows = results(get(client, "progress"))
     assert {r["pupil"] for r in rows} == {p.pk for p in (h.gus, h.hal, h.ida, h.jon, h.kai, h.lea)}
 
@@ -198,6 +198,20 @@ def test_a_named_drop_and_the_transition_matrix(history, client_for):
     }  # fmt: skip
 
 
+def test_the_group_is_asked_for_as_on_the_pages_and_other_names_are_refused(history, client_for):
+    """Issue 8: ``?group=looked_after`` gave disadvantaged figures (the API read ``dimension``)."""
+    client = client_for(history.head)
+    rows = results(get(client, "gaps", group="looked_after", subject="maths"))
+    assert rows and {r["dimension"] for r in rows} == {"looked_after"}
+    split = results(get(client, "attainment", group="looked_after", subject="maths"))
+    assert {r["dimension"] for r in split} == {"looked_after"}
+    response = get(client, "gaps", dimension="looked_after")
+    assert response.status_code == 400
+    body = response.json()
+    assert [(e["field"], e["value"]) for e in body["errors"]] == [("dimension", "looked_after")]
+    assert "group" in body["accepted"] and "dimension" not in body["accepted"]
+
+
 def test_bad_parameters_name_the_field_and_value(history, client_for):
     client = client_for(history.head)
     response = get(client, "attainment", subject="latin")
@@ -206,8 +220,8 @@ def test_bad_parameters_name_the_field_and_value(history, client_for):
         response.json()["errors"][0]["field"] == "subject"
         and "latin" in response.json()["errors"][0]["message"]
     )
-    response = get(client, "gaps", dimension="shoe_size")
-    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "dimension"
+    response = get(client, "gaps", group="shoe_size")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "group"
     assert get(client, "gaps", measure="vibes").status_code == 400
     assert get(client, "progress", since="forever").status_code == 400
     assert get(client, "progress", page_size="0").status_code == 400
@@ -252,7 +266,7 @@ def test_query_counts_are_pinned(history, client_for, django_assert_max_num_quer
     if endpoint in AGGREGATE_ENDPOINTS:
         with django_assert_max_num_queries(14):
             results(
-                get(client, endpoint, dimension="sen") if endpoint != "transitions" else get(client, endpoint)
+                get(client, endpoint, group="sen") if endpoint != "transitions" else get(client, endpoint)
             )
 
 

@@ -220,13 +220,13 @@ def collect_api(client, h, facts: Facts, dimension: str, values: list[str]) -> N
     for row in results():
         if shown(row):
             facts.add("api attainment")
-    for row in results(dimension=dimension):
+    for row in results(group=dimension):
         if shown(row):
             facts.add(f"api attainment {row['group']}", values=[row["group"]])
-    for row in results(dimension="nc_year"):
+    for row in results(group="nc_year"):
         if shown(row):
             facts.add(f"api attainment Y{row['group']}", years=[int(row["group"])])
-    for row in results(dimension=dimension, measure="pct_at_expected"):
+    for row in results(group=dimension, measure="pct_at_expected"):
         if shown(row):
             facts.add(f"api gap {row['group']}", values=[row["group"]])
             facts.add(f"api gap other than {row['group']}", values=[v for v in values if v != row["group"]])
@@ -341,7 +341,7 @@ def test_a_percentile_among_fewer_than_the_threshold_similar_learners_is_not_sho
 
 def test_the_api_gaps_and_attainment_by_group_give_no_small_group_away(history, client_for, use_obs):
     # Reception (no expected point) pupils make n and n_with_expected differ: with an expected
-    # point Asian 4, Black 9, Mixed 6, White 40. attainment?dimension= hides Asian (4 with an
+    # point Asian 4, Black 9, Mixed 6, White 40. attainment?group= hides Asian (4 with an
     # expected point) and Black (next smallest n, 9); /gaps/ hides Asian and Mixed (next smallest
     # there, 6), so Black, Mixed and White are all shown somewhere: Asian = 59 - 9 - 6 - 40.
     cells = {
@@ -366,10 +366,10 @@ def test_the_api_gaps_and_attainment_by_group_give_no_small_group_away(history, 
     for row in results("attainment"):
         if shown(row):
             facts.add("attainment")
-    for row in results("attainment", dimension="ethnic_group"):
+    for row in results("attainment", group="ethnic_group"):
         if shown(row):
             facts.add(f"attainment {row['group']}", values=[row["group"]])
-    for row in results("gaps", dimension="ethnic_group"):
+    for row in results("gaps", group="ethnic_group"):
         if shown(row):
             facts.add(f"gap {row['group']}", values=[row["group"]])
             facts.add(f"gap other than {row['group']}", values=[v for v in values if v != row["group"]])

@@ -141,7 +141,8 @@ def test_a_school_that_does_not_exist_is_404_too(history, client_for):
 
 @pytest.mark.parametrize("who", ["ta", "parent"])
 def test_people_without_aggregates_are_refused(history, client_for, who):
-    assert client_for(getattr(history, who)).get(url(history.north)).status_code == 403
+    # not found, as a school out of scope (ADR 2, amendment)
+    assert client_for(getattr(history, who)).get(url(history.north)).status_code == 404
 
 
 def test_gaps_and_groups_follow_the_filters(history, client_for):

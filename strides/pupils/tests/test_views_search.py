@@ -67,7 +67,8 @@ def test_no_match_gets_help_not_an_empty_page(cast, client_for):
 
 @pytest.mark.parametrize("who", ["governor", "director", "parent"])
 def test_roles_that_cannot_search_are_refused(cast, client_for, who):
-    assert search(client_for, cast.users[who], "ava").status_code == 403
+    # as for a pupil out of scope: not found (ADR 2, amendment)
+    assert search(client_for, cast.users[who], "ava").status_code == 404
 
 
 def test_htmx_live_results_return_just_the_results(cast, client_for):
