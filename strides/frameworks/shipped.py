@@ -41,6 +41,7 @@ SUBJECTS = [
     ("business", "Business", 33, "secondary"),
 ]
 CORE = ["reading", "writing", "maths"]
+KS2 = ["reading", "writing", "maths", "science"]  # the subjects of the end of key stage 2
 # A framework with no subjects may be used for any subject, a trust's own ones too: the frameworks
 # of every subject (year bands, GCSE, the engagement model, P scales) name none.
 ANY: list[str] = []
@@ -227,7 +228,7 @@ def shipped_frameworks() -> list[FrameworkSpec]:
             "KS2 teacher assessment codes",
             "The statutory end of key stage 2 teacher-assessment codes, with the historic interim "
             "pre-key stage codes (2016-18) for older data.",
-            ANY,
+            KS2,
             ks2_levels,
         ),
         FrameworkSpec(
