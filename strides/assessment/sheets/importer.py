@@ -74,7 +74,9 @@ class DropImportReport(Report):
     withdrawn: int = 0  # also counted in ``updated``: a change shown as "EXS -> withdrawn"
 
     def summary(self) -> dict[str, Any]:
-        return {**super().summary(), "withdrawn": self.withdrawn}
+        counts = super().summary()
+        errors = counts.pop("errors")
+        return {**counts, "withdrawn": self.withdrawn, "errors": errors}
 
     @property
     def target(self) -> str:

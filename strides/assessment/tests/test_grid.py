@@ -301,7 +301,7 @@ def test_an_invalid_code_is_explained_naming_the_value_and_nothing_is_written(ca
         ),
     }
     empty = post_cell(client_for(cast.teacher), drop, cast.class_3t, cast.ava, "reading", "   ")
-    assert empty.status_code == 422 and "cannot be cleared" in empty.json()["message"]
+    assert empty.status_code == 422 and "emptying a cell keeps its judgement" in empty.json()["message"]
     assert not Judgement.objects.exists()
 
 

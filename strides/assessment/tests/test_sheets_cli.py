@@ -48,8 +48,8 @@ def test_a_clean_file_imports_with_exit_0_and_the_json_report(cast, drop, write,
     )
     status, report = run_json(capsys, path, "--drop", drop.slug)
     assert status == 0
-    assert report == {"created": 3, "updated": 0, "unchanged": 0, "errors": []}
-    assert list(report) == ["created", "updated", "unchanged", "errors"]
+    assert report == {"created": 3, "updated": 0, "unchanged": 0, "withdrawn": 0, "errors": []}
+    assert list(report) == ["created", "updated", "unchanged", "withdrawn", "errors"]
     assert Judgement.objects.count() == 3
     summaries = AuditEntry.objects.filter(object_type="assessment.DropSchool", reason="import d.xlsx")
     assert {(e.actor_id, e.actor_name, e.school_id) for e in summaries} == {
