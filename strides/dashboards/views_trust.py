@@ -44,6 +44,7 @@ from strides.dashboards.queries import RELEASED, AnalyticsView
 from strides.dashboards.services import manages_benchmark
 from strides.dashboards.suppressing import hide_gaps_of_hidden_groups
 from strides.frameworks.models import Subject
+from strides.frameworks.queries import subjects_for
 from strides.organisations.models import Trust
 from strides.pupils.codes import NC_YEAR_LABELS, SenNeed
 
@@ -289,7 +290,8 @@ def select(
     by_id = {d.pk: d for d in drops}
     collecting = view.collecting_drop_ids(drops, school_ids)
     codes = set(obs.get_column("subject").unique().to_list()) if obs.height else set()
-    all_subjects = list(Subject.objects.filter(code__in=codes).order_by("order", "name"))
+    known = subjects_for(view.trust_id, include_archived=True, every_school=True)  # codes: per trust
+    all_subjects = [s for s in known if s.code in codes]
     probe = DashboardFilters(request.GET, drops=drops, subjects=all_subjects, collecting=collecting)
     probe.is_valid()
     slug = probe.cleaned_data.get("drop") or ""
