@@ -308,6 +308,12 @@ class ErrorSerializer(serializers.Serializer):
 
 class ValidationErrorSerializer(ErrorSerializer):
     errors = FieldErrorSerializer(many=True)
+    accepted = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Only when the request names query parameters the endpoint does not take (each one "
+        "an entry of `errors`): the parameters it does take.",
+    )
 
 
 # --- writing --------------------------------------------------------------------------------
