@@ -292,7 +292,7 @@ def test_a_conflicting_edit_is_shown_with_both_values_and_a_closed_drop_turns_re
     expect(page.locator("#cell-0-0")).not_to_be_editable()
 
 
-def test_a_big_jump_or_another_frameworks_code_is_kept_shown_and_announced(
+def test_a_big_jump_is_kept_and_announced_and_another_frameworks_code_refused(
     page, live_cast, login, check_a11y
 ):
     from strides.assessment.models import Judgement
@@ -325,15 +325,24 @@ def test_a_big_jump_or_another_frameworks_code_is_kept_shown_and_announced(
     expect(page.locator("#state-0-0")).to_have_text("Saved")
     expect(page.locator("#msg-0-0")).to_have_text("11 points above last drop's Y3 WTS: check")
     expect(page.locator("#grid-live")).to_contain_text("11 points above last drop's Y3 WTS: check")
-    # a code of another framework the school uses is read as the import reads it, and said
+    # a code of another framework the school uses is refused, naming both (issue 8)
     page.keyboard.type("pk 4")
     page.keyboard.press("Tab")
     page.wait_for_function(NO_SAVE_PENDING)
-    expect(page.locator("#cell-0-1")).to_have_value("PK4")
-    expect(page.locator("#msg-0-1")).to_contain_text("PK4 is from Pre-key stage standards")
+    expect(page.locator("#state-0-1")).to_have_text("Not saved: check")
+    expect(page.locator("#msg-0-1")).to_contain_text(
+        "is a level of Pre-key stage standards; at Northfield Primary this pupil is assessed in "
+        "Writing on National curriculum year-group bands: try Y3 WTS, Y3 EXS, Y3 GDS."
+    )
+    # a year-and-band short form names that year's band, whatever the pupil's band year
+    page.locator("#cell-0-2").click()
+    page.keyboard.type("2g")
+    page.keyboard.press("Tab")
+    page.wait_for_function(NO_SAVE_PENDING)
+    expect(page.locator("#cell-0-2")).to_have_value("Y2 GDS")
     check_a11y(page)
     codes = dict(Judgement.objects.filter(drop=drop).values_list("subject__code", "level__code"))
-    assert codes == {"reading": "Y6 GDS", "writing": "PK4"}
+    assert codes == {"reading": "Y6 GDS", "maths": "Y2 GDS"}
 
 
 def test_the_grid_works_on_a_tablet(browser, live_cast, login, check_a11y):
