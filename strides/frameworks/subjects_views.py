@@ -30,6 +30,7 @@ from strides.frameworks.forms import SubjectChangeForm, SubjectForm, manages_tru
 from strides.frameworks.models import Subject, SubjectPhase
 from strides.frameworks.queries import applies_to, as_the_trust_has_it, subjects_for, with_trust_settings
 from strides.frameworks.services import FrameworkError, add_subject, archive_subject, change_subject
+from strides.frameworks.views import _crumbs as framework_crumbs
 from strides.frameworks.views import user_trust
 from strides.organisations.models import School, Trust
 
@@ -68,12 +69,7 @@ def _may_change(user: Any, subject: Subject) -> bool:
 
 
 def _crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
-    return [
-        ("Home", reverse("web:home")),
-        ("Frameworks", reverse("frameworks:list")),
-        ("Subjects", reverse("frameworks:subjects")),
-        *items,
-    ]
+    return framework_crumbs(("Subjects", reverse("frameworks:subjects")), *items)
 
 
 @access_rule(SUBJECTS)
@@ -117,7 +113,7 @@ def subject_list(request: HttpRequest) -> HttpResponse:
             "archived": [
                 s for s in every if s.archived_at is not None and (s.school_id is None or s in additions)
             ],
-            "breadcrumbs": _crumbs(),
+            "breadcrumbs": framework_crumbs(("Subjects", "")),
         },
     )
 
