@@ -248,7 +248,7 @@ def reject(actor: Any, change: StagedSenChange) -> StagedSenChange:
 
 def _locked_pending(actor: Any, change: StagedSenChange) -> StagedSenChange:
     locked = (
-        StagedSenChange.objects.select_for_update()
+        StagedSenChange.objects.select_for_update(of=("self",))
         .select_related("pupil", "school", "decided_by")
         .get(pk=change.pk)
     )
