@@ -31,7 +31,12 @@ from strides.assessment.queries import PreviousJudgement, expected_enrolments, p
 from strides.classes.models import GroupMembership, TeachingGroup
 from strides.frameworks.codes import CodeBook, Resolution, jump_warning, pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject
-from strides.frameworks.queries import DEFAULT_FRAMEWORK_CODE, FrameworkChooser, subjects_owed_at
+from strides.frameworks.queries import (
+    DEFAULT_FRAMEWORK_CODE,
+    FrameworkChooser,
+    subjects_owed,
+    subjects_owed_at,
+)
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 from strides.pupils.queries import current_enrolments
 
@@ -396,7 +401,8 @@ def grid_classes(user: Any, drop: DataDrop) -> list[SchoolClasses]:
     )
     if not parts:
         return []
-    subject_ids = set(drop.subjects.values_list("pk", flat=True))
+    # each school's owed subjects (queries.subjects_owed): its phase's and its own
+    owed = {pk: {s.pk for s in owing} for pk, owing in subjects_owed(drop, [p.school for p in parts]).items()}
     school_ids = [p.school_id for p in parts]
     groups = list(
         visible_classes(user)
@@ -412,12 +418,11 @@ def grid_classes(user: Any, drop: DataDrop) -> list[SchoolClasses]:
         "group_id", "pupil_id"
     ):
         members[group_id].append(pupil_id)
-    judged: dict[int, int] = defaultdict(int)  # pupil -> judgements in the drop's subjects
+    judged: dict[int, set[int]] = defaultdict(set)  # pupil -> subjects judged in the drop
     for pupil_id, subject_id in Judgement.objects.filter(
         drop=drop, pupil_id__in=GroupMembership.objects.filter(group_id__in=list(members)).values("pupil_id")
     ).values_list("pupil_id", "subject_id"):
-        if subject_id in subject_ids:
-            judged[pupil_id] += 1
+        judged[pupil_id].add(subject_id)
     by_school: dict[int, list[ClassProgress]] = {p.school_id: [] for p in parts}
     for g in groups:
         in_drop = [p for p in members[g.pk] if (g.school_id, p) in expected]
@@ -425,8 +430,8 @@ def grid_classes(user: Any, drop: DataDrop) -> list[SchoolClasses]:
             ClassProgress(
                 group=g,
                 pupils=len(in_drop),
-                recorded=sum(judged[p] for p in in_drop),
-                expected=len(in_drop) * len(subject_ids),
+                recorded=sum(len(judged[p] & owed[g.school_id]) for p in in_drop),
+                expected=len(in_drop) * len(owed[g.school_id]),
                 mine=bool(g.mine),
                 outside=len(members[g.pk]) - len(in_drop),
             )

@@ -235,3 +235,11 @@ def test_a_special_school_takes_every_phase(cast):
     owed = subjects_owed(drop, [special, cast.river])
     assert {s.code for s in owed[special.pk]} == {"phonics", "history"}
     assert {s.code for s in owed[cast.river.pk]} == {"history"}
+
+
+def test_the_grids_class_list_counts_the_subjects_each_school_owes(cast, mixed_drop):
+    from strides.assessment.grid_queries import grid_classes
+
+    rows = {c.group.pk: c for school in grid_classes(cast.analyst, mixed_drop) for c in school.classes}
+    assert rows[cast.class_3t.pk].expected == 2 * rows[cast.class_3t.pk].pupils  # maths, forest school
+    assert rows[cast.class_8r.pk].expected == 2 * rows[cast.class_8r.pk].pupils  # maths, history
