@@ -160,11 +160,6 @@ def save_cell(
     except AssessmentError as error:
         return answer("invalid", str(error), 422)
     warnings = []
-    if found.from_other_framework and vocabulary is not None:
-        warnings.append(
-            f"{level.code} is from {found.framework.name}, not {vocabulary.framework.name}, "
-            f"{pupil.display_name}'s framework for {subject.name}."
-        )
     before = context.previous.get((pupil.pk, subject.pk))
     if before is not None and before.value is not None and judgement.point_id is not None:
         warnings.append(jump_warning(before.code, before.value, context.point_value(judgement.point_id)))

@@ -177,10 +177,6 @@ class Resolution:
     framework: Framework
     how: str
 
-    @property
-    def from_other_framework(self) -> bool:
-        return self.how == "other framework"
-
 
 class CodeBook:
     """Every framework a trust's schools may use (shipped, the trust's, its schools' own) with its

@@ -5,10 +5,11 @@
 //   keyboard's home row). Typing replaces the cell's value; Esc undoes an edit.
 // - A typed code is checked at once against the pupil's accepted spellings (the JSON block
 //   #grid-vocabulary, built by the server with the rule of strides.frameworks.codes: the pupil's
-//   framework, then its shorthand for the cell's band year, then the school's other frameworks for
-//   the subject in order), then saved with a fetch POST; the server resolves it again and has the
-//   last word. A save it flags (a jump of many points from the previous drop, or a code from
-//   another framework) is kept, and the warning is shown in the cell and read out.
+//   framework with its year-and-band short forms, then its shorthand for the cell's band year),
+//   then saved with a fetch POST; the server resolves it again and has the last word. A code of
+//   one of the school's other frameworks for the subject is sent too, so that the server's refusal
+//   names both frameworks. A save it flags (a jump of many points from the previous drop) is kept,
+//   and the warning is shown in the cell and read out.
 // - A block pasted from Excel or Google Sheets (tab-separated rows) fills the grid from the
 //   focused cell.
 // - Each save sends the version the cell was loaded with: someone else's newer edit comes back as
