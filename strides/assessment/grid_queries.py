@@ -9,8 +9,8 @@ What a teacher may type in a cell is a :class:`Vocabulary`: the one rule of
 :mod:`strides.frameworks.codes` (the same as the spreadsheet import's and the API's) for the
 pupil's framework, their band year (for a Year 3 pupil on the national-curriculum bands "E",
 "EXS" or "Expected" mean "Y3 EXS"; a pupil working below their year group keeps the band of their
-previous judgement) and the other frameworks the school may use, so a practised teacher records a
-cell in one or two keys.
+previous judgement; "3E" or "y2g" name a year's band whatever it is), so a practised teacher records
+a cell in one or two keys. A level of another framework is refused, naming it.
 """
 
 from __future__ import annotations
