@@ -11,8 +11,8 @@ from strides.assessment import bulk
 from strides.assessment.models import DataDrop, DropSchool, DropStatus
 from strides.assessment.services import create_drop, transition
 from strides.classes import services as classes
-from strides.frameworks.models import Level, Subject
-from strides.frameworks.services import ensure_common_scale
+from strides.frameworks.models import Framework, Level, Subject
+from strides.frameworks.services import assign_framework, ensure_common_scale
 from strides.organisations import services as organisations
 from strides.pupils import services as pupils
 from strides.pupils.models import Pupil
@@ -187,6 +187,15 @@ def history(cast):
         if subject == "maths" or maths_profile == "strong":
             return profiles[maths_profile]
         return profiles["steady"]
+
+    # A level must come from the framework the school uses for the pupil (frameworks.codes): ben
+    # and fay are assessed on pre-key stage standards where CAST_NOW says so, by their own choice.
+    pre_key_stage = Framework.objects.get(trust=None, code="pre-key-stage")
+    for name, school in (("ben", c.north), ("fay", c.oak)):
+        pupil = getattr(c, name)
+        for subject, (framework_code, _) in zip(SUBJECTS, CAST_NOW[name], strict=True):
+            if framework_code == pre_key_stage.code:
+                assign_framework(None, school, subjects[subject], pre_key_stage, c.year_start, pupil=pupil)
 
     for index, key in enumerate(c.drops):
         rows = []
