@@ -55,6 +55,7 @@ from strides.api.serializers import ErrorSerializer, ValidationErrorSerializer
 from strides.api.views.common import StridesApiMixin
 from strides.assessment.models import DataDrop
 from strides.dashboards.models import ExternalBenchmark
+from strides.dashboards.own_pool import api_value_added
 from strides.dashboards.queries import AnalyticsView
 from strides.dashboards.services import (
     BENCHMARK_CAPABILITY,
@@ -117,6 +118,16 @@ class ValueAddedRowSerializer(_Grouped):
         allow_null=True,
         help_text="Why there is no interval (fewer than 2 pupils, or all with the same percentile); "
         "null when there is one.",
+    )
+    own_share = serializers.FloatField(
+        allow_null=True,
+        help_text="% of the comparisons behind the figure that are with the school's own pupils (0 "
+        "with an external benchmark).",
+    )
+    withheld = serializers.CharField(
+        allow_null=True,
+        help_text="Why mean_percentile and value_added are null although there are pupils: above 50% "
+        "of its own comparison pool, a school would be compared mostly with itself. Null when shown.",
     )
 
 
@@ -493,7 +504,11 @@ class SimilarLearnersView(AnalyticsApiView):
     grouped = True
 
     def rows(self, query: _Query, request: Request) -> pl.DataFrame:
-        return value_added(query.percentile_rows(), self.grouping(request))
+        by = self.grouping(request)
+        pct_rows = query.percentile_rows()
+        # withheld where a school is mostly its own comparison pool (strides.dashboards.own_pool)
+        table = value_added(pct_rows, by)
+        return api_value_added(query.view, pct_rows, table, by=by, end_year=query.end_year)
 
 
 class GapsView(AnalyticsApiView):

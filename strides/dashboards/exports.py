@@ -85,6 +85,9 @@ class Table:
     note: str = ""
     empty: str = "No figures for these filters."
     filters: Sequence[tuple[str, str]] = field(default_factory=tuple)  # (label, value) for the export
+    # what a value-added table says above it: the benchmark and any figure withheld
+    # (strides.dashboards.own_pool.SimilarNote), also written in the export's About sheet
+    notice: Any = None
 
     def __post_init__(self) -> None:
         if not NAME_PATTERN.match(self.name):
@@ -164,6 +167,12 @@ def workbook_bytes(table: Table, *, page: str, generated_by: str) -> bytes:
     ]  # fmt: skip
     if table.note:
         lines.append(("Note", table.note))
+    if table.notice is not None:
+        if table.notice.source:
+            lines.append(("Compared with", table.notice.source))
+        lines += [("Not shown", reason) for reason in table.notice.reasons]
+        if table.notice.fixes:
+            lines.append(("What would fix it", table.notice.fixes))
     for label, value in lines:
         about.append([xlsx_cell(label), xlsx_cell(value)])
     for cell in about["A"]:

@@ -55,6 +55,7 @@ from django.db import connection
 from django.db.models import Count, Q, Subquery
 
 from strides.analytics import annual_progress, benchmark_table, read_benchmark_csv, rolling_pool
+from strides.analytics.own_pool import empty_composition, pool_composition
 from strides.analytics.schema import OBSERVATION_SCHEMA, empty_observations, validate_observations
 from strides.analytics.similar import empty_benchmark
 from strides.assessment.models import DataDrop, Judgement, JudgementRevision
@@ -454,8 +455,9 @@ def observations(
 
 POOL_YEARS = 3
 POOLS_KEPT = 12  # end years cached per trust and data version
-# trust -> (data version, {end year asked for (None: the latest with data): benchmark table})
-_POOLS: dict[int, tuple[str, dict[int | None, pl.DataFrame]]] = {}
+# trust -> (data version, {end year asked for (None: the latest with data): (benchmark table, its
+# composition by school, see strides.analytics.own_pool)})
+_POOLS: dict[int, tuple[str, dict[int | None, tuple[pl.DataFrame, pl.DataFrame]]]] = {}
 
 
 @dataclass(frozen=True)
@@ -489,12 +491,19 @@ def pool_source(trust_id: int) -> PoolSource:
 
 
 def similar_pool(trust_id: int, *, end_year: int | None = None) -> pl.DataFrame:
+    """The benchmark table similar-learner percentiles compare with (see :func:`pool_tables`)."""
+    return pool_tables(trust_id, end_year=end_year)[0]
+
+
+def pool_tables(trust_id: int, *, end_year: int | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The benchmark table similar-learner percentiles compare with (``BENCHMARK_SCHEMA``): the
     trust's external benchmark when one is in use, else the trust's rolling pool of one-year
     progress (each pupil once per subject and academic year, ``rolling_pool``) over the three
     academic years ending with ``end_year`` (the academic year of the drop being viewed, 2025 =
     2025/26; default the latest with data). Trust-wide by design: a percentile reveals nothing of
-    any other pupil. Cached per trust, data version and ``end_year``."""
+    any other pupil. Cached per trust, data version and ``end_year``, with the pool's composition
+    by school (``strides.analytics.own_pool.pool_composition``: how many of each cell's pupils each
+    school has), which is empty when an external benchmark is in use (no school is its own pool)."""
     if end_year is not None and (isinstance(end_year, bool) or not isinstance(end_year, int)):
         raise ValueError(
             f"similar_pool: end_year must be an academic year's start (2025) or None, not {end_year!r}"
@@ -512,6 +521,7 @@ def similar_pool(trust_id: int, *, end_year: int | None = None) -> pl.DataFrame:
         .values_list("content", flat=True)
         .first()
     )
+    composition = empty_composition()
     if content is not None:
         # checked when it was uploaded: a failure here is a bug, not the user's to fix
         table = read_benchmark_csv(bytes(content))
@@ -521,8 +531,10 @@ def similar_pool(trust_id: int, *, end_year: int | None = None) -> pl.DataFrame:
             table = empty_benchmark()
         else:
             last = int(obs.get_column("academic_year").max()) if end_year is None else end_year
-            table = benchmark_table(rolling_pool(annual_progress(obs), end_year=last, years=POOL_YEARS))
+            pool = rolling_pool(annual_progress(obs), end_year=last, years=POOL_YEARS)
+            table = benchmark_table(pool)
+            composition = pool_composition(pool, ("school_id",))
     if len(tables) >= POOLS_KEPT:  # a handful of years is all a trust's drops ask for
         tables.clear()
-    tables[end_year] = table
-    return table
+    tables[end_year] = (table, composition)
+    return table, composition

@@ -38,6 +38,7 @@ from django.utils import timezone
 from strides.access.gate import can, scope_for, visible_enrolments, visible_schools
 from strides.accounts.roles import Capability
 from strides.analytics import annual_progress, benchmark_table, empty_observations, rolling_pool, suppress
+from strides.analytics.own_pool import empty_composition
 from strides.analytics.similar import empty_benchmark
 from strides.assessment.models import DataDrop, DropSchool, DropStatus
 from strides.dashboards import frames
@@ -279,6 +280,14 @@ class AnalyticsView:
         if self.trust_id is None:
             return empty_benchmark()
         return frames.similar_pool(self.trust_id, end_year=end_year)
+
+    def similar(self, end_year: int | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """:meth:`benchmark` and its composition by school (how many of each cell's pupils each
+        school has: empty for an external benchmark), for value added that says when a school is
+        compared mostly with itself (``strides.dashboards.own_pool``). Cached with the pool."""
+        if self.trust_id is None:
+            return empty_benchmark(), empty_composition()
+        return frames.pool_tables(self.trust_id, end_year=end_year)
 
     def pool_source(self) -> frames.PoolSource | None:
         return None if self.trust_id is None else frames.pool_source(self.trust_id)

@@ -16,7 +16,7 @@ from strides.access.gate import visible_classes, visible_pupils
 from strides.access.rules import access_rule
 from strides.analytics import history_until, needing_attention, overview
 from strides.classes.models import GroupMembership
-from strides.dashboards import charts, memo
+from strides.dashboards import charts, memo, own_pool
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import COUNT, Column, Table
 from strides.dashboards.queries import AnalyticsView
@@ -134,6 +134,8 @@ def attention_tables(
     ).values_list("pupil_id", "group_id", "group__name", "group__subject")
     for pupil_id, group_id, name, subject in memberships.order_by("group__name"):
         classes.setdefault(pupil_id, []).append((group_id, name, subject.strip().lower()))
+    # the drop's year's classes (a drop of last year: last year's); said when the pupil had none
+    no_class = f"None in {drop.academic_year.label}"
     rows = []
     for row in _with_labels(flagged.to_dicts(), selection):
         pupil = pupils.get(row["pupil_id"])
@@ -149,7 +151,7 @@ def attention_tables(
                 "pupil_url": pupil_url(pupil.pk),
                 "sort": (pupil.surname.lower(), pupil.forename.lower(), pupil.pk),
                 "year": row["year"],
-                "class": chosen[1] if chosen else "",
+                "class": chosen[1] if chosen else no_class,
                 "class_url": class_url(chosen[0]) if chosen else None,
                 "subject": row["subject"],
                 "reasons": "; ".join(reason_words(row["reasons"])),
@@ -206,13 +208,15 @@ def school_figures(
     where the cell compared with has fewer pupils than the small-group threshold)."""
     assert selection.drop is not None and selection.subject is not None
     subject, group = selection.subject.code, selection.group
-    benchmark = view.benchmark(end_year=selection.drop.academic_year.start_year)  # the pool up to its year
+    # the pool up to the drop's year, and how much of it each school is (strides.dashboards.own_pool)
+    benchmark, composition = view.similar(end_year=selection.drop.academic_year.start_year)
     tables = overview(
         obs,
         benchmark,
         drop_id=selection.drop.pk,
         group_by=("nc_year",),
         dimensions=(group,),
+        composition=composition,
     )
     note = suppression_note(view)
     drop_name = selection.drop.title
@@ -349,6 +353,11 @@ def school_figures(
         _with_labels(_rows(value_added), selection),
         key=lambda r: (subject_order.get(r["subject_code"], 99), *year_order(r)),
     )
+    reasons = own_pool.school_summary(
+        school.name,
+        own_pool.explain(rows, lambda r: own_pool.why_in_school(school.name, r["own_share"])),
+        rows,
+    )
     page.add(
         Figure(
             charts.gap_chart(
@@ -364,12 +373,13 @@ def school_figures(
             Table(
                 "value-added",
                 f"{school.name}: progress compared with similar learners, {drop_name}",
-                value_added_columns(year_column),
+                value_added_columns(year_column) + own_pool.own_pool_columns(),
                 rows,
                 note="Value added is the mean similar-learner percentile minus 50: 0 means progress like "
                 "similar learners', above 0 more. Only pupils with a judgement a year before count."
                 + (f" {note}" if note else ""),
                 empty="No pupil has a judgement a year before this drop to measure progress from.",
+                notice=own_pool.note_for(view, reasons),
             ),
         )
     )
@@ -437,6 +447,8 @@ def school(request: HttpRequest, urn: str) -> HttpResponse:
         "named": named,
         "own_classes_only": school.pk in view.class_school_ids,
         "classes": [(group, class_url(group.pk)) for group in classes],
+        # the classes of the drop's academic year: for a drop of last year, last year's (or none)
+        "classes_year": selection.drop.academic_year.label if selection.drop is not None else "",
         "attention": page.tables.get("attention"),
         "collecting": collection_note(selection, [school.pk], school.name),
         "breadcrumbs": crumbs,

@@ -26,7 +26,7 @@ from strides.accounts.roles import Capability
 from strides.analytics import GROUP_DIMENSIONS, attainment, overview
 from strides.assessment.models import DataDrop, DropKind
 from strides.assessment.queries import Completeness, completeness
-from strides.dashboards import charts, memo
+from strides.dashboards import charts, memo, own_pool
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import (
     COUNT,
@@ -474,13 +474,11 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
     subject, group = selection.subject.code, selection.group
     # only the chosen group's dimension: every dimension for every school made the large trust's
     # page 1.5 MB (the heat map's schools x groups)
+    benchmark, composition = view.similar(end_year=selection.drop.academic_year.start_year)  # up to its year
     tables = overview(
-        obs,
-        view.benchmark(end_year=selection.drop.academic_year.start_year),  # the pool up to the drop's year
-        drop_id=selection.drop.pk,
-        group_by=("school_id",),
-        dimensions=(group,),
-    )
+        obs, benchmark, drop_id=selection.drop.pk, group_by=("school_id",), dimensions=(group,),
+        composition=composition,
+    )  # fmt: skip
     note = suppression_note(view)
     drop_name = selection.drop.title
     order = {school_id: position for position, school_id in enumerate(schools)}
@@ -533,10 +531,11 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
         named(_rows(value_added)),
         key=lambda r: (subject_order.get(r["subject_code"], 99), order[r["school_id"]]),
     )
+    reasons = own_pool.explain(rows, lambda r: own_pool.why(r["school"], r["own_share"]))
     table = Table(
         "value-added",
         f"Progress compared with similar learners, by school and subject ({drop_name})",
-        value_added_columns(school_column),
+        value_added_columns(school_column) + own_pool.own_pool_columns(),
         rows,
         note=" ".join(
             part
@@ -548,6 +547,7 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
             if part
         ),
         empty="No pupil has a judgement a year before this drop to measure progress from.",
+        notice=own_pool.note_for(view, list(dict.fromkeys(reasons))),
     )
     page.add(
         Figure(

@@ -332,7 +332,8 @@ def test_the_school_and_class_pages_say_their_drop_is_still_being_collected(
     client = client_for(h.head)
     school = f"/dashboards/schools/{h.north.urn}/"
     assert client.get(school).context["selection"].drop == h.drops["last_summer"]
-    with django_assert_max_num_queries(22):  # a warm page, + the drops being collected, + completeness (4)
+    # a warm page, + the drops being collected, + completeness (4), + the benchmark value added names
+    with django_assert_max_num_queries(23):
         response = client.get(school + f"?drop={h.current_drop.slug}")
     sentence = (
         f"{h.current_drop.title} is still being collected: {h.north.name} has not submitted it yet, "
@@ -423,7 +424,14 @@ def test_percentiles_compare_with_the_pool_ending_in_the_viewed_drops_year(
         asked.append(end_year)
         return original(self, end_year=end_year)
 
+    original_similar = AnalyticsView.similar
+
+    def spy_similar(self, end_year=None):  # the trust and school pages: the pool and its composition
+        asked.append(end_year)
+        return original_similar(self, end_year=end_year)
+
     monkeypatch.setattr(AnalyticsView, "benchmark", spy)
+    monkeypatch.setattr(AnalyticsView, "similar", spy_similar)
     summer = h.drops["last_summer"]
     path = {
         "trust": f"{TRUST}?drop={summer.slug}",
