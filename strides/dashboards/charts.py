@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +99,52 @@ def _only(rows: list[dict[str, Any]], *fields: str | None) -> list[dict[str, Any
     return [{name: row[name] for name in keep if name in row} for row in rows]
 
 
+# A category name longer than this many characters is written over several lines on its axis
+# (never cut with "…"); each line stays within the axis's label limit (AXIS_LABEL_LIMIT px).
+WRAP_AT = 30
+AXIS_LABEL_LIMIT = 240
+LEGEND_LABEL_LIMIT = 560
+
+
+def wrap(text: str, width: int = WRAP_AT) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken between words (a word longer
+    than the width keeps a line of its own)."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [str(text)]
+
+
+def _lookup_expr(names: Mapping[Any, Any], key: str) -> str:
+    """A Vega expression looking ``key`` up in ``names`` (a literal object: no eval, the
+    interpreter reads it), falling back to the axis's own label."""
+    literal = json.dumps({str(k): v for k, v in names.items()}, ensure_ascii=False, separators=(",", ":"))
+    return f"{literal}[{key}] || datum.label"
+
+
+def wrapped_labels(values: Iterable[Any], width: int = WRAP_AT) -> str | None:
+    """A ``labelExpr`` that writes each long category name over several lines (an array is a
+    multi-line label in Vega), or None when every name fits on one line."""
+    long = {str(v): wrap(str(v), width) for v in values if v is not None and len(str(v)) > width}
+    return _lookup_expr(long, "datum.label") if long else None
+
+
+def _step(values: Iterable[Any], least: int) -> int:
+    """A band's height: ``least`` px, or room for every line of the longest wrapped name."""
+    lines = max((len(wrap(str(v))) for v in values if v is not None), default=1)
+    return max(least, 15 * lines + 6)
+
+
+def _category_axis(values: Iterable[Any], **options: Any) -> alt.Axis:
+    expr = wrapped_labels(values)
+    if expr:
+        options["labelExpr"] = expr
+    return alt.Axis(labelLimit=AXIS_LABEL_LIMIT, **options)
+
+
 def validating() -> bool:
     """Whether each spec is checked against the Vega-Lite JSON schema: in tests and with DEBUG on,
     so a builder that writes a bad spec fails there. Not in production: jsonschema walks every row
@@ -154,7 +201,8 @@ def _spec(
             "labelAnchor": "start",
             "labelPadding": 6,
         },
-        "legend": {"labelFontSize": 12, "titleFontSize": 12},
+        # long school names wrap on the axes (wrapped_labels); a legend line takes a whole name
+        "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": LEGEND_LABEL_LIMIT},
         "title": {"fontSize": 15, "anchor": "start"},
         "view": {"stroke": None},
     }
@@ -243,16 +291,24 @@ def attainment_bars(
     facet: str | None = "subject",
     facet_title: str = "Subject",
     width: int = 420,
+    category_names: Mapping[Any, str] | None = None,
 ) -> dict[str, Any]:
     """Horizontal bars, one per category (school, year group, group), a panel per facet
-    (subject); each bar is labelled with its figure and n. Suppressed rows are left out."""
+    (subject); each bar is labelled with its figure and n. Suppressed rows are left out. Long
+    category names wrap over lines; ``category_names`` writes a name beside each category's
+    value on the axis (a common point's code: "NS12 Year 3 at the expected standard")."""
     rows = _shown(records(table), measure)
     for row in rows:
         # a % at expected is of the pupils who have an expected point (Reception has none)
         behind = row.get("n_with_expected") if measure == "pct_at_expected" else None
         row["_label"] = _figure_text(row[measure], measure, row.get("n") if behind is None else behind)
     categories = _order(rows, category)
-    y = alt.Y(f"{category}:N", title=category_title, sort=categories)
+    if category_names:
+        named = {c: wrap(f"{c} {category_names[c]}" if c in category_names else str(c)) for c in categories}
+        axis = alt.Axis(labelLimit=AXIS_LABEL_LIMIT, labelExpr=_lookup_expr(named, "datum.label"))
+    else:
+        axis = _category_axis(categories)
+    y = alt.Y(f"{category}:N", title=category_title, sort=categories, axis=axis)
     x = alt.X(f"{measure}:Q", title=measure_title, scale=_x_scale(measure))
     tooltip = [alt.Tooltip(f"{category}:N", title=category_title)]
     if facet:
@@ -262,7 +318,10 @@ def attainment_bars(
     bars = base.mark_bar(color=BAR_COLOUR, height={"band": 0.7}).encode(tooltip=tooltip)
     labels = base.mark_text(align="left", dx=4, fontSize=11, color="#1A1A1A", aria=False)
     labels = labels.encode(text="_label:N")
-    layer = alt.layer(bars, labels, data=_rows_data()).properties(width=width, height=alt.Step(24))
+    step = _step(
+        [f"{c} {category_names.get(c, '')}" for c in categories] if category_names else categories, 24
+    )
+    layer = alt.layer(bars, labels, data=_rows_data()).properties(width=width, height=alt.Step(step))
     if facet:
         chart = layer.facet(row=alt.Row(f"{facet}:N", title=None, sort=_order(rows, facet)))
         chart = chart.resolve_scale(y="independent")
@@ -274,7 +333,9 @@ def attainment_bars(
 
 def _series_encodings(series: str, series_title: str, names: list[Any]) -> dict[str, Any]:
     """Colour, shape and dash all follow the series: no series is told by colour alone."""
-    legend = alt.Legend(title=series_title, orient="bottom", columns=4, symbolStrokeWidth=2)
+    # four names a row; one a row when a name is long (a school's full name is never cut)
+    columns = 4 if all(len(str(name)) <= WRAP_AT for name in names) else 1
+    legend = alt.Legend(title=series_title, orient="bottom", columns=columns, symbolStrokeWidth=2)
     return {
         "color": alt.Color(f"{series}:N", scale=alt.Scale(domain=names, range=list(PALETTE)), legend=legend),
         "shape": alt.Shape(f"{series}:N", scale=alt.Scale(domain=names, range=list(SHAPES)), legend=legend),
@@ -388,7 +449,7 @@ def heatmap(
             sort=list(column_order) if column_order is not None else _order(rows, column),
             axis=alt.Axis(labelAngle=-30),
         ),
-        y=alt.Y(f"{row}:N", title=row_title, sort=_order(rows, row)),
+        y=alt.Y(f"{row}:N", title=row_title, sort=_order(rows, row), axis=_category_axis(_order(rows, row))),
     )
     tooltip = [
         alt.Tooltip(f"{row}:N", title=row_title),
@@ -409,7 +470,10 @@ def heatmap(
     labels = base.mark_text(fontSize=11, lineHeight=13, lineBreak="\n", color="#1A1A1A", aria=False)
     labels = labels.encode(text="_label:N")
     # two lines of text in each cell: the figure, and the pupils behind it
-    chart = alt.layer(cells, labels, data=_rows_data()).properties(width=alt.Step(72), height=alt.Step(40))
+    height = _step(_order(rows, row), 40)
+    chart = alt.layer(cells, labels, data=_rows_data()).properties(
+        width=alt.Step(72), height=alt.Step(height)
+    )
     rows = _only(rows, row, column, measure, "n", "n_with_expected", "_label", "_suppressed")
     return _spec(chart, title=title, description=description, rows=rows)
 
@@ -442,7 +506,8 @@ def gap_chart(
         if counts and item.get("n_other") is not None:
             counts += f" against {item['n_other']}"
         item["_label"] = f"{item[gap]:+.1f} ({item['_interval']})" + (f", {counts}" if counts else "")
-    y = alt.Y(f"{group}:N", title=group_title, sort=_order(rows, group))
+    groups = _order(rows, group)
+    y = alt.Y(f"{group}:N", title=group_title, sort=groups, axis=_category_axis(groups))
     tooltip = [alt.Tooltip(f"{group}:N", title=group_title)]
     if facet:
         tooltip.append(alt.Tooltip(f"{facet}:N", title=facet_title))
@@ -463,7 +528,7 @@ def gap_chart(
         text="_label:N"
     )
     layer = alt.layer(zero, interval, point, labels, data=_rows_data()).properties(
-        width=width, height=alt.Step(26)
+        width=width, height=alt.Step(_step(groups, 26))
     )
     if facet:
         chart = layer.facet(row=alt.Row(f"{facet}:N", title=None, sort=_order(rows, facet)))
@@ -487,17 +552,41 @@ def timeline(
     point_title: str = "Common point",
     expected: str | None = "expected",
     label: str | None = "level",
+    point_names: Mapping[int, str] | None = None,
     width: int = 560,
     height: int = 260,
 ) -> dict[str, Any]:
     """A pupil's common points per subject across drops (dates on a time axis, so uneven gaps
-    look uneven), with the expected point for their age as a grey dashed line."""
+    look uneven), with the expected point for their age as a grey dashed line. Each line and
+    the expected line are named at their ends, labels that would touch pushed apart (never
+    over one another). ``point_names`` (value -> "NS12 Year 3 at the expected standard") names
+    the points on the axis, one tick per whole point."""
     rows = [row for row in records(table) if row.get(point) is not None]
     names = _order(rows, series)[: len(PALETTE)]
     rows = [row for row in rows if row.get(series) in names]
     encodings = _series_encodings(series, series_title, names)
     x_encoding = alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%b %Y", labelAngle=-30))
-    y_encoding = alt.Y(f"{point}:Q", title=point_title, scale=alt.Scale(zero=False, nice=True))
+    values = [row[point] for row in rows] + [
+        row[expected] for row in rows if expected and row.get(expected) is not None
+    ]
+    low, high = (min(values, default=0), max(values, default=1))
+    axis = alt.Axis(tickMinStep=1, format="d")
+    if point_names:
+        shown = {v: point_names[v] for v in range(int(low) - 1, int(high) + 2) if v in point_names}
+        axis = alt.Axis(
+            tickMinStep=1,
+            format="d",
+            labelLimit=AXIS_LABEL_LIMIT,
+            labelExpr=_lookup_expr(shown, "datum.value"),
+            # the title sits above the named labels, level with the axis, rather than beside them
+            titleAngle=0,
+            titleAlign="right",
+            titleBaseline="bottom",
+            titleX=0,
+            titleY=-10,
+        )
+    y_scale = alt.Scale(zero=False, nice=True)
+    y_encoding = alt.Y(f"{point}:Q", title=point_title, scale=y_scale, axis=axis)
     tooltip = [
         alt.Tooltip(f"{series}:N", title=series_title),
         alt.Tooltip(f"{x}:T", title=x_title, format="%d/%m/%Y"),
@@ -507,6 +596,8 @@ def timeline(
         tooltip.append(alt.Tooltip(f"{label}:N", title="Level entered"))
     base = alt.Chart().encode(x=x_encoding, y=y_encoding)
     layers: list[alt.Chart] = []
+    _mark_line_ends(rows, series, within=None, order=x)
+    ends = [{x: row[x], "_end": row["_end"], "_value": row[point]} for row in rows if row["_end"]]
     if expected and any(row.get(expected) is not None for row in rows):
         expected_rows: dict[Any, dict[str, Any]] = {}
         for row in rows:
@@ -515,26 +606,31 @@ def timeline(
         layers.append(
             alt.Chart(alt.Data(values=sorted(expected_rows.values(), key=lambda r: r[x])))
             .mark_line(color=MUTED, strokeDash=[5, 4], strokeWidth=1.5)
-            .encode(x=x_encoding, y=alt.Y("expected:Q"))
+            .encode(x=x_encoding, y=alt.Y("expected:Q", title=point_title, scale=y_scale, axis=axis))
         )
         last = max(expected_rows.values(), key=lambda r: r[x])
-        layers.append(
-            alt.Chart(alt.Data(values=[last]))
-            .mark_text(align="left", dx=8, fontSize=11, color=MUTED, aria=False)
-            .encode(x=x_encoding, y=alt.Y("expected:Q"), text=alt.value("expected"))
+        ends.append({x: last[x], "_end": "expected", "_value": last["expected"], "_muted": True})
+    # labels of lines ending together near one point are pushed apart (the points never move)
+    _spread_end_labels(ends, "_value", within=None, x=x, height=height, domain=(float(low), float(high)))
+    label_y = alt.Y("_end_y:Q", title=point_title, scale=y_scale, axis=axis)
+    end_labels = (
+        alt.Chart(alt.Data(values=ends))
+        .mark_text(align="left", dx=8, baseline="middle", fontSize=11, aria=False)
+        .encode(
+            x=x_encoding,
+            y=label_y,
+            text="_end:N",
+            color=alt.condition("datum._muted", alt.value(MUTED), alt.value("#1A1A1A")),
         )
+    )
     lines = base.mark_line(strokeWidth=2).encode(color=encodings["color"], strokeDash=encodings["strokeDash"])
     points = base.mark_point(filled=True, size=60, opacity=1).encode(
         color=encodings["color"], shape=encodings["shape"], tooltip=tooltip
     )
-    _mark_line_ends(rows, series, within=None, order=x)
-    ends = base.mark_text(align="left", dx=8, dy=-8, fontSize=11, color="#1A1A1A", aria=False).encode(
-        text="_end:N"
-    )
-    main = alt.layer(lines, points, ends, data=_rows_data())
-    chart = alt.layer(*layers, main) if layers else main
+    main = alt.layer(lines, points, data=_rows_data())
+    chart = alt.layer(*layers, main, end_labels)
     chart = chart.properties(width=width, height=height)
-    rows = _only(rows, x, series, point, label, "_end")
+    rows = _only(rows, x, series, point, label)
     return _spec(chart, title=title, description=description, rows=rows)
 
 

@@ -291,11 +291,12 @@ def distribution_figure(
         rows,
         category="point_code",
         category_title="Common point",
+        category_names={code: label for code, label in labels.values()},
         measure="pct",
         measure_title="% of the class",
         title=f"Where {group.name}'s pupils are on the common scale",
-        description="Bars: the share of the class's pupils at each common point (its code; the table "
-        "names it), highest point at the top, one panel per subject, each bar labelled with its "
+        description="Bars: the share of the class's pupils at each common point (its code and name), "
+        "highest point at the top, one panel per subject, each bar labelled with its "
         "percentage and n.",
     )
     return Figure(spec, table)

@@ -33,6 +33,7 @@ from strides.dashboards.frames import PoolSource
 from strides.dashboards.queries import AnalyticsView
 from strides.dashboards.reasons import REASON_WORDS, reason_words
 from strides.dashboards.views_class import (
+    point_labels,
     pupil_percentiles,
     rounded_percentile,
     subject_names,
@@ -288,6 +289,7 @@ def flight_path_figure(
     subjects: Sequence[Subject],
     drops: Mapping[int, DataDrop],
     frameworks: Mapping[str, str],
+    point_names: Mapping[int, str] | None = None,
 ) -> Figure:
     names = {subject.code: subject.name for subject in subjects}
     order = {subject.code: position for position, subject in enumerate(subjects)}
@@ -333,7 +335,9 @@ def flight_path_figure(
         rows,
         title=f"{pupil.forename}'s common points across drops",
         description="A line per subject across the data drops, each point the common point of the level "
-        "entered; the grey dashed line is the point expected for the pupil's age at each drop.",
+        "entered (the axis names each point); the grey dashed line is the point expected for the pupil's "
+        "age at each drop.",
+        point_names=point_names,
     )
     return Figure(spec, table)
 
@@ -440,7 +444,8 @@ def pupil_dashboard(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 )
             summaries.append(summary)
         frameworks = framework_names(path.get_column("framework").unique().to_list(), view.trust_id)
-        page.add(flight_path_figure(pupil, path, subjects, drops, frameworks))
+        points = {value: f"{code} {label}" for value, (code, label) in point_labels(view.trust_id).items()}
+        page.add(flight_path_figure(pupil, path, subjects, drops, frameworks, points))
         page.add(table=progress_table(pupil, summaries))
 
     profile_url = reverse("pupils:profile", kwargs={"pupil_id": pupil.pk})

@@ -309,3 +309,109 @@ def test_a_chart_carries_only_the_fields_it_draws():
         [{**r, **extra, "drop": "Autumn"} for r in ATTAINMENT[:1]], title="T", description="E.", facet=None
     )
     assert set(_values(trend)[0]) == {"school", "drop", "pct_at_expected", "n", "_end", "_end_y"}
+
+
+# --- long names, named points, labels that never cover one another (issue 8 §5) -------------------
+
+LONG = "St Aidan's Church of England Voluntary Aided Junior and Infant School"
+
+
+def _y_axis(spec: dict) -> dict:
+    """The y encoding's axis of a (possibly faceted, layered) spec's first layer that has one."""
+    inner = spec.get("spec", spec)
+    for layer in inner.get("layer", [inner]):
+        axis = layer.get("encoding", {}).get("y", {}).get("axis")
+        if axis:
+            return axis
+    raise AssertionError("no y axis")
+
+
+def test_wrap_breaks_between_words_within_the_width():
+    assert charts.wrap(LONG) == [
+        "St Aidan's Church of England",
+        "Voluntary Aided Junior and",
+        "Infant School",
+    ]
+    assert charts.wrap("North") == ["North"]
+    assert charts.wrap("Supercalifragilisticexpialidocious school", 10) == [
+        "Supercalifragilisticexpialidocious",
+        "school",
+    ]
+
+
+@pytest.mark.parametrize("chart", ["bars", "gap", "heat"])
+def test_a_long_school_name_is_written_whole_over_lines_never_cut(chart):
+    """Names were cut at 220 px with an ellipsis: now each line is short enough for the axis."""
+    if chart == "bars":
+        spec = charts.attainment_bars([{**ATTAINMENT[0], "school": LONG}], title="A", description="B.")
+    elif chart == "gap":
+        spec = charts.gap_chart([{**DISADVANTAGED_GAP, "group": LONG}], title="G", description="D.")
+    else:
+        row = {"school": LONG, "group": "Girls", "pct_at_expected": 40.0, "n": 10}
+        spec = charts.heatmap([row], title="H", description="C.")
+    axis = _y_axis(spec)
+    lines = charts.wrap(LONG)
+    assert json.dumps({LONG: lines}, ensure_ascii=False, separators=(",", ":")) in axis["labelExpr"]
+    # 30 characters of 12 px text are well inside the label limit: no line is cut
+    assert (
+        all(len(line) <= charts.WRAP_AT for line in lines) and axis["labelLimit"] >= 12 * charts.WRAP_AT * 0.6
+    )
+    # and the band is tall enough for three lines
+    inner = spec.get("spec", spec)
+    assert inner["height"]["step"] >= 15 * len(lines)
+    charts.to_svg(spec)  # Vega reads the expression (vl-convert renders it)
+
+
+def test_short_names_keep_plain_labels_and_a_legend_names_every_line_whole():
+    spec = charts.attainment_bars(ATTAINMENT, title="A", description="B.")
+    assert "labelExpr" not in _y_axis(spec)
+    assert spec["config"]["legend"]["labelLimit"] >= 12 * len(LONG) * 0.6
+    rows = [{"school": LONG, "drop": "Autumn", "pct_at_expected": 50.0, "n": 9}]
+    legend = charts.trend_lines(rows, title="T", description="E.", facet=None)["layer"][0]["encoding"][
+        "color"
+    ]
+    assert legend["legend"]["columns"] == 1  # one long name a row
+
+
+def _timeline(rows: list[tuple[str, str, int, int]], **options) -> dict:
+    frame = [
+        {"subject": s, "drop_date": dt.date.fromisoformat(d), "point": p, "expected": e, "level": "x"}
+        for s, d, p, e in rows
+    ]
+    return charts.timeline(frame, title="Ava", description="Points.", **options)
+
+
+NAMES = {value: f"NS{value} Year {(value - 2) // 3} name" for value in range(1, 39)}
+
+
+def test_the_common_scale_axis_names_each_point():
+    spec = _timeline([("maths", "2025-03-20", 12, 12), ("maths", "2025-07-20", 13, 12)], point_names=NAMES)
+    axis = spec["layer"][1]["layer"][0]["encoding"]["y"]["axis"]
+    assert '"12":"NS12 Year 3 name"' in axis["labelExpr"] and axis["labelExpr"].endswith(
+        "[datum.value] || datum.label"
+    )
+    assert axis["tickMinStep"] == 1 and axis["format"] == "d"
+    assert axis["titleAngle"] == 0  # above the labels, not beside them
+    charts.to_svg(spec)
+
+
+def test_timeline_end_labels_that_would_touch_are_pushed_apart_the_expected_label_too():
+    """Maths and writing ended on one point and reading on the expected point: four labels were
+    drawn over one another."""
+    rows = [
+        ("maths", "2025-03-20", 10, 9), ("maths", "2025-07-20", 13, 12),
+        ("writing", "2025-03-20", 10, 9), ("writing", "2025-07-20", 13, 12),
+        ("reading", "2025-03-20", 9, 9), ("reading", "2025-07-20", 12, 12),
+    ]  # fmt: skip
+    spec = _timeline(rows, point_names=NAMES)
+    labels = spec["layer"][-1]
+    ends = sorted(labels["data"]["values"], key=lambda r: -r["_end_y"])
+    assert {r["_end"] for r in ends} == {"maths", "writing", "reading", "expected"}
+    assert labels["encoding"]["y"]["field"] == "_end_y" and labels["mark"]["baseline"] == "middle"
+    px_per_point = 260 / (13 - 9)
+    gaps = [(a["_end_y"] - b["_end_y"]) * px_per_point for a, b in itertools.pairwise(ends)]
+    assert min(gaps) >= charts.END_LABEL_GAP - 1e-9
+    # points stay where they are: only the labels move
+    assert [r["point"] for r in _values(spec["layer"][1]) if r["drop_date"] == "2025-07-20"] == [13, 13, 12]
+    png = charts.to_png(spec)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -347,10 +347,10 @@ def test_the_tables_export_as_xlsx(history, client_for):
 def test_query_count_is_pinned(history, client_for, django_assert_max_num_queries):
     """Session and user (2), scope (2), the pupil, their trust, their readable enrolments, the data
     version for the rows and for the pool, subjects, drops, the benchmark in use, frameworks, the
-    nav (1)."""
+    common scale's point names for the chart's axis, the nav (1)."""
     h = history
     client_for(h.head).get(url(h.ida))  # the trust's frame and pool are built once and cached
     for user, pupil in ((h.head, h.ida), (h.teacher, h.ida), (h.parent, h.ava)):
         client = client_for(fresh(user))
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(15):
             assert client.get(url(pupil)).status_code == 200
