@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from strides.demo.benchmark import load as load_invented_benchmark
 from strides.demo.builder import DEMO_PASSWORD, build, demo_logins
 from strides.demo.generator import SCALES, generate
 from strides.demo.history import write_history
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             summary = build(plan, progress=self._progress)
             history = write_history(plan, today, progress=self._progress)
+            load_invented_benchmark(summary.trust)  # one school per phase: compare with pupils elsewhere
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {summary.trust.name} ({options['scale']}, seed {options['seed']}): "
