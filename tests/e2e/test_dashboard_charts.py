@@ -9,10 +9,12 @@ needed ``eval`` or an inline style would fail here. The data is the dashboards' 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from strides.dashboards.tests.conftest import history  # noqa: F401 - the shared fixture, used below
+from strides.demo.builder import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -35,13 +37,13 @@ def collections_over(monkeypatch):
     monkeypatch.setattr(queries, "today", lambda: dt.date.max)
 
 
-def sign_in(page, url: str, username: str) -> None:
+def sign_in(page, url: str, username: str, password: str | None = None) -> None:
     from strides.testing.cast import PASSWORD
 
     page.context.clear_cookies()  # whoever was signed in before
     page.goto(f"{url}/accounts/login/")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password or PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     assert "/accounts/login/" not in page.url, f"{username} could not sign in"
@@ -134,4 +136,75 @@ def test_the_benchmark_page_refuses_a_bad_file_by_row_and_passes_axe(live_histor
     page.wait_for_load_state()
     summary = page.get_by_role("alert")
     assert "row 2" in summary.inner_text() and "three" in summary.inner_text()
+    check_a11y(page)
+
+
+# --- issue 8: the demo's value added, and the pupil chart's named common points -----------------
+# On the real small demo trust (``strides demo-data``): its trust page shows value added that is
+# not uniformly zero, against the invented benchmark it loads (named on the page); with the
+# trust's own pool back in use, where each school is alone in its phase, the page says why there
+# is no figure and how to get one. The pupil chart names the common-scale points and draws (so the
+# axis's lookup expression runs under vega-interpreter and the strict CSP).
+
+
+@pytest.fixture
+def demo(live_server, transactional_db):
+    from django.core.management import call_command
+
+    from strides.dashboards.frames import forget_observations
+
+    call_command("demo_data", "--seed", "1", "--scale", "small", verbosity=0)
+    forget_observations()
+    return live_server.url
+
+
+def value_added_cells(page) -> list[str]:
+    """The "Value added" column of the trust page's value-added table, as written."""
+    headers = page.locator("#table-value-added thead th").all_inner_texts()
+    column = headers.index("Value added")
+    return [
+        row.locator("th, td").nth(column).inner_text().strip()
+        for row in page.locator("#table-value-added tbody tr").all()
+    ]
+
+
+def test_the_demo_trust_page_shows_value_added_against_its_invented_benchmark(demo, page, check_a11y):
+    sign_in(page, demo, "analyst", DEMO_PASSWORD)
+    page.goto(f"{demo}/dashboards/trust/")
+    section = page.locator("section[aria-labelledby='value-added-heading']")
+    assert "Invented demo benchmark, not national data" in section.inner_text()
+    figures = value_added_cells(page)
+    assert figures and all(re.fullmatch(r"[+−]\d+\.\d", f) for f in figures), figures
+    assert len(set(figures)) > 1 and set(figures) != {"+0.0"}  # no longer +0.0 for every school
+    assert "chart-value-added" in charts_drawn(page)
+    assert page.locator("#chart-value-added svg [role='graphics-symbol']").count() > 0
+    check_a11y(page)
+
+    # back to the trust's own pool: each school is alone in its phase, and the page says so
+    page.goto(f"{demo}/dashboards/benchmark/")
+    page.get_by_role("button", name="Compare with the trust's pupils again").click()
+    page.wait_for_load_state()
+    page.goto(f"{demo}/dashboards/trust/")
+    note = section.locator(".similar-withheld")
+    text = note.inner_text()
+    assert "Coppergate Community Primary is 100% of its own comparison pool" in text
+    assert "value added would compare it mostly with itself" in text
+    assert all(f == "" for f in value_added_cells(page))  # no figure shown as if it meant something
+    link = note.get_by_role("link", name="Import an external benchmark on the similar-learner benchmark page")
+    assert link.get_attribute("href") == "/dashboards/benchmark/"
+    charts_drawn(page)
+    check_a11y(page)
+
+
+def test_the_pupil_chart_names_each_common_point_and_draws(demo, page, check_a11y, tmp_path):
+    sign_in(page, demo, "analyst", DEMO_PASSWORD)
+    from strides.assessment.models import Judgement
+
+    pupil_id = Judgement.objects.order_by("pupil_id").values_list("pupil_id", flat=True).first()
+    page.goto(f"{demo}/dashboards/pupils/{pupil_id}/")
+    assert "chart-timeline" in charts_drawn(page)
+    labels = page.eval_on_selector_all("#chart-timeline svg text", "els => els.map(e => e.textContent)")
+    assert any(re.fullmatch(r"NS\d+ Year \d+ .+", label) for label in labels), labels
+    # what a person sees (looked at while fixing the chart: no label over another)
+    assert page.locator("#chart-timeline").screenshot(path=tmp_path / "pupil-timeline.png")
     check_a11y(page)
