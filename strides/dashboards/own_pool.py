@@ -17,8 +17,6 @@ from typing import Any
 import polars as pl
 
 from strides.analytics import OWN_SHARE_LIMIT, own_share, withhold_self_compared
-from strides.analytics.own_pool import empty_composition
-from strides.dashboards import frames
 from strides.dashboards.exports import PERCENT, Column
 
 FIXES = (
@@ -71,7 +69,6 @@ class SimilarNote:
     figure withheld with why (``reasons``), then what would fix it."""
 
     source: str
-    external: bool
     reasons: list[str] = field(default_factory=list)
     limit: float = OWN_SHARE_LIMIT
 
@@ -84,8 +81,8 @@ def note_for(view: Any, reasons: Sequence[str]) -> SimilarNote:
     """The page's note (one query: which benchmark is in use)."""
     source = view.pool_source()
     if source is None:
-        return SimilarNote("", False, list(reasons))
-    return SimilarNote(source.description, source.external, list(reasons))
+        return SimilarNote("", list(reasons))
+    return SimilarNote(source.description, list(reasons))
 
 
 def explain(rows: list[dict[str, Any]], sentence: Any) -> list[str]:
@@ -104,8 +101,8 @@ def explain(rows: list[dict[str, Any]], sentence: Any) -> list[str]:
 # --- the analytics API -------------------------------------------------------------------------
 
 API_REASON = (
-    "{share:.0f}% of its own comparison pool: value added would compare it mostly with itself. "
-    "Import an external benchmark (/api/v1/analytics/benchmark/) or widen the pool."
+    "{}% of its own comparison pool: value added would compare it mostly with itself. Import an "
+    "external benchmark (/api/v1/analytics/benchmark/) or widen the pool."
 )
 
 
@@ -114,16 +111,10 @@ def api_value_added(
 ) -> pl.DataFrame:
     """The API's value-added table with ``own_share`` and ``withheld`` (why, in words, or null),
     the figures withheld where the group is mostly its own comparison pool, as on the pages."""
-    composition = (
-        frames.pool_tables(view.trust_id, end_year=end_year)[1]
-        if view.trust_id is not None
-        else empty_composition()
-    )
-    owner = ["school_id"]
     columns = list(by)
-    shares = own_share(pct_rows, composition, by=columns, owner=owner)
+    shares = own_share(pct_rows, view.similar(end_year=end_year)[1], by=columns, owner=["school_id"])
     withheld = withhold_self_compared(table, shares, by=columns)
-    words = pl.format(API_REASON.replace("{share:.0f}", "{}"), pl.col("own_share").round(0).cast(pl.Int64))
+    words = pl.format(API_REASON, pl.col("own_share").round(0).cast(pl.Int64))
     return withheld.with_columns(
         pl.when(pl.col("withheld").is_not_null()).then(words).otherwise(None).alias("withheld")
     ).drop("pool_n", "own_n")
