@@ -28,28 +28,19 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from strides.access.gate import schools_with, scope_for, visible_pupils
-from strides.accounts.roles import Capability
-from strides.assessment.grid_queries import reopeners
+from strides.assessment.drop_rules import DropRules, pk_of
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement, JudgementRevision
-from strides.assessment.sheets.closed import closed_notice
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record_many
-from strides.frameworks.codes import CodeBook
-from strides.frameworks.models import Framework, Level, Subject
-from strides.frameworks.queries import FrameworkChooser
-from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
+from strides.frameworks.models import Level, Subject
 from strides.imports.records import RowError
-from strides.pupils.models import Enrolment, Pupil
-from strides.pupils.queries import characteristics_as_at_many
+from strides.pupils.models import Pupil
 
 CHUNK = 5000
 WITHDRAW_WORD = "WITHDRAW"  # the cell value that withdraws a judgement (docs/importing-drops.md)
 WRITE_BATCH = 2000
-CACHE_PUPILS = 20_000  # pupils whose schools and reach are remembered between importer and service
 Progress = Callable[[int], None]
 
 
@@ -99,218 +90,6 @@ class BulkResult:
 
 class _Refused(Exception):
     """Raised inside the transaction to roll every write back."""
-
-
-def _id(value: Any) -> int | None:
-    return getattr(value, "pk", value)
-
-
-def pupils_in_reach(actor: Any, drop: DataDrop) -> QuerySet[Pupil]:
-    """Pupils the actor may record for in this drop: through the gate, or (no actor, the command
-    line) every pupil ever on the roll of one of the trust's schools."""
-    if actor is None:
-        return Pupil.objects.filter(
-            pk__in=Enrolment.objects.filter(school__trust_id=drop.trust_id).values("pupil_id")
-        )
-    return visible_pupils(actor)
-
-
-def recording_school_ids(actor: Any, drop: DataDrop) -> set[int] | None:
-    """Schools of the drop where the actor may record judgements; None: all of them."""
-    if actor is None:
-        return None
-    held = scope_for(actor).capabilities
-    caps = (Capability.RECORD_ASSESSMENT, Capability.IMPORT_ASSESSMENT)
-    if any(None in held.get(str(cap), frozenset()) for cap in caps):
-        return None
-    ids: set[int] = set()
-    for cap in caps:
-        ids |= set(schools_with(actor, cap).values_list("pk", flat=True))
-    return ids
-
-
-class DropRules:
-    """What a drop allows, loaded once: its subjects and schools' parts, the frameworks each
-    school may use (and for which subjects), the crosswalk in force and its points. Shared by the
-    bulk service and the spreadsheet importer, so both answer the same way."""
-
-    def __init__(self, drop: DataDrop, actor: Any = None) -> None:
-        self.drop = drop
-        self.actor = actor
-        self.subjects: dict[int, Subject] = {s.pk: s for s in drop.subjects.all()}
-        self.parts: dict[int, DropSchool] = {
-            p.school_id: p for p in DropSchool.objects.filter(drop=drop).select_related("school")
-        }
-        self.may_record_at = recording_school_ids(actor, drop)
-        scale = ensure_common_scale(drop.trust, actor)
-        self.crosswalk = crosswalk_in_force(scale, drop.assessed_on)
-        self.points = point_map(self.crosswalk) if self.crosswalk else {}
-        # the trust's frameworks, levels and subjects: which codes a school may use (codes.CodeBook)
-        self.book = CodeBook(drop.trust_id)
-        self.frameworks: dict[int, Framework] = {pk: c.framework for pk, c in self.book.frameworks.items()}
-        self._codes: dict[int, str] | None = None
-        self._schools: dict[int, list[tuple[int, bool]]] = {}
-        self._reach: dict[int, bool] = {}
-        self._choosers: dict[int, FrameworkChooser] = {}  # school -> its framework choices
-        self._years: dict[int, int | None] = {}  # pupil -> NC year on the drop's date
-        self._closed: dict[int, list[Any]] = {}  # closed school -> [first row, rows, last row]
-
-    # --- questions about one school, subject or level --------------------------------------
-
-    def framework_usable(self, framework_id: int, school_id: int, subject_id: int) -> bool:
-        return self.book.usable(framework_id, school_id, subject_id)
-
-    def level_problem(self, school_id: int, subject_id: int, level: Level) -> str | None:
-        framework = self.frameworks.get(level.framework_id)
-        school = self.parts[school_id].school if school_id in self.parts else None
-        if framework is None or framework.school_id not in (None, school_id):
-            return f"{level.code} is not from a framework {school} can use."
-        if not self.framework_usable(level.framework_id, school_id, subject_id):
-            return f"{framework.name} is not used for {self.subjects[subject_id].name}."
-        return None
-
-    def chooser(self, school_id: int) -> FrameworkChooser:
-        """The school's framework choices on the drop's date, for the drop's subjects."""
-        if school_id not in self._choosers:
-            subjects = list(self.subjects.values())
-            self._choosers[school_id] = FrameworkChooser(school_id, subjects, self.drop.assessed_on)
-        return self._choosers[school_id]
-
-    def nc_years(self, pupil_ids: Iterable[int]) -> dict[int, int | None]:
-        """pupil -> NC year on the drop's date (what their year group's framework depends on),
-        remembered for the next few thousand pupils like :meth:`schools_of`."""
-        ids = set(pupil_ids)
-        missing = ids - self._years.keys()
-        if missing:
-            if len(self._years) > CACHE_PUPILS:
-                self._years.clear()
-            found = characteristics_as_at_many(list(missing), self.drop.assessed_on)
-            self._years.update(
-                (pupil_id, found[pupil_id].nc_year if pupil_id in found else None) for pupil_id in missing
-            )
-        return {pupil_id: self._years[pupil_id] for pupil_id in ids}
-
-    def framework_problem(self, school_id: int, subject_id: int, pupil_id: int, level: Level) -> str | None:
-        """A level of another framework than the one the school's assignment gives the pupil in
-        the subject (``FrameworkChooser``) is refused, in the code rule's words."""
-        nc_year = self.nc_years([pupil_id])[pupil_id]
-        in_use = self.chooser(school_id).framework_for(pupil_id, subject_id, nc_year)
-        if in_use is None or in_use.pk == level.framework_id:
-            return None
-        school = self.parts[school_id].school
-        subject = self.subjects[subject_id]
-        return self.book.not_in_use(level.code, level, in_use, nc_year, school.name, subject.name)
-
-    def closed_row(self, school_id: int, row: int | None) -> bool:
-        """Whether the school's part of the drop is closed (submitted or locked). Its rows are then
-        not refused one by one: they are counted for the school's one refusal
-        (:meth:`closed_refusals`)."""
-        part = self.parts.get(school_id)
-        if part is None or part.teachers_may_edit:
-            return False
-        seen = self._closed.setdefault(school_id, [row, 0, object()])
-        if row is None or row != seen[2]:
-            seen[1] += 1
-            seen[2] = row
-        return True
-
-    def closed_refusals(self) -> list[RowError]:
-        """One refusal for each closed school the rows were for, at its first row, saying who
-        closed it and when and who can reopen it (``sheets.closed.closed_notice``)."""
-        if not self._closed:
-            return []
-        names = reopeners(self.drop)
-        errors = []
-        for school_id, (first, rows, _) in self._closed.items():
-            part = DropSchool.objects.select_related("school", "changed_by").get(pk=self.parts[school_id].pk)
-            part.drop = self.drop
-            counted = f"{rows} row{'s' if rows != 1 else ''}"
-            message = f"{closed_notice(part, names)} The file has {counted} for it."
-            errors.append(RowError(first, "school", part.school.name, message))
-        return errors
-
-    def part_problem(self, school_id: int) -> str | None:
-        part = self.parts.get(school_id)
-        if part is None:
-            return f"This school is not part of {self.drop}."
-        if not part.teachers_may_edit:
-            return (
-                f"{part.school}'s {self.drop} is {part.get_status_display().lower()}: judgements can no "
-                "longer be changed. Ask the trust to reopen it."
-            )
-        if self.may_record_at is not None and school_id not in self.may_record_at:
-            return f"You cannot record judgements at {part.school}."
-        return None
-
-    def code(self, level_id: int | None) -> str:
-        if level_id is None:
-            return ""
-        if self._codes is None:
-            self._codes = dict(
-                Level.objects.filter(framework_id__in=list(self.frameworks)).values_list("pk", "code")
-            )
-        if level_id not in self._codes:
-            self._codes.update(Level.objects.filter(pk=level_id).values_list("pk", "code"))
-        return self._codes.get(level_id, "?")
-
-    def point_for(self, level_id: int) -> int | None:
-        return self.points.get(level_id)
-
-    def lock_parts(self) -> None:
-        """Re-read the parts under a lock, so a submit cannot slip in during the import."""
-        locked = DropSchool.objects.select_for_update().filter(drop=self.drop).select_related("school")
-        self.parts = {p.school_id: p for p in locked}
-
-    def schools_of(self, pupil_ids: Iterable[int]) -> dict[int, list[tuple[int, bool]]]:
-        """pupil -> [(school of the drop, on roll on the drop's date)], on-roll schools first.
-        Remembered for the next few thousand pupils: the importer asks first, then the service
-        for the same rows."""
-        ids = set(pupil_ids)
-        missing = ids - self._schools.keys()
-        if missing:
-            if len(self._schools) > CACHE_PUPILS:
-                self._schools.clear()
-            day = self.drop.assessed_on
-            found: dict[int, list[tuple[int, bool]]] = {pupil_id: [] for pupil_id in missing}
-            rows = Enrolment.objects.filter(
-                pupil_id__in=list(missing), school_id__in=list(self.parts)
-            ).values_list("pupil_id", "school_id", "start_date", "end_date")
-            for pupil_id, school_id, start, end in sorted(rows, key=lambda r: r[2], reverse=True):
-                on_roll = start <= day and (end is None or end >= day)
-                found[pupil_id].append((school_id, on_roll))
-            for choices in found.values():
-                choices.sort(key=lambda c: not c[1])
-            self._schools.update(found)
-        return {pupil_id: self._schools[pupil_id] for pupil_id in ids if self._schools.get(pupil_id)}
-
-    def reachable(self, pupil_ids: Iterable[int]) -> set[int]:
-        """Those of these pupils the actor may record for (through the gate)."""
-        ids = set(pupil_ids)
-        missing = ids - self._reach.keys()
-        if missing:
-            if len(self._reach) > CACHE_PUPILS:
-                self._reach.clear()
-            found = set(
-                pupils_in_reach(self.actor, self.drop)
-                .filter(pk__in=list(missing))
-                .values_list("pk", flat=True)
-            )
-            self._reach.update((pupil_id, pupil_id in found) for pupil_id in missing)
-        return {pupil_id for pupil_id in ids if self._reach.get(pupil_id)}
-
-    def found_in_reach(self, pupil_ids: Iterable[int]) -> None:
-        """Pupils a caller has just found through :func:`pupils_in_reach` (by UPN, say)."""
-        if len(self._reach) > CACHE_PUPILS:
-            self._reach.clear()
-        self._reach.update((pupil_id, True) for pupil_id in pupil_ids)
-
-    def school_for(self, choices: list[tuple[int, bool]]) -> int | None:
-        """The school a judgement is made at: on roll on the drop's date first, and one where the
-        actor may record if there is a choice."""
-        for school_id, _ in choices:
-            if self.may_record_at is None or school_id in self.may_record_at:
-                return school_id
-        return choices[0][0] if choices else None
 
 
 def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -387,7 +166,7 @@ class _State:
         self.seen += len(chunk)
         items = [item for item in chunk if isinstance(item, JudgementRow)]
         self.result.errors.extend(item for item in chunk if isinstance(item, RowError))
-        pupil_ids = {_id(item.pupil) for item in items}
+        pupil_ids = {pk_of(item.pupil) for item in items}
         reachable = self.rules.reachable(pupil_ids)
         schools = self.rules.schools_of(reachable)
         self.rules.nc_years(reachable)  # one query for the chunk's pupils (framework_problem)
@@ -401,7 +180,7 @@ class _State:
             check = self._check_withdrawal if item.withdraw else self._check
             school_id = check(item, reachable, schools, current)
             if school_id is not None:
-                plan.append((item, school_id, current.get((_id(item.pupil), item.subject.pk))))
+                plan.append((item, school_id, current.get((pk_of(item.pupil), item.subject.pk))))
         # every row is counted (a refused file still says what it would have done); once a row is
         # refused nothing more is written, and what was is rolled back
         self._apply(plan, write=not self.dry_run and not self.result.errors)
@@ -415,7 +194,7 @@ class _State:
     ) -> int | None:
         """The school the row's judgement is made at, or None when the row is refused."""
         rules, level = self.rules, item.level
-        pupil_id, subject_id = _id(item.pupil), item.subject.pk
+        pupil_id, subject_id = pk_of(item.pupil), item.subject.pk
         if pupil_id not in reachable:
             self.refuse(item, level.code, "You cannot record judgements for this pupil.")
             return None
@@ -423,7 +202,7 @@ class _State:
             self.refuse(item, level.code, f"{item.subject.name} is not collected in {self.drop}.")
             return None
         if item.school is not None:
-            school_id = _id(item.school)
+            school_id = pk_of(item.school)
             if school_id not in {s for s, _ in schools.get(pupil_id, [])}:
                 self.refuse(item, level.code, "The pupil is not on this school's roll.")
                 return None
@@ -447,7 +226,7 @@ class _State:
     def _claim(self, item: JudgementRow, shown: str, existing: Judgement | None) -> bool:
         """Whether the row's pupil and subject are not given earlier in the file and their
         judgement is at the version the preview saw (a preview notes that version)."""
-        key = (_id(item.pupil), item.subject.pk)
+        key = (pk_of(item.pupil), item.subject.pk)
         packed = key[0] << 32 | key[1]
         if packed in self.keys:
             earlier = self.keys[packed]
@@ -472,7 +251,7 @@ class _State:
     ) -> int | None:
         """The school of the judgement a row withdraws, or None when the row is refused. Nothing
         recorded (or already withdrawn) is left as it is; the drop must be open at that school."""
-        pupil_id, subject_id, shown = _id(item.pupil), item.subject.pk, WITHDRAW_WORD
+        pupil_id, subject_id, shown = pk_of(item.pupil), item.subject.pk, WITHDRAW_WORD
         if pupil_id not in reachable:
             self.refuse(item, shown, "You cannot record judgements for this pupil.")
             return None
@@ -528,7 +307,7 @@ class _State:
                 outcome = "created"
                 creates.append(
                     Judgement(
-                        pupil_id=_id(item.pupil),
+                        pupil_id=pk_of(item.pupil),
                         subject_id=item.subject.pk,
                         drop_id=self.drop.pk,
                         school_id=school_id,
@@ -565,7 +344,7 @@ class _State:
                     RowOutcome(
                         item.row,
                         item.field,
-                        _id(item.pupil),
+                        pk_of(item.pupil),
                         item.subject.pk,
                         outcome,
                         before_id,
@@ -654,7 +433,7 @@ class _State:
         if self.detail:
             self.result.outcomes.append(
                 RowOutcome(
-                    item.row, item.field, _id(item.pupil), item.subject.pk, outcome, before_id, None,
+                    item.row, item.field, pk_of(item.pupil), item.subject.pk, outcome, before_id, None,
                     version_before,
                 )
             )  # fmt: skip

@@ -19,14 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from strides.assessment.bulk import (
-    WITHDRAW_WORD,
-    DropRules,
-    JudgementRow,
-    RowOutcome,
-    pupils_in_reach,
-    record_judgements,
-)
+from strides.assessment.bulk import WITHDRAW_WORD, JudgementRow, RowOutcome, record_judgements
+from strides.assessment.drop_rules import DropRules, pupils_in_reach
 from strides.assessment.models import DataDrop
 from strides.assessment.queries import PreviousJudgement, previous_judgements
 from strides.assessment.sheets.reader import FileProblem, Layout, open_sheet
