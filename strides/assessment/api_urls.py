@@ -7,7 +7,7 @@ A plain router: the API root at /api/v1/ is ``strides.api``'s. Router routes tak
 from django.urls import include, path
 from rest_framework import routers
 
-from strides.assessment.api import views
+from strides.assessment.api import judgements, views
 
 app_name = "assessment_api"
 
@@ -17,7 +17,7 @@ router.register("subjects", views.SubjectViewSet, basename="subject")
 router.register("frameworks", views.FrameworkViewSet, basename="framework")
 router.register("crosswalks", views.CrosswalkViewSet, basename="crosswalk")
 router.register("drops", views.DropViewSet, basename="drop")
-router.register("judgements", views.JudgementViewSet, basename="judgement")
+router.register("judgements", judgements.JudgementViewSet, basename="judgement")
 
 part = "drops/<slug:drop_slug>/schools/<str:urn>/"
 
