@@ -169,7 +169,7 @@ def test_a_parent_sees_no_staff_names_and_no_staff_wording(cast, client_for):
     assert "Hana Head" in staff_page and UPN_WARNING in staff_page and "Recorded by" in staff_page
     page = profile(client_for, cast.parent, cast.ava)
     assert "Hana Head" not in page and "Recorded by" not in page
-    assert UPN_WARNING not in page
+    assert UPN_WARNING not in page and "UPNs are" not in page  # nor staff wording in the footer
     assert "your child" in page and "By the school" in page
     assert "How Ava is getting on" in page
     assert cast.ava.upn in page  # their own child's number
