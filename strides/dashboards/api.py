@@ -28,6 +28,7 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
+from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -286,12 +287,12 @@ class _Query:
             return school
         return self.view.school(urn)
 
-    @staticmethod
-    def _subject(code: str | None) -> str | None:
+    def _subject(self, code: str | None) -> str | None:
         code = (code or "").strip().lower()
         if not code:
             return None
-        if not Subject.objects.filter(code=code).exists():
+        of_the_trust = Q(trust__isnull=True) | Q(trust_id=self.view.trust_id)  # codes are per trust
+        if not Subject.objects.filter(of_the_trust, code=code).exists():
             raise exceptions.ValidationError({"subject": [f"No subject with the code {code!r}."]})
         return code
 

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import polars as pl
 from django import forms
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -73,9 +74,11 @@ def pupil_percentiles(obs: pl.DataFrame, benchmark: pl.DataFrame) -> pl.DataFram
     return hide_percentiles_among_few(rows, small_group_threshold(), keep_cell_size=True)
 
 
-def subject_names(codes: Iterable[str]) -> list[Subject]:
-    """The subjects with these codes, in their usual order. One query."""
-    return list(Subject.objects.filter(code__in=set(codes)).order_by("order", "name"))
+def subject_names(trust_id: int | None, codes: Iterable[str]) -> list[Subject]:
+    """The trust's subjects (shipped, its own and its schools') with these codes, in their usual
+    order: a code is unique within a trust, not across trusts. One query."""
+    mine = Subject.objects.filter(Q(trust__isnull=True) | Q(trust_id=trust_id))
+    return list(mine.filter(code__in=set(codes)).order_by("order", "name"))
 
 
 def point_labels(trust_id: int | None) -> dict[int, tuple[str, str]]:
@@ -383,7 +386,8 @@ def class_dashboard(request: HttpRequest, group_id: int) -> HttpResponse:
     shown = (
         history_until(obs, selection.drop.pk, selection.drop.assessed_on) if selection.drop else obs.clear()
     )
-    subjects = subject_names(shown.get_column("subject").unique().to_list()) if shown.height else []
+    codes = shown.get_column("subject").unique().to_list() if shown.height else []
+    subjects = subject_names(group.school.trust_id, codes) if codes else []
     drops = {d.pk: d for d in selection.drops}
 
     flags: dict[tuple[int, str], list[str]] = {}

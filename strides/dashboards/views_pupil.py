@@ -401,7 +401,8 @@ def pupil_dashboard(request: HttpRequest, pupil_id: int) -> HttpResponse:
     view = analytics_for(user, pupil)
     obs = view.pupil_observations(pupil_ids=[pupil.pk])
     path = flight_path(obs, pupil.pk)
-    subjects = subject_names(path.get_column("subject").unique().to_list()) if path.height else []
+    codes = path.get_column("subject").unique().to_list() if path.height else []
+    subjects = subject_names(view.trust_id, codes) if codes else []
     drop_ids = set(path.get_column("drop_id").to_list())
     drops = {d.pk: d for d in view.drops().select_related("academic_year") if d.pk in drop_ids}
 

@@ -354,3 +354,17 @@ def test_percentiles_compare_with_the_pool_ending_in_the_drops_year(
     # percentile would compare with the pool ending last year, not with this year's pupils)
     results(get(client, endpoint, drop=h.drops["last_summer"].slug))
     assert asked == [h.year.start_year, h.last_year.start_year]
+
+
+def test_a_subject_code_of_another_trust_is_not_one_of_ours(history, client_for):
+    # Subject codes are unique within a trust only: another trust's "latin" is no subject here.
+    from strides.frameworks.services import add_subject
+    from strides.organisations import services as organisations
+
+    elsewhere = organisations.create_trust(None, "Other Trust", "other-trust")
+    add_subject(None, elsewhere, "latin", "Latin")
+    response = get(client_for(history.analyst), "attainment", subject="latin")
+    assert response.status_code == 400
+    assert "latin" in str(response.json())
+    add_subject(None, history.trust, "latin", "Latin")  # the same code, the trust's own now
+    assert get(client_for(history.analyst), "attainment", subject="latin").status_code == 200
