@@ -28,14 +28,9 @@ from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6 import schema as vega_lite_schema
 from django.conf import settings
 
+from strides.dashboards.charts_style import PALETTE, series_encodings
 from strides.dashboards.exports import Table, small_group_threshold
 
-# Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour vision
-# deficiencies. Ordered so the first colours have at least 3:1 contrast on white (WCAG 1.4.11);
-# yellow comes last and is never needed alone (shapes, dashes and labels carry the series).
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#E69F00", "#56B4E9", "#F0E442")
-SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "triangle-right", "wedge")
-DASHES = ((1, 0), (6, 3), (2, 2), (8, 3, 2, 3), (4, 4), (1, 3), (10, 2), (3, 6))
 BAR_COLOUR = PALETTE[0]
 MUTED = "#6B6B6B"  # 5.3:1 on white: the expected line and suppressed-cell text
 SUPPRESSED_FILL = "#EEEEEE"
@@ -332,17 +327,9 @@ def attainment_bars(
 
 
 def _series_encodings(series: str, series_title: str, names: list[Any]) -> dict[str, Any]:
-    """Colour, shape and dash all follow the series: no series is told by colour alone."""
-    # four names a row; one a row when a name is long (a school's full name is never cut)
-    columns = 4 if all(len(str(name)) <= WRAP_AT for name in names) else 1
-    legend = alt.Legend(title=series_title, orient="bottom", columns=columns, symbolStrokeWidth=2)
-    return {
-        "color": alt.Color(f"{series}:N", scale=alt.Scale(domain=names, range=list(PALETTE)), legend=legend),
-        "shape": alt.Shape(f"{series}:N", scale=alt.Scale(domain=names, range=list(SHAPES)), legend=legend),
-        "strokeDash": alt.StrokeDash(
-            f"{series}:N", scale=alt.Scale(domain=names, range=[list(d) for d in DASHES]), legend=legend
-        ),
-    }
+    return series_encodings(
+        series, series_title, names, long_names=any(len(str(name)) > WRAP_AT for name in names)
+    )
 
 
 def trend_lines(
@@ -366,8 +353,7 @@ def trend_lines(
     end in their name, labels of lines that end together pushed apart so none covers another.
     Suppressed points are left out, so a line breaks there rather than invent one."""
     rows = _shown(records(table), measure)
-    names = _order(rows, series)[: len(PALETTE)]
-    rows = [row for row in rows if row.get(series) in names]
+    names = _order(rows, series)  # every series is drawn (charts_style: any number)
     encodings = _series_encodings(series, series_title, names)
     base = alt.Chart().encode(
         x=alt.X(f"{x}:O", title=x_title, sort=_order(rows, x), axis=alt.Axis(labelAngle=-30)),
@@ -562,8 +548,7 @@ def timeline(
     over one another). ``point_names`` (value -> "NS12 Year 3 at the expected standard") names
     the points on the axis, one tick per whole point."""
     rows = [row for row in records(table) if row.get(point) is not None]
-    names = _order(rows, series)[: len(PALETTE)]
-    rows = [row for row in rows if row.get(series) in names]
+    names = _order(rows, series)  # every series is drawn (charts_style: any number)
     encodings = _series_encodings(series, series_title, names)
     x_encoding = alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%b %Y", labelAngle=-30))
     values = [row[point] for row in rows] + [

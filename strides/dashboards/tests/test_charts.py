@@ -415,3 +415,46 @@ def test_timeline_end_labels_that_would_touch_are_pushed_apart_the_expected_labe
     assert [r["point"] for r in _values(spec["layer"][1]) if r["drop_date"] == "2025-07-20"] == [13, 13, 12]
     png = charts.to_png(spec)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+TWELVE_SUBJECTS = [
+    "English", "Maths", "Science", "History", "Geography", "Religious studies", "Music", "Drama",
+    "French", "Computing", "Art and design", "PE",
+]  # fmt: skip
+
+
+def _encodings_of(encoding: dict) -> dict[str, list]:
+    return {channel: encoding[channel]["scale"]["range"] for channel in ("color", "shape", "strokeDash")}
+
+
+@pytest.mark.parametrize("chart", ["timeline", "trend"])
+def test_every_one_of_twelve_series_is_drawn_with_its_own_encoding(chart):
+    """A Year 11 pupil's twelve subjects: the chart kept the first eight (the palette's size) and
+    left French, Computing, Art and design and PE out without a word."""
+    if chart == "timeline":
+        spec = _timeline(
+            [(s, d, 20 + i, 20) for i, s in enumerate(TWELVE_SUBJECTS) for d in ("2025-03-20", "2025-07-20")]
+        )
+        main = spec["layer"][1]["layer"]
+    else:
+        rows = [
+            {"subject": s, "drop": d, "pct_at_expected": 40.0 + i, "n": 20}
+            for i, s in enumerate(TWELVE_SUBJECTS)
+            for d in ("Autumn", "Spring")
+        ]
+        spec = charts.trend_lines(rows, series="subject", facet=None, title="T", description="D.")
+        main = spec["layer"]
+    lines, points = main[0]["encoding"], main[1]["encoding"]
+    drawn = spec["layer"][1]["data"]["values"] if chart == "timeline" else _values(spec)
+    assert {r["subject"] for r in drawn} == set(TWELVE_SUBJECTS)
+    assert lines["color"]["scale"]["domain"] == TWELVE_SUBJECTS
+    ranges = {**_encodings_of({**lines, "shape": points["shape"]})}
+    styles = list(zip(ranges["color"], ranges["shape"], map(tuple, ranges["strokeDash"]), strict=True))
+    assert len(styles) == 12 and len(set(styles)) == 12
+    # not told by colour alone: any two series differ in at least two of colour, shape and dash
+    for a, b in itertools.combinations(styles, 2):
+        assert sum(x != y for x, y in zip(a, b, strict=True)) >= 2, (a, b)
+    # every line and point colour keeps 3:1 against the white background (WCAG 1.4.11)
+    assert set(ranges["color"]) <= set(charts.PALETTE[:5])
+    svg = charts.to_svg(spec)
+    assert all(name in svg for name in ("French", "Computing", "Art and design", "PE"))
