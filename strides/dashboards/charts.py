@@ -140,6 +140,20 @@ def _category_axis(values: Iterable[Any], **options: Any) -> alt.Axis:
     return alt.Axis(labelLimit=AXIS_LABEL_LIMIT, **options)
 
 
+# A slanted label (a drop on a trend's axis) is wrapped narrower than a category on a side axis.
+SLANTED_WRAP_AT = 22
+
+
+def _slanted_axis(values: Iterable[Any]) -> alt.Axis:
+    """An x axis of names written at a slant, a long one ("Baseline: The Skelton Moor Centre
+    2025/26") over lines rather than cut with "…" (the tooltip and the table name it whole)."""
+    options: dict[str, Any] = {"labelAngle": -30, "labelLimit": AXIS_LABEL_LIMIT}
+    expr = wrapped_labels(values, SLANTED_WRAP_AT)
+    if expr:
+        options["labelExpr"] = expr
+    return alt.Axis(**options)
+
+
 def validating() -> bool:
     """Whether each spec is checked against the Vega-Lite JSON schema: in tests and with DEBUG on,
     so a builder that writes a bad spec fails there. Not in production: jsonschema walks every row
@@ -356,7 +370,7 @@ def trend_lines(
     names = _order(rows, series)  # every series is drawn (charts_style: any number)
     encodings = _series_encodings(series, series_title, names)
     base = alt.Chart().encode(
-        x=alt.X(f"{x}:O", title=x_title, sort=_order(rows, x), axis=alt.Axis(labelAngle=-30)),
+        x=alt.X(f"{x}:O", title=x_title, sort=_order(rows, x), axis=_slanted_axis(_order(rows, x))),
         y=alt.Y(f"{measure}:Q", title=measure_title, scale=_x_scale(measure)),
     )
     tooltip = [alt.Tooltip(f"{series}:N", title=series_title), alt.Tooltip(f"{x}:O", title=x_title)]

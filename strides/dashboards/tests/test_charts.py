@@ -458,3 +458,23 @@ def test_every_one_of_twelve_series_is_drawn_with_its_own_encoding(chart):
     assert set(ranges["color"]) <= set(charts.PALETTE[:5])
     svg = charts.to_svg(spec)
     assert all(name in svg for name in ("French", "Computing", "Art and design", "PE"))
+
+
+def test_a_long_drop_name_on_the_trend_axis_is_wrapped_whole_and_named_in_the_tooltip():
+    """The trust page's across-drops chart cut "Baseline: The Skelton Moor Centre 2025/26" to
+    "Baseline: The Skelton Moor Centre…"."""
+    baseline = "Baseline: The Skelton Moor Centre 2025/26"
+    rows = [
+        {"school": "North", "drop": d, "pct_at_expected": 50.0 + i, "n": 20}
+        for i, d in enumerate(("Summer 2024/25", baseline, "Autumn 2025/26"))
+    ]
+    spec = charts.trend_lines(rows, facet=None, title="T", description="D.")
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    lines = charts.wrap(baseline, charts.SLANTED_WRAP_AT)
+    assert " ".join(lines) == baseline and len(lines) > 1
+    assert json.dumps({baseline: lines}, separators=(",", ":"))[1:-1] in axis["labelExpr"]
+    assert '"Autumn 2025/26"' not in axis["labelExpr"]  # a short name keeps its plain label
+    tooltip = spec["layer"][1]["encoding"]["tooltip"]
+    assert {"field": "drop", "type": "ordinal", "title": "Data drop"} in tooltip
+    svg = charts.to_svg(spec)
+    assert "…" not in svg and all(line in svg for line in lines)
