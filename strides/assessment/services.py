@@ -357,7 +357,9 @@ def record_judgement(
     framework: Framework | None = None,
 ) -> Judgement:
     """Set a pupil's judgement. ``expected_version`` is the version the user saw (0: none yet);
-    a save against an older version raises :class:`StaleJudgement` and changes nothing.
+    a save against an older version raises :class:`StaleJudgement` and changes nothing, unless
+    the judgement already holds ``level`` and ``note``: then nothing is lost, and the current
+    judgement is returned unchanged (no new version, revision or audit entry), whoever saved it.
     ``level`` must be of the pupil's framework for the subject: ``framework`` when the caller
     has just looked it up by the same rule (the grid's and the API's ``CodeBook`` reading),
     else ``FrameworkChooser``'s (docs/frameworks.md, "Typing a level").
@@ -394,22 +396,27 @@ def record_judgement(
                         recorded_by=user,
                     )
             except IntegrityError as race:
-                raise StaleJudgement(
+                theirs = (
                     Judgement.history.filter(pupil=pupil, subject=subject, drop=drop)
                     .select_related("level")
-                    .first(),
-                    level,
-                ) from race
+                    .first()
+                )
+                same = theirs is not None and (theirs.level_id, theirs.note) == (level.pk, note)
+                if same and theirs.withdrawn_at is None:
+                    return theirs  # the same value saved first by another request: nothing lost
+                raise StaleJudgement(theirs, level) from race
             before: dict[str, Any] | None = None
             level_before = None
         else:
             withdrawn = current.withdrawn_at is not None
             # a withdrawn judgement is "nothing yet" to whoever saw it gone (0) or withdrawn (its version)
+            # the value already saved, whoever saved it and whatever version was seen, is no lost
+            # update: nothing to write (a save sent twice, e.g. as a page closed and again on return)
+            if not withdrawn and current.level_id == level.pk and current.note == note:
+                return current
             seen = {current.version, 0} if withdrawn else {current.version}
             if expected_version is not None and expected_version not in seen:
                 raise StaleJudgement(None if withdrawn else current, level)
-            if not withdrawn and current.level_id == level.pk and current.note == note:
-                return current
             before = {"level": current.level.code, "note": current.note, "version": current.version}
             level_before = None if withdrawn else current.level
             if withdrawn:  # re-entering a level reinstates it, as a new version

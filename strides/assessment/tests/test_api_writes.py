@@ -121,6 +121,16 @@ def test_a_save_over_a_newer_edit_answers_409_with_both_values(cast, api, drop):
     assert chosen.status_code == 200 and chosen.json()["version"] == 3
 
 
+def test_a_stale_save_of_the_level_already_saved_answers_200_unchanged(cast, api, drop):
+    teacher, ta = api(cast.teacher), api(cast.ta)
+    teacher.post(JUDGEMENTS, body(cast, drop), format="json")
+    ta.post(JUDGEMENTS, body(cast, drop, level="Y3 EXS", version=1), format="json")
+    same = teacher.post(JUDGEMENTS, body(cast, drop, level="Y3 EXS", version=1), format="json")
+    assert same.status_code == 200, same.content
+    assert same.json()["version"] == 2 and same.json()["recorded_by"] == "Tara Assistant"
+    assert JudgementRevision.objects.count() == 2
+
+
 def test_a_first_save_when_someone_saved_first_answers_409(cast, api, drop):
     api(cast.teacher).post(JUDGEMENTS, body(cast, drop), format="json")
     late = api(cast.ta).post(JUDGEMENTS, body(cast, drop, level="Y3 EXS"), format="json")

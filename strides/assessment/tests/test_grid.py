@@ -333,6 +333,21 @@ def test_a_stale_save_is_refused_with_both_values(cast, drop, client_for):
     assert again.json()["status"] == "saved" and Judgement.objects.get().level.code == "Y3 GDS"
 
 
+def test_a_stale_save_of_the_value_already_there_is_saved_unchanged(cast, drop, client_for):
+    """Issue 8: the page-close send arrives after the reload; "Send them now" then sends the same
+    value against the version it was typed on. Not a conflict with oneself: saved, current version."""
+    teacher = client_for(cast.teacher)
+    assert post_cell(teacher, drop, cast.class_3t, cast.ava, "reading", "Y3 WTS").json()["version"] == 1
+    assert post_cell(teacher, drop, cast.class_3t, cast.ava, "reading", "Y3 EXS", 1).json()["version"] == 2
+    again = post_cell(teacher, drop, cast.class_3t, cast.ava, "reading", "e", 1)
+    assert again.status_code == 200, again.content
+    assert again.json()["status"] == "saved" and again.json()["version"] == 2
+    assert again.json()["code"] == "Y3 EXS"
+    assert JudgementRevision.objects.count() == 2
+    other = post_cell(teacher, drop, cast.class_3t, cast.ava, "reading", "Y3 GDS", 1)
+    assert other.status_code == 409 and other.json()["theirs"]["code"] == "Y3 EXS"
+
+
 def test_a_closed_drop_refuses_the_save(cast, drop, client_for):
     transition(cast.head, DropSchool.objects.get(drop=drop, school=cast.north), DropStatus.SUBMITTED)
     response = post_cell(client_for(cast.teacher), drop, cast.class_3t, cast.ava, "reading", "Y3 EXS")

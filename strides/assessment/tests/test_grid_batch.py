@@ -85,6 +85,23 @@ def test_a_batch_that_is_not_one_is_refused_saying_why(cast, drop, client_for, b
     assert response.status_code == 400 and words in response.json()["message"]
 
 
+def test_a_stale_cell_holding_the_value_already_saved_is_saved_unchanged(
+    cast, drop, subjects, level, client_for
+):
+    """Issue 8: cells remembered as unsent, whose keepalive send in fact reached the server, are
+    sent again against the version they were typed on: the same value is no conflict."""
+    for code, seen in (("Y3 WTS", 0), ("Y3 EXS", 1)):
+        record_judgement(
+            cast.teacher, cast.ava, subjects["reading"], drop, cast.north, level(code), expected_version=seen
+        )
+    cells = [cell(cast.ava, "reading", "Y3 EXS", 0), cell(cast.ava, "reading", "Y3 EXS", 1)]
+    cells.append(cell(cast.ava, "reading", "Y3 GDS", 1))
+    results = batch(client_for(cast.teacher), drop, cast.class_3t, cells).json()["results"]
+    assert [r["status"] for r in results] == ["saved", "saved", "stale"]
+    assert results[0]["version"] == results[1]["version"] == 2
+    assert JudgementRevision.objects.count() == 2 and Judgement.objects.get().level.code == "Y3 EXS"
+
+
 def test_a_batch_has_a_limit_and_bad_cells_are_named(cast, drop, client_for):
     teacher = client_for(cast.teacher)
     too_many = batch(teacher, drop, cast.class_3t, [cell(cast.ava, "reading", "e")] * (MAX_BATCH + 1))

@@ -128,6 +128,22 @@ def test_saving_the_same_value_changes_nothing(cast, drop, subjects, level):
     assert again.version == 1 and JudgementRevision.objects.count() == 1
 
 
+def test_a_stale_save_of_the_value_already_saved_is_no_lost_update(cast, drop, subjects, level):
+    """Issue 8: a save sent as the page closed lands after the page reloaded; sent again against
+    the version it was typed on, it is the value already there: saved, unchanged, whoever saved it."""
+    save(cast.teacher, cast.ava, drop, cast.north, level("Y3 WTS"), subjects, 0)
+    save(cast.ta, cast.ava, drop, cast.north, level("Y3 EXS"), subjects, 1)
+    for user, seen in ((cast.teacher, 0), (cast.teacher, 1), (cast.ta, 1)):
+        same = save(user, cast.ava, drop, cast.north, level("Y3 EXS"), subjects, seen)
+        assert same.version == 2 and same.level.code == "Y3 EXS" and same.recorded_by == cast.ta
+    assert JudgementRevision.objects.count() == 2
+    assert AuditEntry.objects.filter(object_type="assessment.Judgement").count() == 2
+    # a different level against the old version is still someone's edit overwritten: refused
+    with pytest.raises(StaleJudgement):
+        save(cast.teacher, cast.ava, drop, cast.north, level("Y3 GDS"), subjects, 1)
+    assert Judgement.objects.get().level.code == "Y3 EXS"
+
+
 def test_who_may_record(cast, drop, subjects, level):
     for user in (cast.other_teacher, cast.governor, cast.director, cast.parent, cast.placing, cast.eap):
         with pytest.raises(PermissionError):

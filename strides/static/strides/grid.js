@@ -315,7 +315,10 @@
     for (const cell of data.cells) {
       const input = byKey.get(`${cell.pupil}:${cell.subject}`);
       if (!input || input.readOnly || !cell.value) continue;
-      if ((input.dataset.saved || "") === cell.value) continue; // it did arrive (keepalive)
+      // it did arrive (the keepalive send as the page went): the value shown is the one typed,
+      // as stored or as the cell reads it now (a spelling such as "e" for its code)
+      const shown = input.dataset.saved || "";
+      if (shown && (shown === cell.value || shown === resolve(input, cell.value))) continue;
       found.push({ input, cell });
     }
     unsent.clear();
