@@ -32,6 +32,8 @@ from strides.assessment.sheets.closed import closed_notice
 from strides.assessment.sheets.export import csv_lines, export_rows, write_xlsx
 from strides.assessment.sheets.importer import DropImportReport
 from strides.assessment.sheets.template import TemplateError, build_template
+from strides.frameworks.models import Subject
+from strides.frameworks.queries import subjects_owed
 from strides.imports.batch_views import (
     BatchWording,
     announce_import,
@@ -112,6 +114,20 @@ def template_parts(user: Any, drop: DataDrop) -> list[DropSchool]:
         part.drop = drop
         part.notice = closed_notice(part, names)
     return parts
+
+
+def owed_by_parts(drop: DataDrop, parts: list[DropSchool]) -> tuple[list[Subject], bool]:
+    """The subjects of ``drop`` owed by the schools of ``parts`` (``subjects_owed``, the one rule:
+    a primary owes no secondary subject), each part given its own as ``part.subjects``; and
+    whether every school owes the same. The list is the union, in the drop's order."""
+    owed = subjects_owed(drop, [p.school for p in parts])
+    union: dict[int, Subject] = {}
+    for part in parts:
+        part.subjects = owed[part.school_id]
+        union.update((s.pk, s) for s in part.subjects)
+    subjects = sorted(union.values(), key=lambda s: (s.order, s.name, s.pk))
+    same = len({tuple(s.pk for s in p.subjects) for p in parts}) <= 1
+    return subjects, same
 
 
 def _breadcrumbs(drop: DataDrop, *tail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
@@ -196,7 +212,8 @@ def upload(request: HttpRequest, drop_slug: str) -> HttpResponse:
             batches.start_check(batch)
             return redirect("assessment:sheet_preview", drop_slug=drop.slug, drop_batch_id=batch.pk)
     recent = tag_recent(visible_batches(user).filter(drop=drop).defer("content", "report", "versions")[:10])
-    subjects = list(drop.subjects.order_by("order", "name"))
+    subjects, same_everywhere = owed_by_parts(drop, parts)
+    importing_subjects, same_for_import = owed_by_parts(drop, importing)
     may_export = bool(_school_ids(user, Capability.VIEW_PUPILS, Capability.MANAGE_DROPS))
     return render(
         request,
@@ -210,6 +227,9 @@ def upload(request: HttpRequest, drop_slug: str) -> HttpResponse:
             "form": form,
             "recent": recent,
             "subjects": subjects,
+            "same_everywhere": same_everywhere,
+            "importing_subjects": importing_subjects,
+            "same_for_import": same_for_import,
             "breadcrumbs": _breadcrumbs(drop, ("Spreadsheets", None)),
         },
     )

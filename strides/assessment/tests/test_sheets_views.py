@@ -276,3 +276,65 @@ def test_an_open_school_keeps_its_template_beside_a_locked_one(cast, drop, clien
     assert url("sheet_template", drop, urn=cast.north.urn) not in page
     assert f"Northfield Primary's {drop.title} was locked by the trust (Ana Lyst) on " in page
     assert "Check the file" in page, "river's levels can still be imported"
+
+
+# --- the subjects the page asks for: those the user's schools owe (issue 8) ----------------------
+
+
+@pytest.fixture
+def mixed_drop(cast):
+    """north (primary), river (secondary), oak (special): maths, history (secondary) and north's
+    own forest school."""
+    from strides.frameworks.models import Subject
+    from strides.frameworks.services import add_subject, ensure_common_scale
+
+    ensure_common_scale(cast.trust)
+    forest = add_subject(cast.head, cast.trust, "forest-school", "Forest school", school=cast.north)
+    year = cast.year
+    return create_drop(
+        cast.analyst, cast.trust, year, name="Mixed", term="autumn", slug="mixed",
+        opens_on=year.starts_on, deadline=year.starts_on + dt.timedelta(days=110),
+        schools=[cast.north, cast.river, cast.oak],
+        subjects=[Subject.objects.get(code=c, trust=None) for c in ("maths", "history")] + [forest],
+    )  # fmt: skip
+
+
+def import_text(page: str) -> str:
+    start = page.index('id="import-title"')
+    return page[start : page.index("</section>", start)]
+
+
+@pytest.mark.parametrize(
+    ("who", "owed", "not_owed"),
+    [
+        ("head", "Maths, Forest school", "History"),  # a primary head: no secondary subject
+        ("river_head", "Maths, History", "Forest school"),  # a secondary head: not north's own
+    ],
+)
+def test_a_schools_importer_is_asked_for_the_subjects_it_owes(
+    cast, mixed_drop, client_for, who, owed, not_owed
+):
+    page = unescape(client_for(getattr(cast, who)).get(url("sheet_upload", mixed_drop)).content.decode())
+    asked = import_text(page)
+    assert f"a column per subject ({owed})" in asked
+    assert not_owed not in asked and not_owed not in page
+    assert f"<dt>Subjects</dt><dd>{owed}</dd>" in page
+
+
+def test_an_importer_for_several_schools_is_told_the_columns_depend_on_the_school(
+    cast, mixed_drop, client_for
+):
+    page = unescape(client_for(cast.analyst).get(url("sheet_upload", mixed_drop)).content.decode())
+    asked = import_text(page)
+    assert "the columns depend on the school" in asked
+    assert "Maths, History, Forest school" in asked
+    # each school's own subjects beside its template
+    for school, subjects in ((cast.north, "Maths, Forest school"), (cast.river, "Maths, History")):
+        row = page[page.index(f'<th scope="row">{school.name}</th>') :][:300]
+        assert f"<td>{subjects}</td>" in row
+
+
+def test_a_teacher_who_only_records_sees_their_schools_subjects(cast, mixed_drop, client_for):
+    page = unescape(client_for(cast.teacher).get(url("sheet_upload", mixed_drop)).content.decode())
+    assert "<dt>Subjects</dt><dd>Maths, Forest school</dd>" in page and "History" not in page
+    assert 'id="import-title"' not in page
