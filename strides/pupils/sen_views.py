@@ -26,10 +26,16 @@ from strides.pupils.models import SEN_FIELDS, CharacteristicsPeriod, StagedSenCh
 from strides.web import display
 
 Status = StagedSenChange.Status
-LIST_RULE = AccessRule(Capability.EDIT_SEN, description="changes at schools where the user holds EDIT_SEN")
+# The pages name pupils and their SEN: whoever holds EDIT_SEN nowhere is told "not found" (ADR 2).
+LIST_RULE = AccessRule(
+    Capability.EDIT_SEN,
+    pupil_data=True,
+    description="changes at schools where the user holds EDIT_SEN",
+)
 CHANGE_RULE = AccessRule(
     Capability.EDIT_SEN,
     object_scoped=True,
+    pupil_data=True,
     description="a change at a school where the user holds EDIT_SEN, for a pupil the gate shows",
 )
 RECENT = 20  # decided changes shown under the pending ones
