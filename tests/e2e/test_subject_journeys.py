@@ -33,6 +33,7 @@ def test_an_admin_adds_a_subject_and_a_drop_collects_it(page, live_cast, login, 
     page.get_by_label("Phase").select_option(label="Secondary")
     page.get_by_role("button", name="Add the subject").click()
     expect(page.locator(".error-summary")).to_contain_text("already used by a subject Strides ships")
+    expect(page.locator(".error-summary")).to_be_focused()  # far down the page: brought into view
     check_a11y(page)
     page.get_by_label("Code").fill("food-tech")
     page.get_by_role("button", name="Add the subject").click()
