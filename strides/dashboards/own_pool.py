@@ -118,3 +118,54 @@ def api_value_added(
     return withheld.with_columns(
         pl.when(pl.col("withheld").is_not_null()).then(words).otherwise(None).alias("withheld")
     ).drop("pool_n", "own_n")
+
+
+# --- a group with no value added at all ---------------------------------------------------------
+
+NO_YEAR_BEFORE = (
+    "No pupil judged in this drop has a judgement from the same term a year before, so there is no "
+    "year's progress to measure yet."
+)
+NO_SIMILAR_LEARNERS = (
+    "No similar learners to compare with: nobody in the comparison pool started where these pupils did."
+)
+
+
+def without_value_added(
+    attained: Sequence[dict[str, Any]],
+    value_added: Sequence[dict[str, Any]],
+    pct_rows: pl.DataFrame,
+    *,
+    key: str,
+) -> list[dict[str, Any]]:
+    """A row for each group (``key`` and subject) that has attainment in the drop but no value
+    added, its figures empty and ``why`` saying why: none of its pupils has a judgement a year
+    before, or none of those has similar learners in the pool (``pct_rows``: the drop's progress
+    rows with their percentiles). Without it such a school just vanished from the table."""
+    shown = {(row[key], row["subject_code"]) for row in value_added}
+    measured: dict[tuple[Any, str], int] = {}
+    for group, subject in pct_rows.select(key, "subject").iter_rows():
+        measured[(group, subject)] = measured.get((group, subject), 0) + 1
+    rows = []
+    for row in attained:
+        at = (row[key], row["subject_code"])
+        if at in shown:
+            continue
+        shown.add(at)
+        rows.append(
+            {
+                **{
+                    name: row[name]
+                    for name in (key, "school", "url", "subject", "subject_code")
+                    if name in row
+                },
+                "n": None,
+                "mean_percentile": None,
+                "value_added": None,
+                "ci_low": None,
+                "ci_high": None,
+                "own_share": None,
+                "why": NO_SIMILAR_LEARNERS if measured.get(at) else NO_YEAR_BEFORE,
+            }
+        )
+    return rows

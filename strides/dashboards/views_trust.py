@@ -527,11 +527,14 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
     )
 
     value_added = view.suppress(tables["value_added"], partition=("subject",))
+    attained = rows
+    rows = named(_rows(value_added))
+    reasons = own_pool.explain(rows, lambda r: own_pool.why(r["school"], r["own_share"]))
+    # a school with attainment but no value added has a row saying why, rather than vanish
     rows = sorted(
-        named(_rows(value_added)),
+        rows + own_pool.without_value_added(attained, rows, tables["percentiles"], key="school_id"),
         key=lambda r: (subject_order.get(r["subject_code"], 99), order[r["school_id"]]),
     )
-    reasons = own_pool.explain(rows, lambda r: own_pool.why(r["school"], r["own_share"]))
     table = Table(
         "value-added",
         f"Progress compared with similar learners, by school and subject ({drop_name})",

@@ -142,3 +142,31 @@ def test_the_api_says_why_and_shows_figures_against_an_external_benchmark(histor
     north = next(r for r in body["results"] if r["school"] == h.north.urn)
     assert north["value_added"] is not None and north["withheld"] is None and north["own_share"] == 0.0
     assert "Invented demo benchmark, not national data" in body["benchmark"]
+
+
+def test_a_school_with_no_value_added_is_in_the_table_with_why_not_left_out(history, client_for):
+    """Oakwood and the bridge joined this year: none of their pupils has a judgement from a year
+    before, and they were simply missing from the value-added chart and table."""
+    from strides.dashboards.own_pool import NO_YEAR_BEFORE
+
+    h = history
+    use_invented_benchmark(h)  # north and riverside have figures: only the new schools have none
+    response = client_for(h.analyst).get(TRUST)
+    rows = va_rows(response)
+    for school in (h.oak.name, h.bridge.name):
+        row = rows[school, "Maths"]
+        assert row["value_added"] is None and row["n"] is None and row["mean_percentile"] is None
+        assert row["why"] == NO_YEAR_BEFORE
+        assert row["url"].startswith(
+            f"/dashboards/schools/{h.oak.urn if school == h.oak.name else h.bridge.urn}/"
+        )
+    assert rows[h.north.name, "Maths"]["value_added"] is not None and not rows[h.north.name, "Maths"]["why"]
+    # every school and subject of the attainment table has a value-added row
+    attained = {(r["school"], r["subject"]) for r in response.context["tables"]["attainment"].rows}
+    assert attained == set(rows)
+    text = response.content.decode()
+    table = text[text.index('id="table-value-added"') :]
+    assert "from the same term a year before" in table[: table.index("</table>")]
+    figures, _ = sheets(client_for(h.analyst).get(TRUST + "?export=xlsx&table=value-added"))
+    oak = next(dict(zip(figures[0], row, strict=True)) for row in figures if row[0] == h.oak.name)
+    assert oak["Value added"] is None and oak["Why no value added"] == NO_YEAR_BEFORE
