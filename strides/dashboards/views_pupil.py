@@ -30,8 +30,9 @@ from strides.dashboards import charts
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import COUNT, NUMBER, Column, Table, small_group_threshold
 from strides.dashboards.frames import PoolSource
+from strides.dashboards.pupil_words import STAFF_WORDS, Words, words_for
 from strides.dashboards.queries import AnalyticsView
-from strides.dashboards.reasons import REASON_WORDS, reason_words
+from strides.dashboards.reasons import reason_words
 from strides.dashboards.views_class import (
     point_labels,
     pupil_percentiles,
@@ -42,6 +43,7 @@ from strides.dashboards.views_trust import Page, dashboard_response
 from strides.frameworks.models import Framework, Subject
 from strides.pupils.codes import SenNeed
 from strides.pupils.models import Pupil
+from strides.pupils.queries import audience
 
 PUPIL_RULE = AccessRule(
     None,
@@ -51,10 +53,6 @@ PUPIL_RULE = AccessRule(
 )
 
 PHASE_WORDS = {"primary": "in primary", "secondary": "in secondary"}
-
-
-def points(number: int) -> str:
-    return f"{number} point{'' if abs(number) == 1 else 's'}"
 
 
 def term_and_year(drop: DataDrop | None) -> str:
@@ -132,46 +130,51 @@ def similar_sentence(
     fewer: int,
     same: int,
     source: PoolSource | None,
+    words: Words = STAFF_WORDS,
 ) -> str:
     """The percentile and what it is compared with, in plain words, e.g. "Ida gained 4 points over
     the year from autumn 2024 to autumn 2025 (point 8 to point 12). Of the 12 pupils in the trust
     who started at the same point in primary, 9 gained fewer points and 3 gained the same. Counting
-    half of those who gained the same, her progress percentile is 88." """
+    half of those who gained the same, her progress percentile is 88." A parent reads "steps"
+    (``words``)."""
     name = pupil.forename
+    points, unit = words.points, words.point
     gained = int(row["gained"])
     if gained > 0:
         moved = f"{name} gained {points(gained)}"
     elif gained == 0:
-        moved = f"{name} stayed at the same point"
+        moved = f"{name} stayed at the same {unit}"
     else:
         moved = f"{name} fell back {points(-gained)}"
-    words = [
+    sentences = [
         f"{moved} over the year from {term_and_year(start)} to {term_and_year(end)} "
-        f"(point {row['start_point']} to point {row['end_point']})."
+        f"({unit} {row['start_point']} to {unit} {row['end_point']})."
     ]
-    where = f"{compared_with_words(source)} who started at the same point {PHASE_WORDS.get(row['phase'], '')}"
+    phase = PHASE_WORDS.get(row["phase"], "")
+    where = f"{compared_with_words(source)} who started at the same {unit} {phase}"
     if row["matched_on"] == MATCHED_ON_NEED:
         where += f" {need_words(row['primary_need'])}"
     if row["percentile"] is None and row["compared_with"]:
         # too few to compare with (see pupil_percentiles): how many would tell about the others
-        words.append(
+        sentences.append(
             f"There are fewer than {small_group_threshold()} pupils {where}: too few to compare with "
             "fairly, so there is no percentile."
         )
-        return " ".join(words)
+        return " ".join(sentences)
     if row["percentile"] is None or not row["compared_with"]:
-        words.append(f"No pupil {where} is there to compare with yet, so there is no percentile.")
-        return " ".join(words)
+        sentences.append(f"No pupil {where} is there to compare with yet, so there is no percentile.")
+        return " ".join(sentences)
     total = int(row["compared_with"])
     pupils_word = "pupil" if total == 1 else "pupils"
-    words.append(
-        f"Of the {total:,} {pupils_word} {where}, {fewer:,} gained fewer points and {same:,} gained the same."
+    sentences.append(
+        f"Of the {total:,} {pupils_word} {where}, {fewer:,} gained fewer {unit}s "
+        f"and {same:,} gained the same."
     )
-    words.append(
+    sentences.append(
         f"Counting half of those who gained the same, {possessive(pupil)} progress percentile is "
         f"{rounded_percentile(row['percentile'])}."
     )
-    return " ".join(words)
+    return " ".join(sentences)
 
 
 def comparisons(
@@ -181,6 +184,7 @@ def comparisons(
     subjects: Sequence[Subject],
     drops: Mapping[int, DataDrop],
     source: PoolSource | None,
+    words: Words = STAFF_WORDS,
 ) -> dict[str, Comparison]:
     """Per subject code, the pupil's latest year of progress against similar learners."""
     out = {}
@@ -207,7 +211,7 @@ def comparisons(
             fewer=fewer,
             same=same,
             sentence=similar_sentence(
-                pupil, row, start=start, end=end, fewer=fewer, same=same, source=source
+                pupil, row, start=start, end=end, fewer=fewer, same=same, source=source, words=words
             ),
         )
     return out
@@ -222,25 +226,27 @@ def flag_details(
     comparison: Comparison | None,
     year_row: Mapping[str, Any] | None,
     drops: Mapping[int, DataDrop],
+    words: Words = STAFF_WORDS,
 ) -> list[str]:
     """Each reason of ``needing_attention`` for one subject, in words with its figures."""
     out = []
+    said, points, unit = words.reasons, words.points, words.point
     for reason in reasons:
         if reason == NOT_MAKING_EXPECTED_PROGRESS and year_row is not None:
             out.append(
-                f"{REASON_WORDS[reason]}: gained {points(int(year_row['gained']))} where pupils of the same "
+                f"{said[reason]}: gained {points(int(year_row['gained']))} where pupils of the same "
                 f"age are expected to rise {points(int(year_row['expected_rise']))}."
             )
         elif reason == FALLEN_BACK and subject_path.height >= 2:
             before, now = subject_path.row(-2, named=True), subject_path.row(-1, named=True)
             out.append(
-                f"{REASON_WORDS[reason]}: point {now['point']} in {drop_name(drops, now['drop_id'])}, "
+                f"{said[reason]}: {unit} {now['point']} in {drop_name(drops, now['drop_id'])}, "
                 f"down from {before['point']} in {drop_name(drops, before['drop_id'])}."
             )
         elif reason == BOTTOM_DECILE and comparison is not None and comparison.shown_percentile is not None:
-            out.append(f"{REASON_WORDS[reason]}: progress percentile {comparison.shown_percentile}.")
+            out.append(f"{said[reason]}: progress percentile {comparison.shown_percentile}.")
         else:
-            out.append(f"{reason_words([reason])[0]}.")
+            out.append(f"{said.get(reason) or reason_words([reason])[0]}.")
     return out
 
 
@@ -273,14 +279,14 @@ def framework_names(codes: Sequence[str], trust_id: int | None) -> dict[str, str
     return names
 
 
-def against_expected(point: int, expected: int | None) -> str:
+def against_expected(point: int, expected: int | None, words: Words = STAFF_WORDS) -> str:
     if expected is None:
-        return "no expected point for this year and term"
+        return f"no expected {words.point} for this year and term"
     if point == expected:
         return "at expected"
     if point > expected:
-        return f"above expected by {points(point - expected)}"
-    return f"below expected by {points(expected - point)}"
+        return f"above expected by {words.points(point - expected)}"
+    return f"below expected by {words.points(expected - point)}"
 
 
 def flight_path_figure(
@@ -290,6 +296,7 @@ def flight_path_figure(
     drops: Mapping[int, DataDrop],
     frameworks: Mapping[str, str],
     point_names: Mapping[int, str] | None = None,
+    words: Words = STAFF_WORDS,
 ) -> Figure:
     names = {subject.code: subject.name for subject in subjects}
     order = {subject.code: position for position, subject in enumerate(subjects)}
@@ -308,48 +315,54 @@ def flight_path_figure(
                 "framework": frameworks.get(row["framework"], row["framework"]),
                 "point": row["point"],
                 "expected": row["expected"],
-                "against": against_expected(row["point"], row["expected"]),
+                "against": against_expected(row["point"], row["expected"], words),
             }
         )
     rows.sort(key=lambda r: (order[r["subject_code"]], r["drop_date"]))
+    w = words
+    drop_title = w.drop_column
     table = Table(
         "timeline",
-        f"{pupil.display_name}: judgements by subject and drop",
+        f"{pupil.display_name}: {w.judgements} by subject and {w.drop}",
         [
             Column("subject", "Subject", row_header=True),
-            Column("drop", "Data drop"),
+            Column("drop", drop_title),
             Column("assessed_on", "Assessed on"),
             Column("level", "Level entered"),
             Column("framework", "Framework"),
-            Column("point", "Common point", COUNT),
-            Column("expected", "Expected point", COUNT),
+            Column("point", f"Common {w.point}", COUNT),
+            Column("expected", f"Expected {w.point}", COUNT),
             Column("against", "Against expected"),
         ],
         rows,
-        note="The level is what the school entered in its framework; the common point places it on "
-        "the trust's one scale, so levels of different frameworks can be compared. The expected "
-        "point is for the pupil's year group at that term.",
-        empty="No judgements are recorded yet.",
+        note=f"The level is what the school entered in its framework; the common {w.point} places it on "
+        f"{w.scale}, so levels of different frameworks can be compared. The expected "
+        f"{w.point} is for the pupil's year group at that term.",
+        empty=f"No {w.judgements} are recorded yet.",
     )
     spec = charts.timeline(
         rows,
-        title=f"{pupil.forename}'s common points across drops",
-        description="A line per subject across the data drops, each point the common point of the level "
-        "entered (the axis names each point); the grey dashed line is the point expected for the pupil's "
-        "age at each drop.",
+        title=f"{pupil.forename}'s common {w.point}s across {w.drops}",
+        description=f"A line per subject across the {w.drops}, each {w.point} the common {w.point} of the "
+        f"level entered (the axis names each {w.point}); the grey dashed line is the {w.point} expected "
+        f"for the pupil's age at each {w.drop}.",
+        x_title=f"{drop_title} date",
+        point_title=f"Common {w.point}",
         point_names=point_names,
     )
     return Figure(spec, table)
 
 
-def progress_table(pupil: Pupil, summaries: Sequence[SubjectSummary]) -> Table:
+def progress_table(pupil: Pupil, summaries: Sequence[SubjectSummary], words: Words = STAFF_WORDS) -> Table:
     rows = []
     for summary in summaries:
         comparison = summary.comparison
         rows.append(
             {
                 "subject": summary.subject.name,
-                "latest": f"{summary.latest_level} (point {summary.latest_point}), {summary.latest_drop}",
+                "latest": (
+                    f"{summary.latest_level} ({words.point} {summary.latest_point}), {summary.latest_drop}"
+                ),
                 "from": term_and_year(comparison.start_drop) if comparison else "",
                 "gained": comparison.gained if comparison else None,
                 "percentile": comparison.percentile if comparison else None,
@@ -359,21 +372,21 @@ def progress_table(pupil: Pupil, summaries: Sequence[SubjectSummary]) -> Table:
         )
     return Table(
         "progress",
-        f"{pupil.display_name}: progress over the last year against similar learners",
+        f"{pupil.display_name}: progress over the last year against {words.similar}",
         [
             Column("subject", "Subject", row_header=True),
-            Column("latest", "Latest judgement"),
-            Column("from", "Compared with the judgement of"),
-            Column("gained", "Points gained", COUNT),
+            Column("latest", f"Latest {words.judgement}"),
+            Column("from", f"Compared with the {words.judgement} of"),
+            Column("gained", f"{words.point_title}s gained", COUNT),
             Column("percentile", "Progress percentile", NUMBER),
-            Column("compared_with", "Similar learners (n)", COUNT),
-            Column("attention", "Needs attention"),
+            Column("compared_with", f"{words.similar[:1].upper()}{words.similar[1:]} (n)", COUNT),
+            Column("attention", words.attention_column),
         ],
         rows,
-        note="The percentile compares the points gained over a year with pupils who started at the "
-        "same point in the same phase (and with the same primary need where there are at least 30 "
-        "of them): 50 is typical progress, below 10 the bottom tenth.",
-        empty="No judgements are recorded yet.",
+        note=f"The percentile compares the {words.point}s gained over a year with pupils who started at "
+        f"the same {words.point} in the same phase (and with the same primary need where there are at "
+        "least 30 of them): 50 is typical progress, below 10 the bottom tenth.",
+        empty=f"No {words.judgements} are recorded yet.",
     )
 
 
@@ -398,6 +411,7 @@ def pupil_dashboard(request: HttpRequest, pupil_id: int) -> HttpResponse:
     last year against similar learners in plain words, and the flags that ask for attention."""
     user = request.user
     pupil = get_or_404(visible_pupils(user), pk=pupil_id)
+    words = words_for(audience(user, pupil))  # a parent reads plain words, staff their terms
     view = analytics_for(user, pupil)
     obs = view.pupil_observations(pupil_ids=[pupil.pk])
     path = flight_path(obs, pupil.pk)
@@ -414,7 +428,7 @@ def pupil_dashboard(request: HttpRequest, pupil_id: int) -> HttpResponse:
         benchmark = view.benchmark(end_year=int(path.get_column("academic_year").max()))
         pct_rows = pupil_percentiles(obs, benchmark)
         source = view.pool_source()
-        found = comparisons(pupil, pct_rows, benchmark, subjects, drops, source)
+        found = comparisons(pupil, pct_rows, benchmark, subjects, drops, source, words)
         flags = {
             row["subject"]: list(row["reasons"])
             for row in needing_attention(obs, pct_rows).iter_rows(named=True)
@@ -433,25 +447,31 @@ def pupil_dashboard(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 latest_drop=drop_name(drops, latest["drop_id"]),
                 comparison=comparison,
                 flags=flag_details(
-                    flags.get(subject.code, []), subject_path, comparison, year_rows.get(subject.code), drops
+                    flags.get(subject.code, []),
+                    subject_path,
+                    comparison,
+                    year_rows.get(subject.code),
+                    drops,
+                    words,
                 ),
             )
             if comparison is None:
                 latest_term = term_and_year(drops.get(latest["drop_id"]))
                 summary.no_comparison = (
-                    f"{pupil.forename}'s latest judgement is from {latest_term}, "
+                    f"{pupil.forename}'s latest {words.judgement} is from {latest_term}, "
                     "and there is none from the same term a year before to measure a year's progress from, "
                     "so there is no percentile yet."
                 )
             summaries.append(summary)
         frameworks = framework_names(path.get_column("framework").unique().to_list(), view.trust_id)
         points = {value: f"{code} {label}" for value, (code, label) in point_labels(view.trust_id).items()}
-        page.add(flight_path_figure(pupil, path, subjects, drops, frameworks, points))
-        page.add(table=progress_table(pupil, summaries))
+        page.add(flight_path_figure(pupil, path, subjects, drops, frameworks, points, words))
+        page.add(table=progress_table(pupil, summaries, words))
 
     profile_url = reverse("pupils:profile", kwargs={"pupil_id": pupil.pk})
     context = {
         "pupil": pupil,
+        "words": words,
         "summaries": summaries,
         "flagged": [summary for summary in summaries if summary.flags],
         # parents and placing schools see a drop once the school submits it (see AnalyticsView)

@@ -102,7 +102,7 @@ def test_a_parent_sees_no_draft_judgement_only_those_of_drops_submitted_or_locke
     assert (maths.latest_drop, maths.latest_level) == (summer, "Y2 GDS")
     ava = client.get(url(h.ava))  # ava has this autumn's judgements only: none shown yet
     assert ava.status_code == 200 and ava.context["summaries"] == []
-    assert "No judgements have been shared for Ava yet" in ava.text
+    assert "No assessments have been shared for Ava yet" in ava.text  # a parent's words
     assert "Y3 EXS" not in ava.text
 
     transition(h.head, _part(h.current_drop, h.north), DropStatus.SUBMITTED)
@@ -354,3 +354,56 @@ def test_query_count_is_pinned(history, client_for, django_assert_max_num_querie
         client = client_for(fresh(user))
         with django_assert_max_num_queries(15):
             assert client.get(url(pupil)).status_code == 200
+
+
+# --- a parent's words --------------------------------------------------------------------------------
+
+STAFF_TERMS = (
+    "judgement",
+    "data drop",
+    "common point",
+    "needing attention",
+    "needs attention",
+    "similar learners",
+)
+
+
+def _main(response) -> str:
+    text = response.content.decode()
+    return text[text.index("<main") : text.index("</main>")]
+
+
+def test_a_parent_reads_plain_words_and_staff_keep_their_terms(history, client_for):
+    """The cast's parent read "judgements", "data drops", "common scale" and "Needing attention"."""
+    from strides.accounts import services as accounts
+    from strides.assessment.models import DropStatus
+    from strides.assessment.services import transition
+
+    h = history
+    accounts.link_parent(None, h.parent, h.ida, h.trust, "mother")
+    transition(h.head, _part(h.current_drop, h.north), DropStatus.SUBMITTED)
+    response = client_for(fresh(h.parent)).get(url(h.ida))
+    assert response.status_code == 200 and response.context["summaries"]
+    main = _main(response)
+    lowered = main.lower()
+    for term in STAFF_TERMS:
+        assert term not in lowered, term
+    assert "assessments on the trust&#x27;s common scale of steps" in main
+    assert "puts every assessment on one ladder" in main  # what the scale is, in one line
+    assert "Where extra support may help" in main and "Common steps across assessment points" in main
+    maths = summary(response, "maths")
+    assert "step" in maths.comparison.sentence and " point " not in maths.comparison.sentence
+    assert all(
+        "point" not in flag or "assessment point" in flag
+        for s in response.context["summaries"]
+        for flag in s.flags
+    )
+    timeline = response.context["tables"]["timeline"]
+    assert [c.heading for c in timeline.columns][1] == "Assessment point"
+    assert "Common step" in [c.heading for c in timeline.columns]
+    spec_titles = response.context["figures"]["timeline"].spec
+    assert "drop" not in spec_titles["title"].lower() and "drop" not in spec_titles["description"].lower()
+
+    staff = _main(client_for(fresh(h.head)).get(url(h.ida)))
+    assert "Needing attention" in staff and "judgements on the trust&#x27;s common scale," in staff
+    assert "Common points across drops" in staff and "ladder" not in staff
