@@ -158,14 +158,22 @@ def demo(live_server, transactional_db):
     return live_server.url
 
 
-def value_added_cells(page) -> list[str]:
-    """The "Value added" column of the trust page's value-added table, as written."""
+def value_added_column(page, heading: str) -> list[str]:
+    """A column of the trust page's value-added table, as written."""
     headers = page.locator("#table-value-added thead th").all_inner_texts()
-    column = headers.index("Value added")
+    column = headers.index(heading)
     return [
         row.locator("th, td").nth(column).inner_text().strip()
         for row in page.locator("#table-value-added tbody tr").all()
     ]
+
+
+def value_added_cells(page) -> list[str]:
+    """The "Value added" figures of schools that have a year's progress to measure (a school
+    with none keeps its row, empty, saying why)."""
+    figures = value_added_column(page, "Value added")
+    whys = value_added_column(page, "Why no value added")
+    return [f for f, why in zip(figures, whys, strict=True) if "a year before" not in why]
 
 
 def test_the_demo_trust_page_shows_value_added_against_its_invented_benchmark(demo, page, check_a11y):
@@ -176,6 +184,9 @@ def test_the_demo_trust_page_shows_value_added_against_its_invented_benchmark(de
     figures = value_added_cells(page)
     assert figures and all(re.fullmatch(r"[+−]\d+\.\d", f) for f in figures), figures
     assert len(set(figures)) > 1 and set(figures) != {"+0.0"}  # no longer +0.0 for every school
+    # every school with attainment has a value-added row: a figure, or why there is none
+    attained = page.locator("#table-attainment tbody tr th").all_inner_texts()
+    assert set(value_added_column(page, "School")) == set(attained)
     assert "chart-value-added" in charts_drawn(page)
     assert page.locator("#chart-value-added svg [role='graphics-symbol']").count() > 0
     check_a11y(page)
@@ -207,4 +218,27 @@ def test_the_pupil_chart_names_each_common_point_and_draws(demo, page, check_a11
     assert any(re.fullmatch(r"NS\d+ Year \d+ .+", label) for label in labels), labels
     # what a person sees (looked at while fixing the chart: no label over another)
     assert page.locator("#chart-timeline").screenshot(path=tmp_path / "pupil-timeline.png")
+    check_a11y(page)
+
+
+def test_a_pupil_with_many_subjects_has_every_subject_drawn_and_named(demo, page, check_a11y, tmp_path):
+    """A Year 11 pupil of twelve subjects had only the first eight drawn, without a word."""
+    from django.db.models import Count
+
+    from strides.assessment.models import Judgement
+
+    sign_in(page, demo, "analyst", DEMO_PASSWORD)
+    most = (
+        Judgement.objects.values("pupil_id")
+        .annotate(subjects=Count("subject", distinct=True))
+        .order_by("-subjects", "pupil_id")
+        .first()
+    )
+    assert most["subjects"] > 8, most  # the demo secondary's curriculum
+    names = set(Judgement.objects.filter(pupil_id=most["pupil_id"]).values_list("subject__name", flat=True))
+    page.goto(f"{demo}/dashboards/pupils/{most['pupil_id']}/")
+    assert "chart-timeline" in charts_drawn(page)
+    labels = set(page.eval_on_selector_all("#chart-timeline svg text", "els => els.map(e => e.textContent)"))
+    assert names <= labels, names - labels  # each subject in the legend (and at its line's end)
+    assert page.locator("#chart-timeline").screenshot(path=tmp_path / "pupil-many-subjects.png")
     check_a11y(page)
