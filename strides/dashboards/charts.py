@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,19 @@ from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6 import schema as vega_lite_schema
 from django.conf import settings
 
+from strides.dashboards.chart_labels import (
+    AXIS_LABEL_LIMIT,
+    LEGEND_LABEL_LIMIT,
+    MAX_END_LABELS,
+    WRAP_AT,
+    band_step,
+    category_axis,
+    lookup_expr,
+    mark_line_ends,
+    slanted_axis,
+    spread_end_labels,
+    wrap,
+)
 from strides.dashboards.charts_style import PALETTE, series_encodings
 from strides.dashboards.exports import Table, small_group_threshold
 
@@ -92,66 +104,6 @@ def _only(rows: list[dict[str, Any]], *fields: str | None) -> list[dict[str, Any
     a table row's links and ids are the table's business)."""
     keep = [name for name in dict.fromkeys(fields) if name]
     return [{name: row[name] for name in keep if name in row} for row in rows]
-
-
-# A category name longer than this many characters is written over several lines on its axis
-# (never cut with "…"); each line stays within the axis's label limit (AXIS_LABEL_LIMIT px).
-WRAP_AT = 30
-AXIS_LABEL_LIMIT = 240
-LEGEND_LABEL_LIMIT = 560
-
-
-def wrap(text: str, width: int = WRAP_AT) -> list[str]:
-    """``text`` in lines of at most ``width`` characters, broken between words (a word longer
-    than the width keeps a line of its own)."""
-    lines: list[str] = []
-    for word in str(text).split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines or [str(text)]
-
-
-def _lookup_expr(names: Mapping[Any, Any], key: str) -> str:
-    """A Vega expression looking ``key`` up in ``names`` (a literal object: no eval, the
-    interpreter reads it), falling back to the axis's own label."""
-    literal = json.dumps({str(k): v for k, v in names.items()}, ensure_ascii=False, separators=(",", ":"))
-    return f"{literal}[{key}] || datum.label"
-
-
-def wrapped_labels(values: Iterable[Any], width: int = WRAP_AT) -> str | None:
-    """A ``labelExpr`` that writes each long category name over several lines (an array is a
-    multi-line label in Vega), or None when every name fits on one line."""
-    long = {str(v): wrap(str(v), width) for v in values if v is not None and len(str(v)) > width}
-    return _lookup_expr(long, "datum.label") if long else None
-
-
-def _step(values: Iterable[Any], least: int) -> int:
-    """A band's height: ``least`` px, or room for every line of the longest wrapped name."""
-    lines = max((len(wrap(str(v))) for v in values if v is not None), default=1)
-    return max(least, 15 * lines + 6)
-
-
-def _category_axis(values: Iterable[Any], **options: Any) -> alt.Axis:
-    expr = wrapped_labels(values)
-    if expr:
-        options["labelExpr"] = expr
-    return alt.Axis(labelLimit=AXIS_LABEL_LIMIT, **options)
-
-
-# A slanted label (a drop on a trend's axis) is wrapped narrower than a category on a side axis.
-SLANTED_WRAP_AT = 22
-
-
-def _slanted_axis(values: Iterable[Any]) -> alt.Axis:
-    """An x axis of names written at a slant, a long one ("Baseline: The Skelton Moor Centre
-    2025/26") over lines rather than cut with "…" (the tooltip and the table name it whole)."""
-    options: dict[str, Any] = {"labelAngle": -30, "labelLimit": AXIS_LABEL_LIMIT}
-    expr = wrapped_labels(values, SLANTED_WRAP_AT)
-    if expr:
-        options["labelExpr"] = expr
-    return alt.Axis(**options)
 
 
 def validating() -> bool:
@@ -234,60 +186,6 @@ def _figure_text(value: float, measure: str, n: Any = None) -> str:
     return f"{text} (n={n})" if n is not None else text
 
 
-def _mark_line_ends(
-    rows: list[dict[str, Any]], series: str, *, within: str | None, order: str | None
-) -> None:
-    """Sets ``_end`` to the series name on each line's last point ("" elsewhere): the end label.
-    Computed here rather than with a Vega window transform, so the spec stays plain data."""
-    last: dict[tuple[Any, Any], dict[str, Any]] = {}
-    for row in sorted(rows, key=lambda r: r[order]) if order else rows:
-        row["_end"] = ""
-        last[(row.get(within) if within else None, row.get(series))] = row
-    for row in last.values():
-        row["_end"] = str(row.get(series))
-
-
-# Lines are named at their ends only when there are few of them: beyond this a legend of colour,
-# point shape and dash names them (end labels of many lines crowd into one another).
-MAX_END_LABELS = 6
-END_LABEL_GAP = 13  # px between the baselines of two end labels: an 11 px label and a little air
-
-
-def _spread_end_labels(
-    rows: list[dict[str, Any]],
-    measure: str,
-    *,
-    within: str | None,
-    x: str,
-    height: int,
-    domain: tuple[float, float],
-) -> None:
-    """Sets ``_end_y`` on each row (the label's height, in the measure's units): the line's own
-    figure, except where lines end together at the same drop near the same figure, whose labels
-    are pushed apart to at least :data:`END_LABEL_GAP` px, kept inside the plot, in the lines'
-    order from top to bottom. The points themselves never move."""
-    low, high = domain
-    per_px = (high - low) / height if high > low else 1.0
-    gap = END_LABEL_GAP * per_px
-    ends: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
-    for row in rows:
-        row["_end_y"] = row[measure]
-        if row.get("_end"):
-            ends.setdefault((row.get(within) if within else None, row.get(x)), []).append(row)
-    for together in ends.values():
-        together.sort(key=lambda r: (-r[measure], str(r["_end"])))
-        places = [together[0][measure]]
-        for row in together[1:]:
-            places.append(min(row[measure], places[-1] - gap))
-        # pushed below the plot: move them up from the bottom, keeping the gaps
-        if places[-1] < low:
-            places[-1] = low
-            for index in range(len(places) - 2, -1, -1):
-                places[index] = max(places[index], places[index + 1] + gap)
-        for row, place in zip(together, places, strict=True):
-            row["_end_y"] = place
-
-
 def attainment_bars(
     table: pl.DataFrame | Iterable[Mapping[str, Any]],
     *,
@@ -314,9 +212,9 @@ def attainment_bars(
     categories = _order(rows, category)
     if category_names:
         named = {c: wrap(f"{c} {category_names[c]}" if c in category_names else str(c)) for c in categories}
-        axis = alt.Axis(labelLimit=AXIS_LABEL_LIMIT, labelExpr=_lookup_expr(named, "datum.label"))
+        axis = alt.Axis(labelLimit=AXIS_LABEL_LIMIT, labelExpr=lookup_expr(named, "datum.label"))
     else:
-        axis = _category_axis(categories)
+        axis = category_axis(categories)
     y = alt.Y(f"{category}:N", title=category_title, sort=categories, axis=axis)
     x = alt.X(f"{measure}:Q", title=measure_title, scale=_x_scale(measure))
     tooltip = [alt.Tooltip(f"{category}:N", title=category_title)]
@@ -327,7 +225,7 @@ def attainment_bars(
     bars = base.mark_bar(color=BAR_COLOUR, height={"band": 0.7}).encode(tooltip=tooltip)
     labels = base.mark_text(align="left", dx=4, fontSize=11, color="#1A1A1A", aria=False)
     labels = labels.encode(text="_label:N")
-    step = _step(
+    step = band_step(
         [f"{c} {category_names.get(c, '')}" for c in categories] if category_names else categories, 24
     )
     layer = alt.layer(bars, labels, data=_rows_data()).properties(width=width, height=alt.Step(step))
@@ -370,7 +268,7 @@ def trend_lines(
     names = _order(rows, series)  # every series is drawn (charts_style: any number)
     encodings = _series_encodings(series, series_title, names)
     base = alt.Chart().encode(
-        x=alt.X(f"{x}:O", title=x_title, sort=_order(rows, x), axis=_slanted_axis(_order(rows, x))),
+        x=alt.X(f"{x}:O", title=x_title, sort=_order(rows, x), axis=slanted_axis(_order(rows, x))),
         y=alt.Y(f"{measure}:Q", title=measure_title, scale=_x_scale(measure)),
     )
     tooltip = [alt.Tooltip(f"{series}:N", title=series_title), alt.Tooltip(f"{x}:O", title=x_title)]
@@ -383,10 +281,10 @@ def trend_lines(
     )
     layers = [lines, points]
     if len(names) <= MAX_END_LABELS:
-        _mark_line_ends(rows, series, within=facet, order=None)
+        mark_line_ends(rows, series, within=facet, order=None)
         values = [row[measure] for row in rows]
         domain = (0.0, 100.0) if _percent(measure) else (min(values, default=0.0), max(values, default=1.0))
-        _spread_end_labels(rows, measure, within=facet, x=x, height=height, domain=domain)
+        spread_end_labels(rows, measure, within=facet, x=x, height=height, domain=domain)
         ends = base.mark_text(align="left", dx=8, baseline="middle", fontSize=11, color="#1A1A1A", aria=False)
         label_y = alt.Y("_end_y:Q", title=measure_title, scale=_x_scale(measure))  # the lines' scale
         layers.append(ends.encode(y=label_y, text="_end:N"))
@@ -449,7 +347,7 @@ def heatmap(
             sort=list(column_order) if column_order is not None else _order(rows, column),
             axis=alt.Axis(labelAngle=-30),
         ),
-        y=alt.Y(f"{row}:N", title=row_title, sort=_order(rows, row), axis=_category_axis(_order(rows, row))),
+        y=alt.Y(f"{row}:N", title=row_title, sort=_order(rows, row), axis=category_axis(_order(rows, row))),
     )
     tooltip = [
         alt.Tooltip(f"{row}:N", title=row_title),
@@ -470,7 +368,7 @@ def heatmap(
     labels = base.mark_text(fontSize=11, lineHeight=13, lineBreak="\n", color="#1A1A1A", aria=False)
     labels = labels.encode(text="_label:N")
     # two lines of text in each cell: the figure, and the pupils behind it
-    height = _step(_order(rows, row), 40)
+    height = band_step(_order(rows, row), 40)
     chart = alt.layer(cells, labels, data=_rows_data()).properties(
         width=alt.Step(72), height=alt.Step(height)
     )
@@ -507,7 +405,7 @@ def gap_chart(
             counts += f" against {item['n_other']}"
         item["_label"] = f"{item[gap]:+.1f} ({item['_interval']})" + (f", {counts}" if counts else "")
     groups = _order(rows, group)
-    y = alt.Y(f"{group}:N", title=group_title, sort=groups, axis=_category_axis(groups))
+    y = alt.Y(f"{group}:N", title=group_title, sort=groups, axis=category_axis(groups))
     tooltip = [alt.Tooltip(f"{group}:N", title=group_title)]
     if facet:
         tooltip.append(alt.Tooltip(f"{facet}:N", title=facet_title))
@@ -528,7 +426,7 @@ def gap_chart(
         text="_label:N"
     )
     layer = alt.layer(zero, interval, point, labels, data=_rows_data()).properties(
-        width=width, height=alt.Step(_step(groups, 26))
+        width=width, height=alt.Step(band_step(groups, 26))
     )
     if facet:
         chart = layer.facet(row=alt.Row(f"{facet}:N", title=None, sort=_order(rows, facet)))
@@ -576,7 +474,7 @@ def timeline(
             tickMinStep=1,
             format="d",
             labelLimit=AXIS_LABEL_LIMIT,
-            labelExpr=_lookup_expr(shown, "datum.value"),
+            labelExpr=lookup_expr(shown, "datum.value"),
             # the title sits above the named labels, level with the axis, rather than beside them
             titleAngle=0,
             titleAlign="right",
@@ -595,7 +493,7 @@ def timeline(
         tooltip.append(alt.Tooltip(f"{label}:N", title="Level entered"))
     base = alt.Chart().encode(x=x_encoding, y=y_encoding)
     layers: list[alt.Chart] = []
-    _mark_line_ends(rows, series, within=None, order=x)
+    mark_line_ends(rows, series, within=None, order=x)
     ends = [{x: row[x], "_end": row["_end"], "_value": row[point]} for row in rows if row["_end"]]
     if expected and any(row.get(expected) is not None for row in rows):
         expected_rows: dict[Any, dict[str, Any]] = {}
@@ -610,7 +508,7 @@ def timeline(
         last = max(expected_rows.values(), key=lambda r: r[x])
         ends.append({x: last[x], "_end": "expected", "_value": last["expected"], "_muted": True})
     # labels of lines ending together near one point are pushed apart (the points never move)
-    _spread_end_labels(ends, "_value", within=None, x=x, height=height, domain=(float(low), float(high)))
+    spread_end_labels(ends, "_value", within=None, x=x, height=height, domain=(float(low), float(high)))
     label_y = alt.Y("_end_y:Q", title=point_title, scale=y_scale, axis=axis)
     end_labels = (
         alt.Chart(alt.Data(values=ends))

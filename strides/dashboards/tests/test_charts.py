@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from strides.dashboards import charts
+from strides.dashboards import chart_labels, charts
 from strides.dashboards.exports import (
     COUNT,
     PERCENT,
@@ -173,7 +173,7 @@ def test_end_labels_of_lines_that_end_together_are_moved_apart_not_drawn_over_ea
 
 
 def test_many_lines_are_named_by_a_legend_of_shapes_instead_of_end_labels():
-    spec = _trend(charts.MAX_END_LABELS + 1, (60.0, 62.0))
+    spec = _trend(chart_labels.MAX_END_LABELS + 1, (60.0, 62.0))
     assert not any(r.get("_end") for r in _values(spec))
     assert all(layer["mark"]["type"] != "text" for layer in spec["layer"])
     points = spec["layer"][1]["encoding"]
@@ -327,13 +327,13 @@ def _y_axis(spec: dict) -> dict:
 
 
 def test_wrap_breaks_between_words_within_the_width():
-    assert charts.wrap(LONG) == [
+    assert chart_labels.wrap(LONG) == [
         "St Aidan's Church of England",
         "Voluntary Aided Junior and",
         "Infant School",
     ]
-    assert charts.wrap("North") == ["North"]
-    assert charts.wrap("Supercalifragilisticexpialidocious school", 10) == [
+    assert chart_labels.wrap("North") == ["North"]
+    assert chart_labels.wrap("Supercalifragilisticexpialidocious school", 10) == [
         "Supercalifragilisticexpialidocious",
         "school",
     ]
@@ -350,11 +350,12 @@ def test_a_long_school_name_is_written_whole_over_lines_never_cut(chart):
         row = {"school": LONG, "group": "Girls", "pct_at_expected": 40.0, "n": 10}
         spec = charts.heatmap([row], title="H", description="C.")
     axis = _y_axis(spec)
-    lines = charts.wrap(LONG)
+    lines = chart_labels.wrap(LONG)
     assert json.dumps({LONG: lines}, ensure_ascii=False, separators=(",", ":")) in axis["labelExpr"]
     # 30 characters of 12 px text are well inside the label limit: no line is cut
     assert (
-        all(len(line) <= charts.WRAP_AT for line in lines) and axis["labelLimit"] >= 12 * charts.WRAP_AT * 0.6
+        all(len(line) <= chart_labels.WRAP_AT for line in lines)
+        and axis["labelLimit"] >= 12 * chart_labels.WRAP_AT * 0.6
     )
     # and the band is tall enough for three lines
     inner = spec.get("spec", spec)
@@ -410,7 +411,7 @@ def test_timeline_end_labels_that_would_touch_are_pushed_apart_the_expected_labe
     assert labels["encoding"]["y"]["field"] == "_end_y" and labels["mark"]["baseline"] == "middle"
     px_per_point = 260 / (13 - 9)
     gaps = [(a["_end_y"] - b["_end_y"]) * px_per_point for a, b in itertools.pairwise(ends)]
-    assert min(gaps) >= charts.END_LABEL_GAP - 1e-9
+    assert min(gaps) >= chart_labels.END_LABEL_GAP - 1e-9
     # points stay where they are: only the labels move
     assert [r["point"] for r in _values(spec["layer"][1]) if r["drop_date"] == "2025-07-20"] == [13, 13, 12]
     png = charts.to_png(spec)
@@ -470,7 +471,7 @@ def test_a_long_drop_name_on_the_trend_axis_is_wrapped_whole_and_named_in_the_to
     ]
     spec = charts.trend_lines(rows, facet=None, title="T", description="D.")
     axis = spec["layer"][0]["encoding"]["x"]["axis"]
-    lines = charts.wrap(baseline, charts.SLANTED_WRAP_AT)
+    lines = chart_labels.wrap(baseline, chart_labels.SLANTED_WRAP_AT)
     assert " ".join(lines) == baseline and len(lines) > 1
     assert json.dumps({baseline: lines}, separators=(",", ":"))[1:-1] in axis["labelExpr"]
     assert '"Autumn 2025/26"' not in axis["labelExpr"]  # a short name keeps its plain label
