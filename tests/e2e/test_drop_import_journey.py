@@ -61,8 +61,15 @@ def test_an_analyst_imports_a_messy_spreadsheet_fixes_the_refused_rows_and_impor
     page, live_cast, autumn, login, check_a11y, tmp_path
 ):
     from strides.assessment.models import Judgement
+    from strides.frameworks.models import Framework, Subject
+    from strides.frameworks.services import assign_framework
 
     cast = live_cast
+    # Ben is assessed on pre-key stage standards by his school's choice: his PK levels are his own
+    # framework's (a level of a framework the school does not use for him is refused)
+    pre_key_stage = Framework.objects.get(trust=None, code="pre-key-stage")
+    for subject in Subject.objects.filter(trust=None, code__in=["reading", "writing", "maths"]):
+        assign_framework(None, cast.north, subject, pre_key_stage, cast.year.starts_on, pupil=cast.ben)
     url = f"{cast.url}/assessment/drops/{autumn.slug}/import/"
     wrong_upn = make_upn(801, 4001, 20, 998)  # a valid UPN, but nobody's
     messy = tmp_path / "autumn-levels.xlsx"
