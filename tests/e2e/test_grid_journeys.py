@@ -78,12 +78,25 @@ def open_grid_from_the_class_page(page, cast, drop, check_a11y) -> None:
 
 
 def judgements(drop) -> dict[tuple[int, str], str]:
+    """The drop's judgements as the database holds them. The live server writes from its own
+    thread into the same in-memory SQLite database (shared cache), whose table locks answer
+    "database table is locked" at once instead of waiting; a read that meets a save being
+    written tries again, for up to five seconds."""
+    from django.db import OperationalError
+
     from strides.assessment.models import Judgement
 
-    return {
-        (j.pupil_id, j.subject.code): j.level.code
-        for j in Judgement.objects.filter(drop=drop).select_related("subject", "level")
-    }
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            return {
+                (j.pupil_id, j.subject.code): j.level.code
+                for j in Judgement.objects.filter(drop=drop).select_related("subject", "level")
+            }
+        except OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class Keyboard:
