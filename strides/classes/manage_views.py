@@ -26,7 +26,7 @@ from strides.classes.models import GroupStaff, TeachingGroup
 from strides.organisations.models import AcademicYear, School
 from strides.organisations.queries import academic_year_on
 from strides.pupils.codes import NC_YEAR_LABELS
-from strides.pupils.models import CharacteristicsPeriod, Pupil
+from strides.pupils.models import CharacteristicsPeriod
 from strides.pupils.queries import characteristics_as_at_many, pupils_on_roll
 
 MANAGE_ANY = AccessRule(Capability.MANAGE_CLASSES, description="trust admins, heads, senior leaders")
@@ -217,7 +217,8 @@ def class_pupils(request: HttpRequest, group_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         wanted = form.new_members(current_ids)
         try:
-            services.set_pupils(request.user, group, Pupil.objects.filter(pk__in=wanted))
+            # members the page did not show (nor may name) stay: ids, not rows read past the gate
+            services.set_pupils(request.user, group, wanted)
         except (ValidationError, ValueError) as error:
             add_service_error(form, error)
         else:
@@ -235,8 +236,11 @@ def class_pupils(request: HttpRequest, group_id: int) -> HttpResponse:
     rows = [(pupil, years.get(pupil.pk), pupil.pk in ticked) for pupil in pupils]
     shown_ids = {p.pk for p in pupils}
     not_shown = current_ids - shown_ids
+    # Named only through the gate: a member who left before the leaver window stays in the class
+    # (counted in members_not_shown) but is no longer the school's to name, as on the class page.
     off_roll = (
-        Pupil.objects.filter(pk__in=current_ids)
+        visible_pupils(request.user)
+        .filter(pk__in=current_ids)
         .exclude(pk__in=candidates.values("pk"))
         .order_by("legal_surname")
     )

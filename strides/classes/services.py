@@ -104,9 +104,10 @@ def update_group(actor: Any, group: TeachingGroup, **changes: Any) -> TeachingGr
 
 
 @transaction.atomic
-def set_pupils(actor: Any, group: TeachingGroup, pupils: Iterable[Pupil]) -> None:
-    """Make the group's pupils exactly ``pupils`` (who must be on the school's roll)."""
-    wanted = {p.pk for p in pupils}
+def set_pupils(actor: Any, group: TeachingGroup, pupils: Iterable[Pupil | int]) -> None:
+    """Make the group's pupils exactly ``pupils`` (pupils or their ids, who must be on the
+    school's roll)."""
+    wanted = {p if isinstance(p, int) else p.pk for p in pupils}
     on_roll = set(
         Enrolment.objects.filter(pupil_id__in=wanted, school=group.school).values_list("pupil_id", flat=True)
     )

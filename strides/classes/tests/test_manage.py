@@ -298,3 +298,45 @@ def test_teacher_sees_the_class_once_linked(client_for, cast):
     )
     assert set(visible_pupils(cast.teacher).values_list("legal_forename", flat=True)) == {"Ava", "Ben"}
     assert GroupMembership.objects.filter(group=cast.class_3b).count() == 1
+
+
+# --- a past year's class: leavers outside the leaver window ---------------------------------------
+
+
+def test_a_past_years_class_names_no_leaver_the_class_page_hides(client_for, cast):
+    """A class of two years ago keeps its members, but a pupil who left the school before the
+    leaver window (``gate.leaver_window``) is no longer the school's business: the management
+    page names them no more than the class page does (it counts them, as it stays in the class)."""
+    from strides.organisations import services as organisations
+    from strides.pupils.models import Enrolment, Pupil
+
+    past = organisations.ensure_academic_year(None, cast.trust, cast.year.start_year - 2)
+    joined = past.starts_on - dt.timedelta(days=400)
+    records = [
+        pupils.PupilRecord(
+            upn=make_upn(801, 2001, 19, serial),
+            legal_forename=forename,
+            legal_surname=surname,
+            date_of_birth=dt.date(cast.today.year - 12, 1, 1),
+            sex="F",
+            characteristics={"nc_year": 5},
+            enrolment_start=joined,
+        )
+        for serial, forename, surname in ((40, "Olga", "Oldleaver"), (41, "Rita", "Recentleaver"))
+    ]
+    pupils.upsert_pupils(None, cast.north, records, effective=joined)
+    old = Pupil.objects.get(legal_surname="Oldleaver")
+    recent = Pupil.objects.get(legal_surname="Recentleaver")
+    group = services.create_group(None, cast.north, past, "5P", nc_year=5)
+    services.set_pupils(None, group, [old, recent])
+    for pupil, days_ago in ((old, 400), (recent, 100)):
+        enrolment = Enrolment.objects.get(pupil=pupil, school=cast.north)
+        pupils.end_enrolment(None, enrolment, cast.today - dt.timedelta(days=days_ago), "transfer")
+
+    client = client_for(cast.head)
+    class_page = client.get(reverse("classes:class_detail", kwargs={"group_id": group.pk})).content.decode()
+    assert "Recentleaver" in class_page and "Oldleaver" not in class_page
+    for params in ({}, {"nc_year": ""}):
+        page = client.get(url("pupils", group_id=group.pk), params).content.decode()
+        assert "Oldleaver" not in page and "Olga" not in page
+        assert "Recentleaver" in page
