@@ -8,7 +8,9 @@ rows with a few queries per few thousand rows instead of a few per row:
   command line, is trust-wide) and sees the pupil through the gate;
 - the pupil is on the roll of a school in the drop, the subject is collected in the drop, and the
   level comes from a framework the school may use, one used for the subject;
-- the common point comes from the crosswalk in force on the drop's date.
+- the common point comes from the crosswalk in force on the drop's date;
+- a judgement already recorded belongs to the school that recorded it (ADR 11): a row for another
+  school (or an actor who may not record there) is refused, naming the school holding it.
 
 All or nothing: one refused row and nothing is written. A preview (``dry_run=True``) returns the
 version of every judgement it looked at; the commit passes them back as ``expected_versions`` and a
@@ -32,6 +34,7 @@ from django.utils import timezone
 
 from strides.assessment.drop_rules import DropRules, pk_of
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement, JudgementRevision
+from strides.assessment.services import HeldElsewhere
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record_many
 from strides.frameworks.models import Level, Subject
@@ -207,10 +210,20 @@ class _State:
                 self.refuse(item, level.code, "The pupil is not on this school's roll.")
                 return None
         else:
-            school_id = rules.school_for(schools.get(pupil_id, []))
+            choices = schools.get(pupil_id, [])
+            existing = current.get((pupil_id, subject_id))
+            holder = existing.school_id if existing is not None else None
+            if holder in {s for s, _ in choices} and (
+                rules.may_record_at is None or holder in rules.may_record_at
+            ):
+                school_id = holder  # the school holding the judgement records over it (ADR 11)
+            else:
+                school_id = rules.school_for(choices)
             if school_id is None:
                 self.refuse(item, level.code, f"The pupil is not on the roll of a school in {self.drop}.")
                 return None
+        if self._held_elsewhere(item, level.code, current.get((pupil_id, subject_id)), school_id):
+            return None
         if rules.closed_row(school_id, item.row):
             return None
         problem = (
@@ -222,6 +235,16 @@ class _State:
             self.refuse(item, level.code, problem)
             return None
         return school_id if self._claim(item, level.code, current.get((pupil_id, subject_id))) else None
+
+    def _held_elsewhere(
+        self, item: JudgementRow, shown: str, existing: Judgement | None, school_id: int | None
+    ) -> bool:
+        """Whether the row is refused because the judgement belongs to another school than the one
+        it would be made at (``school_id``; None: any other school): ADR 11."""
+        if existing is None or existing.school_id == school_id:
+            return False
+        self.refuse(item, shown, str(HeldElsewhere(self.actor, existing, item.subject)))
+        return True
 
     def _claim(self, item: JudgementRow, shown: str, existing: Judgement | None) -> bool:
         """Whether the row's pupil and subject are not given earlier in the file and their
@@ -260,6 +283,13 @@ class _State:
             return None
         existing = current.get((pupil_id, subject_id))
         school_id = existing.school_id if existing else self.rules.school_for(schools.get(pupil_id, []))
+        may_record_at = self.rules.may_record_at
+        if existing is not None and (
+            (item.school is not None and pk_of(item.school) != existing.school_id)
+            or (may_record_at is not None and existing.school_id not in may_record_at)
+        ):
+            self._held_elsewhere(item, shown, existing, None)
+            return None
         if school_id is not None and self.rules.closed_row(school_id, item.row):
             return None
         problem = self.rules.part_problem(school_id) if school_id is not None else None

@@ -41,6 +41,33 @@ class DropClosed(AssessmentError):
     pass
 
 
+class HeldElsewhere(PermissionError):
+    """The judgement belongs to the school that recorded it (ADR 11): another school on whose
+    roll the pupil also is may not overwrite or withdraw it. Names the pupil, the subject and the
+    school holding it (when the user may know it), never the staff behind it."""
+
+    def __init__(self, actor: Any, judgement: Judgement, subject: Subject | None = None) -> None:
+        from strides.access.judgements import holder_name
+
+        holder = holder_name(actor, judgement)
+        subject_name = (subject or judgement.subject).name
+        pupil = judgement.pupil.display_name
+        super().__init__(
+            f"{pupil}'s {subject_name} in this drop is held by {holder}, which recorded it: "
+            f"only {holder} can change or withdraw it."
+        )
+
+
+def check_holder(
+    actor: Any, judgement: Judgement, school: School | int, subject: Subject | None = None
+) -> None:
+    """Refuse (:class:`HeldElsewhere`) a change to ``judgement`` made at a school other than the
+    one that recorded it: ADR 11, the judgement belongs to the school that recorded it."""
+    school_id = school if isinstance(school, int) else school.pk
+    if judgement.school_id != school_id:
+        raise HeldElsewhere(actor, judgement, subject)
+
+
 @dataclass
 class StaleJudgement(AssessmentError):
     """Someone else saved this judgement after the version the user was looking at."""
@@ -401,6 +428,8 @@ def record_judgement(
                     .select_related("level")
                     .first()
                 )
+                if theirs is not None:
+                    check_holder(actor, theirs, school, subject)
                 same = theirs is not None and (theirs.level_id, theirs.note) == (level.pk, note)
                 if same and theirs.withdrawn_at is None:
                     return theirs  # the same value saved first by another request: nothing lost
@@ -408,6 +437,7 @@ def record_judgement(
             before: dict[str, Any] | None = None
             level_before = None
         else:
+            check_holder(actor, current, school, subject)  # before anything of it is compared or told
             withdrawn = current.withdrawn_at is not None
             # a withdrawn judgement is "nothing yet" to whoever saw it gone (0) or withdrawn (its version)
             # the value already saved, whoever saved it and whatever version was seen, is no lost

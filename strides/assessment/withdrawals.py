@@ -9,7 +9,9 @@ new version (``services.record_judgement``).
 Who may withdraw: while the school's part of the drop is open, whoever may record judgements
 there; once the head has submitted it (or the trust locked it), only those who may reopen it
 (MANAGE_DROPS), as with reopening. A reason is always needed, and the version the user saw is
-checked as for any save (a withdrawal over someone else's newer edit is refused).
+checked as for any save (a withdrawal over someone else's newer edit is refused). A judgement
+belongs to the school that recorded it (ADR 11): staff of another school on whose roll the pupil
+also is are refused, told which school holds it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.utils import timezone
 from strides.access.gate import can, visible_pupils
 from strides.accounts.roles import Capability
 from strides.assessment.models import DropSchool, Judgement, JudgementRevision
-from strides.assessment.services import AssessmentError, DropClosed, StaleJudgement
+from strides.assessment.services import AssessmentError, DropClosed, HeldElsewhere, StaleJudgement
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record_many
 
@@ -67,6 +69,8 @@ def withdraw_judgement(
             if not can(actor, Capability.RECORD_ASSESSMENT, school) and not can(
                 actor, Capability.IMPORT_ASSESSMENT, school
             ):
+                if can(actor, Capability.RECORD_ASSESSMENT) or can(actor, Capability.IMPORT_ASSESSMENT):
+                    raise HeldElsewhere(actor, current)  # ADR 11: another school's judgement
                 raise PermissionError("You cannot withdraw judgements for this pupil.")
         elif not can(actor, Capability.MANAGE_DROPS, school):
             raise DropClosed(
