@@ -1,0 +1,50 @@
+"""Today's direct reads of pupil data outside the gate and the services (ADR 12): module -> how
+many ``Model.objects`` / ``_default_manager`` / ``.history`` reads of a pupil-data model it makes.
+
+This list may only shrink. A read moved to the gate lowers its module's count (the fail-closed test,
+``test_fail_closed.py``, says which entry to lower, or to delete at 0); a new direct read anywhere
+fails the suite. Never raise a count or add a module: read through ``strides/access/`` instead.
+Sorted by path.
+"""
+
+KNOWN_DIRECT_READS: dict[str, int] = {
+    "strides/accounts/manage_views.py": 2,
+    "strides/assessment/api/completeness.py": 3,
+    "strides/assessment/api/filters.py": 1,
+    "strides/assessment/api/judgements.py": 2,
+    "strides/assessment/api/recording.py": 1,
+    "strides/assessment/api/scope.py": 1,
+    "strides/assessment/boards.py": 2,
+    "strides/assessment/bulk.py": 6,
+    "strides/assessment/drop_rules.py": 3,
+    "strides/assessment/grid_queries.py": 6,
+    "strides/assessment/grid_saves.py": 1,
+    "strides/assessment/queries.py": 9,
+    "strides/assessment/sheets/batches.py": 1,
+    "strides/assessment/sheets/export.py": 2,
+    "strides/assessment/sheets/importer.py": 1,
+    "strides/assessment/sheets/template.py": 4,
+    "strides/assessment/withdrawals.py": 2,
+    "strides/audit/queries.py": 1,
+    "strides/audit/views.py": 1,
+    "strides/classes/api/classes.py": 1,
+    "strides/classes/manage_views.py": 3,
+    "strides/classes/queries.py": 4,
+    "strides/dashboards/frames.py": 4,
+    "strides/dashboards/queries.py": 1,
+    "strides/dashboards/views_school.py": 1,
+    "strides/frameworks/assignments_views.py": 3,
+    "strides/frameworks/crosswalks_views.py": 2,
+    "strides/frameworks/queries.py": 1,
+    "strides/imports/importer.py": 2,
+    "strides/imports/views.py": 1,
+    "strides/organisations/views.py": 1,
+    "strides/pupils/api/filters.py": 1,
+    "strides/pupils/api/pupils.py": 6,
+    "strides/pupils/api/serializers.py": 2,
+    "strides/pupils/queries.py": 11,
+    "strides/pupils/roll.py": 5,
+    "strides/pupils/sen_staging.py": 10,
+    "strides/web/summaries.py": 6,
+    "strides/web/views.py": 1,
+}
