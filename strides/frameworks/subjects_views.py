@@ -28,10 +28,10 @@ from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.frameworks.forms import SubjectChangeForm, SubjectForm, manages_trust_wide
 from strides.frameworks.models import Subject, SubjectPhase
+from strides.frameworks.page_helpers import crumbs as framework_crumbs
+from strides.frameworks.page_helpers import user_trust
 from strides.frameworks.queries import applies_to, as_the_trust_has_it, subjects_for, with_trust_settings
 from strides.frameworks.services import FrameworkError, add_subject, archive_subject, change_subject
-from strides.frameworks.views import _crumbs as framework_crumbs
-from strides.frameworks.views import user_trust
 from strides.organisations.models import School, Trust
 
 SUBJECTS = AccessRule(

@@ -1,23 +1,31 @@
-"""Framework pages, mounted at /frameworks/ (see strides/frameworks/views.py for who may do what)."""
+"""Framework pages, mounted at /frameworks/. Access rules and who may do what:
+strides/frameworks/page_helpers.py; one view module per area (``*_views.py``)."""
 
 from django.urls import path
 
-from strides.frameworks import subjects_views, views
+from strides.frameworks import (
+    assignments_views,
+    bespoke_views,
+    crosswalks_views,
+    library_views,
+    scale_views,
+    subjects_views,
+)
 
 app_name = "frameworks"
 urlpatterns = [
-    path("", views.framework_list, name="list"),
-    path("new/", views.framework_create, name="create"),
-    path("from-spreadsheet/", views.framework_import, name="import"),
-    path("from-spreadsheet/template.csv", views.import_template, name="import_template"),
-    path("<int:framework_id>/", views.framework_detail, name="detail"),
-    path("schools/<str:urn>/", views.school_assignments, name="assignments"),
+    path("", library_views.framework_list, name="list"),
+    path("new/", bespoke_views.framework_create, name="create"),
+    path("from-spreadsheet/", bespoke_views.framework_import, name="import"),
+    path("from-spreadsheet/template.csv", bespoke_views.import_template, name="import_template"),
+    path("<int:framework_id>/", library_views.framework_detail, name="detail"),
+    path("schools/<str:urn>/", assignments_views.school_assignments, name="assignments"),
     path("subjects/", subjects_views.subject_list, name="subjects"),
     path("subjects/<int:subject_id>/", subjects_views.subject_detail, name="subject"),
     path("subjects/<int:subject_id>/archive/", subjects_views.subject_archive, name="subject_archive"),
-    path("scale/", views.scale_view, name="scale"),
-    path("crosswalks/", views.crosswalk_list, name="crosswalks"),
-    path("crosswalks/new/", views.crosswalk_publish, name="crosswalk_publish"),
-    path("crosswalks/<int:crosswalk_id>/", views.crosswalk_detail, name="crosswalk_detail"),
-    path("crosswalks/drops/<slug:drop_slug>/", views.crosswalk_drop, name="crosswalk_drop"),
+    path("scale/", scale_views.scale_view, name="scale"),
+    path("crosswalks/", crosswalks_views.crosswalk_list, name="crosswalks"),
+    path("crosswalks/new/", crosswalks_views.crosswalk_publish, name="crosswalk_publish"),
+    path("crosswalks/<int:crosswalk_id>/", crosswalks_views.crosswalk_detail, name="crosswalk_detail"),
+    path("crosswalks/drops/<slug:drop_slug>/", crosswalks_views.crosswalk_drop, name="crosswalk_drop"),
 ]

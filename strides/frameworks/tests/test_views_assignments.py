@@ -185,7 +185,7 @@ def test_another_schools_own_framework_is_not_offered(cast, client_for):
 
 
 def test_a_service_refusal_is_shown_beside_the_framework(cast, client_for, monkeypatch):
-    from strides.frameworks import views
+    from strides.frameworks import assignments_views as views
     from strides.frameworks.services import FrameworkError
 
     def refuse(*args, **kwargs):

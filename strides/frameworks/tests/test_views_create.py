@@ -152,7 +152,7 @@ def test_a_code_the_trust_already_uses_is_refused(cast, client_for):
 
 
 def test_a_service_refusal_is_shown_not_a_500(cast, client_for, monkeypatch):
-    from strides.frameworks import views
+    from strides.frameworks import bespoke_views as views
     from strides.frameworks.services import FrameworkError
 
     def refuse(*args, **kwargs):

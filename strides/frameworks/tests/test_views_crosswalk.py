@@ -215,7 +215,7 @@ def test_apply_is_refused_when_the_difference_changed_since_it_was_shown(cast, c
 
 def test_an_apply_refused_by_the_service_is_shown_not_a_500(cast, client_for, drop, monkeypatch):
     from strides.assessment.services import AssessmentError
-    from strides.frameworks import views
+    from strides.frameworks import crosswalks_views as views
 
     client = client_for(cast.analyst)
     client.post(reverse("frameworks:crosswalk_publish"), publish_form(drop.assessed_on, **{"Y3 WTS": "NS12"}))
