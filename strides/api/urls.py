@@ -1,15 +1,24 @@
+"""API v1 (``/api/v1/``): the schema, its browsable page, and every app's collections.
+
+Each app's endpoints live in its own ``api/`` package (docs/adding-an-app.md) and are registered
+here, so the API root lists them all.
+"""
+
 from django.urls import include, path
 
-from strides.api import views
 from strides.api.docs import DocsView, Router, SchemaView
+from strides.classes.api.classes import ClassViewSet
+from strides.organisations.api.schools import SchoolViewSet
+from strides.pupils.api.enrolments import EnrolmentViewSet
+from strides.pupils.api.pupils import PupilViewSet
 
 app_name = "api"
 
 router = Router()
-router.register("schools", views.SchoolViewSet, basename="school")
-router.register("pupils", views.PupilViewSet, basename="pupil")
-router.register("enrolments", views.EnrolmentViewSet, basename="enrolment")
-router.register("classes", views.ClassViewSet, basename="class")
+router.register("schools", SchoolViewSet, basename="school")
+router.register("pupils", PupilViewSet, basename="pupil")
+router.register("enrolments", EnrolmentViewSet, basename="enrolment")
+router.register("classes", ClassViewSet, basename="class")
 
 urlpatterns = [
     path("schema/", SchemaView.as_view(), name="schema"),

@@ -56,7 +56,7 @@ def test_errors_of_several_fields_are_all_reported_at_once(cast, api):
 def test_too_many_requests_are_throttled_with_a_json_answer(cast, api, monkeypatch):
     from django.core.cache import cache
 
-    from strides.api.views import ApiUserThrottle
+    from strides.api.base import ApiUserThrottle
 
     cache.clear()
     monkeypatch.setattr(ApiUserThrottle, "THROTTLE_RATES", {"user": "3/hour"})

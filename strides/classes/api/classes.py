@@ -15,12 +15,12 @@ from strides.access.gate import get_or_404, visible_classes, visible_pupils
 from strides.access.rules import AccessRule
 from strides.accounts.models import User
 from strides.accounts.roles import Capability, Role
-from strides.api import serializers as s
+from strides.api.base import INVALID, NOT_FOUND, REFUSED, StridesApiMixin, school_in_scope
 from strides.api.errors import service_errors
-from strides.api.filters import ClassFilter
 from strides.api.permissions import require
-from strides.api.views.common import INVALID, NOT_FOUND, REFUSED, StridesApiMixin, school_in_scope
 from strides.classes import services as class_services
+from strides.classes.api import serializers as s
+from strides.classes.api.filters import ClassFilter
 from strides.classes.models import GroupStaff, TeachingGroup
 from strides.organisations.models import AcademicYear
 

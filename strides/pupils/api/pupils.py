@@ -30,11 +30,7 @@ from rest_framework.response import Response
 from strides.access.gate import get_or_404, visible_enrolments, visible_pupils
 from strides.access.rules import AccessRule
 from strides.accounts.roles import Capability
-from strides.api import serializers as s
-from strides.api.errors import service_errors
-from strides.api.filters import PupilFilter, in_force_on, on_roll_on
-from strides.api.permissions import require, require_any_school
-from strides.api.views.common import (
+from strides.api.base import (
     API_REASON,
     INVALID,
     NOT_FOUND,
@@ -43,7 +39,11 @@ from strides.api.views.common import (
     placing_school,
     school_in_scope,
 )
+from strides.api.errors import service_errors
+from strides.api.permissions import require, require_any_school
 from strides.pupils import services as pupil_services
+from strides.pupils.api import serializers as s
+from strides.pupils.api.filters import PupilFilter, in_force_on, on_roll_on
 from strides.pupils.models import SEN_FIELDS, CharacteristicsPeriod, Pupil
 from strides.pupils.queries import RecordView, left_on, record_view, schools_responsible_for
 

@@ -14,11 +14,7 @@ from rest_framework.response import Response
 from strides.access.gate import get_or_404, visible_enrolments, visible_pupils
 from strides.access.rules import AccessRule
 from strides.accounts.roles import Capability
-from strides.api import serializers as s
-from strides.api.errors import service_errors
-from strides.api.filters import EnrolmentFilter
-from strides.api.permissions import require
-from strides.api.views.common import (
+from strides.api.base import (
     INVALID,
     NOT_FOUND,
     REFUSED,
@@ -26,7 +22,11 @@ from strides.api.views.common import (
     placing_school,
     school_in_scope,
 )
+from strides.api.errors import service_errors
+from strides.api.permissions import require
 from strides.pupils import services as pupil_services
+from strides.pupils.api import serializers as s
+from strides.pupils.api.filters import EnrolmentFilter
 from strides.pupils.models import Enrolment
 from strides.pupils.queries import left_on
 

@@ -8,9 +8,9 @@ from rest_framework import viewsets
 
 from strides.access.gate import get_or_404, visible_schools
 from strides.access.rules import AccessRule
-from strides.api import serializers as s
-from strides.api.filters import SchoolFilter
-from strides.api.views.common import NOT_FOUND, StridesApiMixin
+from strides.api.base import NOT_FOUND, StridesApiMixin
+from strides.organisations.api import serializers as s
+from strides.organisations.api.filters import SchoolFilter
 from strides.organisations.models import School
 
 

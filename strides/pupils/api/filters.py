@@ -1,4 +1,5 @@
-"""Query-string filters of the API lists. Every filter narrows a queryset the gate already scoped."""
+"""Query-string filters of the pupils and enrolments lists. Every filter narrows a queryset the
+gate already scoped."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from strides.access.gate import sees_whole_records, visible_enrolments
-from strides.organisations.models import Phase, SchoolType
 from strides.pupils.codes import SenProvision
 from strides.pupils.models import CharacteristicsPeriod
 from strides.pupils.queries import search
@@ -22,29 +22,6 @@ def on_roll_on(day: dt.date) -> Q:
 def in_force_on(day: dt.date) -> Q:
     """A filter on CharacteristicsPeriod: the period in force on ``day``."""
     return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day))
-
-
-class SchoolFilter(django_filters.FilterSet):
-    type = django_filters.ChoiceFilter(
-        field_name="school_type", choices=SchoolType.choices, help_text="School type."
-    )
-    phase = django_filters.ChoiceFilter(choices=Phase.choices, help_text="Phase of education.")
-    region = django_filters.CharFilter(method="filter_region", help_text="Region name (or its id).")
-    search = django_filters.CharFilter(
-        method="filter_search", help_text="Part of the school's name, or its URN."
-    )
-
-    def filter_region(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if value.isdigit():
-            return queryset.filter(region_id=int(value))
-        return queryset.filter(region__name__iexact=value)
-
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(urn=value))
 
 
 class PupilFilter(django_filters.FilterSet):
@@ -119,11 +96,3 @@ class EnrolmentFilter(django_filters.FilterSet):
     def filter_current(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         today = on_roll_on(dt.date.today())
         return queryset.filter(today) if value == "true" else queryset.exclude(today)
-
-
-class ClassFilter(django_filters.FilterSet):
-    school = django_filters.CharFilter(field_name="school__urn", help_text="URN of the school.")
-    academic_year = django_filters.NumberFilter(
-        field_name="academic_year__start_year",
-        help_text="The year the academic year starts in: 2025 for 2025/26.",
-    )
