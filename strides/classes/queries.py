@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 
-from strides.classes.models import TeachingGroup
+from strides.classes.models import GroupStaff, TeachingGroup
 from strides.classes.services import FINAL_NC_YEAR, next_group_name, open_enrolments, rollover_date_check
 from strides.organisations.models import AcademicYear, School
 from strides.pupils.codes import NC_YEAR_LABELS
 from strides.pupils.models import CharacteristicsPeriod, Pupil
 from strides.pupils.queries import on_roll
+
+
+def staff_with_users() -> Prefetch:
+    """A class's staff and their names in one query, for class lists."""
+    return Prefetch("staff_links", queryset=GroupStaff.objects.select_related("user").order_by("role", "id"))
 
 
 @dataclass

@@ -16,8 +16,8 @@ from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.assessment.queries import open_drops
 from strides.pupils.queries import limit_to_reach
+from strides.pupils.roll import attach_current, today, with_current_details
 from strides.web.navigation import school_crumbs
-from strides.web.summaries import attach_current, today, with_current_details
 
 
 @access_rule(AccessRule(Capability.VIEW_PUPILS, object_scoped=True))
@@ -25,7 +25,7 @@ def class_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     user = request.user
     day = today()
     group = get_or_404(visible_classes(user).select_related("school", "academic_year"), pk=group_id)
-    pupils = with_current_details(visible_pupils(user).filter(group_memberships__group=group), day)
+    pupils = with_current_details(user, visible_pupils(user).filter(group_memberships__group=group), day)
     rows = attach_current(pupils)
     for pupil in rows:
         pupil.left_school = group.school not in pupil.schools_now

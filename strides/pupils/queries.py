@@ -287,7 +287,7 @@ def _is_parent_of(user: Any, pupil: Pupil) -> bool:
 
 def limit_to_reach(user: Any, rows: Sequence[Pupil], day: dt.date | None = None) -> Sequence[Pupil]:
     """List rows prepared with today's details (``now``, ``schools_now``, as
-    :func:`strides.web.summaries.attach_current` sets them), cut to what ``user`` may read: only
+    :func:`strides.pupils.roll.attach_current` sets them), cut to what ``user`` may read: only
     schools whose enrolment they may read and, for a pupil who left their schools, the record as
     it stood on the last day there (``left_school`` set). Three queries at most, for any page."""
     from strides.access.gate import sees_whole_records, visible_enrolments

@@ -37,8 +37,8 @@ from strides.pupils.forms import (
     PupilDetailsForm,
 )
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
+from strides.pupils.roll import attach_current, today, with_current_details
 from strides.web import display
-from strides.web.summaries import attach_current, today, with_current_details
 
 SEARCH_PAGE_SIZE = 25
 MAX_QUERY_LENGTH = 100
@@ -164,7 +164,9 @@ def search(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     day = today()
     results = queries.search(visible_pupils(request.user), text)
-    page = Paginator(with_current_details(results, day), SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(with_current_details(request.user, results, day), SEARCH_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     rows = queries.limit_to_reach(request.user, attach_current(page.object_list), day) if text else []
     context = {
         "q": text,

@@ -24,20 +24,12 @@ from strides.accounts.roles import (
     SCHOOL_STAFF_ROLES,
     Capability,
 )
+from strides.classes.queries import staff_with_users
 from strides.organisations.models import School
 from strides.pupils.models import Enrolment
-from strides.pupils.queries import pending_sen_count
-from strides.web.summaries import (
-    aggregate_rows,
-    attach_current,
-    current_enrolments,
-    school_cards,
-    school_summary,
-    staff_with_users,
-    summary_view,
-    today,
-    with_current_details,
-)
+from strides.pupils.queries import current_enrolments, pending_sen_count
+from strides.pupils.roll import attach_current, school_summary, today, with_current_details
+from strides.web.home_figures import aggregate_rows, school_cards, summary_view
 
 
 def _school_overview(user: Any, school: School, day) -> dict[str, Any]:
@@ -122,13 +114,13 @@ def home(request: HttpRequest) -> HttpResponse:
                 )
             )
         )
-        context["placed"] = attach_current(with_current_details(placed, day))
+        context["placed"] = attach_current(with_current_details(user, placed, day))
         context["placing_schools"] = [m.school for m in memberships if m.role in PLACING_ROLES]
         context["show_placed"] = True
 
     if scope.parent:
         children = visible_pupils(user).filter(parent_links__user=user)
-        context["children"] = attach_current(with_current_details(children, day))
+        context["children"] = attach_current(with_current_details(user, children, day))
         context["show_children"] = True
 
     return render(request, "web/home.html", context)

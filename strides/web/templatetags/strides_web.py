@@ -12,8 +12,8 @@ from django.utils.html import format_html
 from strides.access.gate import can, scope_for, visible_schools
 from strides.accounts.roles import Capability
 from strides.pupils.codes import NC_YEAR_LABELS
+from strides.small_groups import Cell, small_group_threshold
 from strides.web import display
-from strides.web.summaries import Cell, small_group_threshold
 
 register = template.Library()
 

@@ -45,7 +45,7 @@ def test_the_profile_shows_the_first_language_by_name(client_for, cast):
 
 
 def test_count_cells_are_short_in_wide_tables():
-    from strides.web.summaries import Cell
+    from strides.small_groups import Cell
     from strides.web.templatetags.strides_web import count_cell
 
     hidden = Cell(None)

@@ -112,11 +112,62 @@ def test_small_groups_are_a_phrase_never_a_number(cast, client_for, settings):
     assert ">2<" not in page.replace(" ", "")
 
 
+def add_year_group(cast, nc_year: int, count: int) -> None:
+    import datetime as dt
+
+    from strides.pupils import services as pupils
+    from strides.pupils.upn import make_upn
+
+    records = [
+        pupils.PupilRecord(
+            upn=make_upn(801, 2001, 21, nc_year * 100 + n),
+            legal_forename=f"Y{nc_year}",
+            legal_surname=f"Pupil{n:02d}",
+            date_of_birth=dt.date(cast.today.year - 5 - nc_year, 1, 1),
+            sex="F",
+            characteristics={"nc_year": nc_year},
+            enrolment_start=cast.year.starts_on,
+        )
+        for n in range(count)
+    ]
+    pupils.upsert_pupils(None, cast.north, records, effective=cast.year.starts_on)
+
+
+def test_governors_small_groups_hidden_together_take_another_with_them(cast, client_for, settings):
+    """North: Year 3 has 2 pupils, Year 4 3, Year 5 10, Year 6 12, total 27 shown. Years 3 and 4
+    are hidden (under 6) but together they are 27 - 10 - 12 = 5 pupils, a small group worked out
+    by subtraction: so Year 5, the smallest shown, is hidden too (the rule of
+    strides.analytics.suppression, the same for every page, export and API)."""
+    settings.STRIDES_SMALL_GROUP_THRESHOLD = 6
+    add_year_group(cast, 4, 3)
+    add_year_group(cast, 5, 10)
+    add_year_group(cast, 6, 12)
+    response = client_for(cast.governor).get(reverse("web:home"))
+    (row,) = response.context["aggregate_rows"]
+    cells = dict(zip(response.context["aggregate_years"], row.cells, strict=True))
+    assert row.total.value == 27
+    assert cells["Year 3"].suppressed and cells["Year 4"].suppressed
+    assert cells["Year 5"].suppressed  # the complement: 5 = 27 - 22 otherwise
+    assert cells["Year 6"].value == 12
+
+
 def test_placing_contact_sees_pupils_placed_now_not_after(cast, client_for):
     page = home(client_for, cast.placing)
     assert "Dev" in page  # placement open
     assert "Eli" not in page  # placement ended
     assert cast.hillside.name in page
+
+
+def test_placing_contact_sees_the_placement_never_the_pupils_other_schools(cast, client_for):
+    """Dev, placed at Bridge by Hillside, is also on Riverside's roll (dual registration): the
+    placing contact's list names the placement's school only, as the gate's enrolments do."""
+    from strides.pupils import services as pupils
+
+    pupils.enrol(None, cast.dev, cast.river, cast.year.starts_on)
+    response = client_for(cast.placing).get(reverse("web:home"))
+    (dev,) = response.context["placed"]
+    assert [school.name for school in dev.schools_now] == [cast.bridge.name]
+    assert cast.river.name not in response.content.decode()
 
 
 def test_parent_sees_their_child(cast, client_for):

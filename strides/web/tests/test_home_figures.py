@@ -1,4 +1,5 @@
-"""Counts behind the pages, and the small-group suppression that keeps aggregate-only readers
+"""Counts behind the pages (strides.pupils.roll), and the small-group suppression
+(strides.small_groups, the rule of strides.analytics.suppression) that keeps aggregate-only readers
 from ever learning about one pupil."""
 
 from __future__ import annotations
@@ -11,13 +12,23 @@ from hypothesis import strategies as st
 
 from strides.pupils import services as pupils
 from strides.pupils.models import Enrolment
-from strides.web.summaries import on_roll_by_year, school_summary, suppress
+from strides.pupils.roll import on_roll_by_year, school_summary
+from strides.small_groups import suppress_counts as suppress
 
 
 def test_groups_below_the_threshold_are_hidden():
+    cells, total = suppress({3: 30, 4: 28, 5: 6, 6: 1, 7: 5}, threshold=6)
+    assert cells[3].value == 30 and cells[4].value == 28 and cells[5].value == 6
+    assert cells[6].suppressed and cells[7].suppressed  # 1 + 5 together: 6, not a small group
+    assert total.value == 70
+
+
+def test_hidden_groups_together_under_the_threshold_take_the_next_smallest_with_them():
+    # Years 5 and 6 are hidden, but 61 - 30 - 28 = 3 pupils between them: a small group
     cells, total = suppress({3: 30, 4: 28, 5: 2, 6: 1}, threshold=6)
-    assert cells[3].value == 30 and cells[4].value == 28
     assert cells[5].suppressed and cells[6].suppressed
+    assert cells[4].suppressed  # the smallest of the rest
+    assert cells[3].value == 30
     assert total.value == 61
 
 
@@ -52,8 +63,11 @@ def test_no_hidden_group_can_be_worked_out_from_what_is_shown(counts, threshold)
         if not cell.suppressed:
             assert cell.value == counts[key]
     if not total.suppressed:
-        # with the total known, a single hidden group would be total minus the rest
+        # with the total known, a single hidden group would be total minus the rest, and the
+        # hidden groups together are total minus the shown ones: never a small group
         assert len(hidden) != 1
+        together = sum(counts[key] for key in hidden)
+        assert not hidden or together >= threshold
 
 
 @pytest.mark.django_db
@@ -100,7 +114,7 @@ def test_school_summary_counts_groups_with_their_denominator(cast):
 def test_the_disadvantaged_filter_agrees_with_the_models_property(cast, flags):
     """One definition for the database (filters, counts) and one for Python (tags): the same."""
     from strides.pupils.models import CharacteristicsPeriod
-    from strides.web.summaries import disadvantaged
+    from strides.pupils.roll import disadvantaged
 
     none = dict.fromkeys(["fsm", "fsm_ever6", "looked_after", "previously_looked_after", "eal"], False)
     pupils.change_characteristics(None, cast.ava, {**none, **flags}, effective=cast.today)
@@ -112,7 +126,7 @@ def test_the_disadvantaged_filter_agrees_with_the_models_property(cast, flags):
 @pytest.mark.django_db
 def test_school_cards_suppress_small_counts_for_readers_without_names(cast):
     from strides.organisations.models import School
-    from strides.web.summaries import school_cards
+    from strides.web.home_figures import school_cards
 
     schools = School.objects.filter(pk__in=[cast.north.pk, cast.river.pk]).order_by("name")
     by_name = {card.school.name: card.on_roll for card in school_cards(cast.head, schools, cast.today)}
@@ -124,7 +138,7 @@ def test_school_cards_suppress_small_counts_for_readers_without_names(cast):
 
 @pytest.mark.django_db
 def test_on_roll_totals_and_the_school_summary_leave_out_a_pupil_who_has_left(cast):
-    from strides.web.summaries import on_roll_totals
+    from strides.pupils.roll import on_roll_totals
 
     ended = cast.today - dt.timedelta(days=1)
     pupils.end_enrolment(None, Enrolment.objects.get(pupil=cast.ben, school=cast.north), ended, "transfer")
@@ -132,3 +146,11 @@ def test_on_roll_totals_and_the_school_summary_leave_out_a_pupil_who_has_left(ca
     assert totals == {cast.north.pk: 1, cast.river.pk: 1}
     assert school_summary(cast.north, cast.today).on_roll == 1
     assert on_roll_totals([cast.north.pk], ended) == {cast.north.pk: 2}  # still on roll that day
+
+
+def test_a_group_is_hidden_when_it_or_the_rest_of_the_roll_is_small():
+    from strides.small_groups import share_cell
+
+    assert share_cell(10, 20, threshold=6).value == 10
+    assert share_cell(3, 20, threshold=6).suppressed  # the group is small
+    assert share_cell(17, 20, threshold=6).suppressed  # the rest (20 - 17 = 3) would be
