@@ -1,7 +1,8 @@
 """Background tasks for large imports (django-tasks; immediate in the test suite).
 
-A task runs later than the upload, as nobody in particular: the runner checks again that the
-uploader may still import pupils at the school before it reads or writes anything.
+A task runs later than the upload, as nobody in particular: it re-enters the uploader's scope and
+checks again that they may still import pupils at the school before it reads or writes anything
+(:func:`strides.imports.uploads.run_task`, then ``PupilBatchRunner.refusal``).
 """
 
 from __future__ import annotations

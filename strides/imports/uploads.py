@@ -17,6 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from strides.access.gate import forget_scope
+from strides.audit.models import AuditAction
+from strides.audit.services import record
 from strides.imports.models import UploadBatch
 from strides.imports.records import Report, RowError
 
@@ -163,12 +166,57 @@ class BatchRunner(Generic[BatchT, ReportT]):
         self.finished(batch, before, report, commit=commit)
 
 
-def run_task(runner: BatchRunner[Any, Any], batch_id: int, *, commit: bool, related: tuple[str, ...]) -> str:
+# Why a background task will not work for the person who uploaded the file any more.
+NO_UPLOADER = "The account of the person who uploaded this file has been deleted; nothing was written."
+UPLOADER_OFF = "The account of the person who uploaded this file is switched off; nothing was written."
+Rights = Callable[[Any, Any], "str | None"]
+
+
+def uploader_refusal(batch: UploadBatch, rights: Rights | None = None) -> str | None:
+    """Re-enter the scope of the person who uploaded ``batch``, read afresh (never a scope cached
+    earlier on the user object), and say why they may no longer have it worked on: account
+    deleted or switched off, or ``rights(user, batch)`` (a kind's own check, through the gate:
+    ``can``, ``schools_with``). None: they still may."""
+    user = batch.uploaded_by
+    if user is None:
+        return NO_UPLOADER
+    user.refresh_from_db(fields=["is_active"])
+    forget_scope(user)
+    if not user.is_active:
+        return UPLOADER_OFF
+    return rights(user, batch) if rights is not None else None
+
+
+def run_task(
+    runner: BatchRunner[Any, Any],
+    batch_id: int,
+    *,
+    commit: bool,
+    related: tuple[str, ...],
+    rights: Rights | None = None,
+) -> str:
     """The body of a background check (``commit=False``) or import: run the batch if it is still
     waiting for that, and answer its status. A task runs later than the upload, as nobody in
-    particular: the runner's :meth:`~BatchRunner.refusal` is asked again before anything is read."""
+    particular: it re-enters the uploader's scope and re-checks their rights
+    (:func:`uploader_refusal`, then the runner's :meth:`~BatchRunner.refusal`) before anything is
+    read. A refusal is stored on the batch for its page, and audited."""
     batch = runner.model.objects.select_related(*related).get(pk=batch_id)
-    if batch.status != (Status.IMPORTING if commit else Status.CHECKING):
+    before = batch.status
+    if before != (Status.IMPORTING if commit else Status.CHECKING):
         return batch.status
-    runner.run(batch, commit=commit)
+    why = uploader_refusal(batch, rights) or runner.refusal(batch)
+    if why is None:
+        runner.run(batch, commit=commit)
+        return batch.status
+    with transaction.atomic():
+        runner._finish(batch, Status.REFUSED, runner._file_report(batch, why), commit=commit)
+        record(
+            batch.uploaded_by,
+            AuditAction.UPDATE,
+            batch,
+            before={"status": before},
+            after={"status": batch.status, "why": why},
+            school_id=getattr(batch, "school_id", None),
+            reason="background work refused",
+        )
     return batch.status

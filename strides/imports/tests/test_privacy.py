@@ -188,6 +188,6 @@ def test_a_background_import_checks_the_uploaders_role_again(
 
     assert not Pupil.objects.filter(upn=upn(1)).exists()
     outcome = AuditEntry.objects.get(
-        object_type="imports.ImportBatch", object_id=str(batch.pk), action="update"
+        object_type="imports.ImportBatch", object_id=str(batch.pk), reason="pupil import refused"
     )
     assert outcome.after["status"] == "refused"
