@@ -27,8 +27,6 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from strides.api.parameters import UnknownParameters
-from strides.classes.services import ClassError
-from strides.pupils.services import PupilDataError
 
 logger = logging.getLogger("strides.api")
 
@@ -112,15 +110,16 @@ def _value_at(sent: Any, path: tuple[str | int, ...]) -> Any:
 
 
 @contextmanager
-def service_errors(field: str = WHOLE_REQUEST) -> Iterator[None]:
+def service_errors(field: str = WHOLE_REQUEST, *refusals: type[Exception]) -> Iterator[None]:
     """Turn a service's refusal into a 400 naming ``field``.
 
-    Services speak in sentences (``PupilDataError``, ``ClassError``) or in Django's field errors;
-    the view knows which field of the request the sentence is about.
+    Services speak in sentences (their app's refusal, such as ``PupilDataError`` or ``ClassError``,
+    named in ``refusals``) or in Django's field errors; the view knows which field of the request
+    the sentence is about: ``with service_errors("upn", PupilDataError): ...``.
     """
     try:
         yield
-    except (PupilDataError, ClassError) as exc:
+    except refusals as exc:
         raise exceptions.ValidationError({field: [str(exc)]}) from exc
     except DjangoValidationError as exc:
         raise exceptions.ValidationError(as_serializer_error(exc)) from exc

@@ -69,3 +69,20 @@ def test_too_many_requests_are_throttled_with_a_json_answer(cast, api, monkeypat
         assert int(response["Retry-After"]) > 0
     finally:
         cache.clear()
+
+
+def test_a_refusal_of_the_app_named_is_a_400_on_the_field_and_any_other_error_is_not():
+    """``service_errors`` knows no app: each app's API names its own refusals, so a new app's
+    refusal is a 400 on the field it is about, and an error it did not name stays a 500."""
+    from rest_framework import exceptions
+
+    from strides.api.errors import service_errors
+
+    class InterventionError(ValueError):
+        pass
+
+    with pytest.raises(exceptions.ValidationError) as refused, service_errors("starts_on", InterventionError):
+        raise InterventionError("Reading catch-up has started already.")
+    assert refused.value.detail == {"starts_on": ["Reading catch-up has started already."]}
+    with pytest.raises(KeyError), service_errors("starts_on", InterventionError):
+        raise KeyError("a bug, not a refusal")

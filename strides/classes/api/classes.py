@@ -22,6 +22,7 @@ from strides.classes import services as class_services
 from strides.classes.api import serializers as s
 from strides.classes.api.filters import ClassFilter
 from strides.classes.models import GroupStaff, TeachingGroup
+from strides.classes.services import ClassError
 from strides.organisations.models import AcademicYear
 
 # Roles that may be named as a class's staff: school staff, not governors, parents or contacts.
@@ -113,7 +114,7 @@ class ClassViewSet(
             raise exceptions.ValidationError(
                 {"academic_year": [f"The trust has no academic year starting in {data['academic_year']}."]}
             )
-        with service_errors("name"):
+        with service_errors("name", ClassError):
             group = class_services.create_group(
                 request.user, school, year, data["name"], nc_year=data.get("nc_year"), subject=data["subject"]
             )
@@ -139,7 +140,7 @@ class ClassViewSet(
                     ]
                 }
             )
-        with service_errors("name"):
+        with service_errors("name", ClassError):
             class_services.update_group(request.user, group, **form.validated_data)
         return self._detail(group.pk)
 
@@ -161,7 +162,7 @@ class ClassViewSet(
             raise exceptions.ValidationError(
                 {"pupils": [f"No pupil with id {', '.join(str(i) for i in unknown)}."]}
             )
-        with service_errors("pupils"):
+        with service_errors("pupils", ClassError):
             class_services.set_pupils(request.user, group, pupils)
         return self._detail(group.pk)
 
@@ -202,6 +203,6 @@ class ClassViewSet(
         if any(problems):
             raise exceptions.ValidationError({"staff": problems})
         staff = [(eligible[u.lower()], e["role"]) for u, e in zip(usernames, entries, strict=True)]
-        with service_errors("staff"):
+        with service_errors("staff", ClassError):
             class_services.set_staff(request.user, group, staff)
         return self._detail(group.pk)

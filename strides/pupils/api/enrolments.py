@@ -29,6 +29,7 @@ from strides.pupils.api import serializers as s
 from strides.pupils.api.filters import EnrolmentFilter
 from strides.pupils.models import Enrolment
 from strides.pupils.queries import left_on
+from strides.pupils.services import PupilDataError
 
 
 @extend_schema_view(
@@ -81,7 +82,7 @@ class EnrolmentViewSet(
                 "to transfer them."
             )
         placing = placing_school(data.get("placing_school"), school)
-        with service_errors("school"):
+        with service_errors("school", PupilDataError):
             enrolment = pupil_services.enrol(
                 request.user,
                 pupil,
@@ -107,7 +108,7 @@ class EnrolmentViewSet(
         require(request.user, Capability.EDIT_PUPILS, enrolment.school)
         form = s.EnrolmentEndSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        with service_errors("end_date"):
+        with service_errors("end_date", PupilDataError):
             pupil_services.end_enrolment(
                 request.user,
                 enrolment,

@@ -46,6 +46,7 @@ from strides.pupils.api import serializers as s
 from strides.pupils.api.filters import PupilFilter, in_force_on, on_roll_on
 from strides.pupils.models import SEN_FIELDS, CharacteristicsPeriod, Pupil
 from strides.pupils.queries import RecordView, left_on, record_view, schools_responsible_for
+from strides.pupils.services import PupilDataError
 
 CHARACTERISTICS_READ = PolymorphicProxySerializer(
     component_name="CharacteristicsHistoryOrPeriod",
@@ -195,7 +196,7 @@ class PupilViewSet(
             registration=data["registration"],
             placing_school_id=placing.pk if placing else None,
         )
-        with service_errors("upn"):
+        with service_errors("upn", PupilDataError):
             pupil_services.upsert_pupils(user, school, [record], effective=start, reason=API_REASON)
         pupil = Pupil.objects.get(upn=data["upn"])
         return self._detail(pupil.pk, status.HTTP_201_CREATED)
@@ -205,7 +206,7 @@ class PupilViewSet(
         require_any_school(request.user, Capability.EDIT_PUPILS, schools_responsible_for(pupil), str(pupil))
         form = s.PupilUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        with service_errors("upn"):
+        with service_errors("upn", PupilDataError):
             pupil_services.update_pupil_details(request.user, pupil, **form.validated_data)
         return self._detail(pupil.pk)
 
@@ -278,7 +279,7 @@ class PupilViewSet(
         if any(name in SEN_FIELDS for name in changes):
             require_any_school(request.user, Capability.EDIT_SEN, schools, str(pupil))
         before = CharacteristicsPeriod.objects.filter(pupil=pupil, valid_to__isnull=True).first()
-        with service_errors("effective"):
+        with service_errors("effective", PupilDataError):
             period = pupil_services.change_characteristics(
                 request.user, pupil, changes, effective=form.validated_data.get("effective")
             )
