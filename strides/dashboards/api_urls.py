@@ -2,16 +2,16 @@
 
 from django.urls import path
 
-from strides.dashboards import api
+from strides.dashboards.api import aggregates, benchmark, pupils
 
 app_name = "analytics_api"
 
 urlpatterns = [
-    path("analytics/attainment/", api.AttainmentView.as_view(), name="attainment"),
-    path("analytics/progress/", api.ProgressView.as_view(), name="progress"),
-    path("analytics/similar-learners/", api.SimilarLearnersView.as_view(), name="similar-learners"),
-    path("analytics/gaps/", api.GapsView.as_view(), name="gaps"),
-    path("analytics/transitions/", api.TransitionsView.as_view(), name="transitions"),
-    path("analytics/attention/", api.AttentionView.as_view(), name="attention"),
-    path("analytics/benchmark/", api.BenchmarkView.as_view(), name="benchmark"),
+    path("analytics/attainment/", aggregates.AttainmentView.as_view(), name="attainment"),
+    path("analytics/progress/", pupils.ProgressView.as_view(), name="progress"),
+    path("analytics/similar-learners/", aggregates.SimilarLearnersView.as_view(), name="similar-learners"),
+    path("analytics/gaps/", aggregates.GapsView.as_view(), name="gaps"),
+    path("analytics/transitions/", aggregates.TransitionsView.as_view(), name="transitions"),
+    path("analytics/attention/", pupils.AttentionView.as_view(), name="attention"),
+    path("analytics/benchmark/", benchmark.BenchmarkView.as_view(), name="benchmark"),
 ]

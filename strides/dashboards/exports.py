@@ -1,141 +1,24 @@
-"""Dashboard tables: what the accessible table beside each chart shows, and its XLSX export.
+"""Dashboard exports: a page's table as an XLSX workbook (``?export=xlsx&table=NAME``).
 
-A :class:`Table` is the one record of a chart's figures. The page renders it with
-``dashboards/_table.html`` (caption, ``<th scope>``, an n column, suppressed cells in words) and
-``?export=xlsx&table=NAME`` returns the same rows as a workbook. Text cells go through the drop
-export's neutraliser (:func:`strides.assessment.sheets.cells.xlsx_cell`), so a school or group
-name starting with ``=`` stays text. Suppressed figures are written as words in both, never as
-numbers.
+The rows are the page's own :class:`~strides.dashboards.tables.Table`: sheet "Figures" has them
+(figures as numbers, suppressed figures in words, text neutralised against formulas as in the drop
+exports) and sheet "About" says what they are, the filters, and when and by whom they were exported.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
 
 from strides.assessment.sheets.cells import xlsx_cell
+from strides.dashboards.tables import Table, small_group_threshold, suppressed_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
-
-# Column kinds: how a value is written in the page (the workbook keeps the number itself).
-TEXT, COUNT, NUMBER, PERCENT, SIGNED = "text", "count", "number", "percent", "signed"
-FIGURE_KINDS = frozenset({COUNT, NUMBER, PERCENT, SIGNED})
-
-
-def small_group_threshold() -> int:
-    """The setting every aggregate page uses (imported late: it lives beside the models)."""
-    from strides.web.summaries import small_group_threshold as threshold
-
-    return threshold()
-
-
-def suppressed_text() -> str:
-    return f"suppressed (fewer than {small_group_threshold()})"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    heading: str
-    kind: str = TEXT
-    row_header: bool = False  # the cell that names the row: <th scope="row">
-    link: str | None = None  # the row's key holding a URL for this cell
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    header: bool = False
-    url: str | None = None
-    figure: bool = False  # right-aligned
-    suppressed: bool = False
-
-
-def format_value(value: Any, kind: str) -> str:
-    """A value as the page writes it ("" for none)."""
-    if value is None:
-        return ""
-    if kind == COUNT:
-        return f"{int(value):,}"
-    if kind == NUMBER:
-        return f"{value:.1f}"
-    if kind == PERCENT:
-        return f"{value:.1f}%"
-    if kind == SIGNED:
-        return f"{value:+.1f}".replace("-", "−")  # a real minus sign reads better than a hyphen
-    return str(value)
-
-
-@dataclass
-class Table:
-    """``name``: the export's table name (lower case, digits and hyphens). ``rows``: dicts keyed by
-    column key, with ``suppressed`` True where the figures are hidden (their values are None)."""
-
-    name: str
-    caption: str
-    columns: Sequence[Column]
-    rows: list[Mapping[str, Any]]
-    note: str = ""
-    empty: str = "No figures for these filters."
-    filters: Sequence[tuple[str, str]] = field(default_factory=tuple)  # (label, value) for the export
-    # what a value-added table says above it: the benchmark and any figure withheld
-    # (strides.dashboards.own_pool.SimilarNote), also written in the export's About sheet
-    notice: Any = None
-
-    def __post_init__(self) -> None:
-        if not NAME_PATTERN.match(self.name):
-            raise ValueError(f"Table name {self.name!r}: use lower-case letters, digits and hyphens.")
-
-    @property
-    def dom_id(self) -> str:
-        return f"table-{self.name}"
-
-    def body(self) -> list[list[Cell]]:
-        """The rows as cells for the template: figures formatted, suppressed figures in words."""
-        hidden = suppressed_text()
-        out = []
-        for row in self.rows:
-            suppressed = bool(row.get("suppressed"))
-            cells = []
-            for column in self.columns:
-                figure = column.kind in FIGURE_KINDS
-                if suppressed and figure:
-                    cells.append(Cell(hidden, column.row_header, figure=True, suppressed=True))
-                    continue
-                url = row.get(column.link) if column.link else None
-                cells.append(
-                    Cell(format_value(row.get(column.key), column.kind), column.row_header, url, figure)
-                )
-            out.append(cells)
-        return out
-
-    def sheet_rows(self) -> list[list[Any]]:
-        """Header then rows for the workbook: figures as numbers, suppressed figures in words,
-        text neutralised against formulas."""
-        hidden = suppressed_text()
-        rows: list[list[Any]] = [[xlsx_cell(column.heading) for column in self.columns]]
-        for row in self.rows:
-            suppressed = bool(row.get("suppressed"))
-            values = []
-            for column in self.columns:
-                value = row.get(column.key)
-                if column.kind in FIGURE_KINDS:
-                    if suppressed:
-                        value = hidden
-                    elif value is not None and column.kind != COUNT:
-                        value = round(float(value), 1)
-                elif value is not None:
-                    value = str(value)
-                values.append(xlsx_cell(value))
-            rows.append(values)
-        return rows
 
 
 def workbook_bytes(table: Table, *, page: str, generated_by: str) -> bytes:

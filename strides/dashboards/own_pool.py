@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from strides.analytics import OWN_SHARE_LIMIT, own_share, withhold_self_compared
-from strides.dashboards.exports import PERCENT, Column
+from strides.dashboards.tables import PERCENT, Column
 
 FIXES = (
     "To compare with pupils elsewhere, import an external benchmark (a national table, or another "

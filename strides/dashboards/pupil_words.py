@@ -38,38 +38,30 @@ class Words:
         return self.point[:1].upper() + self.point[1:]
 
 
-STAFF_WORDS = Words(
-    judgement="judgement",
-    judgements="judgements",
-    drop="drop",
-    drops="drops",
-    a_drop="a data drop",
-    drop_column="Data drop",
-    point="point",
-    scale="the trust's common scale",
-    scale_line="",
-    similar="similar learners",
-    attention="Needing attention",
-    attention_column="Needs attention",
-    none_flagged="No flags",
-    reasons=dict(REASON_WORDS),
-)
+# Each term as staff say it, and as a parent or carer reads it.
+TERMS: dict[str, tuple[str, str]] = {
+    "judgement": ("judgement", "assessment"),
+    "judgements": ("judgements", "assessments"),
+    "drop": ("drop", "assessment point"),
+    "drops": ("drops", "assessment points"),
+    "a_drop": ("a data drop", "an assessment point"),
+    "drop_column": ("Data drop", "Assessment point"),
+    "point": ("point", "step"),
+    "scale": ("the trust's common scale", "the trust's common scale of steps"),
+    "scale_line": (
+        "",
+        "The common scale of steps puts every assessment on one ladder, whichever way the school "
+        "recorded it, so that progress can be followed from one year to the next.",
+    ),
+    "similar": ("similar learners", "pupils who started at the same step"),
+    "attention": ("Needing attention", "Where extra support may help"),
+    "attention_column": ("Needs attention", "Extra support may help"),
+    "none_flagged": ("No flags", "Nothing to point out"),
+}
 
+STAFF_WORDS = Words(**{term: staff for term, (staff, _) in TERMS.items()}, reasons=dict(REASON_WORDS))
 PARENT_WORDS = Words(
-    judgement="assessment",
-    judgements="assessments",
-    drop="assessment point",
-    drops="assessment points",
-    a_drop="an assessment point",
-    drop_column="Assessment point",
-    point="step",
-    scale="the trust's common scale of steps",
-    scale_line="The common scale of steps puts every assessment on one ladder, whichever way the school "
-    "recorded it, so that progress can be followed from one year to the next.",
-    similar="pupils who started at the same step",
-    attention="Where extra support may help",
-    attention_column="Extra support may help",
-    none_flagged="Nothing to point out",
+    **{term: parent for term, (_, parent) in TERMS.items()},
     reasons={
         NOT_MAKING_EXPECTED_PROGRESS: "Less progress over the last year than expected",
         FALLEN_BACK: "A step back since the assessment point before",

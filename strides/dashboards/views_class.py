@@ -11,7 +11,6 @@ user sees each pupil. Filters are GET parameters (``?drop=<slug>``); every table
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,30 +18,22 @@ from urllib.parse import urlencode
 
 import polars as pl
 from django import forms
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from strides.access.gate import get_or_404, visible_classes, visible_pupils
 from strides.access.rules import AccessRule, access_rule
-from strides.analytics import distribution, history_until, needing_attention, percentiles, progress
+from strides.analytics import distribution, history_until, needing_attention
 from strides.assessment.models import DataDrop
-from strides.assessment.queries import completeness
 from strides.classes.models import TeachingGroup
 from strides.dashboards import charts
 from strides.dashboards.charts import Figure
-from strides.dashboards.exports import COUNT, PERCENT, Column, Table, small_group_threshold
+from strides.dashboards.named_pupils import point_labels, pupil_percentiles, subject_names
+from strides.dashboards.pages import Page, collection_note, dashboard_response, default_drop, drop_choices
 from strides.dashboards.queries import AnalyticsView
 from strides.dashboards.reasons import REASON_WORDS, reason_words
-from strides.dashboards.suppressing import hide_percentiles_among_few
-from strides.dashboards.views_trust import (
-    CollectionNote,
-    Page,
-    dashboard_response,
-    default_drop,
-    drop_choices,
-)
-from strides.frameworks.models import ScalePoint, Subject
+from strides.dashboards.tables import COUNT, PERCENT, Column, Table
+from strides.frameworks.models import Subject
 from strides.pupils.models import Pupil
 from strides.web.navigation import school_crumbs
 
@@ -54,44 +45,6 @@ CLASS_RULE = AccessRule(
 )
 
 RECENT_DROPS = 3
-
-
-def rounded_percentile(value: float) -> int:
-    """A percentile as a whole number, halves rounded up (87.5 -> 88), as people round."""
-    return math.floor(value + 0.5)
-
-
-def pupil_percentiles(obs: pl.DataFrame, benchmark: pl.DataFrame) -> pl.DataFrame:
-    """Each pupil's progress over the last year (from the same term a year before their latest
-    judgement, as the similar-learner pool is made) with its similar-learner percentile against
-    ``benchmark`` (``AnalyticsView.benchmark``).
-
-    A percentile among fewer similar learners than the small-group threshold is not given (null,
-    ``compared_with`` kept for the page to say "fewer than ..."): the pool is the whole trust's,
-    so among 2 or 3 pupils it would tell the reader how those others, perhaps at another school,
-    progressed; and it would say little about the pupil."""
-    rows = percentiles(progress(obs, since="year"), benchmark)
-    return hide_percentiles_among_few(rows, small_group_threshold(), keep_cell_size=True)
-
-
-def subject_names(trust_id: int | None, codes: Iterable[str]) -> list[Subject]:
-    """The trust's subjects (shipped, its own and its schools') with these codes, in their usual
-    order: a code is unique within a trust, not across trusts. One query."""
-    mine = Subject.objects.filter(Q(trust__isnull=True) | Q(trust_id=trust_id))
-    return list(mine.filter(code__in=set(codes)).order_by("order", "name"))
-
-
-def point_labels(trust_id: int | None) -> dict[int, tuple[str, str]]:
-    """Common point value -> (code, label), e.g. ("NS12", "Year 3 at the expected standard"), for
-    the trust's scale. One query."""
-    if trust_id is None:
-        return {}
-    return {
-        value: (code, label)
-        for value, code, label in ScalePoint.objects.filter(scale__trust_id=trust_id).values_list(
-            "value", "code", "label"
-        )
-    }
 
 
 # --- one judgement in the class table --------------------------------------------------------------
@@ -414,11 +367,7 @@ def class_dashboard(request: HttpRequest, group_id: int) -> HttpResponse:
         "flagged_pupils": flagged_pupils,
         "reasons": list(REASON_WORDS.values()),
         "class_url": class_url,
-        "collecting": (
-            CollectionNote(selection.drop, completeness(selection.drop, [group.school_id]), group.school.name)
-            if selection.drop is not None and selection.drop.pk in selection.collecting
-            else None
-        ),
+        "collecting": collection_note(selection, [group.school_id], group.school.name),
         "breadcrumbs": [*school_crumbs(user, group.school), (group.name, class_url), ("Dashboard", "")],
     }
     return dashboard_response(

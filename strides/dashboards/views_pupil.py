@@ -28,18 +28,13 @@ from strides.analytics.similar import ANY_NEED, MATCHED_ON_NEED
 from strides.assessment.models import DataDrop
 from strides.dashboards import charts
 from strides.dashboards.charts import Figure
-from strides.dashboards.exports import COUNT, NUMBER, Column, Table, small_group_threshold
 from strides.dashboards.frames import PoolSource
+from strides.dashboards.named_pupils import point_labels, pupil_percentiles, rounded_percentile, subject_names
+from strides.dashboards.pages import Page, dashboard_response
 from strides.dashboards.pupil_words import STAFF_WORDS, Words, words_for
 from strides.dashboards.queries import AnalyticsView
 from strides.dashboards.reasons import reason_words
-from strides.dashboards.views_class import (
-    point_labels,
-    pupil_percentiles,
-    rounded_percentile,
-    subject_names,
-)
-from strides.dashboards.views_trust import Page, dashboard_response
+from strides.dashboards.tables import COUNT, NUMBER, Column, Table, small_group_threshold
 from strides.frameworks.models import Framework, Subject
 from strides.pupils.codes import SenNeed
 from strides.pupils.models import Pupil

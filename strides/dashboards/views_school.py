@@ -2,7 +2,8 @@
 trend across drops, progress against similar learners, and the pupils needing attention (by name
 only for people who see the school's pupils by name; counts, suppressed where small, for
 governors and directors). A school the user may not see answers 404, exactly like a missing one.
-Filters and exports as on the trust page (:mod:`strides.dashboards.views_trust`)."""
+Filters and exports as on every dashboard (:mod:`strides.dashboards.pages`); the figures it shares
+with the trust page are in :mod:`strides.dashboards.figures`."""
 
 from __future__ import annotations
 
@@ -13,36 +14,31 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from strides.access.gate import visible_classes, visible_pupils
-from strides.access.rules import access_rule
+from strides.access.rules import AccessRule, access_rule
+from strides.accounts.roles import Capability
 from strides.analytics import history_until, needing_attention, overview
 from strides.classes.models import GroupMembership
-from strides.dashboards import charts, memo, own_pool
-from strides.dashboards.charts import Figure
-from strides.dashboards.exports import COUNT, Column, Table
-from strides.dashboards.queries import AnalyticsView
-from strides.dashboards.reasons import reason_words
-from strides.dashboards.suppressing import hide_percentiles_among_few
-from strides.dashboards.views_trust import (
-    SCHOOL_RULE,
+from strides.dashboards import figures, memo, own_pool
+from strides.dashboards.labels import year_label
+from strides.dashboards.pages import (
     Page,
     Selection,
-    attainment_columns,
     collection_note,
     dashboard_response,
-    gap_columns,
-    gap_rows,
-    group_label,
-    hide_gaps_of_hidden_groups,
-    rounded,
     select,
     suppression_note,
-    trend_with_counts,
-    value_added_columns,
-    year_label,
 )
+from strides.dashboards.queries import AnalyticsView
+from strides.dashboards.reasons import reason_words
+from strides.dashboards.suppressing import hide_gaps_of_hidden_groups, hide_percentiles_among_few
+from strides.dashboards.tables import COUNT, Column, Table
 from strides.organisations.models import School
 
-ROUNDED = ("mean_points", "pct_at_expected", "value", "value_other", "gap", "ci_low", "ci_high")
+SCHOOL_RULE = AccessRule(
+    Capability.VIEW_AGGREGATES,
+    object_scoped=True,
+    description="a school whose aggregates the user sees (404 otherwise)",
+)
 
 
 def pupil_url(pupil_id: int) -> str:
@@ -51,10 +47,6 @@ def pupil_url(pupil_id: int) -> str:
 
 def class_url(group_id: int) -> str:
     return reverse("dashboards:class", kwargs={"group_id": group_id})
-
-
-def _rows(table: pl.DataFrame) -> list[dict[str, Any]]:
-    return [rounded(row, *ROUNDED, "mean_percentile", "value_added") for row in table.to_dicts()]
 
 
 def year_order(row: dict[str, Any]) -> tuple[bool, int]:
@@ -207,7 +199,7 @@ def school_figures(
     and the similar-learner percentiles the pupils needing attention are flagged with (none
     where the cell compared with has fewer pupils than the small-group threshold)."""
     assert selection.drop is not None and selection.subject is not None
-    subject, group = selection.subject.code, selection.group
+    group = selection.group
     # the pool up to the drop's year, and how much of it each school is (strides.dashboards.own_pool)
     benchmark, composition = view.similar(end_year=selection.drop.academic_year.start_year)
     tables = overview(
@@ -221,167 +213,51 @@ def school_figures(
     note = suppression_note(view)
     drop_name = selection.drop.title
     subject_order = {code: position for position, code in enumerate(selection.subjects)}
-    year_column = Column("year", "Year group", row_header=True)
+    unit = figures.YEAR_GROUPS  # the rows: its year groups
     page = Page()
+
+    def by_subject(row: dict[str, Any]) -> tuple[int, bool, int]:
+        return (subject_order.get(row["subject_code"], 99), *year_order(row))
+
+    def by_year(row: dict[str, Any]) -> tuple[bool, int, str]:
+        return (*year_order(row), row["group"])
 
     one_way = view.suppresses(school.pk)
     if one_way:
         whole = overview(obs, benchmark, drop_id=selection.drop.pk, group_by=(), dimensions=(group,))
-        years, groups, one_way_gaps = one_way_tables(view, tables, whole)
+        years, groups, gaps = one_way_tables(view, tables, whole)
     else:
         years = tables["attainment"].with_columns(pl.lit(False).alias("suppressed"))
         groups = tables["groups"].with_columns(pl.lit(False).alias("suppressed"))
-    rows = sorted(
-        _with_labels(_rows(years), selection),
-        key=lambda r: (subject_order.get(r["subject_code"], 99), *year_order(r)),
-    )
-    page.add(
-        Figure(
-            charts.attainment_bars(
-                rows,
-                category="year",
-                category_title="Year group",
-                title=f"Pupils at or above the expected point, by year group and subject ({drop_name})",
-                description="Bars: the percentage of pupils at or above the expected point in each year "
-                "group, one panel per subject, each bar labelled with its figure and n.",
-            ),
-            Table(
-                "attainment",
-                f"{school.name}: attainment by year group and subject, {drop_name}",
-                attainment_columns(year_column, Column("subject", "Subject")),
-                rows,
-                note=note,
-            ),
-        )
-    )
-
-    chosen = [
-        {**row, "group": group_label(group, row["value"])}
-        for row in _rows(groups.filter((pl.col("subject") == subject) & (pl.col("dimension") == group)))
-    ]
-    chosen = sorted(_with_labels(chosen, selection), key=lambda r: (*year_order(r), r["group"]))
-    if one_way:
-        chosen = [{**row, "year": ALL_YEAR_GROUPS} for row in chosen]
-    page.add(
-        Figure(
-            charts.attainment_bars(
-                chosen,
-                category="group",
-                category_title=selection.group_label,
-                facet="year",
-                facet_title="Year group",
-                title=f"{selection.subject.name}: at or above expected by group ({selection.group_label})",
-                description=f"Bars: for each year group, the percentage at or above the expected point in "
-                f"{selection.subject.name} of each group ({selection.group_label}), labelled with n.",
-            ),
-            Table(
-                "groups",
-                f"{selection.subject.name} by year group and group ({selection.group_label}), {drop_name}",
-                attainment_columns(year_column, Column("group", selection.group_label)),
-                chosen,
-                note=note,
-            ),
-        )
-    )
-
-    if one_way:
-        gaps = one_way_gaps
-    else:
         gaps = tables["gaps"].filter(pl.col("measure") == "pct_at_expected")
         gaps = gaps.with_columns(pl.lit(False).alias("suppressed"))
-    gap_list = [
-        {**row, "group": group_label(group, row["group"])}
-        for row in _rows(gap_rows(gaps.filter(pl.col("subject") == subject), group))
-    ]
-    gap_list = sorted(_with_labels(gap_list, selection), key=lambda r: (*year_order(r), r["group"]))
-    if one_way:
-        gap_list = [{**row, "year": ALL_YEAR_GROUPS} for row in gap_list]
-    page.add(
-        Figure(
-            charts.gap_chart(
-                gap_list,
-                group_title=selection.group_label,
-                facet="year",
-                facet_title="Year group",
-                title=f"{selection.subject.name}: each group against the rest of its year group",
-                description="Each group's gap in percentage points at or above expected against the other "
-                "pupils of its year group, as a point with its 95% interval; the dashed line at 0 is no gap.",
-            ),
-            Table(
-                "gaps",
-                f"{selection.subject.name}: gaps by group ({selection.group_label}) in each year group, "
-                f"{drop_name}",
-                gap_columns(year_column, selection.group_label),
-                gap_list,
-                note=note,
-            ),
-        )
-    )
+    rows = sorted(_with_labels(figures.rows_of(years), selection), key=by_subject)
+    caption = f"{school.name}: attainment by year group and subject, {drop_name}"
+    page.add(figures.attainment_figure(rows, unit, caption, drop_name, note))
 
-    trend = view.suppress(
-        trend_with_counts(tables["trend"].filter(pl.col("subject") == subject), obs, ("nc_year",)),
-        partition=("subject", "drop_id"),
-    )
-    trend_list = [{**row, "drop": selection.drop_name(row["drop_id"])} for row in _rows(trend)]
-    trend_list = sorted(
-        _with_labels(trend_list, selection), key=lambda r: (r["drop_date"], r["drop_id"], *year_order(r))
-    )
-    page.add(
-        Figure(
-            charts.trend_lines(
-                trend_list,
-                series="year",
-                series_title="Year group",
-                facet=None,
-                title=f"{selection.subject.name}: pupils at or above expected across drops, by year group",
-                description="A line per year group (the pupils in that year at each drop) across the data "
-                "drops up to this one; each line has its own colour, dash and point shape, named in the "
-                "legend (and at the line's end when there are few lines).",
-            ),
-            Table(
-                "trend",
-                f"{school.name}: {selection.subject.name} across drops, by year group",
-                attainment_columns(year_column, Column("drop", "Data drop")),
-                trend_list,
-                note=note,
-            ),
-        )
-    )
+    chosen = sorted(_with_labels(figures.chosen_groups(groups, selection), selection), key=by_year)
+    gap_list = sorted(_with_labels(figures.chosen_gaps(gaps, selection), selection), key=by_year)
+    if one_way:  # the whole school's groups
+        chosen = [{**row, "year": ALL_YEAR_GROUPS} for row in chosen]
+        gap_list = [{**row, "year": ALL_YEAR_GROUPS} for row in gap_list]
+    page.add(figures.groups_figure(chosen, unit, selection, note))
+    page.add(figures.gaps_figure(gap_list, unit, selection, note))
+
+    trend = _with_labels(figures.chosen_trend(view, tables["trend"], obs, selection, ("nc_year",)), selection)
+    trend.sort(key=lambda r: (r["drop_date"], r["drop_id"], *year_order(r)))
+    caption = f"{school.name}: {selection.subject.name} across drops, by year group"
+    page.add(figures.trend_figure(trend, unit, selection, caption, note))
 
     value_added = view.suppress(tables["value_added"], partition=("subject",))
-    rows = sorted(
-        _with_labels(_rows(value_added), selection),
-        key=lambda r: (subject_order.get(r["subject_code"], 99), *year_order(r)),
-    )
+    rows = sorted(_with_labels(figures.rows_of(value_added), selection), key=by_subject)
     reasons = own_pool.school_summary(
         school.name,
         own_pool.explain(rows, lambda r: own_pool.why_in_school(school.name, r["own_share"])),
         rows,
     )
+    caption = f"{school.name}: progress compared with similar learners, {drop_name}"
     page.add(
-        Figure(
-            charts.gap_chart(
-                rows,
-                group="year",
-                group_title="Year group",
-                gap="value_added",
-                gap_title="Value added (mean percentile − 50)",
-                title=f"Progress compared with similar learners, by year group ({drop_name})",
-                description="Each year group's value added as a point with its 95% interval as a line, one "
-                "panel per subject; the dashed line at 0 is progress like similar learners'.",
-            ),
-            Table(
-                "value-added",
-                f"{school.name}: progress compared with similar learners, {drop_name}",
-                value_added_columns(year_column) + own_pool.own_pool_columns(),
-                rows,
-                note="Value added is the mean similar-learner percentile minus 50: 0 means progress like "
-                "similar learners', above 0 more. Only pupils with a judgement a year before count."
-                + (f" {note}" if note else ""),
-                empty="No pupil has a judgement a year before this drop to measure progress from.",
-                notice=own_pool.note_for(view, reasons),
-            ),
-        )
+        figures.value_added_figure(rows, unit, caption, drop_name, note, own_pool.note_for(view, reasons))
     )
 
     # as on the class page, the pupil page and the API: no "bottom 10%" among too few similar learners

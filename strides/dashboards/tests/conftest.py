@@ -100,6 +100,16 @@ def _new_pupils(school, year_two_digits: int, people: dict, nc_year_then: int, s
     return {upns[p.upn]: p for p in Pupil.objects.filter(upn__in=upns)}
 
 
+def with_query(path: str, **params: object) -> str:
+    """``path`` with ``params`` as its query string, as a page's own links and filters send them."""
+    return path + "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else path
+
+
+def fresh(user):
+    """The user as a new request would load them (no scope cached on the object)."""
+    return type(user).objects.get(pk=user.pk)
+
+
 @pytest.fixture
 def history(cast):
     """The cast (every attribute of ``cast`` is here too) with two academic years of judgements.

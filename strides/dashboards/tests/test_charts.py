@@ -13,16 +13,8 @@ import pytest
 from openpyxl import load_workbook
 
 from strides.dashboards import chart_labels, charts
-from strides.dashboards.exports import (
-    COUNT,
-    PERCENT,
-    SIGNED,
-    Column,
-    ExportError,
-    Table,
-    requested_table,
-    workbook_bytes,
-)
+from strides.dashboards.exports import ExportError, requested_table, workbook_bytes
+from strides.dashboards.tables import COUNT, PERCENT, SIGNED, Column, Table
 
 ATTAINMENT = [
     {"school": "North", "subject": "Maths", "pct_at_expected": 62.5, "n": 40, "suppressed": False},

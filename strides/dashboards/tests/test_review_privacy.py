@@ -200,7 +200,7 @@ def collect_pages(client, h, facts: Facts, dimension: str, values: list[str]) ->
 
 def gap_value(row: dict, dimension: str, values: list[str]) -> str:
     """The dimension value of a gap row (pages show it as a label)."""
-    from strides.dashboards.views_trust import group_label
+    from strides.dashboards.labels import group_label
 
     for value in values:
         if group_label(dimension, value) == row["group"]:

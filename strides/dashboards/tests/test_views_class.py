@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from strides.dashboards.exports import XLSX_TYPE
 from strides.dashboards.reasons import REASON_WORDS
+from strides.dashboards.tests.conftest import fresh, with_query
 
 EXPECTED = REASON_WORDS["not_making_expected_progress"]
 FALLEN = REASON_WORDS["fallen_back"]
@@ -29,15 +30,7 @@ def collections_over(monkeypatch):
 
 
 def url(group, **params) -> str:
-    path = reverse("dashboards:class", kwargs={"group_id": group.pk})
-    if params:
-        path += "?" + "&".join(f"{k}={v}" for k, v in params.items())
-    return path
-
-
-def fresh(user):
-    """The user as a new request would load them (no scope cached on the object)."""
-    return type(user).objects.get(pk=user.pk)
+    return with_query(reverse("dashboards:class", kwargs={"group_id": group.pk}), **params)
 
 
 def block(response, code: str):

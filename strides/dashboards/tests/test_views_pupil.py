@@ -13,18 +13,12 @@ from openpyxl import load_workbook
 
 from strides.dashboards.exports import XLSX_TYPE
 from strides.dashboards.reasons import REASON_WORDS
+from strides.dashboards.tests.conftest import fresh, with_query
 from strides.dashboards.views_pupil import against_expected, need_words, similar_sentence, term_and_year
 
 
 def url(pupil, **params) -> str:
-    path = reverse("dashboards:pupil", kwargs={"pupil_id": pupil.pk})
-    if params:
-        path += "?" + "&".join(f"{k}={v}" for k, v in params.items())
-    return path
-
-
-def fresh(user):
-    return type(user).objects.get(pk=user.pk)
+    return with_query(reverse("dashboards:pupil", kwargs={"pupil_id": pupil.pk}), **params)
 
 
 def _part(drop, school):
