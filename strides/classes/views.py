@@ -15,9 +15,9 @@ from strides.access.gate import get_or_404, visible_classes, visible_pupils
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.assessment.queries import open_drops
+from strides.navigation import school_crumbs
 from strides.pupils.queries import limit_to_reach
 from strides.pupils.roll import attach_current, today, with_current_details
-from strides.web.navigation import school_crumbs
 
 
 @access_rule(AccessRule(Capability.VIEW_PUPILS, object_scoped=True))

@@ -22,9 +22,9 @@ from strides.pupils.codes import (
     SenProvision,
     Sex,
 )
+from strides.pupils.display import GENERAL_FIELDS, LABELS, SEN_FIELDS
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 from strides.pupils.upn import check
-from strides.web.display import GENERAL_FIELDS, LABELS, SEN_FIELDS
 
 OLDEST_PUPIL_YEARS = 30  # SEN provision can run to 25; older than this is a typing mistake
 

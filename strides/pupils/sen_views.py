@@ -21,9 +21,8 @@ from django.views.decorators.http import require_POST
 from strides.access.gate import get_or_404
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
-from strides.pupils import queries, sen_staging
+from strides.pupils import display, queries, sen_staging
 from strides.pupils.models import SEN_FIELDS, CharacteristicsPeriod, StagedSenChange
-from strides.web import display
 
 Status = StagedSenChange.Status
 # The pages name pupils and their SEN: whoever holds EDIT_SEN nowhere is told "not found" (ADR 2).

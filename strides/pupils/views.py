@@ -29,7 +29,7 @@ from strides.access.gate import (
 )
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
-from strides.pupils import queries, services
+from strides.pupils import display, queries, services
 from strides.pupils.forms import (
     AddEnrolmentForm,
     CharacteristicsForm,
@@ -38,7 +38,6 @@ from strides.pupils.forms import (
 )
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 from strides.pupils.roll import attach_current, today, with_current_details
-from strides.web import display
 
 SEARCH_PAGE_SIZE = 25
 MAX_QUERY_LENGTH = 100

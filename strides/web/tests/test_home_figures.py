@@ -154,3 +154,16 @@ def test_a_group_is_hidden_when_it_or_the_rest_of_the_roll_is_small():
     assert share_cell(10, 20, threshold=6).value == 10
     assert share_cell(3, 20, threshold=6).suppressed  # the group is small
     assert share_cell(17, 20, threshold=6).suppressed  # the rest (20 - 17 = 3) would be
+
+
+def test_count_cells_are_short_in_wide_tables():
+    from strides.small_groups import Cell
+    from strides.web.templatetags.strides_web import count_cell
+
+    hidden = Cell(None)
+    assert "fewer than 6" in count_cell(hidden) and "&lt;" not in count_cell(hidden)
+    short = count_cell(hidden, short=True)
+    assert 'title="fewer than 6: suppressed"' in short
+    assert '<span aria-hidden="true">&lt;6</span>' in short
+    assert '<span class="visually-hidden">fewer than 6</span>' in short
+    assert count_cell(Cell(12), short=True) == "12"

@@ -6,8 +6,8 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse
 
+from strides.pupils import display
 from strides.pupils.codes import LANGUAGES, language_label
-from strides.web import display
 
 
 def test_language_label_names_the_common_census_codes():
@@ -42,16 +42,3 @@ def test_the_profile_shows_the_first_language_by_name(client_for, cast):
     response = client_for(cast.river_head).get(reverse("pupils:profile", args=[cast.cara.pk]))
     assert response.status_code == 200
     assert "Polish (POL)" in response.content.decode()
-
-
-def test_count_cells_are_short_in_wide_tables():
-    from strides.small_groups import Cell
-    from strides.web.templatetags.strides_web import count_cell
-
-    hidden = Cell(None)
-    assert "fewer than 6" in count_cell(hidden) and "&lt;" not in count_cell(hidden)
-    short = count_cell(hidden, short=True)
-    assert 'title="fewer than 6: suppressed"' in short
-    assert '<span aria-hidden="true">&lt;6</span>' in short
-    assert '<span class="visually-hidden">fewer than 6</span>' in short
-    assert count_cell(Cell(12), short=True) == "12"
