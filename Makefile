@@ -28,10 +28,12 @@ test-postgres: ## only the suite on a throwaway PostgreSQL cluster
 test-e2e: ## only the browser journeys
 	@scripts/test.sh e2e
 
-lint: ## ruff check and ruff format --check
+lint: ## ruff check and format --check, the layering contracts (lint-imports), mypy
 	@scripts/install.sh --python-only
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports --no-cache
+	.venv/bin/mypy
 
 format: ## ruff format and the safe ruff fixes
 	.venv/bin/ruff check --fix .
@@ -39,11 +41,11 @@ format: ## ruff format and the safe ruff fixes
 
 bench: ## benchmarks (demo data at scale, imports), written to docs/performance.md
 	@scripts/install.sh --python-only
-	.venv/bin/python bench/run.py
+	.venv/bin/python -m bench.run
 
 clean: ## caches and build leftovers (keeps .venv and the database in var/)
 	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +
-	rm -rf .pytest_cache .ruff_cache .hypothesis test-results build dist var/static
+	rm -rf .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .hypothesis test-results build dist var/static
 
 distclean: clean ## also the virtual environment and var/ (the local database!)
 	rm -rf .venv var

@@ -2,8 +2,8 @@
 same aggregates over the same data in the same run; and similar-learner percentiles for 8 million
 pupils with Polars' lazy engine.
 
-    python bench/analytics.py [--quick] [--observations FILE]   this benchmark alone, as Markdown
-    python bench/run.py --only analytics                         the same inside the report
+    python -m bench.analytics [--quick] [--observations FILE]   this benchmark alone, as Markdown
+    python -m bench.run --only analytics                         the same inside the report
 
 (a) **The trust dashboard.** An invented trust at the large demo trust's shape (about 40,000 pupils
 a year in about 100 schools, termly drops over three years, reading, writing and maths:
@@ -24,14 +24,14 @@ collected in memory, each in a process of its own.
 
 Steps (each run in its own process by the benchmark):
 
-    python bench/analytics.py step generate OUT.parquet PUPILS       invented observations
-    python bench/analytics.py step prepare OBS BENCH_OUT             latest drop; benchmark table
-    python bench/analytics.py step verify OBS BENCH DROP             Polars and DuckDB agree
-    python bench/analytics.py step polars OBS BENCH DROP REPEATS     time overview()
-    python bench/analytics.py step duckdb OBS BENCH DROP REPEATS     time the SQL
-    python bench/analytics.py step similar-data OUT.parquet PUPILS   8 million progress rows
-    python bench/analytics.py step similar IN OUT ENGINE             percentiles (streaming / in-memory)
-    python bench/analytics.py step export OUT.parquet                a database's real frame (Django)
+    python -m bench.analytics step generate OUT.parquet PUPILS       invented observations
+    python -m bench.analytics step prepare OBS BENCH_OUT             latest drop; benchmark table
+    python -m bench.analytics step verify OBS BENCH DROP             Polars and DuckDB agree
+    python -m bench.analytics step polars OBS BENCH DROP REPEATS     time overview()
+    python -m bench.analytics step duckdb OBS BENCH DROP REPEATS     time the SQL
+    python -m bench.analytics step similar-data OUT.parquet PUPILS   8 million progress rows
+    python -m bench.analytics step similar IN OUT ENGINE             percentiles (streaming / in-memory)
+    python -m bench.analytics step export OUT.parquet                a database's real frame (Django)
 """
 
 # ruff: noqa: S608 - the SQL is put together from this file's constants and an integer drop id
@@ -42,12 +42,13 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bench.harness import Bench, Section, bench_alone, log
 
 REPO = Path(__file__).resolve().parent.parent
 OBSERVATIONS_ENV = "STRIDES_BENCH_OBSERVATIONS"
@@ -67,15 +68,6 @@ FULL = AnalyticsSizes(pupils=40_000, repeats=5, similar_pupils=8_000_000)
 QUICK = AnalyticsSizes(pupils=1_500, repeats=1, similar_pupils=100_000)
 
 
-@dataclass
-class AnalyticsSection:
-    """Shaped like ``bench/run.py``'s Section."""
-
-    title: str
-    markdown: str
-    figures: dict[str, float] = field(default_factory=dict)
-
-
 def _fmt(seconds: float) -> str:
     if seconds >= 10:
         return f"{seconds:.1f} s"
@@ -84,10 +76,10 @@ def _fmt(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
-def section(bench: Any, observations: Path | None = None) -> AnalyticsSection:
+def section(bench: Bench, observations: Path | None = None) -> Section:
     """The benchmark inside ``bench/run.py`` (``bench`` is its ``Bench``)."""
     sizes = QUICK if bench.sizes.demo_scale != "large" else FULL
-    this = [bench.python, str(Path(__file__).resolve())]
+    this = [bench.python, "-m", "bench.analytics"]
     unused = bench.workdir / "analytics-unused.sqlite3"  # the steps touch no database
 
     def step(*args: object) -> Any:
@@ -177,7 +169,7 @@ percentile ({streaming["matched_on_need"]:,} matched on their need as well,
 |---|---|---|---|---|
 {similar_rows}
 """
-    return AnalyticsSection(
+    return Section(
         "Analytics: the trust dashboard's data and similar learners",
         markdown,
         {
@@ -193,16 +185,7 @@ percentile ({streaming["matched_on_need"]:,} matched on their need as well,
 
 def run(quick: bool, observations: Path | None) -> list[tuple[str, str]]:
     """This benchmark on its own: [(title, markdown)]."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from run import FULL as RUN_FULL  # bench/run.py: the harness (work directory, measuring)
-    from run import QUICK as RUN_QUICK
-    from run import Bench
-
-    def log(message: str) -> None:
-        print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-    with tempfile.TemporaryDirectory(prefix="strides-bench-analytics-") as workdir:
-        bench = Bench(Path(workdir), RUN_QUICK if quick else RUN_FULL, log)
+    with bench_alone(quick, "analytics") as bench:
         result = section(bench, observations)
     for key, value in result.figures.items():
         log(f"  {key} = {value:.2f}")

@@ -1,8 +1,8 @@
 """Benchmark: dashboard latency with 20 concurrent users against a real server on loopback, and
 the cost of building the observations frame behind every dashboard.
 
-    python bench/dashboard_load.py [--quick] [--observations-out FILE]   alone, printed as Markdown
-    python bench/run.py --only dashboards                                 inside the report
+    python -m bench.dashboard_load [--quick] [--observations-out FILE]   alone, printed as Markdown
+    python -m bench.run --only dashboards                                 inside the report
 
 The demo trust (``strides demo-data --seed 1 --scale large``: about 40,000 pupils with three
 years of termly drops; ``--scale small`` with ``--quick``) on a fresh SQLite database.
@@ -32,9 +32,9 @@ years of termly drops; ``--scale small`` with ``--quick``) on a fresh SQLite dat
 
 Steps (each run in its own process by the benchmark):
 
-    python bench/dashboard_load.py step frame OUT.parquet|-      time the frame; prints JSON
-    python bench/dashboard_load.py step setup USERS               sessions and URLs as JSON
-    python bench/dashboard_load.py step queries JSON              statement counts as JSON
+    python -m bench.dashboard_load step frame OUT.parquet|-      time the frame; prints JSON
+    python -m bench.dashboard_load step setup USERS               sessions and URLs as JSON
+    python -m bench.dashboard_load step queries JSON              statement counts as JSON
 """
 
 from __future__ import annotations
@@ -43,16 +43,14 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from grid_load import LoadError, Phase, _request, _run_phase, _start_server, _stop_server
+from bench.grid_load import LoadError, Phase, _request, _run_phase, _start_server, _stop_server
+from bench.harness import Bench, BenchError, Section, bench_alone
 
 REPO = Path(__file__).resolve().parent.parent
 USERS = 20
@@ -75,15 +73,6 @@ FULL = DashboardSizes(
 QUICK = DashboardSizes(
     scale="small", users=USERS, health_each=3, pages_each=1, warm_repeats=2, phase_seconds=120
 )
-
-
-@dataclass
-class DashboardSection:
-    """Shaped like ``bench/run.py``'s Section."""
-
-    title: str
-    markdown: str
-    figures: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,19 +113,19 @@ def measure(
     bench: Any, sizes: DashboardSizes, observations_out: Path | None = None
 ) -> tuple[list[tuple[str, str]], dict[str, float], list[str]]:
     """Rows of (label, figure), figures by name and notes. ``bench`` is bench/run.py's Bench."""
-    script = str(Path(__file__).resolve())
+    script = ["-m", "bench.dashboard_load"]
     database = bench.fresh_database("dashboards")
     bench.log(f"dashboards: demo-data --scale {sizes.scale} ...")
     bench.measure(bench.strides("demo-data", "--seed", "1", "--scale", sizes.scale), database)
 
     bench.log("dashboards: building the observations frame (cold, warm, from the shared file) ...")
     frame_run = bench.measure(
-        [bench.python, script, "step", "frame", str(observations_out or "-"), str(sizes.warm_repeats)],
+        [bench.python, *script, "step", "frame", str(observations_out or "-"), str(sizes.warm_repeats)],
         database,
     )
     frame = frame_run.json()
 
-    made = bench.measure([bench.python, script, "step", "setup", str(sizes.users)], database).json()
+    made = bench.measure([bench.python, *script, "step", "setup", str(sizes.users)], database).json()
     users = [User(u["paths"], u["sessions"]) for u in made["users"]]
     missing = made["missing"]
     notes = [f"`{path}` is not served yet (404): left out." for path in missing]
@@ -171,7 +160,7 @@ def measure(
         raise LoadError(f"{len(failed)} requests failed, e.g. {failed[:3]}; the server's log ends:\n{log}")
 
     bench.log("dashboards: counting the statements of one page of each kind ...")
-    counted = bench.measure([bench.python, script, "step", "queries", json.dumps(made)], database).json()
+    counted = bench.measure([bench.python, *script, "step", "queries", json.dumps(made)], database).json()
 
     health = phases["health"]
     rows = [
@@ -226,22 +215,13 @@ def measure(
     return rows, figures, notes
 
 
-def _bench_error() -> type[Exception]:
-    """bench/run.py's BenchError (it runs as ``__main__``), which its report loop catches."""
-    for name in ("__main__", "run"):
-        error = getattr(sys.modules.get(name), "BenchError", None)
-        if error is not None:
-            return error
-    return LoadError
-
-
-def section(bench: Any) -> DashboardSection:
+def section(bench: Bench) -> Section:
     """The benchmark inside ``bench/run.py``."""
     sizes = QUICK if bench.sizes.demo_scale != "large" else FULL
     try:
         rows, figures, notes = measure(bench, sizes)
     except LoadError as error:
-        raise _bench_error()(str(error)) from error
+        raise BenchError(str(error)) from error
     table = "\n".join(f"| {label} | {figure} |" for label, figure in rows)
     extra = "\n".join(f"- {note}" for note in notes)
     markdown = f"""The dashboards of the demo trust (`strides demo-data --seed 1 --scale {sizes.scale}`) under
@@ -262,19 +242,11 @@ open the trust page at once on a server with no frame anywhere: one build, the o
 The client threads run on the same machine as the server and take some of its CPU, so the figures
 are an upper bound on what the users would see.
 """
-    return DashboardSection(f"Dashboards, {sizes.users} concurrent users", markdown, figures)
+    return Section(f"Dashboards, {sizes.users} concurrent users", markdown, figures)
 
 
 def run(quick: bool, observations_out: Path | None) -> tuple[list[tuple[str, str]], list[str]]:
-    from run import FULL as RUN_FULL  # bench/run.py: the harness (throwaway databases, measuring)
-    from run import QUICK as RUN_QUICK
-    from run import Bench
-
-    def log(message: str) -> None:
-        print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-    with tempfile.TemporaryDirectory(prefix="strides-bench-dashboards-") as workdir:
-        bench = Bench(Path(workdir), RUN_QUICK if quick else RUN_FULL, log)
+    with bench_alone(quick, "dashboards") as bench:
         rows, _, notes = measure(bench, QUICK if quick else FULL, observations_out)
     return rows, notes
 

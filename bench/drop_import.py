@@ -1,8 +1,8 @@
 """Benchmark: importing a whole trust's data drop from XLSX (``strides import-drop``), against the
 floor measured in the same run.
 
-    python bench/drop_import.py [--quick]            this benchmark alone, printed as Markdown
-    python bench/run.py --only drops                 the same inside the benchmark report
+    python -m bench.drop_import [--quick]            this benchmark alone, printed as Markdown
+    python -m bench.run --only drops                 the same inside the benchmark report
 
 The demo trust (``strides demo-data --scale large``, about 40,000 pupils) gives the pupils; a
 drop for every school is made with ``create_drop``. A spreadsheet of every pupil the drop expects
@@ -18,9 +18,9 @@ debug mode on, every query's SQL is also kept in memory, which is neither the im
 
 Steps that need Django run in a process of their own:
 
-    python bench/drop_import.py step setup               a drop for every school; prints slug and pupils
-    python bench/drop_import.py step sheet OUT.xlsx N    the spreadsheet of the drop's first N pupils
-    python bench/drop_import.py step floor FILE SLUG     the floor
+    python -m bench.drop_import step setup               a drop for every school; prints slug and pupils
+    python -m bench.drop_import step sheet OUT.xlsx N    the spreadsheet of the drop's first N pupils
+    python -m bench.drop_import step floor FILE SLUG     the floor
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bench.harness import Bench, Section, bench_alone, log
 
 REPO = Path(__file__).resolve().parent.parent
 SUBJECTS = ("reading", "writing", "maths")
@@ -54,15 +55,6 @@ FULL = DropSizes(demo_scale="large", import_repeats=3, floor_repeats=3, startup_
 QUICK = DropSizes(demo_scale="small", import_repeats=1, floor_repeats=1, startup_repeats=1)
 
 
-@dataclass
-class DropSection:
-    """Shaped like ``bench/run.py``'s Section."""
-
-    title: str
-    markdown: str
-    figures: dict[str, float] = field(default_factory=dict)
-
-
 def _no_debug(args: list[str]) -> list[str]:
     # `env` execs the command, so the measured process (and its peak memory) is Python itself
     return ["env", "STRIDES_DEBUG=0", *args]
@@ -72,11 +64,11 @@ def _fmt(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds >= 10 else f"{seconds:.2f} s"
 
 
-def section(bench: Any) -> DropSection:
+def section(bench: Bench) -> Section:
     """The benchmark inside ``bench/run.py`` (``bench`` is its ``Bench``: work directory,
     measured processes, sizes)."""
     sizes = QUICK if bench.sizes.demo_scale != "large" else FULL
-    this = [bench.python, str(Path(__file__).resolve())]
+    this = [bench.python, "-m", "bench.drop_import"]
     template = bench.fresh_database("drops-template")
     bench.log(f"drops: demo-data --scale {sizes.demo_scale} ...")
     bench.measure(_no_debug(bench.strides("demo-data", "--seed", "1", "--scale", sizes.demo_scale)), template)
@@ -177,7 +169,7 @@ The import's peak grows by **{per_10k:.1f} MB per 10,000 more pupils** (the floo
 {floor_per_10k:.1f} MB): rows are read, checked and written {5000:,} judgements at a time, so what
 grows is the file itself and the small keys kept to find a pupil given twice.
 """
-    return DropSection(
+    return Section(
         f"Importing a data drop ({judgements:,} judgements) from XLSX",
         markdown,
         {
@@ -192,16 +184,7 @@ grows is the file itself and the small keys kept to find a pupil given twice.
 
 def run(quick: bool) -> list[tuple[str, str]]:
     """This benchmark on its own: [(title, markdown)]."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from run import FULL as RUN_FULL  # bench/run.py: the harness (throwaway databases, measuring)
-    from run import QUICK as RUN_QUICK
-    from run import Bench
-
-    def log(message: str) -> None:
-        print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-    with tempfile.TemporaryDirectory(prefix="strides-bench-drops-") as workdir:
-        bench = Bench(Path(workdir), RUN_QUICK if quick else RUN_FULL, log)
+    with bench_alone(quick, "drops") as bench:
         result = section(bench)
     for key, value in result.figures.items():
         log(f"  {key} = {value:.2f}")

@@ -1,8 +1,8 @@
 """Benchmark: class-grid saves under concurrent simulated teachers, against a real server on
 loopback, with the health check measured the same way in the same run as the baseline.
 
-    python bench/grid_load.py [--quick]        this benchmark alone, printed as Markdown
-    python bench/run.py --only grid            the same inside the benchmark report
+    python -m bench.grid_load [--quick]        this benchmark alone, printed as Markdown
+    python -m bench.run --only grid            the same inside the benchmark report
 
 A generated trust (five schools; one class of 30 pupils and one teacher per simulated user; an
 autumn drop of reading, writing and maths) is made through the real services on a fresh SQLite
@@ -28,8 +28,8 @@ statements too).
 The setup and the count run in processes of their own (they need Django against the throwaway
 database):
 
-    python bench/grid_load.py step setup USERS     prints the users' sessions and cells as JSON
-    python bench/grid_load.py step queries JSON    prints the statement counts as JSON
+    python -m bench.grid_load step setup USERS     prints the users' sessions and cells as JSON
+    python -m bench.grid_load step queries JSON    prints the statement counts as JSON
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -52,9 +51,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import grid_batch
+from bench.harness import Bench, Section, bench_alone
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import grid_batch  # noqa: E402 - bench/ is not a package: its modules import each other by path
 
 PUPILS_PER_CLASS = 30
 SUBJECTS = ("reading", "writing", "maths")
@@ -73,15 +73,6 @@ class LoadSizes:
 
 FULL = LoadSizes(users=50, health_each=40, pages_each=2, saves_each=40, phase_seconds=180)
 QUICK = LoadSizes(users=10, health_each=5, pages_each=1, saves_each=5, phase_seconds=60)
-
-
-@dataclass
-class GridSection:
-    """Shaped like ``bench/run.py``'s Section."""
-
-    title: str
-    markdown: str
-    figures: dict[str, float] = field(default_factory=dict)
 
 
 class LoadError(RuntimeError):
@@ -318,7 +309,7 @@ def measure(bench: Any, sizes: LoadSizes) -> tuple[list[tuple[str, str]], dict[s
     database = bench.fresh_database("grid-load")
     bench.log(f"grid: a trust with {sizes.users} classes of {PUPILS_PER_CLASS} and their teachers ...")
     made = bench.measure(
-        [bench.python, str(Path(__file__).resolve()), "step", "setup", str(sizes.users)], database
+        [bench.python, "-m", "bench.grid_load", "step", "setup", str(sizes.users)], database
     ).json()
     teachers = [
         Teacher(u["session"], u["grid"], u["save"], [tuple(cell) for cell in u["cells"]])
@@ -411,14 +402,14 @@ def _count_queries(bench: Any, database: Path, teacher: Teacher) -> dict[str, in
         "change": [pupil, subject, teacher.versions[(pupil, subject)], nc_year],
         "new": [new_pupil, new_subject, 0, new_year],
     }
-    args = [bench.python, str(Path(__file__).resolve()), "step", "queries", json.dumps(plan)]
+    args = [bench.python, "-m", "bench.grid_load", "step", "queries", json.dumps(plan)]
     run = bench.measure(args, database, check=False)
     if run.returncode != 0:
         raise LoadError(f"counting the statements failed:\n{run.stderr[-3000:]}")
     return run.json()
 
 
-def section(bench: Any) -> GridSection:
+def section(bench: Bench) -> Section:
     """The benchmark inside ``bench/run.py``."""
     sizes = QUICK if bench.sizes.demo_scale != "large" else FULL
     rows, figures = measure(bench, sizes)
@@ -443,21 +434,12 @@ saved one request each (as grid.js did) with the same cells sent in one request 
 endpoint (as grid.js now sends whatever queued while a save was on its way): each cell still has
 its own lost-update check and answer (bench/grid_batch.py).
 """
-    return GridSection(f"Class grid saves, {sizes.users} concurrent teachers", markdown, figures)
+    return Section(f"Class grid saves, {sizes.users} concurrent teachers", markdown, figures)
 
 
 def run(quick: bool) -> list[tuple[str, str]]:
     """This benchmark on its own: rows of (label, figure)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from run import FULL as RUN_FULL  # bench/run.py: the harness (throwaway databases, measuring)
-    from run import QUICK as RUN_QUICK
-    from run import Bench
-
-    def log(message: str) -> None:
-        print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-    with tempfile.TemporaryDirectory(prefix="strides-bench-grid-") as workdir:
-        bench = Bench(Path(workdir), RUN_QUICK if quick else RUN_FULL, log)
+    with bench_alone(quick, "grid") as bench:
         rows, _ = measure(bench, QUICK if quick else FULL)
     return rows
 

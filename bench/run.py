@@ -1,10 +1,10 @@
-"""Strides benchmarks. ``make bench`` runs ``.venv/bin/python bench/run.py`` and writes
+"""Strides benchmarks. ``make bench`` runs ``.venv/bin/python -m bench.run`` and writes
 docs/performance.md: the machine, the date, and one section per benchmark.
 
-    bench/run.py                    every benchmark at full size, written to docs/performance.md
-    bench/run.py --quick            small sizes (a smoke test), printed instead of written
-    bench/run.py --only import      some sections only (names: see SECTIONS)
-    bench/run.py --output FILE      write the report somewhere else
+    python -m bench.run                    every benchmark at full size, written to docs/performance.md
+    python -m bench.run --quick            small sizes (a smoke test), printed instead of written
+    python -m bench.run --only import      some sections only (names: see SECTIONS)
+    python -m bench.run --output FILE      write the report somewhere else
 
 Every measured step runs as a process of its own on a fresh temporary SQLite database
 (``STRIDES_MODE=development``), so a figure includes Django's start-up like a real command does;
@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -31,133 +30,25 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-TASKS = REPO / "bench" / "tasks.py"
+from bench import analytics, dashboard_load, drop_import, grid_load
+from bench.harness import (
+    FULL,
+    QUICK,
+    REPO,
+    Bench,
+    BenchError,
+    Run,
+    Section,
+    Sizes,
+    all_runs,
+    database_megabytes,
+    fmt_seconds,
+    table_counts,
+)
+
 DEFAULT_OUTPUT = REPO / "docs" / "performance.md"
-
-
-@dataclass(frozen=True)
-class Sizes:
-    demo_scale: str
-    import_rows: int
-    import_repeats: int
-    floor_repeats: int
-    startup_repeats: int
-
-
-FULL = Sizes(demo_scale="large", import_rows=10_000, import_repeats=3, floor_repeats=5, startup_repeats=5)
-QUICK = Sizes(demo_scale="small", import_rows=300, import_repeats=1, floor_repeats=1, startup_repeats=1)
-
-
-@dataclass(frozen=True)
-class Run:
-    """One measured process."""
-
-    seconds: float
-    peak_rss_mb: float
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> dict:
-        """The last line of output that is a JSON object."""
-        for line in reversed(self.stdout.strip().splitlines()):
-            if line.startswith("{"):
-                return json.loads(line)
-        raise BenchError(f"no JSON in the output:\n{self.stdout[-2000:]}")
-
-
-@dataclass
-class Section:
-    title: str
-    markdown: str
-    figures: dict[str, float] = field(default_factory=dict)
-
-
-class BenchError(RuntimeError):
-    pass
-
-
-class Bench:
-    """Throwaway databases, measured processes and the sizes chosen for this run."""
-
-    def __init__(self, workdir: Path, sizes: Sizes, log: Callable[[str], None]) -> None:
-        self.workdir = workdir
-        self.sizes = sizes
-        self.log = log
-        self.python = sys.executable
-
-    def env(self, database: Path) -> dict[str, str]:
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_", "STRIDES_"))
-        }
-        env.update(
-            DATABASE_URL=f"sqlite:///{database}",
-            STRIDES_MODE="development",
-            STRIDES_VAR_DIR=str(self.workdir / "var"),
-            STRIDES_LOG_LEVEL="WARNING",
-            PYTHONDONTWRITEBYTECODE="1",
-        )
-        return env
-
-    def measure(self, args: Sequence[str], database: Path, *, check: bool = True) -> Run:
-        """Run ``args`` in its own process; wall time and that process's peak memory."""
-        out_path, err_path = self.workdir / "stdout.txt", self.workdir / "stderr.txt"
-        with out_path.open("wb") as out, err_path.open("wb") as err:
-            started = time.perf_counter()
-            process = subprocess.Popen(list(args), stdout=out, stderr=err, env=self.env(database), cwd=REPO)
-            _, status, usage = os.wait4(process.pid, 0)
-            seconds = time.perf_counter() - started
-            process.returncode = os.waitstatus_to_exitcode(status)
-        run = Run(
-            seconds=seconds,
-            peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
-            returncode=process.returncode,
-            stdout=out_path.read_text(errors="replace"),
-            stderr=err_path.read_text(errors="replace"),
-        )
-        if check and run.returncode != 0:
-            raise BenchError(
-                f"{' '.join(args)} exited {run.returncode}:\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}"
-            )
-        return run
-
-    def strides(self, *args: str) -> list[str]:
-        return [self.python, "-m", "strides", *args]
-
-    def task(self, *args: str) -> list[str]:
-        return [self.python, str(TASKS), *args]
-
-    def fresh_database(self, name: str) -> Path:
-        """A new SQLite file with every migration applied."""
-        database = self.workdir / f"{name}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{database}{suffix}").unlink(missing_ok=True)
-        self.measure(self.strides("migrate", "--noinput", "-v", "0"), database)
-        return database
-
-    def copy_database(self, template: Path, name: str) -> Path:
-        """A copy of ``template``, with its write-ahead log folded in first."""
-        with sqlite3.connect(template) as connection:
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        copy = self.workdir / f"{name}.sqlite3"
-        for suffix in ("-wal", "-shm"):
-            Path(f"{copy}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(template, copy)
-        return copy
-
-
-def table_counts(database: Path, tables: Sequence[str]) -> dict[str, int]:
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
-        return {t: connection.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
-
-
-def database_megabytes(database: Path) -> float:
-    files = [Path(f"{database}{suffix}") for suffix in ("", "-wal")]
-    return sum(f.stat().st_size for f in files if f.exists()) / 1024 / 1024
 
 
 def pbkdf2_seconds() -> float:
@@ -165,14 +56,6 @@ def pbkdf2_seconds() -> float:
     started = time.perf_counter()
     hashlib.pbkdf2_hmac("sha256", b"strides-demo-2026", b"0123456789abcdef0123", 1_000_000)
     return time.perf_counter() - started
-
-
-def fmt_seconds(seconds: float) -> str:
-    return f"{seconds:.1f} s" if seconds >= 10 else f"{seconds:.2f} s"
-
-
-def all_runs(runs: Sequence[Run]) -> str:
-    return ", ".join(fmt_seconds(r.seconds) for r in runs)
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -296,19 +179,10 @@ no matching by UPN, no dry-run plan and no audit. Medians of {sizes.import_repea
     )
 
 
-def bench_drop_import(bench: Bench) -> Section:
-    """The data-drop import against its floor: ``bench/drop_import.py`` (also runs alone)."""
-    from drop_import import section
-
-    return section(bench)  # type: ignore[return-value]  # a Section in all but name
-
-
 def bench_grid(bench: Bench) -> Section:
     """Class-grid saves under concurrent simulated teachers: bench/grid_load.py."""
-    import grid_load
-
     try:
-        return grid_load.section(bench)  # type: ignore[return-value]  # a Section in all but name
+        return grid_load.section(bench)
     except grid_load.LoadError as error:
         raise BenchError(str(error)) from error
 
@@ -317,9 +191,9 @@ SECTIONS: dict[str, Callable[[Bench], Section]] = {
     "demo": bench_demo_data,
     "import": bench_import,
     "grid": bench_grid,
-    "drops": bench_drop_import,
-    "analytics": lambda bench: __import__("analytics").section(bench),  # bench/analytics.py
-    "dashboards": lambda bench: __import__("dashboard_load").section(bench),  # bench/dashboard_load.py
+    "drops": drop_import.section,  # bench/drop_import.py (also runs alone)
+    "analytics": analytics.section,  # bench/analytics.py
+    "dashboards": dashboard_load.section,  # bench/dashboard_load.py
 }
 
 
@@ -393,7 +267,7 @@ def report(
     quick = " (`--quick`: small sizes, a smoke test, not a measurement)" if sizes is QUICK else ""
     return f"""# Performance
 
-Written by `make bench` (`bench/run.py`){quick} on {started:%d %B %Y at %H:%M} UTC; the run took
+Written by `make bench` (`python -m bench.run`){quick} on {started:%d %B %Y at %H:%M} UTC; the run took
 {seconds / 60:.1f} minutes. Every figure comes from this one run on this machine: run `make bench`
 again to measure yours. No test asserts a time; these figures are for reading, not for gating.
 

@@ -1,4 +1,4 @@
-"""A smoke test of the benchmarks: ``bench/run.py --quick`` runs every section at small sizes and
+"""A smoke test of the benchmarks: ``python -m bench.run --quick`` runs every section at small sizes and
 writes a report. It asserts that the harness works, never how fast anything is."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 def test_quick_benchmarks_write_a_report(tmp_path):
     output = tmp_path / "performance.md"
     result = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--output", str(output)],
+        [sys.executable, "-m", "bench.run", "--quick", "--output", str(output)],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what Strides needs, and nothing twice:
-# - .venv with Strides installed editable, with the `dev` extra (tests, ruff, Playwright);
+# - .venv with Strides installed editable, with the `dev` extra (tests, ruff, Playwright, and the
+#   lint step's import-linter, mypy and the Django and DRF stubs, all pinned in pyproject.toml);
 # - Debian packages the test suite needs: the PostgreSQL server and Chromium.
 #
 # Usage: scripts/install.sh [--python-only | --system-only]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything `make test` checks, in order, stopping at the first failure:
 #
-#   lint        ruff check and ruff format --check
+#   lint        ruff check and ruff format --check; the layering contracts (lint-imports) and the
+#               type checker (mypy with django-stubs), both configured in pyproject.toml
 #   migrations  makemigrations --check --dry-run (no model change without its migration)
 #   deploy      check --deploy --fail-level WARNING with production settings
 #   sqlite      the whole suite on SQLite (pytest -n 2, browser journeys excluded)
@@ -111,7 +112,8 @@ if ! .venv/bin/python -c 'import xdist' 2>/dev/null; then
 fi
 
 lint() {
-    .venv/bin/ruff check . && .venv/bin/ruff format --check .
+    .venv/bin/ruff check . && .venv/bin/ruff format --check . &&
+        .venv/bin/lint-imports --no-cache && .venv/bin/mypy
 }
 
 migrations() {

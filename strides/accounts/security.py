@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -17,6 +16,7 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from strides.access.actor import Actor
 from strides.audit.models import AuditAction
 from strides.audit.services import record
 
@@ -25,23 +25,23 @@ BACKUP_DEVICE_NAME = "Backup codes"
 BACKUP_CODE_COUNT = 10
 
 
-def confirmed_app_device(user: Any) -> TOTPDevice | None:
+def confirmed_app_device(user: Actor) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def backup_device(user: Any) -> StaticDevice | None:
+def backup_device(user: Actor) -> StaticDevice | None:
     return StaticDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def backup_codes_left(user: Any) -> int:
+def backup_codes_left(user: Actor) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
-def is_enrolled(user: Any) -> bool:
+def is_enrolled(user: Actor) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_app_device(user: Any) -> TOTPDevice:
+def pending_app_device(user: Actor) -> TOTPDevice:
     """The device being enrolled: kept between visits so the QR code stays the same until confirmed."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
@@ -62,18 +62,18 @@ def qr_code_data_uri(device: TOTPDevice) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def _new_backup_codes(user: Any) -> list[str]:
+def _new_backup_codes(user: Actor) -> tuple[StaticDevice, list[str]]:
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
     )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    return codes
+    return device, codes
 
 
 @transaction.atomic
-def confirm_app_device(actor: Any, device: TOTPDevice, code: str) -> list[str] | None:
+def confirm_app_device(actor: Actor, device: TOTPDevice, code: str) -> list[str] | None:
     """Confirm an enrolment with a code from the app. Returns new backup codes, or None when the
     code is wrong. Any earlier app device of the user is replaced."""
     if not device.verify_token(code):
@@ -81,7 +81,7 @@ def confirm_app_device(actor: Any, device: TOTPDevice, code: str) -> list[str] |
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    codes = _new_backup_codes(device.user)
+    _, codes = _new_backup_codes(device.user)
     record(
         actor,
         AuditAction.CREATE,
@@ -93,13 +93,13 @@ def confirm_app_device(actor: Any, device: TOTPDevice, code: str) -> list[str] |
 
 
 @transaction.atomic
-def regenerate_backup_codes(actor: Any, user: Any) -> list[str]:
+def regenerate_backup_codes(actor: Actor, user: Actor) -> list[str]:
     left = backup_codes_left(user)
-    codes = _new_backup_codes(user)
+    device, codes = _new_backup_codes(user)
     record(
         actor,
         AuditAction.UPDATE,
-        backup_device(user),
+        device,
         before={"user": user.username, "backup_codes": left},
         after={"user": user.username, "backup_codes": len(codes)},
         reason="backup codes replaced",
@@ -108,7 +108,7 @@ def regenerate_backup_codes(actor: Any, user: Any) -> list[str]:
 
 
 @transaction.atomic
-def reset_two_factor(actor: Any, user: Any) -> bool:
+def reset_two_factor(actor: Actor, user: Actor) -> bool:
     """Remove the user's app and backup codes, so they enrol again. False when there was none."""
     app_devices = list(TOTPDevice.objects.filter(user=user))
     backup_devices = list(StaticDevice.objects.filter(user=user))
@@ -131,7 +131,7 @@ def reset_two_factor(actor: Any, user: Any) -> bool:
 # --- lockouts -------------------------------------------------------------------------------
 
 
-def is_locked_out(user: Any) -> bool:
+def is_locked_out(user: Actor) -> bool:
     """Whether failed sign-ins have locked the account (from any address) right now."""
     attempts = AccessAttempt.objects.filter(
         username=user.get_username(), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
@@ -145,7 +145,7 @@ def is_locked_out(user: Any) -> bool:
 
 
 @transaction.atomic
-def clear_lockout(actor: Any, user: Any) -> int:
+def clear_lockout(actor: Actor, user: Actor) -> int:
     """Forget the user's failed sign-ins so they can try again now. Returns how many were cleared."""
     cleared = axes_reset(username=user.get_username())
     if cleared:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from strides.access.actor import Actor
 from strides.access.gate import forget_scope
 from strides.accounts.models import ApiToken, Membership, ParentLink, User, hash_token
 from strides.accounts.roles import Role
@@ -17,12 +18,15 @@ from strides.audit.models import AuditAction
 from strides.audit.services import record, snapshot
 from strides.organisations.models import School, Trust
 
+if TYPE_CHECKING:
+    from strides.pupils.models import Pupil
+
 TOKEN_PREFIX = "str_"  # noqa: S105 - a prefix, not a secret
 
 
 @transaction.atomic
 def create_user(
-    actor: Any,
+    actor: Actor | None,
     username: str,
     *,
     email: str = "",
@@ -52,7 +56,7 @@ def create_user(
 
 
 @transaction.atomic
-def set_active(actor: Any, user: User, active: bool) -> User:
+def set_active(actor: Actor | None, user: User, active: bool) -> User:
     before = {"is_active": user.is_active}
     user.is_active = active
     user.save(update_fields=["is_active"])
@@ -61,7 +65,9 @@ def set_active(actor: Any, user: User, active: bool) -> User:
 
 
 @transaction.atomic
-def grant_role(actor: Any, user: User, role: str, trust: Trust, school: School | None = None) -> Membership:
+def grant_role(
+    actor: Actor | None, user: User, role: str, trust: Trust, school: School | None = None
+) -> Membership:
     membership = Membership(user=user, role=role, trust=trust, school=school)
     membership.full_clean(validate_unique=False)
     existing = Membership.objects.filter(user=user, role=role, trust=trust, school=school).first()
@@ -81,7 +87,7 @@ def grant_role(actor: Any, user: User, role: str, trust: Trust, school: School |
 
 
 @transaction.atomic
-def revoke_role(actor: Any, membership: Membership) -> None:
+def revoke_role(actor: Actor | None, membership: Membership) -> None:
     record(
         actor,
         AuditAction.DELETE,
@@ -89,7 +95,7 @@ def revoke_role(actor: Any, membership: Membership) -> None:
         before={
             "user": membership.user.username,
             "role": membership.role,
-            "school": membership.school.urn if membership.school_id else None,
+            "school": membership.school.urn if membership.school else None,
         },
         school_id=membership.school_id,
         reason="role revoked",
@@ -99,7 +105,9 @@ def revoke_role(actor: Any, membership: Membership) -> None:
 
 
 @transaction.atomic
-def link_parent(actor: Any, user: User, pupil: Any, trust: Trust, relationship: str = "") -> ParentLink:
+def link_parent(
+    actor: Actor | None, user: User, pupil: Pupil, trust: Trust, relationship: str = ""
+) -> ParentLink:
     link, created = ParentLink.objects.get_or_create(
         user=user, pupil=pupil, defaults={"relationship": relationship}
     )
@@ -121,7 +129,7 @@ def link_parent(actor: Any, user: User, pupil: Any, trust: Trust, relationship: 
     return link
 
 
-def create_api_token(actor: Any, user: User, name: str) -> tuple[ApiToken, str]:
+def create_api_token(actor: Actor | None, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for ``user``. Returns the token and its secret, which is never shown again."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -141,7 +149,7 @@ def create_api_token(actor: Any, user: User, name: str) -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def revoke_api_token(actor: Any, token: ApiToken) -> ApiToken:
+def revoke_api_token(actor: Actor | None, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 
+from strides.access.actor import Actor
 from strides.audit.models import AuditAction, AuditEntry
 
 
@@ -30,10 +31,8 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
     return {name: _plain(getattr(instance, name)) for name in names}
 
 
-def _actor_name(actor: Any) -> str:
-    if actor is None:
-        return "system"
-    return getattr(actor, "username", str(actor))
+def _actor_name(actor: Actor | None) -> str:
+    return "system" if actor is None else actor.username
 
 
 @dataclass(frozen=True)
@@ -45,10 +44,10 @@ class Change:
     school_id: int | None = None
 
 
-def _entry(actor: Any, change: Change, reason: str) -> AuditEntry:
+def _entry(actor: Actor | None, change: Change, reason: str) -> AuditEntry:
     instance = change.instance
     return AuditEntry(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor if actor is not None and actor.pk else None,
         actor_name=_actor_name(actor),
         action=change.action,
         object_type=instance._meta.label,
@@ -62,7 +61,7 @@ def _entry(actor: Any, change: Change, reason: str) -> AuditEntry:
 
 
 def record(
-    actor: Any,
+    actor: Actor | None,
     action: AuditAction | str,
     instance: models.Model,
     *,
@@ -78,7 +77,7 @@ def record(
     return entry
 
 
-def record_many(actor: Any, changes: Iterable[Change], *, reason: str = "") -> int:
+def record_many(actor: Actor | None, changes: Iterable[Change], *, reason: str = "") -> int:
     entries = [_entry(actor, change, reason) for change in changes]
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
     return len(entries)

@@ -28,17 +28,34 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.db.models import Q
 
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.services import level_lookup, normalise_code
-from strides.organisations.models import School
+from strides.organisations.models import AcademicYear, School
 
-if TYPE_CHECKING:
-    from strides.assessment.models import DataDrop
-    from strides.assessment.queries import PreviousJudgement
+
+# What pupil_band_year reads of assessment's drop and earlier judgement, named here so frameworks
+# does not import assessment (assessment records against frameworks: the contract
+# "frameworks-below-assessment" in pyproject.toml).
+class EarlierJudgement(Protocol):
+    """A pupil's judgement in a subject in an earlier drop (``assessment.queries.PreviousJudgement``)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def start_year(self) -> int: ...
+
+
+class DropOfYear(Protocol):
+    """A data drop (``assessment.models.DataDrop``): only its academic year is read."""
+
+    @property
+    def academic_year(self) -> AcademicYear: ...
+
 
 # A save that moves a pupil more than this many points of the common scale from their judgement in
 # the previous drop is flagged (never refused): two NC years on the default scale (three points a
@@ -129,7 +146,7 @@ def band_year(nc_year: int | None, previous_code: str | None, years_since_previo
     return nc_year
 
 
-def pupil_band_year(nc_year: int | None, previous: PreviousJudgement | None, drop: DataDrop) -> int | None:
+def pupil_band_year(nc_year: int | None, previous: EarlierJudgement | None, drop: DropOfYear) -> int | None:
     """:func:`band_year` for a pupil in ``drop``: ``previous`` is their judgement in the subject
     in the most recent earlier drop that has one (``assessment.queries.previous_judgements``)."""
     if previous is None:

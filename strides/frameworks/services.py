@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.apps.registry import Apps
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from strides.access.actor import Actor
 from strides.audit.models import AuditAction
 from strides.audit.services import record
 from strides.frameworks import shipped
@@ -34,6 +36,9 @@ from strides.frameworks.models import (
 )
 from strides.organisations.models import School, Trust
 
+if TYPE_CHECKING:
+    from strides.pupils.models import Pupil
+
 DEFAULT_CROSSWALK_FROM = dt.date(2000, 9, 1)
 FOR_THE_TIME_OF_YEAR = " for the time of year."  # the end of a year-band point's descriptor
 
@@ -42,7 +47,7 @@ class FrameworkError(ValueError):
     """A change that would break a rule of frameworks or crosswalks; the message is for the user."""
 
 
-def install_shipped(registry: Any) -> None:
+def install_shipped(registry: Apps) -> None:
     """Create the shipped subjects, frameworks and levels. ``registry`` is Django's app registry
     (or a migration's), so the data migration and tests build the same thing. Idempotent."""
     subject_model = registry.get_model("frameworks", "Subject")
@@ -81,7 +86,7 @@ def install_shipped(registry: Any) -> None:
             )
 
 
-def adopt_expected_points_for_the_time_of_year(registry: Any) -> int:
+def adopt_expected_points_for_the_time_of_year(registry: Apps) -> int:
     """Move every trust still on the expected points shipped before 2026-12 ("working towards" in
     autumn and spring, which made Year 1 100% at expected all year) to the shipped table (the
     year's expected standard at every term), with the NC bands' description and the scale's
@@ -121,7 +126,7 @@ def adopt_expected_points_for_the_time_of_year(registry: Any) -> int:
 
 
 @transaction.atomic
-def ensure_common_scale(trust: Trust, actor: Any = None) -> CommonScale:
+def ensure_common_scale(trust: Trust, actor: Actor | None = None) -> CommonScale:
     """The trust's common scale; made on first use with the default points, expected points and
     crosswalk version 1 for every shipped framework."""
     existing = CommonScale.objects.filter(trust=trust).first()
@@ -168,7 +173,7 @@ def point_map(crosswalk: Crosswalk) -> dict[int, int]:
 
 @transaction.atomic
 def publish_crosswalk(
-    actor: Any,
+    actor: Actor | None,
     scale: CommonScale,
     effective_from: dt.date,
     changes: Mapping[Level, ScalePoint],
@@ -237,7 +242,7 @@ def level_lookup(levels: Iterable[Level]) -> dict[str, Level]:
 
 @transaction.atomic
 def create_framework(
-    actor: Any,
+    actor: Actor | None,
     trust: Trust,
     code: str,
     name: str,
@@ -290,14 +295,14 @@ def create_framework(
 
 @transaction.atomic
 def assign_framework(
-    actor: Any,
+    actor: Actor | None,
     school: School,
     subject: Subject,
     framework: Framework,
     valid_from: dt.date,
     *,
     nc_year: int | None = None,
-    pupil: Any = None,
+    pupil: Pupil | None = None,
 ) -> FrameworkAssignment:
     if framework.trust_id not in (None, school.trust_id) or (framework.school_id not in (None, school.pk)):
         raise FrameworkError(f"{framework.name} is not available to {school.name}.")
@@ -366,7 +371,7 @@ def _subject_snapshot(subject: Subject, trust_setting: TrustSubject | None = Non
 
 @transaction.atomic
 def add_subject(
-    actor: Any,
+    actor: Actor | None,
     trust: Trust,
     code: str,
     name: str,
@@ -390,7 +395,7 @@ def add_subject(
             "a subject Strides ships"
             if taken.trust_id is None
             else f"{taken.school.name}'s {taken.name}"
-            if taken.school_id
+            if taken.school
             else f"the trust's {taken.name}"
         )
         raise FrameworkError(f"The code {code!r} is already used by {whose}: choose another.")
@@ -425,7 +430,7 @@ def _check_owner(trust: Trust, subject: Subject) -> None:
 
 @transaction.atomic
 def change_subject(
-    actor: Any,
+    actor: Actor | None,
     trust: Trust,
     subject: Subject,
     *,
@@ -474,7 +479,7 @@ def change_subject(
 
 
 @transaction.atomic
-def archive_subject(actor: Any, trust: Trust, subject: Subject, *, restore: bool = False) -> Subject:
+def archive_subject(actor: Actor | None, trust: Trust, subject: Subject, *, restore: bool = False) -> Subject:
     """Archive a subject for the trust (``restore``: bring it back). Archived subjects leave the
     pickers and new drops; their judgements, drops and framework choices stay. A shipped subject
     is archived for this trust alone."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from strides.access.actor import Actor
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many, snapshot
 from strides.organisations.models import (
@@ -36,7 +37,7 @@ SCHOOL_FIELDS = (
 
 
 @transaction.atomic
-def create_trust(actor: Any, name: str, slug: str, *, reason: str = "") -> Trust:
+def create_trust(actor: Actor | None, name: str, slug: str, *, reason: str = "") -> Trust:
     name, slug = name.strip(), slug.strip()
     if not name:
         raise ValueError("A trust needs a name.")
@@ -50,7 +51,7 @@ def create_trust(actor: Any, name: str, slug: str, *, reason: str = "") -> Trust
 
 
 @transaction.atomic
-def create_region(actor: Any, trust: Trust, name: str, *, reason: str = "") -> Region:
+def create_region(actor: Actor | None, trust: Trust, name: str, *, reason: str = "") -> Region:
     region, created = Region.objects.get_or_create(trust=trust, name=name.strip())
     if created:
         record(actor, AuditAction.CREATE, region, reason=reason)
@@ -58,7 +59,7 @@ def create_region(actor: Any, trust: Trust, name: str, *, reason: str = "") -> R
 
 
 @transaction.atomic
-def create_school(actor: Any, trust: Trust | None, **fields: Any) -> School:
+def create_school(actor: Actor | None, trust: Trust | None, **fields: Any) -> School:
     school = School(trust=trust, **fields)
     school.full_clean()
     school.save()
@@ -67,7 +68,7 @@ def create_school(actor: Any, trust: Trust | None, **fields: Any) -> School:
 
 
 @transaction.atomic
-def update_school(actor: Any, school: School, **changes: Any) -> School:
+def update_school(actor: Actor | None, school: School, **changes: Any) -> School:
     before = snapshot(school)
     for name, value in changes.items():
         if name not in SCHOOL_FIELDS:
@@ -87,7 +88,7 @@ def update_school(actor: Any, school: School, **changes: Any) -> School:
 
 
 @transaction.atomic
-def assign_officer(actor: Any, school: School, user: Any, kind: str) -> SchoolOfficer:
+def assign_officer(actor: Actor | None, school: School, user: Actor, kind: str) -> SchoolOfficer:
     link, created = SchoolOfficer.objects.get_or_create(school=school, user=user, kind=kind)
     if created:
         record(actor, AuditAction.CREATE, link, school_id=school.pk, reason="officer assigned")
@@ -95,7 +96,7 @@ def assign_officer(actor: Any, school: School, user: Any, kind: str) -> SchoolOf
 
 
 @transaction.atomic
-def unassign_officer(actor: Any, link: SchoolOfficer) -> None:
+def unassign_officer(actor: Actor | None, link: SchoolOfficer) -> None:
     record(actor, AuditAction.DELETE, link, before=snapshot(link), school_id=link.school_id)
     link.delete()
 
@@ -124,7 +125,7 @@ def default_half_terms(start_year: int) -> list[tuple[str, dt.date, dt.date]]:
 
 
 @transaction.atomic
-def ensure_academic_year(actor: Any, trust: Trust, start_year: int) -> AcademicYear:
+def ensure_academic_year(actor: Actor | None, trust: Trust, start_year: int) -> AcademicYear:
     """The trust's academic year starting 1 September ``start_year``, with default term dates."""
     year, created = AcademicYear.objects.get_or_create(
         trust=trust,
@@ -208,7 +209,7 @@ def _term_problems(
 
 @transaction.atomic
 def set_term_dates_many(
-    actor: Any,
+    actor: Actor | None,
     year: AcademicYear,
     rows: Iterable[tuple[str, dt.date, dt.date]],
     school: School | None = None,
