@@ -200,3 +200,57 @@ def add_mover(c: SimpleNamespace) -> SimpleNamespace:
         effective=c.mia_ehcp_from,
     )
     return c
+
+
+def add_past_year_class(c: SimpleNamespace) -> SimpleNamespace:
+    """``c.class_past``: north's class 5P of two years ago (``c.past_year``), whose pupils have
+    both left north since: ``c.old_leaver`` (Olga Oldleaver) 400 days ago, before the leaver window
+    (``gate.leaver_window``), so north may no longer name her; ``c.recent_leaver`` (Rita
+    Recentleaver) 100 days ago, within it."""
+    c.past_year = organisations.ensure_academic_year(None, c.trust, c.year.start_year - 2)
+    joined = c.past_year.starts_on - dt.timedelta(days=400)
+    people = {}
+    for serial, forename, surname, days_ago in (
+        (40, "Olga", "Oldleaver", 400),
+        (41, "Rita", "Recentleaver", 100),
+    ):
+        upn = make_upn(int(c.north.la_code), int(c.north.establishment_number), 19, serial)
+        record = pupils.PupilRecord(
+            upn=upn,
+            legal_forename=forename,
+            legal_surname=surname,
+            date_of_birth=dt.date(c.today.year - 12, 1, 1),
+            sex="F",
+            characteristics={"nc_year": 5},
+            enrolment_start=joined,
+        )
+        pupils.upsert_pupils(None, c.north, [record], effective=joined)
+        from strides.pupils.models import Pupil
+
+        people[surname] = (Pupil.objects.get(upn=upn), days_ago)
+    c.old_leaver, c.recent_leaver = people["Oldleaver"][0], people["Recentleaver"][0]
+    c.class_past = classes.create_group(None, c.north, c.past_year, "5P", nc_year=5)
+    classes.set_pupils(None, c.class_past, [c.old_leaver, c.recent_leaver])
+    for pupil, days_ago in people.values():
+        enrolment = Enrolment.objects.get(pupil=pupil, school=c.north)
+        pupils.end_enrolment(None, enrolment, c.today - dt.timedelta(days=days_ago), "transfer")
+    return c
+
+
+def add_year_group(c: SimpleNamespace, nc_year: int, count: int) -> SimpleNamespace:
+    """``count`` more pupils on north's roll in ``nc_year`` (Y<year> Pupil00, ...), for the
+    small-group tests: north has 2 in Year 3 already."""
+    records = [
+        pupils.PupilRecord(
+            upn=make_upn(int(c.north.la_code), int(c.north.establishment_number), 21, nc_year * 100 + n),
+            legal_forename=f"Y{nc_year}",
+            legal_surname=f"Pupil{n:02d}",
+            date_of_birth=dt.date(c.today.year - 5 - nc_year, 1, 1),
+            sex="F",
+            characteristics={"nc_year": nc_year},
+            enrolment_start=c.year.starts_on,
+        )
+        for n in range(count)
+    ]
+    pupils.upsert_pupils(None, c.north, records, effective=c.year.starts_on)
+    return c

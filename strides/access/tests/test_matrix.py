@@ -565,3 +565,62 @@ def test_route_answers_each_role_as_its_rule_says(route: Route, cast):
         if problem:
             problems.append(f"{username:15} {problem}")
     assert not problems, f"{url} [{route.label}, rule {rule}]:\n  " + "\n  ".join(problems)
+
+
+# --- the cases that found leaks (issue 9) --------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_past_years_class_names_a_leaver_outside_the_window_to_nobody(cast):
+    """Class 5P of two years ago: Olga left north before the leaver window, Rita within it. No
+    one at north sees Olga's name on the class page or its management page (the trust's own staff
+    see every pupil who was ever at a trust school, leavers too)."""
+    from strides.testing.cast import add_past_year_class
+
+    add_past_year_class(cast)
+    pages = (
+        reverse("classes:class_detail", kwargs={"group_id": cast.class_past.pk}),
+        reverse("classes_manage:pupils", kwargs={"group_id": cast.class_past.pk}),
+    )
+    problems = []
+    for username, user in cast.users.items():
+        if scope_for(user).trust_wide_pupils:
+            continue
+        client = Client()
+        client.force_login(user)
+        for url in pages:
+            if "Oldleaver" in client.get(url).content.decode():
+                problems.append(f"{username} sees the old leaver on {url}")
+    assert not problems
+
+
+@pytest.mark.django_db
+def test_a_governors_and_directors_home_hide_small_groups_together(cast, settings):
+    """North: Years 3 and 4 are hidden (2 and 3 pupils) but together are total minus the rest, 5
+    pupils: Year 5, the smallest shown, is hidden too, for every aggregate-only reader."""
+    from strides.testing.cast import add_year_group
+
+    settings.STRIDES_SMALL_GROUP_THRESHOLD = 6
+    for nc_year, count in ((4, 3), (5, 10), (6, 12)):
+        add_year_group(cast, nc_year, count)
+    for user in (cast.governor, cast.director):
+        client = Client()
+        client.force_login(user)
+        response = client.get(reverse("web:home"))
+        row = next(r for r in response.context["aggregate_rows"] if r.school == cast.north)
+        cells = dict(zip(response.context["aggregate_years"], row.cells, strict=True))
+        assert [cells[f"Year {y}"].suppressed for y in (3, 4, 5, 6)] == [True, True, True, False], user
+
+
+@pytest.mark.django_db
+def test_a_placing_contact_sees_the_placement_not_the_pupils_other_schools(cast):
+    """Dev, placed at Bridge by Hillside, is also on Riverside's roll: Hillside's contact is told
+    of Bridge only, on every page that lists Dev."""
+    from strides.pupils import services as pupils
+
+    pupils.enrol(None, cast.dev, cast.river, cast.year.starts_on)
+    client = Client()
+    client.force_login(cast.placing)
+    for url in (reverse("web:home"), reverse("pupils:profile", kwargs={"pupil_id": cast.dev.pk})):
+        page = client.get(url).content.decode()
+        assert "Dhillon" in page and cast.river.name not in page, url

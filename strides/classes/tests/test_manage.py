@@ -307,32 +307,9 @@ def test_a_past_years_class_names_no_leaver_the_class_page_hides(client_for, cas
     """A class of two years ago keeps its members, but a pupil who left the school before the
     leaver window (``gate.leaver_window``) is no longer the school's business: the management
     page names them no more than the class page does (it counts them, as it stays in the class)."""
-    from strides.organisations import services as organisations
-    from strides.pupils.models import Enrolment, Pupil
+    from strides.testing.cast import add_past_year_class
 
-    past = organisations.ensure_academic_year(None, cast.trust, cast.year.start_year - 2)
-    joined = past.starts_on - dt.timedelta(days=400)
-    records = [
-        pupils.PupilRecord(
-            upn=make_upn(801, 2001, 19, serial),
-            legal_forename=forename,
-            legal_surname=surname,
-            date_of_birth=dt.date(cast.today.year - 12, 1, 1),
-            sex="F",
-            characteristics={"nc_year": 5},
-            enrolment_start=joined,
-        )
-        for serial, forename, surname in ((40, "Olga", "Oldleaver"), (41, "Rita", "Recentleaver"))
-    ]
-    pupils.upsert_pupils(None, cast.north, records, effective=joined)
-    old = Pupil.objects.get(legal_surname="Oldleaver")
-    recent = Pupil.objects.get(legal_surname="Recentleaver")
-    group = services.create_group(None, cast.north, past, "5P", nc_year=5)
-    services.set_pupils(None, group, [old, recent])
-    for pupil, days_ago in ((old, 400), (recent, 100)):
-        enrolment = Enrolment.objects.get(pupil=pupil, school=cast.north)
-        pupils.end_enrolment(None, enrolment, cast.today - dt.timedelta(days=days_ago), "transfer")
-
+    group = add_past_year_class(cast).class_past
     client = client_for(cast.head)
     class_page = client.get(reverse("classes:class_detail", kwargs={"group_id": group.pk})).content.decode()
     assert "Recentleaver" in class_page and "Oldleaver" not in class_page

@@ -112,32 +112,13 @@ def test_small_groups_are_a_phrase_never_a_number(cast, client_for, settings):
     assert ">2<" not in page.replace(" ", "")
 
 
-def add_year_group(cast, nc_year: int, count: int) -> None:
-    import datetime as dt
-
-    from strides.pupils import services as pupils
-    from strides.pupils.upn import make_upn
-
-    records = [
-        pupils.PupilRecord(
-            upn=make_upn(801, 2001, 21, nc_year * 100 + n),
-            legal_forename=f"Y{nc_year}",
-            legal_surname=f"Pupil{n:02d}",
-            date_of_birth=dt.date(cast.today.year - 5 - nc_year, 1, 1),
-            sex="F",
-            characteristics={"nc_year": nc_year},
-            enrolment_start=cast.year.starts_on,
-        )
-        for n in range(count)
-    ]
-    pupils.upsert_pupils(None, cast.north, records, effective=cast.year.starts_on)
-
-
 def test_governors_small_groups_hidden_together_take_another_with_them(cast, client_for, settings):
     """North: Year 3 has 2 pupils, Year 4 3, Year 5 10, Year 6 12, total 27 shown. Years 3 and 4
     are hidden (under 6) but together they are 27 - 10 - 12 = 5 pupils, a small group worked out
     by subtraction: so Year 5, the smallest shown, is hidden too (the rule of
     strides.analytics.suppression, the same for every page, export and API)."""
+    from strides.testing.cast import add_year_group
+
     settings.STRIDES_SMALL_GROUP_THRESHOLD = 6
     add_year_group(cast, 4, 3)
     add_year_group(cast, 5, 10)
