@@ -238,15 +238,16 @@ def add_past_year_class(c: SimpleNamespace) -> SimpleNamespace:
 
 
 def add_year_group(c: SimpleNamespace, nc_year: int, count: int) -> SimpleNamespace:
-    """``count`` more pupils on north's roll in ``nc_year`` (Y<year> Pupil00, ...), for the
-    small-group tests: north has 2 in Year 3 already."""
+    """``count`` more pupils on north's roll from the start of the year, in ``nc_year``: Pupil0
+    Extra000, Pupil1 Extra001, ... (north has Ava and Ben in Year 3 already). Once per year
+    group in a test: their UPNs are numbered from ``nc_year`` (up to 100 pupils)."""
     records = [
         pupils.PupilRecord(
             upn=make_upn(int(c.north.la_code), int(c.north.establishment_number), 21, nc_year * 100 + n),
-            legal_forename=f"Y{nc_year}",
-            legal_surname=f"Pupil{n:02d}",
+            legal_forename=f"Pupil{n}",
+            legal_surname=f"Extra{n:03d}",
             date_of_birth=dt.date(c.today.year - 5 - nc_year, 1, 1),
-            sex="F",
+            sex="M",
             characteristics={"nc_year": nc_year},
             enrolment_start=c.year.starts_on,
         )

@@ -3,8 +3,6 @@ the class's school; another school's class answers 404. Every change is audited.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
@@ -12,8 +10,7 @@ from strides.access.gate import visible_pupils
 from strides.audit.models import AuditEntry
 from strides.classes import services
 from strides.classes.models import GroupMembership, GroupStaff, StaffRole, TeachingGroup
-from strides.pupils import services as pupils
-from strides.pupils.upn import make_upn
+from strides.testing.cast import add_past_year_class, add_year_group
 
 pytestmark = pytest.mark.django_db
 
@@ -22,22 +19,6 @@ INDEX = reverse("classes_manage:index")
 
 def url(name: str, **kwargs) -> str:
     return reverse(f"classes_manage:{name}", kwargs=kwargs)
-
-
-def add_pupils(cast, count: int, nc_year: int, first_serial: int = 100) -> None:
-    records = [
-        pupils.PupilRecord(
-            upn=make_upn(801, 2001, 20, first_serial + n),
-            legal_forename=f"Pupil{n}",
-            legal_surname=f"Extra{n:03d}",
-            date_of_birth=dt.date(cast.today.year - 5 - nc_year, 1, 1),
-            sex="M",
-            characteristics={"nc_year": nc_year},
-            enrolment_start=cast.year.starts_on,
-        )
-        for n in range(count)
-    ]
-    pupils.upsert_pupils(None, cast.north, records, effective=cast.year.starts_on)
 
 
 def members(group) -> set[str]:
@@ -191,7 +172,7 @@ def test_an_invalid_nc_year_is_named(client_for, cast):
 
 
 def test_pupils_page_lists_the_roll_filtered_to_the_class_year_with_members_ticked(client_for, cast):
-    add_pupils(cast, 2, nc_year=4)
+    add_year_group(cast, 4, 2)
     response = client_for(cast.head).get(url("pupils", group_id=cast.class_3t.pk))
     rows = {pupil.legal_forename: ticked for pupil, _, ticked in response.context["rows"]}
     assert rows == {"Ava": True, "Ben": False}
@@ -214,7 +195,7 @@ def test_set_the_class_list(client_for, cast):
 
 
 def test_a_filtered_page_keeps_the_pupils_it_did_not_show(client_for, cast):
-    add_pupils(cast, 1, nc_year=4)
+    add_year_group(cast, 4, 1)
     client = client_for(cast.head)
     year4 = client.get(url("pupils", group_id=cast.class_3t.pk), {"nc_year": "4"}).context["rows"]
     extra = year4[0][0]
@@ -236,7 +217,7 @@ def test_a_pupil_from_another_school_is_refused_and_nothing_changes(client_for, 
 
 
 def test_pupils_page_query_count_is_pinned(client_for, cast, django_assert_max_num_queries):
-    add_pupils(cast, 40, nc_year=3)
+    add_year_group(cast, 3, 40)
     client = client_for(cast.head)
     with django_assert_max_num_queries(14):
         response = client.get(url("pupils", group_id=cast.class_3t.pk))
@@ -307,8 +288,6 @@ def test_a_past_years_class_names_no_leaver_the_class_page_hides(client_for, cas
     """A class of two years ago keeps its members, but a pupil who left the school before the
     leaver window (``gate.leaver_window``) is no longer the school's business: the management
     page names them no more than the class page does (it counts them, as it stays in the class)."""
-    from strides.testing.cast import add_past_year_class
-
     group = add_past_year_class(cast).class_past
     client = client_for(cast.head)
     class_page = client.get(reverse("classes:class_detail", kwargs={"group_id": group.pk})).content.decode()
