@@ -105,6 +105,12 @@ def with_query(path: str, **params: object) -> str:
     return path + "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else path
 
 
+def refused_like_a_missing_one(client, path: str, missing: str) -> None:
+    """``path`` answers 404 for ``client``, exactly as ``missing`` (a page of nothing) does."""
+    assert client.get(path).status_code == 404
+    assert client.get(missing).status_code == 404
+
+
 def fresh(user):
     """The user as a new request would load them (no scope cached on the object)."""
     return type(user).objects.get(pk=user.pk)
