@@ -7,6 +7,8 @@
   takes ``Actor | None``: the audit log then names "system".
 - :data:`Viewer`: whoever reads a page, signed in or not: what ``request.user`` is before an access
   rule has run, and what the scoping gate takes (an anonymous viewer sees nothing).
+- :class:`SignedInRequest`: the ``request`` of a view behind an access rule, whose ``user`` is an
+  :data:`Actor` (django-stubs types ``HttpRequest.user`` as ``User | AnonymousUser``).
 
 Both are aliases of the model classes, so mypy (with django-stubs) checks what a service reads
 of its actor (``actor.pk``, ``actor.username``) and that it is what an ``AuditEntry.actor`` or a
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias
 
+from django.http import HttpRequest
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
@@ -26,4 +30,13 @@ if TYPE_CHECKING:
 Actor: TypeAlias = "User"
 Viewer: TypeAlias = "User | AnonymousUser"
 
-__all__ = ["Actor", "Viewer"]
+
+class SignedInRequest(HttpRequest):
+    """For annotations only: Django passes a plain ``HttpRequest``, and an access rule
+    (``strides.access.rules.access_rule``, which every route has) has refused it unless its user
+    is signed in."""
+
+    user: Actor
+
+
+__all__ = ["Actor", "SignedInRequest", "Viewer"]

@@ -18,12 +18,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Max, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from strides.access.actor import Actor, SignedInRequest
 from strides.access.gate import get_or_404, schools_with, scope_for, visible_pupils
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts import security, services
@@ -57,13 +58,13 @@ TRUST_ROLES = {str(role) for role in TRUST_LEVEL_ROLES}
 class Manager:
     """What the acting user may manage: the trust (trust admins) or some schools (heads)."""
 
-    user: Any
+    user: Actor
     trust_wide: bool
     trust: Trust | None
     school_ids: frozenset[int]
 
     @classmethod
-    def of(cls, user: Any) -> Manager:
+    def of(cls, user: Actor) -> Manager:
         scope = scope_for(user)
         held = scope.capabilities.get(str(Capability.MANAGE_USERS), frozenset())
         trust_wide = None in held
@@ -158,7 +159,7 @@ def locked_until(usernames: Iterable[str]) -> dict[str, dt.datetime]:
 
 
 @access_rule(MANAGE_ANY)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: SignedInRequest) -> HttpResponse:
     manager = Manager.of(request.user)
     form = UserFilterForm(request.GET or None, schools=manager.schools())
     users = manager.users()
@@ -232,7 +233,7 @@ def _check_grant(manager: Manager, form: Any, role: str, school: School | None) 
 
 
 @access_rule(MANAGE_ANY)
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: SignedInRequest) -> HttpResponse:
     manager = Manager.of(request.user)
     form = UserCreateForm(
         request.POST or None,
@@ -281,7 +282,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest,
+    request: SignedInRequest,
     manager: Manager,
     target: User,
     *,
@@ -314,7 +315,7 @@ def _detail_page(
     return render(request, "accounts/manage/user_detail.html", context)
 
 
-def _may_revoke(actor: Any, membership: Membership) -> bool:
+def _may_revoke(actor: Actor, membership: Membership) -> bool:
     """Nobody removes their own power to manage users: ask another admin (no lock-outs by mistake)."""
     return not (
         membership.user_id == actor.pk and Capability.MANAGE_USERS in ROLE_CAPABILITIES[membership.role]
@@ -322,14 +323,14 @@ def _may_revoke(actor: Any, membership: Membership) -> bool:
 
 
 @access_rule(MANAGE_ONE)
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_detail(request: SignedInRequest, user_id: int) -> HttpResponse:
     manager = Manager.of(request.user)
     return _detail_page(request, manager, _managed_user(manager, user_id))
 
 
 @require_POST
 @access_rule(MANAGE_ONE)
-def grant_role(request: HttpRequest, user_id: int) -> HttpResponse:
+def grant_role(request: SignedInRequest, user_id: int) -> HttpResponse:
     manager = Manager.of(request.user)
     target = _managed_user(manager, user_id)
     form = GrantRoleForm(
@@ -355,7 +356,7 @@ def grant_role(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @access_rule(MANAGE_ONE)
-def revoke_role(request: HttpRequest, user_id: int, membership_id: int) -> HttpResponse:
+def revoke_role(request: SignedInRequest, user_id: int, membership_id: int) -> HttpResponse:
     manager = Manager.of(request.user)
     target = _managed_user(manager, user_id)
     membership = get_or_404(
@@ -374,7 +375,7 @@ def revoke_role(request: HttpRequest, user_id: int, membership_id: int) -> HttpR
 
 @require_POST
 @access_rule(MANAGE_ONE)
-def link_parent(request: HttpRequest, user_id: int) -> HttpResponse:
+def link_parent(request: SignedInRequest, user_id: int) -> HttpResponse:
     manager = Manager.of(request.user)
     target = _managed_user(manager, user_id)
     form = LinkParentForm(request.POST)
@@ -393,13 +394,13 @@ def link_parent(request: HttpRequest, user_id: int) -> HttpResponse:
     return _detail_page(request, manager, target, link_form=form)
 
 
-def account_change(view: Callable[[HttpRequest, User], HttpResponse]) -> Callable[..., HttpResponse]:
+def account_change(view: Callable[[SignedInRequest, User], HttpResponse]) -> Callable[..., HttpResponse]:
     """For the actions on an account itself: the view gets the target user, or the request goes
     back to the user's page with the reason when it is the actor's own account or one with roles
     the actor does not manage."""
 
     @wraps(view)
-    def checked(request: HttpRequest, user_id: int) -> HttpResponse:
+    def checked(request: SignedInRequest, user_id: int) -> HttpResponse:
         manager = Manager.of(request.user)
         target = _managed_user(manager, user_id)
         if target.pk == request.user.pk:
@@ -416,7 +417,7 @@ def account_change(view: Callable[[HttpRequest, User], HttpResponse]) -> Callabl
 @require_POST
 @access_rule(MANAGE_ONE)
 @account_change
-def set_active(request: HttpRequest, target: User) -> HttpResponse:
+def set_active(request: SignedInRequest, target: User) -> HttpResponse:
     active = request.POST.get("active") == "1"
     if target.is_active != active:
         services.set_active(request.user, target, active)
@@ -430,7 +431,7 @@ def set_active(request: HttpRequest, target: User) -> HttpResponse:
 @require_POST
 @access_rule(MANAGE_ONE)
 @account_change
-def reset_two_factor(request: HttpRequest, target: User) -> HttpResponse:
+def reset_two_factor(request: SignedInRequest, target: User) -> HttpResponse:
     if security.reset_two_factor(request.user, target):
         messages.success(
             request, f"Two-factor sign-in is reset for {target}: they set it up again at next sign-in."
@@ -443,7 +444,7 @@ def reset_two_factor(request: HttpRequest, target: User) -> HttpResponse:
 @require_POST
 @access_rule(MANAGE_ONE)
 @account_change
-def unlock(request: HttpRequest, target: User) -> HttpResponse:
+def unlock(request: SignedInRequest, target: User) -> HttpResponse:
     if security.clear_lockout(request.user, target):
         messages.success(request, f"{target} can try to sign in again now.")
     else:

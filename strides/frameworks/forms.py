@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 
+from strides.access.actor import Actor
 from strides.access.gate import schools_with, scope_for
 from strides.accounts.forms import DateInput, StridesForm
 from strides.accounts.roles import Capability
@@ -29,7 +30,7 @@ LEVEL_ROWS_STEP = 5
 MAX_LEVEL_ROWS = 300
 
 
-def manages_trust_wide(user: Any) -> bool:
+def manages_trust_wide(user: Actor) -> bool:
     """Trust admins and analysts hold MANAGE_FRAMEWORKS for the whole trust; heads for a school."""
     return None in scope_for(user).capabilities.get(str(Capability.MANAGE_FRAMEWORKS), frozenset())
 
@@ -74,7 +75,7 @@ class FrameworkForm(ShowsChoiceNames):
         label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, user: Any, trust: Trust, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, trust: Trust, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.trust = trust
         schools = list(schools_with(user, Capability.MANAGE_FRAMEWORKS).filter(trust=trust).order_by("name"))

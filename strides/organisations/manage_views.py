@@ -5,16 +5,16 @@ rollover. Trust admins (``MANAGE_SCHOOLS``) manage schools; heads may roll over 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from strides.access.actor import Actor, SignedInRequest
 from strides.access.gate import can, get_or_404, schools_with, scope_for
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.forms import add_service_error
@@ -40,7 +40,7 @@ from strides.organisations.models import (
     Trust,
 )
 from strides.organisations.queries import academic_year_on, term_dates_for
-from strides.web.summaries import on_roll_totals
+from strides.pupils.roll import on_roll_totals
 
 MANAGE = AccessRule(Capability.MANAGE_SCHOOLS, description="trust admins")
 MANAGE_ONE = AccessRule(Capability.MANAGE_SCHOOLS, object_scoped=True, description="trust admins")
@@ -58,7 +58,7 @@ def _schools_crumb() -> tuple[str, str]:
     return ("Schools", reverse("organisations_manage:list"))
 
 
-def managed_trusts(user: Any):
+def managed_trusts(user: Actor) -> QuerySet[Trust]:
     """The trusts whose schools and calendar the user manages (trust-wide MANAGE_SCHOOLS)."""
     scope = scope_for(user)
     if None not in scope.capabilities.get(str(Capability.MANAGE_SCHOOLS), frozenset()):
@@ -66,7 +66,7 @@ def managed_trusts(user: Any):
     return Trust.objects.filter(pk__in=scope.trust_ids).order_by("name")
 
 
-def _managed_school(request: HttpRequest, urn: str) -> School:
+def _managed_school(request: SignedInRequest, urn: str) -> School:
     return get_or_404(
         schools_with(request.user, Capability.MANAGE_SCHOOLS).select_related("region", "trust"), urn=urn
     )
@@ -88,7 +88,7 @@ def _officer_candidates(school: School):
 
 
 @access_rule(MANAGE)
-def school_list(request: HttpRequest) -> HttpResponse:
+def school_list(request: SignedInRequest) -> HttpResponse:
     schools = list(
         schools_with(request.user, Capability.MANAGE_SCHOOLS)
         .select_related("region")
@@ -112,7 +112,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
 
 
 @access_rule(MANAGE)
-def school_create(request: HttpRequest) -> HttpResponse:
+def school_create(request: SignedInRequest) -> HttpResponse:
     trusts = list(managed_trusts(request.user))
     if not trusts:
         # A new school belongs to a trust, so only a trust-wide holder of MANAGE_SCHOOLS adds one.
@@ -135,12 +135,12 @@ def school_create(request: HttpRequest) -> HttpResponse:
 
 
 @access_rule(MANAGE_ONE)
-def school_detail(request: HttpRequest, urn: str) -> HttpResponse:
+def school_detail(request: SignedInRequest, urn: str) -> HttpResponse:
     return _detail_page(request, _managed_school(request, urn))
 
 
 def _detail_page(
-    request: HttpRequest, school: School, officer_form: OfficerForm | None = None
+    request: SignedInRequest, school: School, officer_form: OfficerForm | None = None
 ) -> HttpResponse:
     year = academic_year_on(school.trust_id)
     officers = (
@@ -158,7 +158,7 @@ def _detail_page(
 
 
 @access_rule(MANAGE_ONE)
-def school_edit(request: HttpRequest, urn: str) -> HttpResponse:
+def school_edit(request: SignedInRequest, urn: str) -> HttpResponse:
     school = _managed_school(request, urn)
     initial = {name: getattr(school, name) for name in services.SCHOOL_FIELDS}
     form = SchoolForm(
@@ -194,7 +194,7 @@ def school_edit(request: HttpRequest, urn: str) -> HttpResponse:
 
 @require_POST
 @access_rule(MANAGE_ONE)
-def officer_assign(request: HttpRequest, urn: str) -> HttpResponse:
+def officer_assign(request: SignedInRequest, urn: str) -> HttpResponse:
     school = _managed_school(request, urn)
     form = OfficerForm(request.POST, officers=_officer_candidates(school))
     if form.is_valid():
@@ -213,7 +213,7 @@ def officer_assign(request: HttpRequest, urn: str) -> HttpResponse:
 
 @require_POST
 @access_rule(MANAGE_ONE)
-def officer_unassign(request: HttpRequest, urn: str, officer_id: int) -> HttpResponse:
+def officer_unassign(request: SignedInRequest, urn: str, officer_id: int) -> HttpResponse:
     school = _managed_school(request, urn)
     link = get_or_404(SchoolOfficer.objects.filter(school=school).select_related("user"), pk=officer_id)
     services.unassign_officer(request.user, link)
@@ -226,12 +226,12 @@ def officer_unassign(request: HttpRequest, urn: str, officer_id: int) -> HttpRes
 # --- academic years and term dates ----------------------------------------------------------
 
 
-def _managed_years(user: Any):
+def _managed_years(user: Actor) -> QuerySet[AcademicYear]:
     return AcademicYear.objects.filter(trust__in=managed_trusts(user)).select_related("trust")
 
 
 @access_rule(MANAGE)
-def year_list(request: HttpRequest) -> HttpResponse:
+def year_list(request: SignedInRequest) -> HttpResponse:
     trusts = list(managed_trusts(request.user))
     form = AcademicYearForm(request.POST or None)
     if request.method == "POST" and trusts and form.is_valid():
@@ -260,7 +260,7 @@ def year_list(request: HttpRequest) -> HttpResponse:
 
 
 def _term_form_page(
-    request: HttpRequest, year: AcademicYear, school: School | None, done_url: str, crumbs: list
+    request: SignedInRequest, year: AcademicYear, school: School | None, done_url: str, crumbs: list
 ) -> HttpResponse:
     defaults = {t.half_term: t for t in TermDates.objects.filter(academic_year=year, school__isnull=True)}
     overrides = (
@@ -304,7 +304,7 @@ def _term_form_page(
 
 
 @access_rule(MANAGE_ONE)
-def year_terms(request: HttpRequest, year_id: int) -> HttpResponse:
+def year_terms(request: SignedInRequest, year_id: int) -> HttpResponse:
     """The trust's default half-term dates for one academic year."""
     year = get_or_404(_managed_years(request.user), pk=year_id)
     url = reverse("organisations_manage:year_terms", kwargs={"year_id": year.pk})
@@ -317,7 +317,7 @@ def year_terms(request: HttpRequest, year_id: int) -> HttpResponse:
 
 
 @access_rule(MANAGE_ONE)
-def school_terms(request: HttpRequest, urn: str, year_id: int) -> HttpResponse:
+def school_terms(request: SignedInRequest, urn: str, year_id: int) -> HttpResponse:
     """One school's own half-term dates (where its local authority's differ from the trust's)."""
     school = _managed_school(request, urn)
     year = get_or_404(AcademicYear.objects.filter(trust_id=school.trust_id), pk=year_id)
@@ -335,7 +335,7 @@ def _rollover_years(school: School, today: dt.date):
 
 
 @access_rule(ROLLOVER_ANY)
-def rollover_index(request: HttpRequest) -> HttpResponse:
+def rollover_index(request: SignedInRequest) -> HttpResponse:
     schools = schools_with(request.user, Capability.ROLLOVER).order_by("name")
     if len(schools) == 1:
         return redirect("organisations_manage:rollover", urn=schools[0].urn)
@@ -347,7 +347,7 @@ def rollover_index(request: HttpRequest) -> HttpResponse:
 
 
 @access_rule(ROLLOVER_ONE)
-def rollover(request: HttpRequest, urn: str) -> HttpResponse:
+def rollover(request: SignedInRequest, urn: str) -> HttpResponse:
     """A confirmation page that shows what the rollover will do, then runs it."""
     school = get_or_404(schools_with(request.user, Capability.ROLLOVER), urn=urn)
     today = dt.date.today()

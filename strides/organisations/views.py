@@ -13,11 +13,12 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from strides.access.actor import Actor, SignedInRequest
 from strides.access.gate import (
     can,
     get_or_404,
@@ -29,30 +30,27 @@ from strides.access.gate import (
 from strides.access.rules import SIGNED_IN, AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.classes.models import TeachingGroup
+from strides.classes.queries import staff_with_users
+from strides.navigation import opens_many_schools, school_crumbs
 from strides.organisations.models import Region, School
 from strides.pupils import queries
 from strides.pupils.models import CharacteristicsPeriod
-from strides.web.forms import PupilFilterForm, SchoolFilterForm
-from strides.web.navigation import opens_many_schools, school_crumbs
-from strides.web.summaries import (
+from strides.pupils.roll import (
     attach_current,
-    current_academic_year,
     disadvantaged,
     period_as_at,
-    school_cards,
     school_summary,
-    sees_named_pupils_at,
-    staff_with_users,
-    summary_view,
     today,
     with_current_details,
 )
+from strides.web.forms import PupilFilterForm, SchoolFilterForm
+from strides.web.home_figures import current_academic_year, school_cards, sees_named_pupils_at, summary_view
 
 PUPILS_PER_PAGE = 50
 
 
 @access_rule(SIGNED_IN)
-def school_list(request: HttpRequest) -> HttpResponse:
+def school_list(request: SignedInRequest) -> HttpResponse:
     """The schools the user can open, with pupils on roll, filterable by name, region and type."""
     user = request.user
     schools = visible_schools(user)
@@ -72,7 +70,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
     return render(request, "organisations/school_list.html", context)
 
 
-def _pupil_list(user: Any, school: School, form: PupilFilterForm, day: dt.date) -> QuerySet:
+def _pupil_list(user: Actor, school: School, form: PupilFilterForm, day: dt.date) -> QuerySet:
     pupils = queries.pupils_on_roll(visible_pupils(user), school.pk, day)
     if form.is_valid() and form.cleaned_data["q"]:
         pupils = queries.search(pupils, form.cleaned_data["q"])
@@ -87,10 +85,10 @@ def _pupil_list(user: Any, school: School, form: PupilFilterForm, day: dt.date) 
         elif disadvantage == "not_pp":
             periods = periods.exclude(disadvantaged())
         pupils = pupils.filter(Exists(periods))
-    return with_current_details(pupils, day)
+    return with_current_details(user, pupils, day)
 
 
-def _classes(user: Any, school: School, day: dt.date) -> tuple[Any, list[TeachingGroup]]:
+def _classes(user: Actor, school: School, day: dt.date) -> tuple[Any, list[TeachingGroup]]:
     year = current_academic_year(school.trust_id, day)
     if year is None:
         return None, []
@@ -111,7 +109,7 @@ def _classes(user: Any, school: School, day: dt.date) -> tuple[Any, list[Teachin
         description="schools the gate lets the user open; names only for roles that see the school's pupils",
     )
 )
-def school_detail(request: HttpRequest, urn: str) -> HttpResponse:
+def school_detail(request: SignedInRequest, urn: str) -> HttpResponse:
     user = request.user
     day = today()
     school = get_or_404(visible_schools(user).select_related("region"), urn=urn)

@@ -12,6 +12,7 @@ from strides.accounts.roles import Role
 from strides.organisations import services as organisations
 from strides.organisations.models import Region
 from strides.pupils import services as pupils
+from strides.pupils.codes import RegistrationType
 from strides.pupils.models import Pupil
 from strides.pupils.upn import make_upn
 
@@ -250,3 +251,18 @@ def test_a_head_with_two_schools_reaches_both(cast, client_for):
     get(client_for, cast.head, school_url(cast.river))
     page = get(client_for, cast.head, reverse("organisations:school_list"))
     assert "2 schools" in page
+
+
+def test_the_school_pupil_list_carries_only_the_schools_the_reader_may_see(cast, client_for):
+    """A dual-registered pupil's other school is not the reader's to see: the school page's list
+    takes the pupil's schools today through the gate (visible_enrolments), not every enrolment."""
+    pupils.enrol(
+        cast.river_head, cast.ava, cast.river, cast.today, registration=RegistrationType.SUBSIDIARY_DUAL
+    )
+    response = client_for(cast.head).get(school_url(cast.north))
+    assert response.status_code == 200
+    ava = next(p for p in response.context["rows"] if p.pk == cast.ava.pk)
+    assert [s.pk for s in ava.schools_now] == [cast.north.pk]
+    response = client_for(cast.admin).get(school_url(cast.north))  # who reaches both sees both
+    ava = next(p for p in response.context["rows"] if p.pk == cast.ava.pk)
+    assert sorted(s.pk for s in ava.schools_now) == sorted([cast.north.pk, cast.river.pk])
