@@ -167,3 +167,24 @@ def test_count_cells_are_short_in_wide_tables():
     assert '<span aria-hidden="true">&lt;6</span>' in short
     assert '<span class="visually-hidden">fewer than 6</span>' in short
     assert count_cell(Cell(12), short=True) == "12"
+
+
+def test_a_school_page_for_a_governor_follows_the_same_rule():
+    """The school page's summary, suppressed for aggregate-only readers: the year groups as the
+    home page hides them, and a group whose rest of the roll is small (EAL 24 of 27: 3 are not)."""
+    from strides.pupils.roll import SchoolSummary, Share
+    from strides.web.home_figures import summary_view
+
+    def share(count: int) -> Share:
+        return Share(count, 27)
+
+    by_year = {3: 2, 4: 3, 5: 10, 6: 12}
+    summary = SchoolSummary(27, by_year, share(8), share(0), share(10), share(12), share(24))
+    view = summary_view(summary, suppressed=True)
+    assert view.on_roll.value == 27
+    assert [cell.suppressed for _, cell in view.year_rows] == [True, True, True, False]
+    groups = {label: (cell.value, percent) for label, cell, percent in view.groups}
+    assert groups["SEN support"] == (8, 30) and groups["Free school meals"] == (10, 37)
+    assert groups["EHCP"] == (None, None) and groups["EAL"] == (None, None)
+    exact = summary_view(summary, suppressed=False)
+    assert [cell.value for _, cell in exact.year_rows] == [2, 3, 10, 12]
