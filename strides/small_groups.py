@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
 from django.conf import settings
@@ -38,6 +38,10 @@ class Cell:
         return self.value is None
 
 
+def _as_is(key: Any) -> Any:
+    return key
+
+
 def suppress_counts(counts: Mapping[K, int], threshold: int | None = None) -> tuple[dict[K, Cell], Cell]:
     """Counts by group (which add up to the total), and the total, safe to show to readers who
     may never see a named pupil: the groups as :func:`strides.analytics.suppression.suppress`
@@ -45,7 +49,7 @@ def suppress_counts(counts: Mapping[K, int], threshold: int | None = None) -> tu
     and the total, hidden when it is itself under the threshold."""
     threshold = small_group_threshold() if threshold is None else threshold
     try:  # ties between equal small groups go to the smaller key (Year 3 before Year 4)
-        keys = sorted(counts)
+        keys = sorted(counts, key=_as_is)
     except TypeError:
         keys = list(counts)
     total = sum(counts.values())

@@ -172,11 +172,11 @@ UPLOADER_OFF = "The account of the person who uploaded this file is switched off
 Rights = Callable[[Any, Any], "str | None"]
 
 
-def uploader_refusal(batch: UploadBatch, rights: Rights | None = None) -> str | None:
-    """Re-enter the scope of the person who uploaded ``batch``, read afresh (never a scope cached
-    earlier on the user object), and say why they may no longer have it worked on: account
-    deleted or switched off, or ``rights(user, batch)`` (a kind's own check, through the gate:
-    ``can``, ``schools_with``). None: they still may."""
+def uploader_refusal(batch: Any, rights: Rights | None = None) -> str | None:
+    """Re-enter the scope of the person who uploaded ``batch`` (an upload of any kind), read
+    afresh (never a scope cached earlier on the user object), and say why they may no longer have
+    it worked on: account deleted or switched off, or ``rights(user, batch)`` (a kind's own check,
+    through the gate: ``can``, ``schools_with``). None: they still may."""
     user = batch.uploaded_by
     if user is None:
         return NO_UPLOADER
