@@ -48,7 +48,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.school.name if self.school_id else "trust"
+        where = self.school.name if self.school else "trust"
         return f"{self.user} – {self.get_role_display()} ({where})"
 
     def clean(self) -> None:

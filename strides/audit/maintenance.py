@@ -44,8 +44,8 @@ def audit_maintenance(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("RESET strides.audit_maintenance")
         return
-    connection._strides_audit_unlocked = True
+    connection._strides_audit_unlocked = True  # type: ignore[attr-defined]  # read by locked() above
     try:
         yield
     finally:
-        connection._strides_audit_unlocked = False
+        connection._strides_audit_unlocked = False  # type: ignore[attr-defined]

@@ -54,7 +54,7 @@ class AuditEntry(models.Model):
             raise PermissionError("Audit entries are append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[override]
+    def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries are append-only.")
 
     @property

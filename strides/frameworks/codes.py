@@ -299,7 +299,7 @@ class CodeBook:
         codes = self.frameworks.get(framework.pk) if framework is not None else None
         return codes.levels if codes else []
 
-    def _name(self, model: type, pk: int) -> str:
+    def _name(self, model: type[School] | type[Subject], pk: int) -> str:
         """A school's or subject's name for a refusal, read once (only refusals need them)."""
         key = (model.__name__, pk)
         if key not in self._names:

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+
+if TYPE_CHECKING:
+    from strides.accounts.models import User
 
 
 class Trust(models.Model):
@@ -64,7 +68,7 @@ class School(models.Model):
         Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="schools"
     )
     joined_trust_on = models.DateField(null=True, blank=True)
-    officers = models.ManyToManyField(
+    officers: models.ManyToManyField[User, SchoolOfficer] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="SchoolOfficer",
         related_name="assigned_schools",
@@ -171,7 +175,7 @@ class TermDates(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.school.name if self.school_id else "trust default"
+        where = self.school.name if self.school else "trust default"
         return f"{self.get_half_term_display()} {self.academic_year.label} ({where})"
 
     @property
