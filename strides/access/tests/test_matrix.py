@@ -565,4 +565,3 @@ def test_route_answers_each_role_as_its_rule_says(route: Route, cast):
         if problem:
             problems.append(f"{username:15} {problem}")
     assert not problems, f"{url} [{route.label}, rule {rule}]:\n  " + "\n  ".join(problems)
-
