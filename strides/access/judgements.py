@@ -18,17 +18,22 @@ read the people and the history behind one.
 
 **Who and history.** Staff names (``recorded_by``, ``withdrawn_by``), the note and the revisions
 behind a judgement are read only by trust-wide roles and by the staff of the school that made it
-(:func:`reads_history`); anyone else gets the level, its point and its drop's date.
+(the ``shows_history`` flag on every row, :func:`reads_history`); anyone else gets the level, its
+point and its drop's date.
+
+:func:`judgement_reach` is the same rule as rows, for the dashboards' frames.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 
-from strides.access.gate import scope_for, visible_enrolments, visible_pupils
+from strides.access.gate import Scope, leaver_window, scope_for, visible_enrolments, visible_pupils
 
 if TYPE_CHECKING:
     from strides.assessment.models import Judgement
@@ -38,48 +43,130 @@ if TYPE_CHECKING:
 RELEASED = ("submitted", "locked")
 
 
-def history_school_ids(user: Any) -> frozenset[int] | None:
-    """Schools whose judgements the user reads in full (staff, note, history); None: every school."""
-    scope = scope_for(user)
-    if scope.trust_wide_pupils:
-        return None
-    return scope.pupil_school_ids | scope.class_reach_school_ids
+def _day(on: dt.date | None) -> dt.date:
+    return on or dt.date.today()
 
 
-def reads_history(user: Any, judgement: Judgement) -> bool:
-    """Whether the user may read who recorded ``judgement``, its note and its revisions."""
-    schools = history_school_ids(user)
-    return schools is None or judgement.school_id in schools
+def _class_members(scope: Scope, day: dt.date) -> QuerySet:
+    """Memberships of the classes a teacher or TA teaches this year (class reach)."""
+    from strides.classes.models import GroupMembership
+
+    return GroupMembership.objects.filter(
+        group__staff_links__user_id=scope.user_id,
+        group__academic_year__starts_on__lte=day,
+        group__academic_year__ends_on__gte=day,
+        group__school_id__in=scope.class_reach_school_ids,
+    )
+
+
+def _made_here(user: Any, scope: Scope, day: dt.date) -> Q:
+    """Judgements the user reads as their school's own: made at a school where they are staff
+    (school or assigned reach: a pupil on its roll or a leaver within the window) or, for a
+    teacher or TA, made at their school for a pupil of their classes."""
+    condition = Q(pk__in=[])
+    if scope.pupil_school_ids:
+        staff_reach = (
+            visible_enrolments(user, day)
+            .order_by()
+            .filter(school_id__in=scope.pupil_school_ids)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=leaver_window(day)))
+        )
+        condition |= Q(
+            Exists(staff_reach.filter(pupil_id=OuterRef("pupil_id"), school_id=OuterRef("school_id")))
+        )
+    if scope.class_reach_school_ids:
+        taught = _class_members(scope, day).filter(
+            pupil_id=OuterRef("pupil_id"), group__school_id=OuterRef("school_id")
+        )
+        condition |= Q(Exists(taught))
+    return condition
 
 
 def visible_judgements(user: Any, on: dt.date | None = None) -> QuerySet[Judgement]:
     """The judgements (in force) the user may read, by the rule in the module docstring, each
     annotated ``shows_history``: whether the user may read who recorded it, its note and its
-    revisions (:func:`reads_history`). A serializer that finds no such flag shows none of them."""
+    revisions. A serializer that finds no such flag shows none of them."""
     from strides.assessment.models import DropSchool, Judgement
 
     scope = scope_for(user)
     if not scope.sees_named_pupils:
         return Judgement.objects.none()
-    judgements = Judgement.objects.filter(pupil_id__in=visible_pupils(user, on).values("pk"))
+    day = _day(on)
+    judgements = Judgement.objects.filter(pupil_id__in=visible_pupils(user, day).values("pk"))
     if scope.trust_wide_pupils:
         return judgements.annotate(shows_history=Value(True, output_field=BooleanField()))
-    enrolments = visible_enrolments(user, on).order_by()
-    own_schools = sorted(history_school_ids(user) or ())
-    made_here = Q(school_id__in=own_schools) & Q(
-        Exists(enrolments.filter(pupil_id=OuterRef("pupil_id"), school_id=OuterRef("school_id")))
-    )
+    made_here = _made_here(user, scope, day)
     released = DropSchool.objects.filter(
         drop_id=OuterRef("drop_id"), school_id=OuterRef("school_id"), status__in=RELEASED
     )
-    while_with_them = enrolments.filter(pupil_id=OuterRef("pupil_id")).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("drop__assessed_on"))
+    while_with_them = (
+        visible_enrolments(user, day)
+        .order_by()
+        .filter(pupil_id=OuterRef("pupil_id"))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("drop__assessed_on")))
     )
     prior = Q(Exists(released)) & Q(Exists(while_with_them))
-    shows_history = Case(
-        When(school_id__in=own_schools, then=Value(True)), default=Value(False), output_field=BooleanField()
-    )
+    shows_history = Case(When(made_here, then=Value(True)), default=Value(False), output_field=BooleanField())
     return judgements.filter(made_here | prior).annotate(shows_history=shows_history)
+
+
+def reads_history(user: Any, judgement: Judgement) -> bool:
+    """Whether the user may read who recorded ``judgement``, its note and its revisions."""
+    flag = getattr(judgement, "shows_history", None)
+    if flag is not None:
+        return bool(flag)
+    return visible_judgements(user).filter(pk=judgement.pk, shows_history=True).exists()
+
+
+@dataclass(frozen=True)
+class JudgementReach:
+    """The same rule as rows, for readers that filter a frame of judgements instead of a queryset
+    (the dashboards' analytics frames, ``strides.dashboards.queries``). A judgement of pupil *p*
+    made at school *s* in a drop dated *d*, whose part at *s* has status *t*, is readable when
+    ``everything``, or ``(p, s)`` is in ``own`` (drafts included, history shown), or *p* is in
+    ``until`` with ``until[p]`` None or on or after *d*, and *t* is in :data:`RELEASED`."""
+
+    everything: bool = False
+    own: frozenset[tuple[int, int]] = frozenset()
+    until: dict[int, dt.date | None] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.everything and not self.until
+
+
+def judgement_reach(
+    user: Any, on: dt.date | None = None, *, pupil_ids: Iterable[int] | None = None
+) -> JudgementReach:
+    """:func:`visible_judgements`'s rule for the user as rows (optionally only ``pupil_ids``):
+    one query (after the scope)."""
+    scope = scope_for(user)
+    if not scope.sees_named_pupils:
+        return JudgementReach()
+    if scope.trust_wide_pupils:
+        return JudgementReach(everything=True)
+    day = _day(on)
+    enrolments = visible_enrolments(user, day).order_by()
+    if pupil_ids is not None:
+        enrolments = enrolments.filter(pupil_id__in=list(pupil_ids))
+    if scope.class_reach_school_ids:  # taught here: the pupil's enrolment at a school they teach
+        taught = _class_members(scope, day).filter(
+            pupil_id=OuterRef("pupil_id"), group__school_id=OuterRef("school_id")
+        )
+        enrolments = enrolments.annotate(taught=Exists(taught))
+    else:
+        enrolments = enrolments.annotate(taught=Value(False, output_field=BooleanField()))
+    until: dict[int, dt.date | None] = {}
+    own: set[tuple[int, int]] = set()
+    window = leaver_window(day)
+    rows = enrolments.values_list("pupil_id", "school_id", "end_date", "taught")
+    for pupil_id, school_id, end, taught in rows:
+        if pupil_id not in until or (until[pupil_id] is not None and (end is None or end > until[pupil_id])):
+            until[pupil_id] = end
+        staff = school_id in scope.pupil_school_ids and (end is None or end >= window)
+        if staff or taught:
+            own.add((pupil_id, school_id))
+    return JudgementReach(own=frozenset(own), until=until)
 
 
 def holder_name(user: Any, judgement: Judgement) -> str:

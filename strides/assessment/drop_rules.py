@@ -1,6 +1,7 @@
 """What a drop allows, loaded once (:class:`DropRules`): the subjects, the schools' parts, the
 frameworks each school may use for each pupil and subject, the crosswalk in force and its points;
-and who may record for whom (:func:`pupils_in_reach`, :func:`recording_school_ids`). Shared by the
+and who may record for whom (:func:`pupils_in_reach`, :func:`recording_school_ids`) and read what
+(:func:`judgements_in_reach`). Shared by the
 bulk service (``strides.assessment.bulk``) and the spreadsheet importer, so both answer the same
 way."""
 
@@ -12,9 +13,10 @@ from typing import Any
 from django.db.models import QuerySet
 
 from strides.access.gate import schools_with, scope_for, visible_pupils
+from strides.access.judgements import visible_judgements
 from strides.accounts.roles import Capability
 from strides.assessment.grid_queries import reopeners
-from strides.assessment.models import DataDrop, DropSchool
+from strides.assessment.models import DataDrop, DropSchool, Judgement
 from strides.assessment.sheets.closed import closed_notice
 from strides.frameworks.codes import CodeBook
 from strides.frameworks.models import Framework, Level, Subject
@@ -40,6 +42,15 @@ def pupils_in_reach(actor: Any, drop: DataDrop) -> QuerySet[Pupil]:
             pk__in=Enrolment.objects.filter(school__trust_id=drop.trust_id).values("pupil_id")
         )
     return visible_pupils(actor)
+
+
+def judgements_in_reach(actor: Any, drop: DataDrop) -> QuerySet[Judgement]:
+    """Judgements the actor may read while recording in this drop (its previous judgements behind
+    shorthand): ``strides.access.judgements.visible_judgements`` (ADR 11), or (no actor, the
+    command line) every judgement of the drop's trust."""
+    if actor is None:
+        return Judgement.objects.filter(drop__trust_id=drop.trust_id)
+    return visible_judgements(actor)
 
 
 def recording_school_ids(actor: Any, drop: DataDrop) -> set[int] | None:

@@ -22,6 +22,7 @@ CELL = (
 )
 
 WARNING = '<p class="grid-warning">{}</p>'
+HELD = '<p class="grid-held">Recorded by {}: only that school can change it.</p>'
 
 
 PREVIOUS = 'was {}<span class="visually-hidden"> in {}</span>'
@@ -43,6 +44,9 @@ def cell_html(cell: GridCell, nc_year: int | None, read_only: bool) -> SafeStrin
         extra += ' data-withdrawn="true"'
     if read_only or not cell.editable:
         extra += " readonly"
+    message = format_html(WARNING, cell.warning) if cell.warning else ""
+    if cell.held_by:  # another school's judgement: read-only here (ADR 11)
+        message = format_html(HELD, cell.held_by)
     return format_html(
         CELL,
         r=cell.row,
@@ -57,7 +61,7 @@ def cell_html(cell: GridCell, nc_year: int | None, read_only: bool) -> SafeStrin
         year=_year(cell.band if cell.band is not None else nc_year),
         extra=mark_safe(extra),  # noqa: S308 - fixed attribute names, no user input
         previous=previous,
-        message=format_html(WARNING, cell.warning) if cell.warning else "",
+        message=message,
     )
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from strides.access.gate import schools_with, visible_classes, visible_pupils
+from strides.access.judgements import visible_judgements
 from strides.accounts.models import User
 from strides.accounts.roles import ROLE_CAPABILITIES, Capability
 from strides.assessment.models import DataDrop, DropSchool, Judgement
@@ -156,6 +157,7 @@ class GridCell:
     warning: str = ""  # the jump from the previous drop, when it is large (codes.jump_warning)
     editable: bool = True
     withdrawn: bool = False  # its judgement was withdrawn (empty; typing a level reinstates it)
+    held_by: str = ""  # the other school whose judgement this is (read-only here: ADR 11)
     html: str = ""  # grid_html.cell_html, filled in by the view
 
     @property
@@ -282,14 +284,28 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
     on_roll = {p.pk for p in in_drop if p.on_roll}
     chooser = FrameworkChooser(group.school_id, subjects, day)
     book = CodeBook(drop.trust_id)
-    # withdrawn ones too (history): an empty cell still carries its version, for the lost-update check
-    current = {
-        (pupil_id, subject_id): ("", version, None, True) if withdrawn else (code, version, value, False)
-        for pupil_id, subject_id, code, version, value, withdrawn in Judgement.history.filter(
-            drop=drop, pupil_id__in=ids
-        ).values_list("pupil_id", "subject_id", "level__code", "version", "point__value", "withdrawn_at")
-    }
-    previous = previous_judgements(drop, ids, [s.pk for s in subjects])
+    # The school's own, withdrawn ones too (history): an empty cell still carries its version, for
+    # the lost-update check. Another school's (a pupil on two rolls) only as the user may read it,
+    # read-only (ADR 11). One query.
+    readable = visible_judgements(user)
+    elsewhere = readable.filter(drop=drop, pupil_id__in=ids).exclude(school_id=group.school_id)
+    current: dict[tuple[int, int], tuple[str, int, int | None, bool]] = {}
+    held: dict[tuple[int, int], tuple[str, int | None, str]] = {}
+    for pupil_id, subject_id, code, version, value, withdrawn, school_id, school in (
+        Judgement.history.filter(drop=drop, pupil_id__in=ids)
+        .filter(Q(school_id=group.school_id) | Q(pk__in=elsewhere.values("pk")))
+        .values_list(
+            "pupil_id", "subject_id", "level__code", "version", "point__value", "withdrawn_at", "school_id",
+            "school__name",
+        )
+    ):  # fmt: skip
+        if school_id != group.school_id:
+            held[(pupil_id, subject_id)] = (code, value, school)
+        else:
+            current[(pupil_id, subject_id)] = (
+                ("", version, None, True) if withdrawn else (code, version, value, False)
+            )
+    previous = previous_judgements(drop, ids, [s.pk for s in subjects], readable)
 
     vocabularies: dict[str, Vocabulary] = {}
     rows = []
@@ -307,6 +323,9 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
             if framework is not None and framework.code != DEFAULT_FRAMEWORK_CODE:
                 notes.setdefault(framework.name, []).append(subject.name)
             code, version, value, withdrawn = current.get((pupil.pk, subject.pk), ("", 0, None, False))
+            held_code, held_value, held_by = held.get((pupil.pk, subject.pk), ("", None, ""))
+            if held_by:
+                code, value = held_code, held_value
             cells.append(
                 GridCell(
                     row=r,
@@ -321,8 +340,9 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
                     previous_code=before.code if before else "",
                     previous_when=before.when if before else "",
                     warning=jump_warning(before.code, before.value, value) if before and code else "",
-                    editable=framework is not None and pupil.pk in on_roll,
+                    editable=framework is not None and pupil.pk in on_roll and not held_by,
                     withdrawn=withdrawn,
+                    held_by=held_by,
                 )
             )
         rows.append(
@@ -419,9 +439,14 @@ def grid_classes(user: Any, drop: DataDrop) -> list[SchoolClasses]:
     ):
         members[group_id].append(pupil_id)
     judged: dict[int, set[int]] = defaultdict(set)  # pupil -> subjects judged in the drop
-    for pupil_id, subject_id in Judgement.objects.filter(
-        drop=drop, pupil_id__in=GroupMembership.objects.filter(group_id__in=list(members)).values("pupil_id")
-    ).values_list("pupil_id", "subject_id"):
+    for pupil_id, subject_id in (
+        visible_judgements(user)
+        .filter(
+            drop=drop,
+            pupil_id__in=GroupMembership.objects.filter(group_id__in=list(members)).values("pupil_id"),
+        )
+        .values_list("pupil_id", "subject_id")
+    ):
         judged[pupil_id].add(subject_id)
     by_school: dict[int, list[ClassProgress]] = {p.school_id: [] for p in parts}
     for g in groups:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from strides.access.judgements import visible_judgements
 from strides.assessment.grid_queries import Vocabulary, cell_rule, class_pupils, closed_reason
 from strides.assessment.models import DropSchool, Judgement
 from strides.assessment.queries import PreviousJudgement, previous_judgements
@@ -87,7 +88,8 @@ class SaveContext:
         if self.pupils and subjects and part.teachers_may_edit:
             self.chooser = FrameworkChooser(part.school_id, subjects, drop.assessed_on)
             self.book = CodeBook(drop.trust_id)
-            self.previous = previous_judgements(drop, list(self.pupils), [s.pk for s in subjects])
+            readable = visible_judgements(user)
+            self.previous = previous_judgements(drop, list(self.pupils), [s.pk for s in subjects], readable)
         self._values: dict[int, int] | None = None
 
     def vocabulary(self, pupil: Pupil, subject: Subject) -> Vocabulary | None:

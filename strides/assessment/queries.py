@@ -120,12 +120,14 @@ class PreviousJudgement:
 
 
 def previous_judgements(
-    drop: DataDrop, pupil_ids: Iterable[int], subject_ids: Iterable[int]
+    drop: DataDrop, pupil_ids: Iterable[int], subject_ids: Iterable[int], readable: QuerySet[Judgement]
 ) -> dict[tuple[int, int], PreviousJudgement]:
     """(pupil, subject) -> the judgement of the most recent earlier drop of the trust that has one
-    (what the grid shows as "was", what shorthand and the jump warning read). One query."""
+    (what the grid shows as "was", what shorthand and the jump warning read), among ``readable``:
+    the judgements the user may read (``strides.access.judgements.visible_judgements``: another
+    school's as prior attainment, ADR 11). One query."""
     rows = (
-        Judgement.objects.filter(
+        readable.filter(
             pupil_id__in=list(pupil_ids),
             subject_id__in=list(subject_ids),
             drop__trust_id=drop.trust_id,

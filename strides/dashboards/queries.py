@@ -8,13 +8,15 @@ Two kinds of rows, for two kinds of question:
   every school for trust-wide roles and directors, a governor's school), plus, for teachers, the
   rows of their own classes' pupils (a teacher's school dashboard is their classes'). Parents,
   placing-school contacts and teaching assistants (no ``VIEW_AGGREGATES``) get none.
-- :meth:`AnalyticsView.pupil_observations`: the rows of pupils the user sees *by name*, made at
-  the schools through which they see them (the gate's ``visible_enrolments``): a head's pupils
-  (and leavers for the leaver window), a teacher's class, a parent's child, the pupils a placing
-  school has placed, while placed. Governors and directors get none, ever. People who see a pupil
-  from outside the school (parents, placing-school contacts) get only the judgements of drops the
-  school has submitted or the trust has locked (:data:`RELEASED`): a save in an open or reopened
-  drop is a draft until then. Staff of the school see the drop as it stands.
+- :meth:`AnalyticsView.pupil_observations`: the rows of pupils the user sees *by name* (a head's
+  pupils and leavers for the leaver window, a teacher's class, a parent's child, the pupils a
+  placing school has placed, while placed), by the one rule for reading judgements
+  (``strides.access.judgements.judgement_reach``, ADR 11): staff read their own school's
+  judgements as they stand; another school's (a newcomer's prior attainment, a dual
+  registration's other school, everything a parent or placing school sees) only once that
+  school's part of the drop is submitted or locked (:data:`RELEASED`: a save in an open or
+  reopened drop is a draft until then), and only of drops dated while the pupil was with the
+  user. Governors and directors get none, ever.
 
 ``suppress_small_groups`` is True for users who see aggregates of a school without seeing its
 pupils by name (governors, directors): every table they get goes through :meth:`suppress`, which
@@ -36,6 +38,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from strides.access.gate import can, scope_for, visible_enrolments, visible_schools
+from strides.access.judgements import RELEASED as JUDGEMENTS_RELEASED
+from strides.access.judgements import judgement_reach
 from strides.accounts.roles import Capability
 from strides.analytics import annual_progress, benchmark_table, empty_observations, rolling_pool, suppress
 from strides.analytics.own_pool import empty_composition
@@ -47,9 +51,9 @@ from strides.organisations.models import School
 _PAIRS = {"pupil_id": pl.Int64, "school_id": pl.Int64}
 _RELEASED_PAIRS = {"drop_id": pl.Int64, "school_id": pl.Int64}
 
-# A school's part of a drop that people outside the school may see: signed off by its head, or
-# locked by the trust. Anything else (not started, in progress, reopened) is still a draft.
-RELEASED = (DropStatus.SUBMITTED, DropStatus.LOCKED)
+# A school's part of a drop that people outside the school may see (signed off by its head, or
+# locked by the trust; anything else is still a draft): the one rule's (strides.access.judgements)
+RELEASED = tuple(DropStatus(status) for status in JUDGEMENTS_RELEASED)
 
 
 def today() -> dt.date:
@@ -190,33 +194,53 @@ class AnalyticsView:
     def pupil_observations(
         self, *, school_ids: Iterable[int] | None = None, pupil_ids: Iterable[int] | None = None
     ) -> pl.DataFrame:
-        """Rows of the pupils the user sees by name, made at the schools through which they see
-        them; optionally only ``school_ids`` and / or ``pupil_ids``."""
+        """Rows of the pupils the user sees by name, by the one rule for reading judgements
+        (``strides.access.judgements``, ADR 11): their own school's as they stand, another
+        school's (prior attainment, a dual registration, what a parent or placing school is
+        shared) once released and of drops dated while the pupil was with them; optionally only
+        rows made at ``school_ids`` and / or of ``pupil_ids``."""
         if not self.sees_named_pupils:
             return empty_observations()
         schools = None if school_ids is None else set(school_ids)
         pupils = None if pupil_ids is None else set(pupil_ids)
-        if self.scope.trust_wide_pupils:
+        reach = judgement_reach(self.user, pupil_ids=pupils)
+        if reach.everything:
             return frames.observations(self.trust_id, school_ids=schools, pupil_ids=pupils)
-        readable = visible_enrolments(self.user).filter(school__trust_id=self.trust_id)
-        if schools is not None:
-            readable = readable.filter(school_id__in=schools)
-        if pupils is not None:
-            readable = readable.filter(pupil_id__in=pupils)
-        pairs = pl.DataFrame(
-            list(readable.order_by().values_list("pupil_id", "school_id").distinct()),
-            schema=_PAIRS,
-            orient="row",
-        )
-        if pairs.is_empty():
+        if reach.empty:
             return empty_observations()
-        obs = frames.observations(
-            self.trust_id,
-            school_ids=set(pairs.get_column("school_id")),
-            pupil_ids=set(pairs.get_column("pupil_id")),
+        obs = frames.observations(self.trust_id, school_ids=schools, pupil_ids=set(reach.until))
+        if obs.is_empty():
+            return obs
+        own = pl.DataFrame(sorted(reach.own), schema=_PAIRS, orient="row").with_columns(
+            pl.lit(True).alias("_own")
         )
-        obs = obs.join(pairs, on=["pupil_id", "school_id"], how="semi")
-        return self._released_to_outsiders(obs, pairs)
+        marked = obs.join(own, on=["pupil_id", "school_id"], how="left")
+        others = marked.filter(pl.col("_own").is_null())
+        if others.is_empty():
+            return obs.join(own.drop("_own"), on=["pupil_id", "school_id"], how="semi")
+        released = DropSchool.objects.filter(
+            school_id__in=sorted(set(others.get_column("school_id"))),
+            drop__trust_id=self.trust_id,
+            status__in=RELEASED,
+        ).values_list("drop_id", "school_id")
+        released_pairs = pl.DataFrame(list(released), schema=_RELEASED_PAIRS, orient="row").with_columns(
+            pl.lit(True).alias("_released")
+        )
+        until = pl.DataFrame(
+            list(reach.until.items()), schema={"pupil_id": pl.Int64, "_until": pl.Date}, orient="row"
+        )
+        kept = (
+            marked.join(released_pairs, on=["drop_id", "school_id"], how="left")
+            .join(until, on="pupil_id", how="left")
+            .filter(
+                pl.col("_own").is_not_null()
+                | (
+                    pl.col("_released").is_not_null()
+                    & (pl.col("_until").is_null() | (pl.col("drop_date") <= pl.col("_until")))
+                )
+            )
+        )
+        return kept.select(obs.columns)
 
     def sees_only_from_outside(self, pupil_id: int) -> bool:
         """Whether the user sees the pupil only as a parent or placing-school contact (so only
@@ -249,29 +273,6 @@ class AnalyticsView:
             taught_pairs = pl.DataFrame(list(taught.distinct()), schema=_PAIRS, orient="row")
             outside = outside.join(taught_pairs, on=["pupil_id", "school_id"], how="anti")
         return outside
-
-    def _released_to_outsiders(self, obs: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-        """``obs`` without the drafts of pupils the user sees from outside the school: their rows
-        are kept only for drops whose part at that school is :data:`RELEASED`. One query, and
-        none for staff."""
-        outside = self._outside_pairs(pairs)
-        if outside.is_empty() or obs.is_empty():
-            return obs
-        released = DropSchool.objects.filter(
-            school_id__in=sorted(set(outside.get_column("school_id"))),
-            drop__trust_id=self.trust_id,
-            status__in=RELEASED,
-        ).values_list("drop_id", "school_id")
-        released_pairs = pl.DataFrame(list(released), schema=_RELEASED_PAIRS, orient="row")
-        marked = obs.join(
-            outside.with_columns(pl.lit(True).alias("_outside")), on=["pupil_id", "school_id"], how="left"
-        )
-        kept = marked.join(
-            released_pairs.with_columns(pl.lit(True).alias("_released")),
-            on=["drop_id", "school_id"],
-            how="left",
-        ).filter(pl.col("_outside").is_null() | pl.col("_released").is_not_null())
-        return kept.drop("_outside", "_released").select(obs.columns)
 
     def benchmark(self, end_year: int | None = None) -> pl.DataFrame:
         """What similar-learner percentiles compare with (trust-wide by design: a percentile

@@ -17,14 +17,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from strides.access.gate import get_or_404, visible_pupils
+from strides.access.judgements import visible_judgements
 from strides.access.rules import AccessRule
 from strides.accounts.roles import Capability
 from strides.assessment.api import serializers as s
 from strides.assessment.api.filters import JudgementFilter
 from strides.assessment.api.recording import level_for, school_for, subject_of
-from strides.assessment.api.scope import (
-    visible_judgements,
-)
 from strides.assessment.api.views import (
     API_REASON,
     CONFLICT,
@@ -201,7 +199,7 @@ class JudgementViewSet(
     ) -> Response:
         user = request.user
         school = school_for(user, pupil, drop, data.get("school"))
-        level = level_for(pupil, subject, drop, school, data["level"])
+        level = level_for(user, pupil, subject, drop, school, data["level"])
         note = data.get("note")
         if note is None:  # left out: keep the note as it is
             note = (
@@ -248,7 +246,9 @@ class JudgementViewSet(
         if stale.current is not None:
             current = self.get_queryset().filter(pk=stale.current.pk).first()
         # Someone the caller cannot read (another school's record) is not described to them.
-        detail = str(stale) if current is not None else str(StaleJudgement(None, attempted))
+        # Nor is the staff of a judgement the caller reads only as prior attainment (ADR 11).
+        named = current is not None and getattr(current, "shows_history", False)
+        detail = str(stale) if named else str(StaleJudgement(None, attempted))
         body = {
             "detail": detail,
             "current": current,

@@ -10,6 +10,7 @@ from typing import Any
 from rest_framework import exceptions
 
 from strides.access.gate import can, visible_schools
+from strides.access.judgements import visible_judgements
 from strides.accounts.roles import Capability
 from strides.assessment.models import DataDrop, DropSchool
 from strides.assessment.queries import previous_judgements
@@ -76,7 +77,7 @@ def school_for(user: Any, pupil: Pupil, drop: DataDrop, urn: str | None) -> Scho
     return schools[0]
 
 
-def level_for(pupil: Pupil, subject: Subject, drop: DataDrop, school: School, text: str) -> Level:
+def level_for(user: Any, pupil: Pupil, subject: Subject, drop: DataDrop, school: School, text: str) -> Level:
     """The level meant by ``text``, by the one rule the grid and the spreadsheet import use
     (:class:`strides.frameworks.codes.CodeBook`): the pupil's framework for the subject (case and
     spacing forgiven) and its short forms, then its shorthand for their band year; a level of
@@ -85,7 +86,8 @@ def level_for(pupil: Pupil, subject: Subject, drop: DataDrop, school: School, te
     nc_year = period.nc_year if period else None
     chooser = FrameworkChooser(school.pk, [subject], drop.assessed_on)
     chosen = chooser.framework_for(pupil.pk, subject.pk, nc_year)
-    before = previous_judgements(drop, [pupil.pk], [subject.pk]).get((pupil.pk, subject.pk))
+    readable = visible_judgements(user)  # the previous judgement as the caller may read it (ADR 11)
+    before = previous_judgements(drop, [pupil.pk], [subject.pk], readable).get((pupil.pk, subject.pk))
     band = pupil_band_year(nc_year, before, drop)
     book = CodeBook(drop.trust_id)
     found = book.resolve(

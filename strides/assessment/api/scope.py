@@ -1,25 +1,18 @@
 """What of assessment a caller may read, built on the scoping gate (``strides.access.gate``).
 
 Frameworks, the common scale, crosswalks and drops are the trust's reference data, not pupil
-data; judgements are pupil data and follow the gate's rules for pupils and their records.
+data; judgements are pupil data, read through ``strides.access.judgements`` (ADR 11).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from strides.access.gate import (
-    schools_with,
-    scope_for,
-    sees_whole_records,
-    visible_enrolments,
-    visible_pupils,
-    visible_schools,
-)
+from strides.access.gate import schools_with, scope_for, visible_schools
 from strides.accounts.roles import Capability
-from strides.assessment.models import DataDrop, DropSchool, Judgement
+from strides.assessment.models import DataDrop, DropSchool
 from strides.frameworks.models import Crosswalk, Framework
 from strides.organisations.models import Trust
 
@@ -54,14 +47,3 @@ def visible_drops(user: Any) -> QuerySet[DataDrop]:
 def visible_parts(user: Any) -> QuerySet[DropSchool]:
     """Schools' parts of drops (status, completeness): for the schools the caller can open."""
     return DropSchool.objects.filter(school__in=visible_schools(user).values("pk"))
-
-
-def visible_judgements(user: Any) -> QuerySet[Judgement]:
-    """Judgements of the pupils the caller may see. Trust-wide roles read a pupil's whole record;
-    everyone else reads the judgements made by the schools through which they see the pupil, so a
-    school never reads what the pupil's next school recorded (as with enrolments)."""
-    judgements = Judgement.objects.filter(pupil__in=visible_pupils(user))
-    if sees_whole_records(user):
-        return judgements
-    readable = visible_enrolments(user).filter(pupil_id=OuterRef("pupil_id"), school_id=OuterRef("school_id"))
-    return judgements.filter(Exists(readable))

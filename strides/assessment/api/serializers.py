@@ -325,6 +325,18 @@ class JudgementSerializer(serializers.ModelSerializer):
     def get_recorded_by(self, judgement: Judgement) -> str | None:
         return person(judgement.recorded_by)
 
+    def to_representation(self, instance: Judgement) -> dict[str, Any]:
+        """Another school's judgement is prior attainment (ADR 11): its level, point and drop,
+        never who recorded it, its note or its history. The flag comes from
+        ``strides.access.judgements.visible_judgements``; a judgement without it shows none."""
+        data = super().to_representation(instance)
+        if not getattr(instance, "shows_history", False):
+            data["recorded_by"] = None
+            data["note"] = ""
+            if "revisions" in data:
+                data["revisions"] = []
+        return data
+
 
 class RevisionSerializer(serializers.ModelSerializer):
     level_before = serializers.CharField(source="level_before.code", read_only=True, allow_null=True)

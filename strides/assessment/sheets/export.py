@@ -1,7 +1,8 @@
 """A drop's data for analysts, as CSV or XLSX: one row per judgement.
 
-Scoped through the gate: a user gets the judgements of the pupils they may see, at the drop's
-schools where they hold MANAGE_DROPS or VIEW_PUPILS; the command line (no user) gets them all.
+Scoped by the one rule for reading judgements (``strides.access.judgements``, ADR 11): a user gets
+the drop's judgements they may read, another school's without its note or who recorded it; the
+command line (no user) gets them all.
 Any text a spreadsheet would run as a formula (a note "=HYPERLINK(...)", a name "+44...") is
 prefixed with ``'`` in both formats (:func:`~strides.assessment.sheets.cells.neutralise`).
 Rows are streamed from the database in chunks, so a large drop is never held in memory whole.
@@ -13,11 +14,10 @@ import csv
 from collections.abc import Iterator
 from typing import IO, Any
 
-from django.db.models import Q
+from django.db.models import BooleanField, Q, QuerySet, Value
 from django.utils import timezone
 
-from strides.access.gate import schools_with, scope_for, visible_pupils
-from strides.accounts.roles import Capability
+from strides.access.judgements import visible_judgements
 from strides.assessment.models import DataDrop, Judgement
 from strides.assessment.sheets.cells import csv_cell, xlsx_cell
 from strides.frameworks.queries import expected_point_values
@@ -46,19 +46,13 @@ HEADER = (
 )
 
 
-def exported_judgements(drop: DataDrop, user: Any = None):
-    """The drop's judgements the user may export (all of them for the command line)."""
-    judgements = Judgement.objects.filter(drop=drop)
+def exported_judgements(drop: DataDrop, user: Any = None) -> QuerySet[Judgement]:
+    """The drop's judgements the user may export: those they may read
+    (``strides.access.judgements.visible_judgements``, ADR 11), each with ``shows_history``
+    (whether its note and who recorded it are theirs to read); all of them for the command line."""
     if user is None:
-        return judgements
-    held = scope_for(user).capabilities
-    if any(None in held.get(str(c), frozenset()) for c in (Capability.MANAGE_DROPS, Capability.VIEW_PUPILS)):
-        schools = Q()
-    else:
-        ids = set(schools_with(user, Capability.MANAGE_DROPS).values_list("pk", flat=True))
-        ids |= set(schools_with(user, Capability.VIEW_PUPILS).values_list("pk", flat=True))
-        schools = Q(school_id__in=ids)
-    return judgements.filter(schools, pupil_id__in=visible_pupils(user).values("pk"))
+        return Judgement.objects.filter(drop=drop).annotate(shows_history=Value(True, BooleanField()))
+    return visible_judgements(user).filter(drop=drop)
 
 
 def export_rows(drop: DataDrop, user: Any = None) -> Iterator[tuple[Any, ...]]:
@@ -95,10 +89,13 @@ def export_rows(drop: DataDrop, user: Any = None) -> Iterator[tuple[Any, ...]]:
         "recorded_by__last_name",
         "recorded_by__username",
         "recorded_at",
+        "shows_history",
     )
     for row in rows.iterator(chunk_size=2000):
         (pupil_id, upn, surname, forename, p_surname, p_forename, school, urn, subject, code, framework,
-         point_code, point_value, note, first, last, username, recorded_at) = row  # fmt: skip
+         point_code, point_value, note, first, last, username, recorded_at, shows_history) = row  # fmt: skip
+        if not shows_history:  # another school's judgement: prior attainment, no staff or note (ADR 11)
+            note, first, last, username = "", "", "", ""
         nc_year = years.get(pupil_id)
         expected_value = expected.get((nc_year, drop.term)) if nc_year is not None else None
         on_track = ""

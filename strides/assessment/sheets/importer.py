@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from strides.assessment.bulk import WITHDRAW_WORD, JudgementRow, RowOutcome, record_judgements
-from strides.assessment.drop_rules import DropRules, pupils_in_reach
+from strides.assessment.drop_rules import DropRules, judgements_in_reach, pupils_in_reach
 from strides.assessment.models import DataDrop
 from strides.assessment.queries import PreviousJudgement, previous_judgements
 from strides.assessment.sheets.reader import FileProblem, Layout, open_sheet
@@ -222,7 +222,8 @@ class _Resolver:
                     break
         if not needed:
             return {}
-        return previous_judgements(self.drop, needed, [s.pk for s in self.subjects])
+        readable = judgements_in_reach(self.actor, self.drop)
+        return previous_judgements(self.drop, needed, [s.pk for s in self.subjects], readable)
 
     def _cells(
         self,

@@ -16,13 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from strides.access.gate import visible_pupils
+from strides.assessment.drop_rules import judgements_in_reach
 from strides.assessment.models import DataDrop, DropSchool, Judgement
 from strides.assessment.queries import expected_pupil_ids
 from strides.assessment.sheets.cells import xlsx_cell
@@ -99,10 +100,12 @@ def template_pupils(drop: DataDrop, school: School, user: Any = None) -> list[Te
     return result
 
 
-def _codes(drop: DataDrop, pupil_ids: list[int], subject_ids: Iterable[int]) -> dict[tuple[int, int], str]:
+def _codes(
+    drop: DataDrop, pupil_ids: list[int], subject_ids: Iterable[int], readable: QuerySet[Judgement]
+) -> dict[tuple[int, int], str]:
     return {
         (pupil_id, subject_id): code
-        for pupil_id, subject_id, code in Judgement.objects.filter(
+        for pupil_id, subject_id, code in readable.filter(
             drop=drop, pupil_id__in=pupil_ids, subject_id__in=list(subject_ids)
         ).values_list("pupil_id", "subject_id", "level__code")
     }
@@ -137,9 +140,10 @@ def build_template(drop: DataDrop, school: School, user: Any = None) -> bytes:
     subjects: list[Subject] = subjects_owed_at(drop, school)  # its phase's and its own
     pupils = template_pupils(drop, school, user)
     ids = [p.pk for p in pupils]
-    current = _codes(drop, ids, (s.pk for s in subjects))
+    readable = judgements_in_reach(user, drop)  # as the user may read them (ADR 11)
+    current = _codes(drop, ids, (s.pk for s in subjects), readable)
     before = previous_drop(drop, school.pk)
-    previous = _codes(before, ids, (s.pk for s in subjects)) if before else {}
+    previous = _codes(before, ids, (s.pk for s in subjects), readable) if before else {}
     chooser = FrameworkChooser(school.pk, subjects, drop.assessed_on)
 
     frameworks: dict[int, Framework] = {}

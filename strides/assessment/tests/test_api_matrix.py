@@ -8,6 +8,7 @@ keywords the matrix can fill.
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,26 +17,40 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from strides.access.gate import visible_pupils
+from strides.access.judgements import visible_judgements
 from strides.access.rules import AccessRule, rule_of
 from strides.accounts.services import create_api_token
-from strides.assessment.api.scope import visible_judgements
-from strides.assessment.models import Judgement
-from strides.assessment.services import record_judgement
+from strides.assessment.models import DropSchool, DropStatus, Judgement
+from strides.assessment.services import create_drop, record_judgement, transition
 from strides.frameworks.models import Level, Subject
 
 pytestmark = pytest.mark.django_db
 
+RELEASED_DROP = "matrix-released-summer"
+
 
 def ava_reading(world: Any) -> Judgement:
-    """Ava's reading in the matrix's autumn drop (``world.autumn_drop``), recorded by her teacher.
-    Made once; later calls return the same judgement."""
-    cast, drop = world.cast, world.autumn_drop
-    existing = Judgement.objects.filter(drop=drop, pupil=cast.ava, subject__code="reading").first()
+    """Ava's reading, recorded by her teacher in a summer drop of north the trust has locked: a
+    released judgement, so everyone who sees Ava reads it (her parent reads another school's,
+    or an open drop's, only once released: ADR 11). Made once; later calls return the same
+    judgement. The matrix's own autumn drop (``world.autumn_drop``) stays open."""
+    cast = world.cast
+    existing = Judgement.objects.filter(
+        drop__slug=RELEASED_DROP, pupil=cast.ava, subject__code="reading"
+    ).first()
     if existing is not None:
         return existing
+    year = cast.year
+    drop = create_drop(
+        cast.analyst, cast.trust, year, name="Summer", term="summer", slug=RELEASED_DROP,
+        opens_on=year.starts_on + dt.timedelta(days=200), deadline=year.starts_on + dt.timedelta(days=250),
+        schools=[cast.north],
+    )  # fmt: skip
     level = Level.objects.get(framework__code="nc-bands", framework__trust=None, code="Y3 WTS")
     reading = Subject.objects.get(code="reading")
-    return record_judgement(cast.teacher, cast.ava, reading, drop, cast.north, level, expected_version=0)
+    judgement = record_judgement(cast.teacher, cast.ava, reading, drop, cast.north, level, expected_version=0)
+    transition(cast.analyst, DropSchool.objects.get(drop=drop, school=cast.north), DropStatus.LOCKED)
+    return judgement
 
 
 def assessment_api_routes() -> list[tuple[str, Any, tuple[str, ...]]]:

@@ -481,7 +481,9 @@ def test_judgements_are_scoped_to_the_pupils_the_caller_can_see(cast, api, judge
     for user in (cast.governor, cast.director, cast.placing):
         response = api(user).get(url)
         assert response.status_code == 200 and response.json()["count"] == 0, user
-    # a parent sees their own child only, read-only
+    # a parent sees their own child only, read-only, once the school has released the drop (ADR 11)
+    assert pupils_judged(api(cast.parent).get(url)) == set()
+    transition(cast.head, DropSchool.objects.get(drop=judged, school=cast.north), DropStatus.SUBMITTED)
     assert pupils_judged(api(cast.parent).get(url)) == {"Ava Archer"}
 
 
@@ -527,7 +529,12 @@ def test_judgement_detail_with_its_revisions(cast, api, judged):
         for r in body["revisions"]
     ] == [(1, None, "Y3 WTS", "Tom Teacher", "grid"), (2, "Y3 WTS", "Y3 EXS", "Tara Assistant", "grid")]
     assert body["revisions"][1]["point_after"]["code"] == "NS12"
-    assert api(cast.parent).get(f"{API}/judgements/{reading['id']}/").status_code == 200
+    # the parent: a draft is the school's until released; then the level, never staff or history
+    assert api(cast.parent).get(f"{API}/judgements/{reading['id']}/").status_code == 404
+    transition(cast.head, DropSchool.objects.get(drop=judged, school=cast.north), DropStatus.SUBMITTED)
+    shared = api(cast.parent).get(f"{API}/judgements/{reading['id']}/").json()
+    assert shared["level"]["code"] == "Y3 EXS"
+    assert (shared["recorded_by"], shared["note"], shared["revisions"]) == (None, "", [])
 
 
 def test_another_school_s_judgement_is_not_found(cast, api, judged):

@@ -256,6 +256,8 @@ def test_a_parent_reads_their_child_s_judgements_only(cast, api, drop, level):
         cast.head, cast.ben, cast_subject("reading"), drop, cast.north, level("Y3 EXS"), expected_version=0
     )
     api(cast.teacher).post(JUDGEMENTS, body(cast, drop), format="json")
+    assert api(cast.parent).get(JUDGEMENTS).json()["results"] == []  # a draft until released (ADR 11)
+    transition(cast.head, DropSchool.objects.get(drop=drop, school=cast.north), DropStatus.SUBMITTED)
     rows = api(cast.parent).get(JUDGEMENTS).json()["results"]
     assert [(row["pupil"]["display_name"], row["level"]["code"]) for row in rows] == [
         ("Ava Archer", "Y3 WTS")

@@ -89,7 +89,7 @@ def by_import(cast, drop, pupil, subject, text) -> str | None:
 
 def by_api(cast, drop, pupil, subject, text) -> str | None:
     try:
-        return level_for(pupil, subject, drop, cast.north, text).code
+        return level_for(cast.head, pupil, subject, drop, cast.north, text).code
     except ValidationError:
         return None
 
