@@ -1,10 +1,9 @@
-"""Transitional: the old name of :mod:`strides.web.home_figures`, kept only for the importers
-outside strides/web that still use it (``strides.organisations.views``,
-``strides.organisations.manage_views``, ``strides.dashboards.exports``). Import from where things
-live now: :mod:`strides.pupils.roll` (on-roll lists and counts), :mod:`strides.small_groups` (the
-threshold and the one suppression rule), :mod:`strides.classes.queries` (``staff_with_users``) and
-:mod:`strides.web.home_figures` (the home and school pages' figures). Delete this module once
-``grep -rn web.summaries strides`` finds nothing else.
+"""Transitional: the old name of :mod:`strides.web.home_figures`. Nothing imports it any more;
+delete it together with its entry in strides/access/tests/known_direct_reads.py (and KNOWN_TOTAL
+one lower) and the pyproject ignore_imports line that names it. Things live now in
+:mod:`strides.pupils.roll` (on-roll lists and counts), :mod:`strides.small_groups` (the threshold
+and the one suppression rule), :mod:`strides.classes.queries` (``staff_with_users``) and
+:mod:`strides.web.home_figures` (the home and school pages' figures).
 """
 
 from __future__ import annotations
