@@ -112,9 +112,7 @@ class BatchRunner(Generic[BatchT, ReportT]):
         """Check (``commit=False``) or import the batch and store the report and status on it."""
         refusal = self.refusal(batch)
         if refusal is not None:
-            report = self._file_report(batch, refusal)
-            self._finish(batch, Status.REFUSED, report, commit=commit)
-            return report
+            return self.refuse(batch, refusal, commit=commit)
         try:
             report = self.work(batch, commit=commit, progress=self._progress_writer(batch))
         except Exception:
@@ -129,6 +127,12 @@ class BatchRunner(Generic[BatchT, ReportT]):
         else:
             status = Status.READY
         self._finish(batch, status, report, commit=commit)
+        return report
+
+    def refuse(self, batch: BatchT, message: str, *, commit: bool) -> ReportT:
+        """Refuse the whole batch, reading nothing of it: ``message`` says why, on its page."""
+        report = self._file_report(batch, message)
+        self._finish(batch, Status.REFUSED, report, commit=commit)
         return report
 
     def _file_report(self, batch: BatchT, message: str) -> ReportT:
@@ -209,7 +213,7 @@ def run_task(
         runner.run(batch, commit=commit)
         return batch.status
     with transaction.atomic():
-        runner._finish(batch, Status.REFUSED, runner._file_report(batch, why), commit=commit)
+        runner.refuse(batch, why, commit=commit)
         record(
             batch.uploaded_by,
             AuditAction.UPDATE,
