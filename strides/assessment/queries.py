@@ -13,6 +13,12 @@ from django.db.models import Min, Q, QuerySet
 
 from strides.access.gate import schools_with
 from strides.accounts.roles import Capability
+from strides.assessment.completeness import (  # their former home here: re-exported for the pages
+    Completeness as Completeness,
+)
+from strides.assessment.completeness import (
+    completeness as completeness,
+)
 from strides.assessment.models import DataDrop, DropSchool, Judgement, drop_title
 from strides.classes.models import TeachingGroup
 from strides.organisations.models import AcademicYear
@@ -64,34 +70,6 @@ def open_drops(user: Any, group: TeachingGroup) -> list[DropSchool]:
         if part.teachers_may_edit
         and (group.nc_year is None or not part.drop.nc_years or group.nc_year in part.drop.nc_years)
     ]
-
-
-@dataclass(frozen=True)
-class Completeness:
-    part: DropSchool
-    expected: int  # pupils x subjects
-    recorded: int
-    overdue: bool
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.recorded / self.expected) if self.expected else 100
-
-
-def completeness(
-    drop: DataDrop, school_ids: Iterable[int] | None = None, today: dt.date | None = None
-) -> list[Completeness]:
-    """Each school's progress on a drop (``school_ids``, or every school taking part), by school
-    name: n of N recorded (pupils x the subjects the school owes: their phase fits it, or they
-    are its own), and whether it is overdue. Five queries, whatever the number of
-    schools: the counting is :func:`strides.assessment.api.completeness.completeness_of`'s."""
-    # imported here: that module imports Completeness from this one
-    from strides.assessment.api.completeness import completeness_of
-
-    parts = DropSchool.objects.filter(drop=drop).select_related("school").order_by("school__name")
-    if school_ids is not None:
-        parts = parts.filter(school_id__in=list(school_ids))
-    return completeness_of(drop, parts, today)
 
 
 def baselines(pupil_ids: list[int]) -> dict[tuple[int, int], Judgement]:

@@ -14,12 +14,12 @@ KNOWN_TOTAL = 107
 
 KNOWN_DIRECT_READS: dict[str, int] = {
     "strides/accounts/manage_views.py": 2,
-    "strides/assessment/api/completeness.py": 3,
     "strides/assessment/api/filters.py": 1,
     "strides/assessment/api/judgements.py": 2,
     "strides/assessment/api/recording.py": 1,
     "strides/assessment/boards.py": 2,
     "strides/assessment/bulk.py": 6,
+    "strides/assessment/completeness.py": 3,
     "strides/assessment/drop_rules.py": 4,
     "strides/assessment/grid_queries.py": 5,
     "strides/assessment/grid_saves.py": 1,

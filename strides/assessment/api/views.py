@@ -33,7 +33,6 @@ from strides.accounts.roles import Capability
 from strides.api.serializers import ErrorSerializer, ValidationErrorSerializer
 from strides.api.views import StridesApiMixin
 from strides.assessment.api import serializers as s
-from strides.assessment.api.completeness import completeness_of
 from strides.assessment.api.filters import CrosswalkFilter, DropFilter, FrameworkFilter
 from strides.assessment.api.permissions import AssessmentAccessPermission
 from strides.assessment.api.scope import (
@@ -43,6 +42,7 @@ from strides.assessment.api.scope import (
     visible_frameworks,
     visible_parts,
 )
+from strides.assessment.completeness import completeness_of
 from strides.assessment.models import DataDrop, DropSchool, DropStatus
 from strides.assessment.services import (
     AssessmentError,

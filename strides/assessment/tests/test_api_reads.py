@@ -10,7 +10,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.test import APIClient
 
 from strides.accounts.services import create_api_token, revoke_api_token
-from strides.assessment.api.completeness import completeness_of
+from strides.assessment.completeness import completeness_of
 from strides.assessment.models import DropSchool, DropStatus
 from strides.assessment.queries import completeness
 from strides.assessment.services import create_drop, record_judgement, transition

@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 
 from strides.assessment import boards
+from strides.assessment.completeness import completeness
 from strides.assessment.grid_queries import grid_classes
-from strides.assessment.queries import completeness, expected_pupil_ids
+from strides.assessment.queries import expected_pupil_ids
 from strides.assessment.services import create_drop
 from strides.classes import services as classes
 from strides.frameworks.services import ensure_common_scale

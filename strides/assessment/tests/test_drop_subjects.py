@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from strides.accounts.services import create_api_token
 from strides.assessment import boards
+from strides.assessment.completeness import completeness
 from strides.assessment.models import DataDrop
-from strides.assessment.queries import completeness
 from strides.assessment.services import AssessmentError, create_drop, record_judgement
 from strides.assessment.sheets.template import build_template
 from strides.classes.models import TeachingGroup

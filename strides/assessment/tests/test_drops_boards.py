@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from strides.accounts import services as accounts
 from strides.assessment import boards
+from strides.assessment.completeness import completeness
 from strides.assessment.models import DropSchool, DropStatus
-from strides.assessment.queries import completeness
 from strides.assessment.services import create_drop, record_judgement, transition
 from strides.classes import services as classes
 from strides.classes.models import TeachingGroup

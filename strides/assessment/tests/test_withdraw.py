@@ -11,9 +11,10 @@ import pytest
 
 from strides.access.judgements import visible_judgements
 from strides.assessment.boards import trust_board
+from strides.assessment.completeness import completeness
 from strides.assessment.grid_queries import grid_classes
 from strides.assessment.models import DropSchool, DropStatus, Judgement, JudgementRevision
-from strides.assessment.queries import completeness, previous_judgements
+from strides.assessment.queries import previous_judgements
 from strides.assessment.services import (
     AssessmentError,
     DropClosed,
