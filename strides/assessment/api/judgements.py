@@ -37,6 +37,7 @@ from strides.assessment.models import DataDrop, DropSchool, Judgement, Judgement
 from strides.assessment.services import (
     AssessmentError,
     DropClosed,
+    HeldElsewhere,
     StaleJudgement,
     record_judgement,
 )
@@ -161,6 +162,8 @@ class JudgementViewSet(
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         judgement = self.get_object()
+        if not getattr(judgement, "shows_history", False):  # read as another school's (ADR 11)
+            raise exceptions.PermissionDenied(str(HeldElsewhere(request.user, judgement)))
         form = s.JudgementChangeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)

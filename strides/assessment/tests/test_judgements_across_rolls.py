@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from strides.accounts.services import create_api_token
 from strides.assessment.bulk import JudgementRow, record_judgements
-from strides.assessment.models import Judgement
-from strides.assessment.services import HeldElsewhere, record_judgement
+from strides.assessment.models import DropSchool, DropStatus, Judgement
+from strides.assessment.services import HeldElsewhere, record_judgement, transition
 from strides.assessment.sheets.importer import import_drop_file
 from strides.assessment.withdrawals import withdraw_judgement
 from strides.classes import services as classes
@@ -111,6 +111,12 @@ def test_the_api_refuses_another_school_s_save_without_its_history(cast, drop, d
     text = response.content.decode()
     assert_refusal(response.json()["detail"])
     assert "revisions" not in text and not any(name in text for name in STAFF_NAMES)
+    assert_unchanged(dual)
+    # released (submitted), north's judgement is river's to read as prior attainment, not to change
+    transition(cast.head, DropSchool.objects.get(drop=drop, school=cast.north), DropStatus.SUBMITTED)
+    put = api.put(f"/api/v1/judgements/{dual.pk}/", {"level": "Y3 GDS", "version": 2}, format="json")
+    assert put.status_code == 403, put.content
+    assert_refusal(put.json()["detail"])
     assert_unchanged(dual)
 
 
