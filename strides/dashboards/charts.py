@@ -41,7 +41,8 @@ from strides.dashboards.chart_labels import (
     wrap,
 )
 from strides.dashboards.charts_style import PALETTE, series_encodings
-from strides.dashboards.tables import Table, small_group_threshold
+from strides.dashboards.tables import Table
+from strides.small_groups import small_group_threshold
 
 BAR_COLOUR = PALETTE[0]
 MUTED = "#6B6B6B"  # 5.3:1 on white: the expected line and suppressed-cell text

@@ -16,7 +16,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from strides.assessment.sheets.cells import xlsx_cell
-from strides.dashboards.tables import Table, small_group_threshold, suppressed_text
+from strides.dashboards.tables import Table, suppressed_text
+from strides.small_groups import small_group_threshold
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -12,8 +12,8 @@ from django.db.models import Q
 
 from strides.analytics import percentiles, progress
 from strides.dashboards.suppressing import hide_percentiles_among_few
-from strides.dashboards.tables import small_group_threshold
 from strides.frameworks.models import ScalePoint, Subject
+from strides.small_groups import small_group_threshold
 
 
 def rounded_percentile(value: float) -> int:

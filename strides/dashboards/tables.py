@@ -17,19 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from strides.assessment.sheets.cells import xlsx_cell
+from strides.small_groups import small_group_threshold
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
 
 # Column kinds: how a value is written in the page (the workbook keeps the number itself).
 TEXT, COUNT, NUMBER, PERCENT, SIGNED = "text", "count", "number", "percent", "signed"
 FIGURE_KINDS = frozenset({COUNT, NUMBER, PERCENT, SIGNED})
-
-
-def small_group_threshold() -> int:
-    """The setting every aggregate page uses (imported late: it lives beside the models)."""
-    from strides.web.summaries import small_group_threshold as threshold
-
-    return threshold()
 
 
 def suppressed_text() -> str:

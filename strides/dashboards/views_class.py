@@ -34,8 +34,8 @@ from strides.dashboards.queries import AnalyticsView
 from strides.dashboards.reasons import REASON_WORDS, reason_words
 from strides.dashboards.tables import COUNT, PERCENT, Column, Table
 from strides.frameworks.models import Subject
+from strides.navigation import school_crumbs
 from strides.pupils.models import Pupil
-from strides.web.navigation import school_crumbs
 
 CLASS_RULE = AccessRule(
     None,

@@ -34,11 +34,12 @@ from strides.dashboards.pages import Page, dashboard_response
 from strides.dashboards.pupil_words import STAFF_WORDS, Words, words_for
 from strides.dashboards.queries import AnalyticsView
 from strides.dashboards.reasons import reason_words
-from strides.dashboards.tables import COUNT, NUMBER, Column, Table, small_group_threshold
+from strides.dashboards.tables import COUNT, NUMBER, Column, Table
 from strides.frameworks.models import Framework, Subject
 from strides.pupils.codes import SenNeed
 from strides.pupils.models import Pupil
 from strides.pupils.queries import audience
+from strides.small_groups import small_group_threshold
 
 PUPIL_RULE = AccessRule(
     None,
