@@ -20,8 +20,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from strides.analytics import GROUP_DIMENSIONS
+from strides.assessment.completeness import Completeness, completeness
 from strides.assessment.models import DataDrop, DropKind
-from strides.assessment.queries import Completeness, completeness
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import ExportError, requested_table, xlsx_response
 from strides.dashboards.labels import DIMENSION_LABELS

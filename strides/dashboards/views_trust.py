@@ -23,7 +23,7 @@ from strides.access.gate import scope_for
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.analytics import overview
-from strides.assessment.queries import completeness
+from strides.assessment.completeness import completeness
 from strides.dashboards import charts, figures, memo, own_pool
 from strides.dashboards.charts import Figure
 from strides.dashboards.labels import ALL_PUPILS, group_label, value_order
