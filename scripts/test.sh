@@ -139,8 +139,12 @@ postgres() {
 e2e() {
     # a WAL file, not shared-cache memory: the live server's thread and the test's reads wait
     # for each other instead of failing with "database table is locked"
-    env -u DATABASE_URL STRIDES_TEST_DATABASE_FILE="$PWD/var/test-e2e.sqlite3" \
-        .venv/bin/pytest --junitxml="$results_dir/e2e.xml" -q -m e2e || pytest_status_ok $?
+    local database_dir status=0
+    database_dir=$(mktemp -d)
+    env -u DATABASE_URL STRIDES_TEST_DATABASE_FILE="$database_dir/e2e.sqlite3" \
+        .venv/bin/pytest --junitxml="$results_dir/e2e.xml" -q -m e2e || status=$?
+    rm -rf "$database_dir"
+    [ "$status" -eq 0 ] || pytest_status_ok "$status"
 }
 
 for name in "${steps[@]}"; do
