@@ -1,5 +1,5 @@
 """Working on an uploaded :class:`ImportBatch`: the check (a dry run), then the commit, both by
-:func:`strides.imports.importer.import_file`, so the preview and the import are the same code.
+:func:`strides.imports.services.import_file`, so the preview and the import are the same code.
 The life of a batch (background work, progress, all or nothing) is the shared
 :class:`strides.imports.uploads.BatchRunner`; large files are worked on by the tasks in
 :mod:`strides.imports.tasks`.
@@ -17,9 +17,9 @@ from strides.access.gate import can
 from strides.accounts.roles import Capability
 from strides.audit.models import AuditAction
 from strides.audit.services import record
-from strides.imports.importer import detect_kind, import_file
 from strides.imports.models import ImportBatch
 from strides.imports.records import ImportReport, RowError
+from strides.imports.services import detect_kind, import_file
 from strides.imports.uploads import BACKGROUND_ROWS, BatchRunner, Progress
 
 SPREADSHEET_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")

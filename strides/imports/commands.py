@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from strides.imports.fields import CHANGE_LABELS, describe_value
-from strides.imports.importer import DestinationProblem, Kind, import_file, trust_school_by_urn
 from strides.imports.records import ImportReport, RowError, RowResult
 from strides.imports.report import FileImportCommand, ReportLayout, read_file
+from strides.imports.services import DestinationProblem, Kind, import_file, trust_school_by_urn
 
 
 def _change(row: RowResult) -> str:

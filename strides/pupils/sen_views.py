@@ -1,5 +1,5 @@
 """SEN changes to confirm: the page where a school's SENCO or head (and the trust admin) confirm or
-reject the SEN changes that imports staged (:mod:`strides.pupils.sen_staging`).
+reject the SEN changes that imports staged (:mod:`strides.pupils.services.staged_sen`).
 
 Every change comes through :func:`strides.pupils.queries.staged_sen_changes`: only changes at
 schools where the user holds EDIT_SEN, for pupils the gate shows them. Anything else answers 404,
@@ -21,8 +21,9 @@ from django.views.decorators.http import require_POST
 from strides.access.gate import get_or_404
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
-from strides.pupils import display, queries, sen_staging
+from strides.pupils import display, queries
 from strides.pupils.models import SEN_FIELDS, CharacteristicsPeriod, StagedSenChange
+from strides.pupils.services import staged_sen
 
 Status = StagedSenChange.Status
 # The pages name pupils and their SEN: whoever holds EDIT_SEN nowhere is told "not found" (ADR 2).
@@ -55,7 +56,7 @@ class Row:
 
     @property
     def seen(self) -> str:
-        return sen_staging.fingerprint(self.now)
+        return staged_sen.fingerprint(self.now)
 
     @property
     def before(self) -> list[display.Fact]:
@@ -87,8 +88,8 @@ def _facts(values: dict[str, Any], against: dict[str, Any] | None = None) -> lis
 
 def _rows(changes: Iterable[StagedSenChange]) -> list[Row]:
     changes = list(changes)
-    now = sen_staging.current_sen_many([c.pupil_id for c in changes])
-    return [Row(c, now.get(c.pupil_id) or sen_staging.no_sen()) for c in changes]
+    now = staged_sen.current_sen_many([c.pupil_id for c in changes])
+    return [Row(c, now.get(c.pupil_id) or staged_sen.no_sen()) for c in changes]
 
 
 @access_rule(LIST_RULE)
@@ -138,10 +139,10 @@ def decide(request: HttpRequest, sen_change_id: int) -> HttpResponse:
     name = change.pupil.display_name
     try:
         if decision == "confirm":
-            sen_staging.confirm(request.user, change, seen=request.POST.get("seen", ""))
+            staged_sen.confirm(request.user, change, seen=request.POST.get("seen", ""))
         else:
-            sen_staging.reject(request.user, change)
-    except sen_staging.SenChangeProblem as problem:
+            staged_sen.reject(request.user, change)
+    except staged_sen.SenChangeProblem as problem:
         messages.error(request, str(problem))
     else:
         if decision == "confirm":
@@ -165,7 +166,7 @@ def decide_all(request: HttpRequest) -> HttpResponse:
     if len(changes) != len(ids):
         raise Http404("Not found")  # one out of scope: as if none existed
     seen = {change.pk: request.POST.get(f"seen-{change.pk}", "") for change in changes}
-    outcome = sen_staging.decide_many(request.user, changes, decision, seen)
+    outcome = staged_sen.decide_many(request.user, changes, decision, seen)
     if outcome.done:
         messages.success(
             request, f"{outcome.done} SEN change{'' if outcome.done == 1 else 's'} {DECISIONS[decision]}."

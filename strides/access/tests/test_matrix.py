@@ -213,12 +213,12 @@ class World:
 
     @cached_property
     def ava_sen_change(self):
-        from strides.pupils import sen_staging
+        from strides.pupils.services import staged_sen
 
         ava = self.cast.ava
-        row = sen_staging.SenRow(row=2, upn=ava.upn, name="Ava Archer", values={"sen_provision": "K"})
-        plans = sen_staging.plan_sen_changes([row])
-        [change] = sen_staging.stage_sen_changes(
+        row = staged_sen.SenRow(row=2, upn=ava.upn, name="Ava Archer", values={"sen_provision": "K"})
+        plans = staged_sen.plan_sen_changes([row])
+        [change] = staged_sen.stage_sen_changes(
             self.cast.analyst, self.cast.north, plans, source="mis.csv", effective=self.cast.today
         )
         return change

@@ -86,11 +86,11 @@ def test_parent_links_for_the_parent_and_who_manages_users_there(cast):
 
 
 def test_staged_sen_changes_for_who_decides_sen_there(cast):
-    from strides.pupils import sen_staging
+    from strides.pupils.services import staged_sen
 
-    row = sen_staging.SenRow(row=2, upn=cast.ava.upn, name="Ava Archer", values={"sen_provision": "K"})
-    sen_staging.stage_sen_changes(
-        cast.analyst, cast.north, sen_staging.plan_sen_changes([row]), source="mis.csv", effective=cast.today
+    row = staged_sen.SenRow(row=2, upn=cast.ava.upn, name="Ava Archer", values={"sen_provision": "K"})
+    staged_sen.stage_sen_changes(
+        cast.analyst, cast.north, staged_sen.plan_sen_changes([row]), source="mis.csv", effective=cast.today
     )
     for user in (cast.senco, cast.head, cast.admin):
         assert pupils_of(visible_sen_changes(user)) == {"Ava"}, user

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 
 from strides.audit.models import AuditEntry
-from strides.pupils import sen_staging
 from strides.pupils import services as pupils
 from strides.pupils.models import CharacteristicsPeriod, StagedSenChange
 from strides.pupils.queries import current_characteristics
+from strides.pupils.services import staged_sen
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +24,10 @@ EHCP_ASD = {"sen_provision": "E", "primary_need": "ASD", "secondary_need": ""}
 
 def stage(cast, pupil, proposed, *, school=None, source="mis.csv", by=None):
     """Stage a change as an import by the analyst would (the same plan and service)."""
-    plans = sen_staging.plan_sen_changes(
-        [sen_staging.SenRow(row=2, upn=pupil.upn, name=pupil.display_name, values=proposed)]
+    plans = staged_sen.plan_sen_changes(
+        [staged_sen.SenRow(row=2, upn=pupil.upn, name=pupil.display_name, values=proposed)]
     )
-    [change] = sen_staging.stage_sen_changes(
+    [change] = staged_sen.stage_sen_changes(
         by or cast.analyst, school or cast.north, plans, source=source, effective=cast.today
     )
     return change
@@ -38,7 +38,7 @@ def decide_url(change) -> str:
 
 
 def seen(pupil) -> str:
-    return sen_staging.fingerprint(sen_staging.sen_of(current_characteristics(pupil)))
+    return staged_sen.fingerprint(staged_sen.sen_of(current_characteristics(pupil)))
 
 
 @pytest.mark.parametrize("who", ["senco", "head", "admin"])
@@ -148,8 +148,8 @@ def test_a_pupil_who_left_cannot_be_confirmed_there(cast, client_for):
     enrolment = cast.ava.enrolments.get(school=cast.north)
     pupils.end_enrolment(None, enrolment, cast.today - dt.timedelta(days=1), "transfer")
     pupils.enrol(None, cast.ava, cast.river, cast.today)
-    with pytest.raises(sen_staging.SenChangeProblem, match="no longer on roll at Northfield Primary"):
-        sen_staging.confirm(cast.admin, change, seen=seen(cast.ava))
+    with pytest.raises(staged_sen.SenChangeProblem, match="no longer on roll at Northfield Primary"):
+        staged_sen.confirm(cast.admin, change, seen=seen(cast.ava))
 
 
 def test_a_confirmed_change_cannot_go_back_before_a_later_record(cast):
@@ -159,7 +159,7 @@ def test_a_confirmed_change_cannot_go_back_before_a_later_record(cast):
         cast.head, cast.ava, {"eal": True}, effective=cast.today - dt.timedelta(days=5)
     )
     change.refresh_from_db()
-    sen_staging.confirm(cast.senco, change, seen=seen(cast.ava))
+    staged_sen.confirm(cast.senco, change, seen=seen(cast.ava))
     period = current_characteristics(cast.ava)
     assert (period.valid_from, period.sen_provision, period.eal) == (
         cast.today - dt.timedelta(days=5),
@@ -176,7 +176,7 @@ def test_the_page_query_count_is_pinned(cast, client_for, django_assert_max_num_
     for serial in range(3):
         pupil = Pupil.objects.get(pk=cast.ava.pk)
         change = stage(cast, pupil, {"sen_provision": "KEK"[serial]})  # each supersedes the one before
-    sen_staging.reject(cast.head, change)
+    staged_sen.reject(cast.head, change)
     client = client_for(cast.admin)
     with django_assert_max_num_queries(8):  # 5 for every page (session, user, scope, nav)
         html = client.get(PAGE).content.decode()

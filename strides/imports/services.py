@@ -1,4 +1,5 @@
-"""The import itself, shared by both commands, the upload pages and the background task.
+"""The import itself, the one write path of pupil imports: shared by both commands, the upload
+pages and the background task. It matches UPNs across the whole trust (a service read, ADR 12).
 
 A parsed file (:mod:`strides.imports.spreadsheet` or :mod:`strides.imports.ctf`) is checked
 against the pupils Strides already holds, turned into :class:`PupilRecord` s and handed to
@@ -9,7 +10,7 @@ they would do, and nothing is written.
 Who imports decides what the import may touch. With an acting user (the upload pages), a row
 whose UPN names a pupil that user may not see is refused with one neutral message that says
 nothing about that pupil. SEN columns apply only where the user holds EDIT_SEN; from anyone else
-they are staged for the school's SENCO or head to confirm (:mod:`strides.pupils.sen_staging`),
+they are staged for the school's SENCO or head to confirm (:mod:`strides.pupils.services.staged_sen`),
 never dropped. The commands (no acting user, run by an administrator on the server) reach the
 whole trust, and stage SEN changes when asked to (``--stage-sen``).
 """
@@ -32,8 +33,8 @@ from strides.organisations.models import School
 from strides.pupils.codes import RegistrationType
 from strides.pupils.models import FormerUpn, Pupil
 from strides.pupils.queries import UPN_NOT_HERE, upns_out_of_reach
-from strides.pupils.sen_staging import SenPlan, SenRow, plan_sen_changes, stage_sen_changes
 from strides.pupils.services import IDENTITY_FIELDS, PupilDataError, PupilRecord, upsert_pupils
+from strides.pupils.services.staged_sen import SenPlan, SenRow, plan_sen_changes, stage_sen_changes
 
 Kind = Literal["spreadsheet", "ctf"]
 # stage ("reading", "checking" or "writing"), done, total
@@ -300,8 +301,8 @@ def complete_records(
     known: dict[str, Pupil] = {}
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        for pupil in Pupil.objects.filter(upn__in=chunk).only("id", "upn", *IDENTITY_FIELDS):
-            known[pupil.upn] = pupil
+        for found in Pupil.objects.filter(upn__in=chunk).only("id", "upn", *IDENTITY_FIELDS):
+            known[found.upn] = found
     unknown = [u for u in upns if u not in known]
     replaced: dict[str, str] = {}
     for start in range(0, len(unknown), CHUNK):

@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from strides.access.gate import can
@@ -39,7 +40,8 @@ class SenChangeProblem(PupilDataError):
 
 def no_sen() -> SenValues:
     """The SEN record of a pupil with none recorded (a new pupil's)."""
-    return {name: CharacteristicsPeriod._meta.get_field(name).get_default() for name in SEN_FIELDS}
+    fields = [cast("Field[Any, Any]", CharacteristicsPeriod._meta.get_field(name)) for name in SEN_FIELDS]
+    return {field.name: field.get_default() for field in fields}
 
 
 def sen_of(period: CharacteristicsPeriod | None) -> SenValues:
@@ -110,8 +112,8 @@ def plan_sen_changes(rows: Sequence[SenRow]) -> list[SenPlan]:
         ids.update(Pupil.objects.filter(upn__in=chunk).values_list("upn", "pk"))
     unknown = [u for u in upns if u not in ids]
     for chunk in _chunks(unknown):
-        for upn, pupil_id in FormerUpn.objects.filter(upn__in=chunk).values_list("upn", "pupil_id"):
-            ids.setdefault(upn, pupil_id)
+        for upn, owner_id in FormerUpn.objects.filter(upn__in=chunk).values_list("upn", "pupil_id"):
+            ids.setdefault(upn, owner_id)
     pupil_ids = sorted(set(ids.values()))
     current = current_sen_many(pupil_ids)
     pending: dict[int, StagedSenChange] = {}
