@@ -38,7 +38,8 @@ from strides.access.gate import (
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.forms import add_service_error
 from strides.accounts.roles import Capability
-from strides.assessment import boards, calendar
+from strides.assessment import calendar
+from strides.assessment import drop_boards as boards
 from strides.assessment.forms import CORE_SUBJECTS, DefaultDropsForm, DropForm, ReopenForm, YearFilterForm
 from strides.assessment.models import DataDrop, DropKind, DropSchool, DropStatus
 from strides.assessment.queries import overdue_baselines

@@ -34,10 +34,10 @@ from strides.assessment.grid_queries import (
     grid_classes,
     reopeners,
 )
-from strides.assessment.grid_saves import MAX_BATCH, Answer, SaveContext, save_cell, withdraw_cell
 from strides.assessment.models import DataDrop, DropSchool
+from strides.assessment.services.grid_cells import MAX_BATCH, Answer, SaveContext, save_cell, withdraw_cell
 from strides.classes.models import TeachingGroup
-from strides.web.navigation import school_crumbs
+from strides.navigation import school_crumbs
 
 RECORD = AccessRule(Capability.RECORD_ASSESSMENT, object_scoped=True)
 

@@ -24,11 +24,11 @@ from django.views.decorators.http import require_POST
 from strides.access.gate import get_or_404, schools_with, scope_for
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
+from strides.assessment.closed_notices import closed_notice
 from strides.assessment.grid_queries import reopeners
 from strides.assessment.models import DataDrop, DropImportBatch, DropSchool
 from strides.assessment.sheets import batches
 from strides.assessment.sheets.batches import EXTENSIONS, visible_batches
-from strides.assessment.sheets.closed import closed_notice
 from strides.assessment.sheets.export import csv_lines, export_rows, write_xlsx
 from strides.assessment.sheets.importer import DropImportReport
 from strides.assessment.sheets.template import TemplateError, build_template

@@ -36,9 +36,9 @@ from django.db import transaction
 
 from strides.accounts.models import User
 from strides.assessment import calendar
-from strides.assessment.bulk import JudgementRow, record_judgements
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement
 from strides.assessment.services import create_drop, record_judgement, transition
+from strides.assessment.services.bulk_judgements import JudgementRow, record_judgements
 from strides.demo import curriculum
 from strides.demo import history_model as model
 from strides.demo.history_plan import IN_PROGRESS, SUBMITTED, HistoryPlan

@@ -41,7 +41,7 @@ from strides.assessment.services import (
     StaleJudgement,
     record_judgement,
 )
-from strides.assessment.withdrawals import withdraw_judgement
+from strides.assessment.services.withdrawals import withdraw_judgement
 from strides.frameworks.models import (
     Level,
     Subject,

@@ -9,7 +9,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from strides.api.serializers import ErrorSerializer, PupilBriefSerializer, SchoolBriefSerializer
+from strides.api.serializers import ErrorSerializer
 from strides.assessment.models import DataDrop, DropKind, DropSchool, DropStatus, Judgement, JudgementRevision
 from strides.frameworks.models import (
     CommonScale,
@@ -22,6 +22,8 @@ from strides.frameworks.models import (
     Subject,
     Term,
 )
+from strides.organisations.api.serializers import SchoolBriefSerializer
+from strides.pupils.api.serializers import PupilBriefSerializer
 
 
 def person(user: Any) -> str | None:

@@ -30,8 +30,8 @@ from rest_framework.response import Response
 from strides.access.gate import get_or_404
 from strides.access.rules import AccessRule
 from strides.accounts.roles import Capability
+from strides.api.base import StridesApiMixin
 from strides.api.serializers import ErrorSerializer, ValidationErrorSerializer
-from strides.api.views import StridesApiMixin
 from strides.assessment.api import serializers as s
 from strides.assessment.api.filters import CrosswalkFilter, DropFilter, FrameworkFilter
 from strides.assessment.api.permissions import AssessmentAccessPermission

@@ -7,7 +7,8 @@ drop's date (a level of another framework is refused, naming both), its short fo
 shorthand for the pupil's band year. A school whose part of the drop is submitted or locked is
 refused once, not row by row. Every problem is a row error naming
 the row, the column, the value and what is wrong; the judgements are then recorded (or, for a
-preview, only checked) by :func:`strides.assessment.bulk.record_judgements`, all or nothing.
+preview, only checked) by
+:func:`strides.assessment.services.bulk_judgements.record_judgements`, all or nothing.
 
 An unknown UPN and a pupil of another school get the same answer, which names no one.
 """
@@ -19,10 +20,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from strides.assessment.bulk import WITHDRAW_WORD, JudgementRow, RowOutcome, record_judgements
-from strides.assessment.drop_rules import DropRules, judgements_in_reach, pupils_in_reach
 from strides.assessment.models import DataDrop
 from strides.assessment.queries import PreviousJudgement, previous_judgements
+from strides.assessment.services.bulk_judgements import (
+    WITHDRAW_WORD,
+    JudgementRow,
+    RowOutcome,
+    record_judgements,
+)
+from strides.assessment.services.drop_rules import DropRules, judgements_in_reach, pupils_in_reach
 from strides.assessment.sheets.reader import FileProblem, Layout, open_sheet
 from strides.frameworks.codes import pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject

@@ -23,11 +23,11 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from strides.access.gate import visible_pupils
-from strides.assessment.drop_rules import judgements_in_reach
+from strides.assessment.closed_notices import closed_notice
 from strides.assessment.models import DataDrop, DropSchool, Judgement
 from strides.assessment.queries import expected_pupil_ids
+from strides.assessment.services.drop_rules import judgements_in_reach
 from strides.assessment.sheets.cells import xlsx_cell
-from strides.assessment.sheets.closed import closed_notice
 from strides.classes.models import GroupMembership
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser, subjects_owed_at
@@ -125,7 +125,7 @@ def spans(rows: list[int]) -> list[tuple[int, int]]:
 def build_template(drop: DataDrop, school: School, user: Any = None) -> bytes:
     """The template as XLSX bytes. Refused (TemplateError) for a school whose part of the drop is
     submitted or locked: nothing could be imported from it, so the refusal says who closed it and
-    who can reopen it (:func:`~strides.assessment.sheets.closed.closed_notice`)."""
+    who can reopen it (:func:`~strides.assessment.closed_notices.closed_notice`)."""
     part = (
         DropSchool.objects.filter(drop=drop, school=school)
         .select_related("changed_by")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from strides.assessment import services
-from strides.assessment.bulk import JudgementRow, record_judgements
 from strides.assessment.models import DropSchool, DropStatus, Judgement, JudgementRevision
+from strides.assessment.services.bulk_judgements import JudgementRow, record_judgements
 from strides.audit.models import AuditEntry
 from strides.frameworks.services import create_framework, ensure_common_scale
 from strides.imports.records import RowError

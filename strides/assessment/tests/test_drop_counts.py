@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from strides.assessment import boards
+from strides.assessment import drop_boards as boards
 from strides.assessment.completeness import completeness
 from strides.assessment.grid_queries import grid_classes
 from strides.assessment.queries import expected_pupil_ids

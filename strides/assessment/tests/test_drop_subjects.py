@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from strides.accounts.services import create_api_token
-from strides.assessment import boards
+from strides.assessment import drop_boards as boards
 from strides.assessment.completeness import completeness
 from strides.assessment.models import DataDrop
 from strides.assessment.services import AssessmentError, create_drop, record_judgement

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from strides.accounts import services as accounts
-from strides.assessment import boards
+from strides.assessment import drop_boards as boards
 from strides.assessment.completeness import completeness
 from strides.assessment.models import DropSchool, DropStatus
 from strides.assessment.services import create_drop, record_judgement, transition

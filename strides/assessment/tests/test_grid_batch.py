@@ -8,9 +8,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from strides.assessment.grid_saves import MAX_BATCH
 from strides.assessment.models import DropSchool, DropStatus, Judgement, JudgementRevision
 from strides.assessment.services import record_judgement, transition
+from strides.assessment.services.grid_cells import MAX_BATCH
 from strides.classes import services as classes
 from strides.pupils import services as pupils
 from strides.pupils.models import Pupil

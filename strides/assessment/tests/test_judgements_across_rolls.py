@@ -12,11 +12,11 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from strides.accounts.services import create_api_token
-from strides.assessment.bulk import JudgementRow, record_judgements
 from strides.assessment.models import DropSchool, DropStatus, Judgement
 from strides.assessment.services import HeldElsewhere, record_judgement, transition
+from strides.assessment.services.bulk_judgements import JudgementRow, record_judgements
+from strides.assessment.services.withdrawals import withdraw_judgement
 from strides.assessment.sheets.importer import import_drop_file
-from strides.assessment.withdrawals import withdraw_judgement
 from strides.classes import services as classes
 from strides.imports.tests.helpers import csv_bytes
 from strides.pupils import services as pupils

@@ -17,10 +17,10 @@ from rest_framework.test import APIClient
 
 from strides.accounts.services import create_api_token
 from strides.assessment.api.recording import level_for
-from strides.assessment.bulk import JudgementRow, record_judgements
-from strides.assessment.grid_saves import SaveContext
 from strides.assessment.models import DropSchool, Judgement
 from strides.assessment.services import AssessmentError, create_drop, record_judgement
+from strides.assessment.services.bulk_judgements import JudgementRow, record_judgements
+from strides.assessment.services.grid_cells import SaveContext
 from strides.assessment.sheets.importer import import_drop_file
 from strides.frameworks.models import Framework, Level
 from strides.frameworks.services import assign_framework
@@ -68,7 +68,7 @@ def setting(cast, drop, subjects):
 
 
 def by_grid(cast, drop, pupil, subject, text) -> str | None:
-    """What the grid's saves resolve (grid_saves.save_cell reads the cell through SaveContext)."""
+    """What the grid's saves resolve (services.grid_cells.save_cell reads the cell through SaveContext)."""
     group = cast.class_3t if pupil == cast.ava else cast.class_3b
     part = DropSchool.objects.select_related("drop", "school").get(drop=drop, school=cast.north)
     context = SaveContext(cast.head, part, group.pk, [pupil.pk], [subject.code])

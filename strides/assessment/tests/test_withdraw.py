@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from strides.access.judgements import visible_judgements
-from strides.assessment.boards import trust_board
 from strides.assessment.completeness import completeness
+from strides.assessment.drop_boards import trust_board
 from strides.assessment.grid_queries import grid_classes
 from strides.assessment.models import DropSchool, DropStatus, Judgement, JudgementRevision
 from strides.assessment.queries import previous_judgements
@@ -23,8 +23,8 @@ from strides.assessment.services import (
     record_judgement,
     transition,
 )
+from strides.assessment.services.withdrawals import withdraw_judgement
 from strides.assessment.sheets.export import export_rows
-from strides.assessment.withdrawals import withdraw_judgement
 from strides.audit.models import AuditEntry
 from strides.dashboards.frames import build_observations
 

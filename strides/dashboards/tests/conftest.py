@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from strides.assessment import bulk
 from strides.assessment.models import DataDrop, DropSchool, DropStatus
+from strides.assessment.services import bulk_judgements as bulk
 from strides.assessment.services import create_drop, transition
 from strides.classes import services as classes
 from strides.frameworks.models import Framework, Level, Subject

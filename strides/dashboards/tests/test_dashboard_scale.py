@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from strides.assessment import bulk
+from strides.assessment.services import bulk_judgements as bulk
 from strides.assessment.services import create_drop
 from strides.dashboards.frames import forget_observations
 from strides.dashboards.tests.conftest import SUBJECTS

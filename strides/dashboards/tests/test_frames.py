@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 
 from strides.analytics import BENCHMARK_SCHEMA, OBSERVATION_SCHEMA, benchmark_csv, percentiles, progress
-from strides.assessment import bulk
 from strides.assessment.models import Judgement
+from strides.assessment.services import bulk_judgements as bulk
 from strides.assessment.services import create_drop, record_judgement
 from strides.dashboards import frames
 from strides.dashboards.frames import (

@@ -381,8 +381,8 @@ def test_the_heat_map_shows_the_chosen_group_only(history, client_for, group, co
 def test_a_schools_baseline_is_no_trust_pages_default(history, client_for, monkeypatch):
     """A new school's baseline is finished before the trust's autumn drop, but it is one school's:
     the trust page opens on the latest finished termly drop, the school's page on its baseline."""
-    from strides.assessment import bulk
     from strides.assessment.models import DropKind, DropSchool, DropStatus
+    from strides.assessment.services import bulk_judgements as bulk
     from strides.assessment.services import create_drop, transition
     from strides.frameworks.models import Level, Subject
 

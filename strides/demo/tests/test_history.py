@@ -13,7 +13,7 @@ import pytest
 from django.db import transaction
 
 from strides.accounts.models import User
-from strides.assessment.boards import trust_board
+from strides.assessment.drop_boards import trust_board
 from strides.assessment.models import (
     DataDrop,
     DropKind,

@@ -1,9 +1,9 @@
 """What a drop allows, loaded once (:class:`DropRules`): the subjects, the schools' parts, the
 frameworks each school may use for each pupil and subject, the crosswalk in force and its points;
 and who may record for whom (:func:`pupils_in_reach`, :func:`recording_school_ids`) and read what
-(:func:`judgements_in_reach`). Shared by the
-bulk service (``strides.assessment.bulk``) and the spreadsheet importer, so both answer the same
-way."""
+(:func:`judgements_in_reach`). Shared by the bulk service
+(``strides.assessment.services.bulk_judgements``) and the spreadsheet importer, so both answer the
+same way."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from django.db.models import QuerySet
 from strides.access.gate import schools_with, scope_for, visible_pupils
 from strides.access.judgements import visible_judgements
 from strides.accounts.roles import Capability
+from strides.assessment.closed_notices import closed_notice
 from strides.assessment.grid_queries import reopeners
 from strides.assessment.models import DataDrop, DropSchool, Judgement
-from strides.assessment.sheets.closed import closed_notice
 from strides.frameworks.codes import CodeBook
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser

@@ -32,9 +32,9 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from strides.assessment.drop_rules import DropRules, pk_of
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement, JudgementRevision
 from strides.assessment.services import HeldElsewhere
+from strides.assessment.services.drop_rules import DropRules, pk_of
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record_many
 from strides.frameworks.models import Level, Subject
