@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from strides.access.gate import get_or_404, schools_with
+from strides.access.gate import get_or_404
+from strides.access.readers import visible_uploads
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.imports import batches
@@ -62,9 +63,8 @@ WORDING = BatchWording(
 
 
 def visible_batches(user: Any) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.filter(
-        uploaded_by=user, school__in=schools_with(user, Capability.IMPORT_PUPILS)
-    ).select_related("school")
+    """The user's own pupil uploads, at schools where they may still import (the gate's reader)."""
+    return visible_uploads(user, ImportBatch).select_related("school")
 
 
 @access_rule(UPLOAD_RULE)

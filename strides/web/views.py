@@ -13,7 +13,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
-from strides.access.gate import can, scope_for, visible_classes, visible_pupils, visible_schools
+from strides.access.gate import (
+    can,
+    scope_for,
+    visible_classes,
+    visible_enrolments,
+    visible_pupils,
+    visible_schools,
+)
 from strides.access.rules import PUBLIC, SIGNED_IN, access_rule, rule_of
 from strides.accounts.models import Membership
 from strides.accounts.roles import (
@@ -26,7 +33,6 @@ from strides.accounts.roles import (
 )
 from strides.classes.queries import staff_with_users
 from strides.organisations.models import School
-from strides.pupils.models import Enrolment
 from strides.pupils.queries import current_enrolments, pending_sen_count
 from strides.pupils.roll import attach_current, school_summary, today, with_current_details
 from strides.web.home_figures import aggregate_rows, school_cards, summary_view
@@ -107,7 +113,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if roles & PLACING_ROLES:
         placed = visible_pupils(user).filter(
             Exists(
-                Enrolment.objects.filter(
+                visible_enrolments(user, day).filter(
                     current_enrolments(day),
                     pupil=OuterRef("pk"),
                     placing_school_id__in=scope.placing_school_ids,
