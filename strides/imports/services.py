@@ -24,6 +24,7 @@ from typing import Any, Literal
 from django.db import transaction
 
 from strides.access.gate import can
+from strides.access.roll_readers import upns_out_of_reach
 from strides.accounts.roles import Capability
 from strides.imports.ctf import parse_ctf
 from strides.imports.fields import REQUIRED_FOR_NEW, SEN_FIELDS
@@ -32,7 +33,7 @@ from strides.imports.spreadsheet import looks_like_html, parse_spreadsheet
 from strides.organisations.models import School
 from strides.pupils.codes import RegistrationType
 from strides.pupils.models import FormerUpn, Pupil
-from strides.pupils.queries import UPN_NOT_HERE, upns_out_of_reach
+from strides.pupils.queries import UPN_NOT_HERE
 from strides.pupils.services import IDENTITY_FIELDS, PupilDataError, PupilRecord, upsert_pupils
 from strides.pupils.services.staged_sen import SenPlan, SenRow, plan_sen_changes, stage_sen_changes
 

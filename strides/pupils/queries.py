@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from strides.pupils.models import CharacteristicsPeriod, Enrolment, FormerUpn, Pupil, StagedSenChange
+from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil, StagedSenChange
 from strides.pupils.upn import normalise
 
 # The one answer to a UPN that names a pupil the user may not see: it says neither who they are
@@ -23,9 +23,10 @@ UPN_NOT_HERE = (
 
 
 def characteristics_as_at(pupil: Pupil, day: dt.date) -> CharacteristicsPeriod | None:
-    """What was true of the pupil on ``day`` (None before their first record)."""
+    """What was true of the pupil on ``day`` (None before their first record). ``pupil`` came
+    through the gate, and the gate shows all of a visible pupil's characteristics periods."""
     return (
-        CharacteristicsPeriod.objects.filter(pupil=pupil, valid_from__lte=day)
+        pupil.characteristics.filter(valid_from__lte=day)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
         .first()
     )
@@ -39,7 +40,8 @@ def characteristics_as_at_many(pupil_ids, day: dt.date) -> dict[int, Characteris
 
 
 def current_characteristics(pupil: Pupil) -> CharacteristicsPeriod | None:
-    return CharacteristicsPeriod.objects.filter(pupil=pupil, valid_to__isnull=True).first()
+    """The pupil's open characteristics period (``pupil`` came through the gate)."""
+    return pupil.characteristics.filter(valid_to__isnull=True).first()
 
 
 def current_enrolments(day: dt.date) -> Q:
@@ -124,40 +126,6 @@ def _chunks(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
 # --- who keeps a pupil's record -----------------------------------------------------------------
 
 
-def schools_responsible_for(
-    pupil: Pupil, day: dt.date | None = None, enrolments: Sequence[Enrolment] | None = None
-) -> set[int]:
-    """The schools that keep the pupil's record, and so may change it: where they are on roll on
-    ``day`` (default today), or, for a pupil on no roll, their most recent school (the latest to
-    end, or to start). A school the pupil left does not edit them any more.
-
-    ``enrolments``: the pupil's enrolments when the caller has them already (saves a query).
-    """
-    day = day or dt.date.today()
-    if enrolments is None:
-        enrolments = list(Enrolment.objects.filter(pupil=pupil).only("school_id", "start_date", "end_date"))
-    current = {e.school_id for e in enrolments if e.is_current(day)}
-    if current or not enrolments:
-        return current
-    latest = max(enrolments, key=lambda e: (e.end_date or e.start_date, e.start_date))
-    return {latest.school_id}
-
-
-def main_school_id(pupil: Pupil, day: dt.date | None = None) -> int | None:
-    """The one school an audit entry about the pupil is filed under: where they are on roll
-    (single or main registration first), else their most recent school."""
-    day = day or dt.date.today()
-    enrolments = list(
-        Enrolment.objects.filter(pupil=pupil).only("school_id", "start_date", "end_date", "registration")
-    )
-    responsible = schools_responsible_for(pupil, day, enrolments)
-    ranked = sorted(
-        (e for e in enrolments if e.school_id in responsible),
-        key=lambda e: (e.registration, -e.start_date.toordinal()),
-    )
-    return ranked[0].school_id if ranked else None
-
-
 # --- how much of a record a user sees -----------------------------------------------------------
 
 
@@ -167,6 +135,7 @@ def left_on(user: Any, pupil_ids: Iterable[int], day: dt.date | None = None) -> 
     only as it stood then: nothing recorded after they left. Trust-wide roles, and parents of
     their own children, see whole records, so none of theirs is here."""
     from strides.access.gate import scope_for, sees_whole_records, visible_enrolments
+    from strides.access.readers import visible_parent_links
 
     ids = list(pupil_ids)
     if not ids or sees_whole_records(user):
@@ -177,11 +146,8 @@ def left_on(user: Any, pupil_ids: Iterable[int], day: dt.date | None = None) -> 
     still_here: set[int] = set()
     for chunk in _chunks(ids):
         if scope_for(user).parent:
-            from strides.accounts.models import ParentLink
-
-            whole.update(
-                ParentLink.objects.filter(user=user, pupil_id__in=chunk).values_list("pupil_id", flat=True)
-            )
+            own = visible_parent_links(user).filter(user=user, pupil_id__in=chunk)
+            whole.update(own.values_list("pupil_id", flat=True))
         rows = visible_enrolments(user, day).filter(pupil_id__in=chunk).values_list("pupil_id", "end_date")
         for pupil_id, end_date in rows:
             if end_date is None or end_date >= day:
@@ -280,9 +246,9 @@ def _acting_as(user: Any, scope: Any) -> Any:
 
 def _is_parent_of(user: Any, pupil: Pupil) -> bool:
     from strides.access.gate import scope_for
-    from strides.accounts.models import ParentLink
+    from strides.access.readers import visible_parent_links
 
-    return scope_for(user).parent and ParentLink.objects.filter(user=user, pupil=pupil).exists()
+    return scope_for(user).parent and visible_parent_links(user).filter(user=user, pupil=pupil).exists()
 
 
 def limit_to_reach(user: Any, rows: Sequence[Pupil], day: dt.date | None = None) -> Sequence[Pupil]:
@@ -291,6 +257,7 @@ def limit_to_reach(user: Any, rows: Sequence[Pupil], day: dt.date | None = None)
     schools whose enrolment they may read and, for a pupil who left their schools, the record as
     it stood on the last day there (``left_school`` set). Three queries at most, for any page."""
     from strides.access.gate import sees_whole_records, visible_enrolments
+    from strides.access.readers import visible_characteristics
 
     if not rows or sees_whole_records(user):
         return rows
@@ -301,7 +268,7 @@ def limit_to_reach(user: Any, rows: Sequence[Pupil], day: dt.date | None = None)
     )
     left = left_on(user, ids, day)
     periods: dict[int, list[CharacteristicsPeriod]] = {}
-    for period in CharacteristicsPeriod.objects.filter(pupil_id__in=left).order_by("valid_from"):
+    for period in visible_characteristics(user, day).filter(pupil_id__in=left).order_by("valid_from"):
         periods.setdefault(period.pupil_id, []).append(period)
     for pupil in rows:
         pupil.schools_now = [s for s in getattr(pupil, "schools_now", []) if (pupil.pk, s.pk) in readable]
@@ -312,52 +279,15 @@ def limit_to_reach(user: Any, rows: Sequence[Pupil], day: dt.date | None = None)
     return rows
 
 
-# --- UPNs a user may not reach ------------------------------------------------------------------
-
-
-def upns_out_of_reach(
-    user: Any, upns: Iterable[str], day: dt.date | None = None
-) -> dict[str, dt.date | None]:
-    """Of ``upns``, those naming an existing pupil (by current or former UPN) whom ``user`` may
-    not import or add: a pupil the gate does not show them (None), or one who has left the
-    user's schools (their last day there), whose record they may read only up to that day.
-    ``user`` None (a command run by an administrator on the server) reaches every pupil."""
-    from strides.access.gate import visible_pupils
-
-    if user is None:
-        return {}
-    wanted = list(dict.fromkeys(u for u in upns if u))
-    found: dict[str, int] = {}
-    for chunk in _chunks(wanted):
-        found.update(Pupil.objects.filter(upn__in=chunk).values_list("upn", "pk"))
-        for upn, pupil_id in FormerUpn.objects.filter(upn__in=chunk).values_list("upn", "pupil_id"):
-            found.setdefault(upn, pupil_id)
-    if not found:
-        return {}
-    ids = set(found.values())
-    inside: set[int] = set()
-    for chunk in _chunks(sorted(ids)):
-        inside.update(visible_pupils(user, day).filter(pk__in=chunk).values_list("pk", flat=True))
-    left = left_on(user, inside, day)
-    return {
-        upn: left.get(pupil_id)
-        for upn, pupil_id in found.items()
-        if pupil_id not in inside or pupil_id in left
-    }
-
-
 # --- SEN changes staged for the SENCO -------------------------------------------------------------
 
 
 def staged_sen_changes(user: Any) -> QuerySet[StagedSenChange]:
     """The staged SEN changes ``user`` may see and decide: at schools where they hold EDIT_SEN
     (the SENCO, the head, the trust admin), for pupils the gate shows them."""
-    from strides.access.gate import schools_with, visible_pupils
-    from strides.accounts.roles import Capability
+    from strides.access.readers import visible_sen_changes
 
-    return StagedSenChange.objects.filter(
-        school__in=schools_with(user, Capability.EDIT_SEN), pupil__in=visible_pupils(user)
-    )
+    return visible_sen_changes(user)
 
 
 def pending_sen_count(user: Any) -> int:

@@ -15,8 +15,9 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
-from strides.pupils.queries import current_enrolments, on_roll
+from strides.access.roll_readers import enrolments_on_roll, periods_in_force
+from strides.pupils.models import Pupil
+from strides.pupils.queries import current_enrolments
 
 
 def today() -> dt.date:
@@ -48,15 +49,13 @@ def with_current_details(user: Any, pupils: QuerySet[Pupil], day: dt.date) -> Qu
     on the evaluated page to read them as ``pupil.now`` and ``pupil.schools_now``.
     """
     from strides.access.gate import visible_enrolments
+    from strides.access.readers import visible_characteristics
 
-    return _with_details(pupils, day, visible_enrolments(user, day))
-
-
-def _with_details(pupils: QuerySet[Pupil], day: dt.date, enrolments: QuerySet[Enrolment]) -> QuerySet[Pupil]:
+    enrolments = visible_enrolments(user, day)
     return pupils.prefetch_related(
         Prefetch(
             "characteristics",
-            queryset=CharacteristicsPeriod.objects.filter(period_as_at(day)),
+            queryset=visible_characteristics(user).filter(period_as_at(day)),
             to_attr="periods_now",
         ),
         Prefetch(
@@ -87,11 +86,9 @@ def on_roll_by_year(school_ids: Iterable[int], day: dt.date) -> dict[int, dict[i
     ids = list(school_ids)
     if not ids:
         return {}
-    year_then = CharacteristicsPeriod.objects.filter(period_as_at(day), pupil=OuterRef("pupil_id")).values(
-        "nc_year"
-    )[:1]
+    year_then = periods_in_force(day).filter(pupil=OuterRef("pupil_id")).values("nc_year")[:1]
     rows = (
-        Enrolment.objects.filter(current_enrolments(day), school_id__in=ids)
+        enrolments_on_roll(ids, day)
         .annotate(year=Subquery(year_then))
         .exclude(year__isnull=True)
         .values("school_id", "year")
@@ -138,10 +135,8 @@ class SchoolSummary:
 def school_summary(school: Any, day: dt.date) -> SchoolSummary:
     """On roll by NC year and the main groups, exact (suppress them for aggregate-only readers).
     Two queries."""
-    periods = CharacteristicsPeriod.objects.filter(
-        period_as_at(day),
-        pupil_id__in=Pupil.objects.filter(on_roll(school.pk, day)).values("pk"),
-    )
+    on_roll = enrolments_on_roll([school.pk], day).values("pupil_id")
+    periods = periods_in_force(day).filter(pupil_id__in=on_roll)
     totals = periods.aggregate(
         n_on_roll=Count("id"),
         n_sen_support=Count("id", filter=Q(sen_provision="K")),

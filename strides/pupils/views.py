@@ -27,6 +27,7 @@ from strides.access.gate import (
     visible_pupils,
     visible_schools,
 )
+from strides.access.roll_readers import schools_responsible_for
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.pupils import display, queries, services
@@ -61,7 +62,7 @@ def _pupil_for_edit(request: HttpRequest, pupil_id: int, *capabilities: Capabili
     """The pupil (404 when out of scope) and which of ``capabilities`` the user holds at a school
     responsible for them (403 when none)."""
     pupil = get_or_404(visible_pupils(request.user), pk=pupil_id)
-    schools = queries.schools_responsible_for(pupil, today())
+    schools = schools_responsible_for(pupil, today())
     held = {str(cap) for cap in capabilities if editable_school_ids(request.user, cap, schools)}
     if not held:
         raise PermissionDenied
@@ -121,7 +122,7 @@ def profile(request: HttpRequest, pupil_id: int) -> HttpResponse:
     current = next(
         (p for p in periods if p.valid_from <= as_at and (p.valid_to is None or p.valid_to > as_at)), None
     )
-    responsible = queries.schools_responsible_for(pupil, day, enrolments if view.school_ids is None else None)
+    responsible = schools_responsible_for(pupil, day, enrolments if view.school_ids is None else None)
     open_at = {e.school_id for e in enrolments if e.end_date is None}
     edits_at = editable_school_ids(user, Capability.EDIT_PUPILS, responsible | open_at)
     can_edit = bool(edits_at & responsible)

@@ -9,8 +9,8 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from strides.access.gate import sees_whole_records, visible_enrolments
+from strides.access.readers import visible_characteristics
 from strides.pupils.codes import SenProvision
-from strides.pupils.models import CharacteristicsPeriod
 from strides.pupils.queries import search
 
 
@@ -67,7 +67,7 @@ class PupilFilter(django_filters.FilterSet):
         if data.get("sen_provision"):
             period["sen_provision"] = data["sen_provision"]
         if period:
-            periods = CharacteristicsPeriod.objects.filter(in_force_on(day), pupil=OuterRef("pk"), **period)
+            periods = visible_characteristics(user).filter(in_force_on(day), pupil=OuterRef("pk"), **period)
             if not sees_whole_records(user):
                 # begun while the pupil was still at one of the caller's schools
                 periods = periods.filter(

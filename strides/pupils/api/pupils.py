@@ -28,6 +28,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from strides.access.gate import get_or_404, visible_enrolments, visible_pupils
+from strides.access.readers import visible_characteristics
+from strides.access.roll_readers import schools_responsible_for
 from strides.access.rules import AccessRule
 from strides.accounts.roles import Capability
 from strides.api.base import (
@@ -45,7 +47,7 @@ from strides.pupils import services as pupil_services
 from strides.pupils.api import serializers as s
 from strides.pupils.api.filters import PupilFilter, in_force_on, on_roll_on
 from strides.pupils.models import SEN_FIELDS, CharacteristicsPeriod, Pupil
-from strides.pupils.queries import RecordView, left_on, record_view, schools_responsible_for
+from strides.pupils.queries import RecordView, left_on, record_view
 from strides.pupils.services import PupilDataError
 
 CHARACTERISTICS_READ = PolymorphicProxySerializer(
@@ -63,7 +65,7 @@ def show_leavers_as_they_left(user: Any, pupils: Sequence[Pupil]) -> None:
     if not left:
         return
     periods: dict[int, list[CharacteristicsPeriod]] = defaultdict(list)
-    for period in CharacteristicsPeriod.objects.filter(pupil_id__in=left).order_by("valid_from"):
+    for period in visible_characteristics(user).filter(pupil_id__in=left).order_by("valid_from"):
         periods[period.pupil_id].append(period)
     for pupil in pupils:
         if pupil.pk in left:
@@ -120,7 +122,7 @@ class PupilViewSet(
         pupils = visible_pupils(user).prefetch_related(
             Prefetch(
                 "characteristics",
-                queryset=CharacteristicsPeriod.objects.filter(in_force_on(today)),
+                queryset=visible_characteristics(user, today).filter(in_force_on(today)),
                 to_attr="current_periods",
             )
         )
@@ -159,7 +161,8 @@ class PupilViewSet(
         pupil = get_or_404(self.get_queryset(), pk=pupil_id)
         view = record_view(self.request.user, pupil, enrolments=pupil.visible_enrolments)
         if view.until is not None:
-            periods = view.periods(CharacteristicsPeriod.objects.filter(pupil=pupil).order_by("valid_from"))
+            history = visible_characteristics(self.request.user).filter(pupil=pupil).order_by("valid_from")
+            periods = view.periods(history)
             pupil.current_periods = periods[-1:]
             pupil.left_on = view.until
         return pupil
@@ -198,7 +201,7 @@ class PupilViewSet(
         )
         with service_errors("upn", PupilDataError):
             pupil_services.upsert_pupils(user, school, [record], effective=start, reason=API_REASON)
-        pupil = Pupil.objects.get(upn=data["upn"])
+        pupil = get_or_404(visible_pupils(user), upn=data["upn"])
         return self._detail(pupil.pk, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -252,7 +255,8 @@ class PupilViewSet(
         query.is_valid(raise_exception=True)
         day = query.validated_data.get("as_at")
         view = record_view(request.user, pupil)
-        periods = view.periods(CharacteristicsPeriod.objects.filter(pupil=pupil).order_by("valid_from"))
+        history = visible_characteristics(request.user).filter(pupil=pupil).order_by("valid_from")
+        periods = view.periods(history)
         if day is not None:
             if view.until is not None and day > view.until:
                 raise exceptions.NotFound(
@@ -278,7 +282,7 @@ class PupilViewSet(
             require_any_school(request.user, Capability.EDIT_PUPILS, schools, str(pupil))
         if any(name in SEN_FIELDS for name in changes):
             require_any_school(request.user, Capability.EDIT_SEN, schools, str(pupil))
-        before = CharacteristicsPeriod.objects.filter(pupil=pupil, valid_to__isnull=True).first()
+        before = visible_characteristics(request.user).filter(pupil=pupil, valid_to__isnull=True).first()
         with service_errors("effective", PupilDataError):
             period = pupil_services.change_characteristics(
                 request.user, pupil, changes, effective=form.validated_data.get("effective")

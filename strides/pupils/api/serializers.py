@@ -10,10 +10,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from strides.access.gate import visible_pupils
+from strides.access.readers import visible_former_upns
+from strides.access.roll_readers import upns_out_of_reach
 from strides.organisations.api.serializers import SchoolBriefSerializer, urn_field
 from strides.pupils.codes import Ethnicity, LeavingReason, RegistrationType, SenNeed, SenProvision, Sex
-from strides.pupils.models import CharacteristicsPeriod, Enrolment, FormerUpn, Pupil
-from strides.pupils.queries import UPN_NOT_HERE, upns_out_of_reach
+from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
+from strides.pupils.queries import UPN_NOT_HERE
 from strides.pupils.upn import check
 
 # --- reading --------------------------------------------------------------------------------
@@ -307,9 +310,14 @@ class PupilCreateSerializer(CharacteristicsFields):
     def validate_upn(self, upn: str) -> str:
         """A new pupil's UPN must be new. Whether it is known somewhere the caller cannot see is
         not told: the answer is the same neutral refusal as the import's."""
-        if upns_out_of_reach(self.context["user"], [upn]):
+        user = self.context["user"]
+        if upns_out_of_reach(user, [upn]):
             raise serializers.ValidationError(UPN_NOT_HERE)
-        if Pupil.objects.filter(upn=upn).exists() or FormerUpn.objects.filter(upn=upn).exists():
+        # not out of reach: a pupil who has the UPN is one the gate shows the caller
+        if (
+            visible_pupils(user).filter(upn=upn).exists()
+            or visible_former_upns(user).filter(upn=upn).exists()
+        ):
             raise serializers.ValidationError(
                 f"A pupil with UPN {upn} is already recorded. To add them to a school's roll, "
                 "import them (matched by UPN) or enrol them."

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from django.db import transaction
 
+from strides.access.roll_readers import main_school_id
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many, snapshot
 from strides.organisations.models import School
@@ -25,7 +26,6 @@ from strides.pupils.models import (
     FormerUpn,
     Pupil,
 )
-from strides.pupils.queries import main_school_id
 from strides.pupils.upn import check
 
 IDENTITY_FIELDS = (

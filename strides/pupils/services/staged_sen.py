@@ -21,12 +21,12 @@ from django.db.models import Field
 from django.utils import timezone
 
 from strides.access.gate import can
+from strides.access.roll_readers import schools_responsible_for
 from strides.accounts.roles import Capability
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many
 from strides.organisations.models import School
 from strides.pupils.models import SEN_FIELDS, CharacteristicsPeriod, FormerUpn, Pupil, StagedSenChange
-from strides.pupils.queries import schools_responsible_for
 from strides.pupils.services import CHUNK, PupilDataError, _chunks, change_characteristics
 
 Status = StagedSenChange.Status

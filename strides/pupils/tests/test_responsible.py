@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from strides.access.roll_readers import main_school_id, schools_responsible_for
 from strides.accounts.services import create_api_token
 from strides.pupils import services as pupils
-from strides.pupils.queries import main_school_id, schools_responsible_for
 from strides.testing.cast import add_mover
 
 pytestmark = pytest.mark.django_db
