@@ -5,6 +5,7 @@ Lookups go through the gate; writes through ``strides.classes.services``."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from strides.access.gate import get_or_404, schools_with, visible_classes, visible_pupils
+from strides.access.readers import visible_characteristics
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.forms import add_service_error
 from strides.accounts.models import User
@@ -26,8 +28,8 @@ from strides.classes.models import GroupStaff, TeachingGroup
 from strides.organisations.models import AcademicYear, School
 from strides.organisations.queries import academic_year_on
 from strides.pupils.codes import NC_YEAR_LABELS
-from strides.pupils.models import CharacteristicsPeriod
-from strides.pupils.queries import characteristics_as_at_many, pupils_on_roll
+from strides.pupils.queries import pupils_on_roll
+from strides.pupils.roll import period_as_at
 
 MANAGE_ANY = AccessRule(Capability.MANAGE_CLASSES, description="trust admins, heads, senior leaders")
 MANAGE_ONE = AccessRule(Capability.MANAGE_CLASSES, object_scoped=True, description="at the class's school")
@@ -99,7 +101,8 @@ def school_classes(request: HttpRequest, urn: str) -> HttpResponse:
     )
     year = year or years.first()
     groups = (
-        TeachingGroup.objects.filter(school=school, academic_year=year)
+        visible_classes(request.user)
+        .filter(school=school, academic_year=year)
         .annotate(pupil_count=Count("memberships", distinct=True))
         .prefetch_related(
             Prefetch(
@@ -171,7 +174,7 @@ def class_edit(request: HttpRequest, group_id: int) -> HttpResponse:
             return redirect(_school_url(group))
         try:
             # A fresh copy: the service snapshots "before" from the object it is given.
-            services.update_group(request.user, TeachingGroup.objects.get(pk=group.pk), **changes)
+            services.update_group(request.user, visible_classes(request.user).get(pk=group.pk), **changes)
         except (ValidationError, ValueError) as error:
             _show_service_error(form, error)
         else:
@@ -190,11 +193,11 @@ def _school_url(group: TeachingGroup) -> str:
     )
 
 
-def _in_nc_year(nc_year: int, day: dt.date) -> Exists:
+def _in_nc_year(user: Any, nc_year: int, day: dt.date) -> Exists:
     return Exists(
-        CharacteristicsPeriod.objects.filter(
-            pupil=OuterRef("pk"), nc_year=nc_year, valid_from__lte=day
-        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        visible_characteristics(user)
+        .filter(pupil=OuterRef("pk"), nc_year=nc_year, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
     )
 
 
@@ -212,7 +215,7 @@ def class_pupils(request: HttpRequest, group_id: int) -> HttpResponse:
     else:  # first visit: the class's own year group
         nc_year = group.nc_year
         filter_form = PupilFilterForm(initial={"nc_year": nc_year})
-    shown = candidates.filter(_in_nc_year(nc_year, day)) if nc_year is not None else candidates
+    shown = candidates.filter(_in_nc_year(request.user, nc_year, day)) if nc_year is not None else candidates
     form = ClassPupilsForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
         wanted = form.new_members(current_ids)
@@ -227,7 +230,9 @@ def class_pupils(request: HttpRequest, group_id: int) -> HttpResponse:
             )
             return redirect(_school_url(group))
     pupils = list(shown.order_by("legal_surname", "legal_forename", "pk"))
-    years = characteristics_as_at_many([p.pk for p in pupils], day)
+    shown_pupils = [p.pk for p in pupils]
+    periods = visible_characteristics(request.user).filter(period_as_at(day), pupil__in=shown_pupils)
+    years = {period.pupil_id: period for period in periods}
     ticked = (
         {int(pk) for pk in request.POST.getlist("pupils") if pk.isdigit()}
         if request.method == "POST"

@@ -21,7 +21,6 @@ from strides.accounts.forms import add_service_error
 from strides.accounts.models import User
 from strides.accounts.roles import Capability, Role
 from strides.classes import services as class_services
-from strides.classes.queries import rollover_preview
 from strides.organisations import services
 from strides.organisations.forms import (
     AcademicYearForm,
@@ -394,7 +393,7 @@ def rollover(request: SignedInRequest, urn: str) -> HttpResponse:
             "form": form,
             "years": years,
             "from_year": from_year,
-            "preview": rollover_preview(school, from_year, today) if from_year else None,
+            "preview": class_services.rollover_preview(school, from_year, today) if from_year else None,
             "breadcrumbs": crumbs,
         },
     )

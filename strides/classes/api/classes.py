@@ -127,9 +127,8 @@ class ClassViewSet(
         name = form.validated_data.get("name")
         if (
             name
-            and TeachingGroup.objects.filter(
-                school=group.school, academic_year=group.academic_year, name__iexact=name
-            )
+            and visible_classes(request.user)
+            .filter(school=group.school, academic_year=group.academic_year, name__iexact=name)
             .exclude(pk=group.pk)
             .exists()
         ):

@@ -101,7 +101,7 @@ def reception_class_with_a_pupil(cast):
 
 
 def test_rollover_makes_year_1_from_reception(cast):
-    from strides.classes.queries import rollover_preview
+    from strides.classes.services import rollover_preview
 
     reception_class_with_a_pupil(cast)
     preview = rollover_preview(cast.north, cast.year, today=cast.year.ends_on)
@@ -159,7 +159,7 @@ def test_rollover_audits_each_pupil_moved_on_and_each_class_made(cast):
 def test_rollover_moves_on_only_pupils_on_roll_on_the_last_day(cast):
     """Ben left north before the end of the year: his record is north's no more, so the
     rollover neither moves him up nor closes anything of his; the preview agrees."""
-    from strides.classes.queries import rollover_preview
+    from strides.classes.services import rollover_preview
     from strides.pupils.services import end_enrolment
 
     year = cast.year

@@ -9,8 +9,7 @@ import pytest
 from django.urls import reverse
 
 from strides.audit.models import AuditEntry
-from strides.classes.queries import rollover_preview
-from strides.classes.services import rollover
+from strides.classes.services import rollover, rollover_preview
 from strides.organisations import services
 from strides.organisations.models import AcademicYear, OfficerKind, School, SchoolOfficer, TermDates, Trust
 from strides.pupils import services as pupils
