@@ -32,6 +32,7 @@ from strides.accounts.roles import Capability
 from strides.classes.models import TeachingGroup
 from strides.classes.queries import staff_with_users
 from strides.navigation import opens_many_schools, school_crumbs
+from strides.organisations.filter_forms import PupilFilterForm, SchoolFilterForm
 from strides.organisations.models import Region, School
 from strides.pupils import queries
 from strides.pupils.models import CharacteristicsPeriod
@@ -43,8 +44,12 @@ from strides.pupils.roll import (
     today,
     with_current_details,
 )
-from strides.web.forms import PupilFilterForm, SchoolFilterForm
-from strides.web.home_figures import current_academic_year, school_cards, sees_named_pupils_at, summary_view
+from strides.pupils.roll_figures import (
+    current_academic_year,
+    school_cards,
+    sees_named_pupils_at,
+    summary_view,
+)
 
 PUPILS_PER_PAGE = 50
 

@@ -35,7 +35,7 @@ from strides.classes.queries import staff_with_users
 from strides.organisations.models import School
 from strides.pupils.queries import current_enrolments, pending_sen_count
 from strides.pupils.roll import attach_current, school_summary, today, with_current_details
-from strides.web.home_figures import aggregate_rows, school_cards, summary_view
+from strides.pupils.roll_figures import aggregate_rows, school_cards, summary_view
 
 
 def _school_overview(user: Any, school: School, day) -> dict[str, Any]:

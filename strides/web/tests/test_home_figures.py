@@ -126,7 +126,7 @@ def test_the_disadvantaged_filter_agrees_with_the_models_property(cast, flags):
 @pytest.mark.django_db
 def test_school_cards_suppress_small_counts_for_readers_without_names(cast):
     from strides.organisations.models import School
-    from strides.web.home_figures import school_cards
+    from strides.pupils.roll_figures import school_cards
 
     schools = School.objects.filter(pk__in=[cast.north.pk, cast.river.pk]).order_by("name")
     by_name = {card.school.name: card.on_roll for card in school_cards(cast.head, schools, cast.today)}
@@ -173,7 +173,7 @@ def test_a_school_page_for_a_governor_follows_the_same_rule():
     """The school page's summary, suppressed for aggregate-only readers: the year groups as the
     home page hides them, and a group whose rest of the roll is small (EAL 24 of 27: 3 are not)."""
     from strides.pupils.roll import SchoolSummary, Share
-    from strides.web.home_figures import summary_view
+    from strides.pupils.roll_figures import summary_view
 
     def share(count: int) -> Share:
         return Share(count, 27)

@@ -1,5 +1,6 @@
-"""The figures of the home page and the school pages: a school's summary ready for a template,
-school cards with pupils on roll, and counts by year group per school.
+"""The roll's figures for the home page and the school pages: a school's summary ready for a
+template, school cards with pupils on roll, and counts by year group per school (a domain module,
+so the school pages of ``strides.organisations`` read them without importing ``strides.web``).
 
 Every function takes schools the caller has already narrowed through the scoping gate
 (``strides.access.gate``); whether a reader sees a school's named pupils (and so its exact

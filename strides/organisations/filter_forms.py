@@ -1,5 +1,6 @@
-"""Filter forms of the list pages. They are GET forms: a filtered list has its own address, so
-it can be bookmarked, shared with a colleague who has the same access, and reloaded."""
+"""Filter forms of the schools list and a school's pupil list (:mod:`strides.organisations.views`).
+They are GET forms: a filtered list has its own address, so it can be bookmarked, shared with a
+colleague who has the same access, and reloaded."""
 
 from __future__ import annotations
 
