@@ -38,3 +38,19 @@ def test_the_roll_readers_answer_in_a_few_queries(cast, django_assert_max_num_qu
         upns_out_of_reach(cast.head, upns)
     with django_assert_max_num_queries(1):
         schools_responsible_for(cast.ava)
+
+
+def test_a_schools_counts_are_made_from_who_is_on_roll_that_day(cast):
+    from strides.access.roll_readers import enrolments_on_roll, periods_in_force
+    from strides.testing.cast import add_mover
+
+    add_mover(cast)
+    at_north = set(enrolments_on_roll([cast.north.pk], cast.today).values_list("pupil_id", flat=True))
+    assert cast.mia.pk not in at_north and {cast.ava.pk, cast.ben.pk} <= at_north
+    before_she_left = enrolments_on_roll([cast.north.pk], cast.mia_left).values_list("pupil_id", flat=True)
+    assert cast.mia.pk in set(before_she_left)
+    # one period in force per pupil on a day: the one her new school recorded, today
+    [today] = periods_in_force(cast.today).filter(pupil=cast.mia)
+    assert today.sen_provision == "E"
+    [then] = periods_in_force(cast.mia_left).filter(pupil=cast.mia)
+    assert then.sen_provision != "E" and then.fsm
