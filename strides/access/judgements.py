@@ -36,7 +36,7 @@ from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, 
 from strides.access.gate import Scope, leaver_window, scope_for, visible_enrolments, visible_pupils
 
 if TYPE_CHECKING:
-    from strides.assessment.models import Judgement
+    from strides.assessment.models import Judgement, JudgementRevision
 
 # A school's part of a drop that people outside the school may read: signed off by its head or
 # locked by the trust (``DropStatus.SUBMITTED`` and ``LOCKED``). Anything else is still a draft.
@@ -108,6 +108,17 @@ def visible_judgements(user: Any, on: dt.date | None = None) -> QuerySet[Judgeme
     prior = Q(Exists(released)) & Q(Exists(while_with_them))
     shows_history = Case(When(made_here, then=Value(True)), default=Value(False), output_field=BooleanField())
     return judgements.filter(made_here | prior).annotate(shows_history=shows_history)
+
+
+def visible_revisions(user: Any, on: dt.date | None = None) -> QuerySet[JudgementRevision]:
+    """The revisions the user may read: those of :func:`visible_judgements` whose history they
+    read (``shows_history``): trust-wide roles and the staff of the school that made the judgement."""
+    from strides.assessment.models import JudgementRevision
+
+    if not scope_for(user).sees_named_pupils:
+        return JudgementRevision.objects.none()
+    readable = visible_judgements(user, on).filter(shows_history=True).order_by().values("pk")
+    return JudgementRevision.objects.filter(judgement_id__in=readable)
 
 
 def reads_history(user: Any, judgement: Judgement) -> bool:

@@ -1,6 +1,7 @@
 """Reads for the drop boards, set-based: the trust board counts every school's progress in a fixed
 number of queries (``queries.completeness`` asks once per school), and a school's board counts
-class by class. Callers pass schools and classes already scoped through the gate."""
+class by class. Callers pass schools and classes already scoped through the gate; the counts are
+read within the user's aggregate reach (``strides.access.aggregates``)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
+from strides.access.actor import Viewer
+from strides.access.aggregates import judgements_in_aggregate_reach, memberships_in_aggregate_reach
 from strides.access.gate import scope_for
 from strides.accounts.models import Membership
 from strides.accounts.roles import Role
-from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement
+from strides.assessment.models import DataDrop, DropSchool, DropStatus
 from strides.assessment.queries import expected_enrolments
-from strides.classes.models import GroupMembership, TeachingGroup
+from strides.classes.models import TeachingGroup
 from strides.frameworks.models import Subject
 from strides.frameworks.queries import subjects_owed, subjects_owed_at
 from strides.organisations.models import School
@@ -57,7 +60,7 @@ def is_overdue(drop: DataDrop, status: str, today: dt.date) -> bool:
 
 
 def trust_board(
-    drop: DataDrop, school_ids: Sequence[int], today: dt.date | None = None
+    user: Viewer, drop: DataDrop, school_ids: Sequence[int], today: dt.date | None = None
 ) -> list[SchoolProgress]:
     """Each of ``school_ids``' progress on the drop, by school name: pupils x the subjects each
     school owes (their phase fits it, or they are its own). Four queries, whatever the number of
@@ -71,7 +74,7 @@ def trust_board(
     ids = [part.school_id for part in parts]
     owed = {pk: {s.pk for s in owing} for pk, owing in subjects_owed(drop, [p.school for p in parts]).items()}
     subject_ids = set().union(*owed.values()) if owed else set()
-    expected = expected_enrolments(drop, ids)
+    expected = expected_enrolments(user, drop, ids)
     pupils = dict(
         expected.values("school_id")
         .annotate(n=Count("pupil_id", distinct=True))
@@ -205,19 +208,20 @@ class SchoolBoard:
 
 
 def school_board(
-    drop: DataDrop, school_id: int, groups: QuerySet[TeachingGroup], whole_school: bool
+    user: Viewer, drop: DataDrop, school_id: int, groups: QuerySet[TeachingGroup], whole_school: bool
 ) -> SchoolBoard:
     """The school's progress on the drop in total and for each of ``groups`` (the classes of the
     drop's year the user may open). With ``whole_school``, a last row counts the expected pupils
     who are in none of the school's classes. Six queries."""
     subjects = subjects_owed_at(drop, School.objects.get(pk=school_id))  # its phase's and its own
-    expected_ids = set(expected_enrolments(drop, [school_id]).values_list("pupil_id", flat=True))
+    expected = expected_enrolments(user, drop, [school_id])
+    expected_ids = set(expected.values_list("pupil_id", flat=True))
     judged: dict[int, set[int]] = defaultdict(set)
-    for pupil_id, subject_id in Judgement.objects.filter(
-        drop=drop,
-        subject__in=subjects,
-        pupil_id__in=expected_enrolments(drop, [school_id]).values("pupil_id"),
-    ).values_list("pupil_id", "subject_id"):
+    for pupil_id, subject_id in (
+        judgements_in_aggregate_reach(user)
+        .filter(drop=drop, subject__in=subjects, pupil_id__in=expected.values("pupil_id"))
+        .values_list("pupil_id", "subject_id")
+    ):
         judged[pupil_id].add(subject_id)
 
     def progress_of(pupil_ids: set[int], subject_ids: set[int]) -> tuple[int, int, int]:
@@ -233,9 +237,11 @@ def school_board(
     members: dict[int, set[int]] = defaultdict(set)
     outside: dict[int, int] = defaultdict(int)
     in_any_class: set[int] = set()
-    for group_id, pupil_id in GroupMembership.objects.filter(
-        group__school_id=school_id, group__academic_year_id=drop.academic_year_id
-    ).values_list("group_id", "pupil_id"):
+    for group_id, pupil_id in (
+        memberships_in_aggregate_reach(user)
+        .filter(group__school_id=school_id, group__academic_year_id=drop.academic_year_id)
+        .values_list("group_id", "pupil_id")
+    ):
         if pupil_id in expected_ids:
             members[group_id].add(pupil_id)
             in_any_class.add(pupil_id)

@@ -248,7 +248,7 @@ def drop_create_defaults(request: HttpRequest) -> HttpResponse:
 def drop_detail(request: HttpRequest, drop_slug: str) -> HttpResponse:
     drop = _drop(request, drop_slug)
     school_ids = list(visible_schools(request.user).values_list("pk", flat=True))
-    rows = boards.trust_board(drop, school_ids)
+    rows = boards.trust_board(request.user, drop, school_ids)
     manages = can(request.user, Capability.MANAGE_DROPS)
     chase = ""
     if manages:
@@ -281,7 +281,9 @@ def school_board(request: HttpRequest, drop_slug: str, urn: str) -> HttpResponse
     drop = _drop(request, drop_slug)
     part = _part(drop, visible_schools(request.user), urn)
     whole = boards.sees_whole_school(request.user, part.school_id)
-    board = boards.school_board(drop, part.school_id, visible_classes(request.user, drop.assessed_on), whole)
+    board = boards.school_board(
+        request.user, drop, part.school_id, visible_classes(request.user, drop.assessed_on), whole
+    )
     today = dt.date.today()
     may_submit = can(request.user, Capability.SUBMIT_DROP, part.school)
     manages = can(request.user, Capability.MANAGE_DROPS, part.school)
@@ -343,7 +345,9 @@ def drop_submit(request: HttpRequest, drop_slug: str, urn: str) -> HttpResponse:
                 "judgements; the trust can reopen it if something needs correcting.",
             )
         return redirect(_board_url(part))
-    board = boards.school_board(drop, part.school_id, visible_classes(request.user, drop.assessed_on), True)
+    board = boards.school_board(
+        request.user, drop, part.school_id, visible_classes(request.user, drop.assessed_on), True
+    )
     return render(
         request,
         "assessment/drops/submit_confirm.html",
@@ -405,7 +409,7 @@ def baselines(request: HttpRequest) -> HttpResponse:
     weeks = int(getattr(settings, "STRIDES_BASELINE_WEEKS", 6))
     schools = {s.pk: s for s in schools_with(request.user, Capability.RECORD_ASSESSMENT).order_by("name")}
     subjects = {s.pk: s for s in Subject.objects.filter(trust__isnull=True, code__in=CORE_SUBJECTS)}
-    overdue = overdue_baselines(list(schools), list(subjects), today, weeks)
+    overdue = overdue_baselines(request.user, list(schools), list(subjects), today, weeks)
     pupil_ids = {row.pupil_id for row in overdue}
     pupils = {p.pk: p for p in visible_pupils(request.user).filter(pk__in=pupil_ids)}
     grouped: dict[tuple[int, int], dict] = {}

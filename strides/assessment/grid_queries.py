@@ -431,7 +431,7 @@ def grid_classes(user: Any, drop: DataDrop) -> list[SchoolClasses]:
         .order_by("nc_year", "name")
     )
     expected = set(
-        expected_enrolments(drop, school_ids).order_by().values_list("school_id", "pupil_id").distinct()
+        expected_enrolments(user, drop, school_ids).order_by().values_list("school_id", "pupil_id").distinct()
     )
     members: dict[int, list[int]] = {g.pk: [] for g in groups}
     for group_id, pupil_id in GroupMembership.objects.filter(group_id__in=list(members)).values_list(

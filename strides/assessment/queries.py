@@ -11,7 +11,15 @@ from typing import Any
 
 from django.db.models import Min, Q, QuerySet
 
+from strides.access.actor import Viewer
+from strides.access.aggregates import (
+    characteristics_in_aggregate_reach,
+    enrolments_in_aggregate_reach,
+    judgements_in_aggregate_reach,
+)
+from strides.access.command_line import trust_characteristics, trust_enrolments
 from strides.access.gate import schools_with
+from strides.access.judgements import visible_judgements
 from strides.accounts.roles import Capability
 from strides.assessment.completeness import (  # their former home here: re-exported for the pages
     Completeness as Completeness,
@@ -22,31 +30,38 @@ from strides.assessment.completeness import (
 from strides.assessment.models import DataDrop, DropSchool, Judgement, drop_title
 from strides.classes.models import TeachingGroup
 from strides.organisations.models import AcademicYear
-from strides.pupils.models import CharacteristicsPeriod, Enrolment
+from strides.pupils.models import Enrolment
 from strides.pupils.queries import current_enrolments
 
 PUPIL_CHUNK = 900  # ids per query: well under SQLite's limit on bound parameters
 
 
-def expected_enrolments(drop: DataDrop, school_ids: Iterable[int]) -> QuerySet[Enrolment]:
+def expected_enrolments(
+    user: Viewer | None, drop: DataDrop, school_ids: Iterable[int]
+) -> QuerySet[Enrolment]:
     """Enrolments of the pupils a drop expects: on roll at the school on the drop's date, in its
     NC years (as at that date). The one rule every count of a drop uses, for many schools in one
-    query: the boards, the class lists, the grid and the template."""
+    query: the boards, the class lists, the grid and the template. Read for counts within the
+    user's aggregate reach (``strides.access.aggregates``; ``None``: the command line, the drop's
+    trust): a page that names the pupils narrows them through the gate."""
     day = drop.assessed_on
-    periods = CharacteristicsPeriod.objects.filter(valid_from__lte=day).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
-    )
+    if user is None:
+        periods, enrolments = trust_characteristics(drop.trust_id), trust_enrolments(drop.trust_id)
+    else:
+        periods, enrolments = characteristics_in_aggregate_reach(user), enrolments_in_aggregate_reach(user)
+    periods = periods.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
     if drop.nc_years:
         periods = periods.filter(nc_year__in=drop.nc_years)
-    return Enrolment.objects.filter(current_enrolments(day), school_id__in=list(school_ids)).filter(
+    return enrolments.filter(current_enrolments(day), school_id__in=list(school_ids)).filter(
         pupil_id__in=periods.values("pupil_id")
     )
 
 
-def expected_pupil_ids(drop: DataDrop, school_id: int) -> list[int]:
-    """Pupils the drop expects at a school: on roll on the drop's date, in its NC years."""
+def expected_pupil_ids(drop: DataDrop, school_id: int, user: Viewer | None = None) -> list[int]:
+    """Pupils the drop expects at a school: on roll on the drop's date, in its NC years (within
+    the user's aggregate reach; no user: the command line)."""
     return list(
-        expected_enrolments(drop, [school_id]).order_by().values_list("pupil_id", flat=True).distinct()
+        expected_enrolments(user, drop, [school_id]).order_by().values_list("pupil_id", flat=True).distinct()
     )
 
 
@@ -72,16 +87,18 @@ def open_drops(user: Any, group: TeachingGroup) -> list[DropSchool]:
     ]
 
 
-def baselines(pupil_ids: list[int]) -> dict[tuple[int, int], Judgement]:
-    """(pupil, subject) -> the pupil's first judgement in the subject: their baseline."""
+def baselines(user: Viewer, pupil_ids: list[int]) -> dict[tuple[int, int], Judgement]:
+    """(pupil, subject) -> the pupil's first judgement in the subject that the user may read
+    (``visible_judgements``, ADR 11): their baseline."""
+    readable = visible_judgements(user)
     firsts = (
-        Judgement.objects.filter(pupil_id__in=pupil_ids)
+        readable.filter(pupil_id__in=pupil_ids)
         .values("pupil_id", "subject_id")
         .annotate(first=Min("drop__assessed_on"))
     )
     wanted = {(row["pupil_id"], row["subject_id"]): row["first"] for row in firsts}
     result = {}
-    for j in Judgement.objects.filter(pupil_id__in=pupil_ids).select_related("drop", "level", "point"):
+    for j in readable.filter(pupil_id__in=pupil_ids).select_related("drop", "level", "point"):
         if wanted.get((j.pupil_id, j.subject_id)) == j.drop.assessed_on:
             result.setdefault((j.pupil_id, j.subject_id), j)
     return result
@@ -221,7 +238,7 @@ def eligible_since(
 
 
 def overdue_baselines(
-    school_ids: list[int], subject_ids: list[int], today: dt.date, weeks: int = 6
+    user: Viewer, school_ids: list[int], subject_ids: list[int], today: dt.date, weeks: int = 6
 ) -> list[OverdueBaseline]:
     """Baselines owed and not recorded: for each pupil on roll at ``school_ids`` with no judgement
     yet in one of ``subject_ids``, due ``weeks`` (STRIDES_BASELINE_WEEKS) after they became
@@ -229,9 +246,11 @@ def overdue_baselines(
     academic year collect, in a subject they collect (:func:`collected_by_year`), from the latest
     of their arrival, their school joining the trust and their moving into a collected year group
     (:func:`eligible_since`). A Reception pupil owes nothing to drops of Years 1-11; a Year 1
-    pupil owes from the September they moved into Year 1."""
+    pupil owes from the September they moved into Year 1. Counted within the user's aggregate
+    reach (``strides.access.aggregates``): the page names only the pupils the gate shows."""
     enrolments = list(
-        Enrolment.objects.filter(school_id__in=school_ids, start_date__lte=today)
+        enrolments_in_aggregate_reach(user)
+        .filter(school_id__in=school_ids, start_date__lte=today)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
         .select_related("school")
         .order_by("pupil_id", "school_id")
@@ -247,18 +266,21 @@ def overdue_baselines(
         for subject_id in subject_ids
         if any(subject_id in what.subject_ids for what in collected.values())
     }
-    on_roll = Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]).values("pupil_id")
+    on_roll = enrolments_in_aggregate_reach(user).filter(pk__in=[e.pk for e in enrolments]).values("pupil_id")
     judged = set(
-        Judgement.objects.filter(pupil_id__in=on_roll, subject_id__in=wanted)
+        judgements_in_aggregate_reach(user)
+        .filter(pupil_id__in=on_roll, subject_id__in=wanted)
         .values_list("pupil_id", "subject_id")
         .distinct()
     )
     needy = sorted({e.pupil_id for e in enrolments if any((e.pupil_id, s) not in judged for s in wanted)})
     periods: dict[int, list[tuple[dt.date, dt.date | None, int]]] = defaultdict(list)
     for chunk in range(0, len(needy), PUPIL_CHUNK):
-        for pupil_id, valid_from, valid_to, nc_year in CharacteristicsPeriod.objects.filter(
-            pupil_id__in=needy[chunk : chunk + PUPIL_CHUNK]
-        ).values_list("pupil_id", "valid_from", "valid_to", "nc_year"):
+        for pupil_id, valid_from, valid_to, nc_year in (
+            characteristics_in_aggregate_reach(user)
+            .filter(pupil_id__in=needy[chunk : chunk + PUPIL_CHUNK])
+            .values_list("pupil_id", "valid_from", "valid_to", "nc_year")
+        ):
             periods[pupil_id].append((valid_from, valid_to, nc_year))
     rows = []
     for enrolment in enrolments:

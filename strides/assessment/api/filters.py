@@ -9,8 +9,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from strides.access.gate import visible_classes
+from strides.access.readers import visible_memberships
 from strides.assessment.models import DropKind
-from strides.classes.models import GroupMembership
 from strides.frameworks.models import Crosswalk, Framework, Term
 from strides.organisations.models import School
 
@@ -81,7 +81,7 @@ class JudgementFilter(django_filters.FilterSet):
         # so the filter never tells who is in a class the caller may not see.
         groups = visible_classes(self.request.user).filter(pk=value).values("pk")
         return queryset.filter(
-            pupil_id__in=GroupMembership.objects.filter(group__in=groups).values("pupil_id")
+            pupil_id__in=visible_memberships(self.request.user).filter(group__in=groups).values("pupil_id")
         )
 
 

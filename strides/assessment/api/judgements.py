@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from strides.access.gate import get_or_404, visible_pupils
-from strides.access.judgements import visible_judgements
+from strides.access.judgements import visible_judgements, visible_revisions
 from strides.access.rules import AccessRule
 from strides.accounts.roles import Capability
 from strides.assessment.api import serializers as s
@@ -33,7 +33,7 @@ from strides.assessment.api.views import (
     AssessmentApiMixin,
     drop_or_404,
 )
-from strides.assessment.models import DataDrop, DropSchool, Judgement, JudgementRevision
+from strides.assessment.models import DataDrop, DropSchool, Judgement
 from strides.assessment.services import (
     AssessmentError,
     DropClosed,
@@ -134,9 +134,11 @@ class JudgementViewSet(
             "pupil", "subject", "drop", "school", "level__framework", "point", "crosswalk", "recorded_by"
         )
         if self.action != "list":
-            revisions = JudgementRevision.objects.select_related(
-                "level_before", "level_after", "point_after", "changed_by"
-            ).order_by("version")
+            revisions = (
+                visible_revisions(self.request.user)
+                .select_related("level_before", "level_after", "point_after", "changed_by")
+                .order_by("version")
+            )
             judgements = judgements.prefetch_related(Prefetch("revisions", queryset=revisions))
         return judgements.order_by(
             "-drop__assessed_on",
@@ -205,8 +207,9 @@ class JudgementViewSet(
         level = level_for(user, pupil, subject, drop, school, data["level"])
         note = data.get("note")
         if note is None:  # left out: keep the note as it is
-            note = (
-                Judgement.objects.filter(pupil=pupil, subject=subject, drop=drop)
+            note = (  # the note the user may read (ADR 11): another school's is refused anyway
+                visible_judgements(user)
+                .filter(pupil=pupil, subject=subject, drop=drop, shows_history=True)
                 .values_list("note", flat=True)
                 .first()
                 or ""

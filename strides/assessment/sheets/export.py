@@ -14,16 +14,17 @@ import csv
 from collections.abc import Iterator
 from typing import IO, Any
 
-from django.db.models import BooleanField, Q, QuerySet, Value
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from strides.access.command_line import trust_characteristics, trust_judgements
 from strides.access.judgements import visible_judgements
+from strides.access.readers import visible_characteristics
 from strides.assessment.models import DataDrop, Judgement
 from strides.assessment.sheets.cells import csv_cell, xlsx_cell
 from strides.frameworks.queries import expected_point_values
 from strides.frameworks.services import ensure_common_scale
 from strides.pupils.codes import NC_YEAR_LABELS
-from strides.pupils.models import CharacteristicsPeriod
 
 HEADER = (
     "UPN",
@@ -51,7 +52,7 @@ def exported_judgements(drop: DataDrop, user: Any = None) -> QuerySet[Judgement]
     (``strides.access.judgements.visible_judgements``, ADR 11), each with ``shows_history``
     (whether its note and who recorded it are theirs to read); all of them for the command line."""
     if user is None:
-        return Judgement.objects.filter(drop=drop).annotate(shows_history=Value(True, BooleanField()))
+        return trust_judgements(drop.trust_id).filter(drop=drop)
     return visible_judgements(user).filter(drop=drop)
 
 
@@ -63,8 +64,9 @@ def export_rows(drop: DataDrop, user: Any = None) -> Iterator[tuple[Any, ...]]:
     point_codes = dict(scale.points.values_list("value", "code"))
     judgements = exported_judgements(drop, user)
     day = drop.assessed_on
+    periods = visible_characteristics(user) if user is not None else trust_characteristics(drop.trust_id)
     years = dict(
-        CharacteristicsPeriod.objects.filter(pupil_id__in=judgements.values("pupil_id"), valid_from__lte=day)
+        periods.filter(pupil_id__in=judgements.values("pupil_id"), valid_from__lte=day)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
         .values_list("pupil_id", "nc_year")
     )

@@ -22,18 +22,18 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from strides.access.command_line import trust_characteristics, trust_memberships, trust_pupils
 from strides.access.gate import visible_pupils
+from strides.access.readers import visible_characteristics, visible_memberships
 from strides.assessment.closed_notices import closed_notice
 from strides.assessment.models import DataDrop, DropSchool, Judgement
 from strides.assessment.queries import expected_pupil_ids
 from strides.assessment.services.drop_rules import judgements_in_reach
 from strides.assessment.sheets.cells import xlsx_cell
-from strides.classes.models import GroupMembership
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser, subjects_owed_at
 from strides.organisations.models import School
 from strides.pupils.codes import NC_YEAR_LABELS
-from strides.pupils.models import CharacteristicsPeriod, Pupil
 
 SHEET = "Judgements"
 LISTS = "Lists"
@@ -68,10 +68,18 @@ def previous_drop(drop: DataDrop, school_id: int) -> DataDrop | None:
 
 def template_pupils(drop: DataDrop, school: School, user: Any = None) -> list[TemplatePupil]:
     """The pupils the drop expects at the school (among those the user may see), class by class."""
-    ids = expected_pupil_ids(drop, school.pk)
-    pupils = Pupil.objects.filter(pk__in=ids)
+    ids = expected_pupil_ids(drop, school.pk, user)
     if user is not None:
-        pupils = pupils.filter(pk__in=visible_pupils(user).values("pk"))
+        pupils, periods, memberships = (
+            visible_pupils(user),
+            visible_characteristics(user),
+            visible_memberships(user),
+        )
+    else:  # the command line
+        trust_id = drop.trust_id
+        pupils, periods = trust_pupils(trust_id), trust_characteristics(trust_id)
+        memberships = trust_memberships(trust_id)
+    pupils = pupils.filter(pk__in=ids)
     rows = list(
         pupils.values_list(
             "pk", "upn", "legal_surname", "legal_forename", "preferred_surname", "preferred_forename"
@@ -80,15 +88,15 @@ def template_pupils(drop: DataDrop, school: School, user: Any = None) -> list[Te
     found = [r[0] for r in rows]
     day = drop.assessed_on
     years = dict(
-        CharacteristicsPeriod.objects.filter(pupil_id__in=found, valid_from__lte=day)
+        periods.filter(pupil_id__in=found, valid_from__lte=day)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
         .values_list("pupil_id", "nc_year")
     )
     classes: dict[int, str] = {}
-    memberships = GroupMembership.objects.filter(
+    in_classes = memberships.filter(
         pupil_id__in=found, group__school=school, group__academic_year=drop.academic_year
     ).values_list("pupil_id", "group__name", "group__subject")
-    for pupil_id, name, _subject in sorted(memberships, key=lambda m: (m[2] != "", m[1])):
+    for pupil_id, name, _subject in sorted(in_classes, key=lambda m: (m[2] != "", m[1])):
         classes.setdefault(pupil_id, name)  # a form class (no subject) before teaching sets
     result = [
         TemplatePupil(

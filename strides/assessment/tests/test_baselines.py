@@ -69,7 +69,7 @@ def test_reception_pupils_owe_nothing_to_drops_of_years_1_to_11(cast):
     drop_of(cast, year, "Autumn", nc_years=range(1, 12))
     robin = arrive(cast, 1, 0, year.starts_on, "Robin")
     today = year.starts_on + dt.timedelta(weeks=8)
-    owed = owed_pupils(overdue_baselines([cast.north.pk], core(cast), today, WEEKS))
+    owed = owed_pupils(overdue_baselines(cast.analyst, [cast.north.pk], core(cast), today, WEEKS))
     assert robin.pk not in owed
     assert owed[cast.ava.pk] == {year.starts_on + dt.timedelta(weeks=WEEKS)}
 
@@ -83,11 +83,13 @@ def test_a_year_1_pupil_owes_from_moving_into_year_1_not_from_reception(cast):
     pip = arrive(cast, 2, 0, last_year.starts_on, "Pip")
     pupils.change_characteristics(None, pip, {"nc_year": 1}, effective=year.starts_on)
     today = year.starts_on + dt.timedelta(weeks=8)
-    owed = owed_pupils(overdue_baselines([cast.north.pk], core(cast), today, WEEKS))
+    owed = owed_pupils(overdue_baselines(cast.analyst, [cast.north.pk], core(cast), today, WEEKS))
     assert owed[pip.pk] == {year.starts_on + dt.timedelta(weeks=WEEKS)}
     # and not yet overdue five weeks into Year 1
     early = year.starts_on + dt.timedelta(weeks=5)
-    assert pip.pk not in owed_pupils(overdue_baselines([cast.north.pk], core(cast), early, WEEKS))
+    assert pip.pk not in owed_pupils(
+        overdue_baselines(cast.analyst, [cast.north.pk], core(cast), early, WEEKS)
+    )
 
 
 def test_only_subjects_the_drops_collect_are_owed(cast, subjects, level):
@@ -97,13 +99,17 @@ def test_only_subjects_the_drops_collect_are_owed(cast, subjects, level):
     record_judgement(
         cast.teacher, cast.ava, subjects["reading"], drop, cast.north, level("Y3 WTS"), expected_version=0
     )
-    rows = [r for r in overdue_baselines([cast.north.pk], wanted, today, WEEKS) if r.pupil_id == cast.ava.pk]
+    rows = [
+        r
+        for r in overdue_baselines(cast.analyst, [cast.north.pk], wanted, today, WEEKS)
+        if r.pupil_id == cast.ava.pk
+    ]
     assert {r.subject_id for r in rows} == {subjects["maths"].pk}  # not writing, not science
 
 
 def test_nothing_is_owed_in_a_year_with_no_drops(cast):
     today = cast.year.starts_on + dt.timedelta(weeks=8)
-    assert overdue_baselines([cast.north.pk], core(cast), today, WEEKS) == []
+    assert overdue_baselines(cast.analyst, [cast.north.pk], core(cast), today, WEEKS) == []
 
 
 def test_a_school_new_to_the_trust_owes_from_joining_for_the_years_the_trust_collects(cast):
@@ -127,7 +133,7 @@ def test_a_school_new_to_the_trust_owes_from_joining_for_the_years_the_trust_col
     )
     pupils.upsert_pupils(None, newbridge, [record], effective=joined)
     today = joined + dt.timedelta(weeks=7)
-    owed = owed_pupils(overdue_baselines([newbridge.pk], core(cast), today, WEEKS))
+    owed = owed_pupils(overdue_baselines(cast.analyst, [newbridge.pk], core(cast), today, WEEKS))
     assert owed == {nell.pk: {joined + dt.timedelta(weeks=WEEKS)}}
 
 
@@ -137,4 +143,6 @@ def test_a_baseline_is_not_owed_once_any_judgement_is_recorded(cast, subjects):
     y3 = Level.objects.get(framework__code="nc-bands", code="Y3 EXS")
     for code in ("reading", "writing", "maths"):
         record_judgement(cast.teacher, cast.ava, subjects[code], drop, cast.north, y3, expected_version=0)
-    assert cast.ava.pk not in owed_pupils(overdue_baselines([cast.north.pk], core(cast), today, WEEKS))
+    assert cast.ava.pk not in owed_pupils(
+        overdue_baselines(cast.analyst, [cast.north.pk], core(cast), today, WEEKS)
+    )

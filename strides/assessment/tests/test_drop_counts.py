@@ -95,12 +95,12 @@ def test_the_boards_the_class_list_and_completeness_agree(cast, years_1_to_11):
     expected = len(expected_pupil_ids(drop, cast.north.pk)) * drop.subjects.count()
     [north] = grid_classes(cast.analyst, drop)
     assert sum(row.expected for row in north.classes) == expected
-    board = boards.school_board(drop, cast.north.pk, classes_of(cast), True)
+    board = boards.school_board(cast.analyst, drop, cast.north.pk, classes_of(cast), True)
     assert board.total.expected == expected
     assert sum(row.expected for row in board.classes) == expected
     [part] = completeness(drop, [cast.north.pk])
     assert part.expected == expected
-    [trust_row] = boards.trust_board(drop, [cast.north.pk])
+    [trust_row] = boards.trust_board(cast.analyst, drop, [cast.north.pk])
     assert trust_row.expected == expected
 
 

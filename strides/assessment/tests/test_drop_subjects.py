@@ -134,13 +134,17 @@ def test_each_school_owes_the_subjects_of_its_phase_and_its_own(cast, mixed_drop
     # north (primary): maths, forest school; river (secondary): maths, history; oak (special): maths, history
     rows = {row.part.school_id: row for row in completeness(mixed_drop)}
     board = {
-        row.part.school_id: row for row in boards.trust_board(mixed_drop, [cast.north.pk, cast.river.pk])
+        row.part.school_id: row
+        for row in boards.trust_board(cast.analyst, mixed_drop, [cast.north.pk, cast.river.pk])
     }
     for school in (cast.north, cast.river):
         pupils = board[school.pk].pupils
         assert pupils > 0
         assert rows[school.pk].expected == pupils * 2 == board[school.pk].expected
-    assert rows[cast.oak.pk].expected == 2 * boards.trust_board(mixed_drop, [cast.oak.pk])[0].pupils
+    assert (
+        rows[cast.oak.pk].expected
+        == 2 * boards.trust_board(cast.analyst, mixed_drop, [cast.oak.pk])[0].pupils
+    )
 
 
 def test_only_owed_judgements_count(cast, mixed_drop):
@@ -152,7 +156,9 @@ def test_only_owed_judgements_count(cast, mixed_drop):
     record_judgement(cast.analyst, cast.ava, maths, mixed_drop, cast.north, y3, expected_version=None)
     rows = {row.part.school_id: row for row in completeness(mixed_drop)}
     assert rows[cast.river.pk].recorded == 2 and rows[cast.north.pk].recorded == 1
-    school = boards.school_board(mixed_drop, cast.north.pk, TeachingGroup.objects.all(), whole_school=True)
+    school = boards.school_board(
+        cast.analyst, mixed_drop, cast.north.pk, TeachingGroup.objects.all(), whole_school=True
+    )
     assert school.total.expected == school.total.pupils * 2 and school.total.recorded == 1
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from strides.access.gate import scope_for
 from strides.accounts import services as accounts
 from strides.assessment import drop_boards as boards
 from strides.assessment.completeness import completeness
@@ -60,7 +61,8 @@ def test_the_trust_board_agrees_with_completeness(cast, drop, subjects, level):
     record(cast, drop, subjects, level, cast.cara, cast.river, "maths", "Y8 EXS")
     ids = [cast.north.pk, cast.river.pk]
     fast = {
-        row.part.school_id: (row.expected, row.recorded, row.overdue) for row in boards.trust_board(drop, ids)
+        row.part.school_id: (row.expected, row.recorded, row.overdue)
+        for row in boards.trust_board(cast.analyst, drop, ids)
     }
     slow = {row.part.school_id: (row.expected, row.recorded, row.overdue) for row in completeness(drop, ids)}
     assert fast == slow == {cast.north.pk: (15, 2, False), cast.river.pk: (3, 1, False)}
@@ -79,14 +81,15 @@ def test_the_drops_year_groups_decide_who_is_expected(cast, subjects, level):
         schools=[cast.north],
         nc_years=[3],
     )
-    [row] = boards.trust_board(year3, [cast.north.pk])
+    [row] = boards.trust_board(cast.analyst, year3, [cast.north.pk])
     assert (row.pupils, row.expected) == (2, 6)  # ava and ben, not the three in Year 4
 
 
 def test_the_trust_board_takes_the_same_queries_for_many_schools(cast, drop, subjects, level):
     record(cast, drop, subjects, level, cast.ava, cast.north, "reading", "Y3 WTS")
+    scope_for(cast.analyst)  # the scope is worked out once per request, before the board
     with CaptureQueriesContext(connection) as two:
-        boards.trust_board(drop, [cast.north.pk, cast.river.pk])
+        boards.trust_board(cast.analyst, drop, [cast.north.pk, cast.river.pk])
     more = [
         organisations.create_school(
             None,
@@ -104,7 +107,7 @@ def test_the_trust_board_takes_the_same_queries_for_many_schools(cast, drop, sub
     for school in more:
         add_pupils(cast, school, 2, 2, first_serial=300)
     with CaptureQueriesContext(connection) as seven:
-        rows = boards.trust_board(drop, [cast.north.pk, cast.river.pk, *(s.pk for s in more)])
+        rows = boards.trust_board(cast.analyst, drop, [cast.north.pk, cast.river.pk, *(s.pk for s in more)])
     assert len(rows) == 7 and len(seven) == len(two) == 4
 
 
@@ -112,10 +115,11 @@ def test_overdue_means_past_the_deadline_and_not_submitted(cast, drop):
     after = drop.deadline + dt.timedelta(days=1)
     transition(cast.head, part(drop, cast.north), DropStatus.SUBMITTED)
     rows = {
-        row.part.school_id: row for row in boards.trust_board(drop, [cast.north.pk, cast.river.pk], after)
+        row.part.school_id: row
+        for row in boards.trust_board(cast.analyst, drop, [cast.north.pk, cast.river.pk], after)
     }
     assert not rows[cast.north.pk].overdue and rows[cast.river.pk].overdue
-    on_the_day = boards.trust_board(drop, [cast.river.pk], drop.deadline)
+    on_the_day = boards.trust_board(cast.analyst, drop, [cast.river.pk], drop.deadline)
     assert not on_the_day[0].overdue
 
 
@@ -129,7 +133,7 @@ def test_the_chase_list_names_the_schools_still_owing_overdue_first(cast, drop):
     oak = DropSchool.objects.create(drop=drop, school=cast.oak)  # no head recorded
     transition(cast.analyst, oak, DropStatus.LOCKED)
     after = drop.deadline + dt.timedelta(days=3)
-    rows = boards.trust_board(drop, [cast.north.pk, cast.river.pk, cast.oak.pk], after)
+    rows = boards.trust_board(cast.analyst, drop, [cast.north.pk, cast.river.pk, cast.oak.pk], after)
     owing = [row for row in rows if row.chase]
     text = boards.chase_text(drop, owing, boards.heads_of(r.part.school_id for r in owing))
     lines = text.splitlines()
@@ -146,7 +150,7 @@ def test_the_chase_list_names_the_schools_still_owing_overdue_first(cast, drop):
 def test_no_chase_list_when_everyone_has_submitted(cast, drop):
     for school in (cast.north, cast.river):
         transition(cast.analyst, part(drop, school), DropStatus.LOCKED)
-    rows = boards.trust_board(drop, [cast.north.pk, cast.river.pk])
+    rows = boards.trust_board(cast.analyst, drop, [cast.north.pk, cast.river.pk])
     assert boards.chase_text(drop, [r for r in rows if r.chase], {}) == ""
 
 
@@ -158,7 +162,9 @@ def test_a_schools_board_counts_each_class(cast, drop, subjects, level):
     record(cast, drop, subjects, level, cast.ava, cast.north, "writing", "Y3 WTS")
     record(cast, drop, subjects, level, cast.ben, cast.north, "maths", "Y3 EXS")
     add_pupils(cast, cast.north, 2, 4)  # in no class
-    board = boards.school_board(drop, cast.north.pk, TeachingGroup.objects.all(), whole_school=True)
+    board = boards.school_board(
+        cast.analyst, drop, cast.north.pk, TeachingGroup.objects.all(), whole_school=True
+    )
     assert (board.total.pupils, board.total.expected, board.total.recorded) == (4, 12, 3)
     by_name = {(row.group.name if row.group else None): row for row in board.classes}
     assert (by_name["3T"].expected, by_name["3T"].recorded, by_name["3T"].missing) == (3, 2, 1)
@@ -170,7 +176,9 @@ def test_a_schools_board_counts_each_class(cast, drop, subjects, level):
 def test_a_teacher_sees_only_their_classes_and_no_unplaced_row(cast, drop):
     from strides.access.gate import visible_classes
 
-    board = boards.school_board(drop, cast.north.pk, visible_classes(cast.teacher), whole_school=False)
+    board = boards.school_board(
+        cast.teacher, drop, cast.north.pk, visible_classes(cast.teacher), whole_school=False
+    )
     assert [row.group.name for row in board.classes] == ["3T"]
 
 
@@ -181,7 +189,9 @@ def test_a_subject_class_counts_its_own_subject(cast, drop, subjects, level):
     classes.set_pupils(None, science, [cast.ava])
     record(cast, drop, subjects, level, cast.ava, cast.north, "maths", "Y3 WTS")
     record(cast, drop, subjects, level, cast.ava, cast.north, "reading", "Y3 WTS")
-    board = boards.school_board(drop, cast.north.pk, TeachingGroup.objects.all(), whole_school=True)
+    board = boards.school_board(
+        cast.analyst, drop, cast.north.pk, TeachingGroup.objects.all(), whole_school=True
+    )
     rows = {row.group.name: row for row in board.classes}
     assert "3 Science" not in rows  # the drop does not collect science
     assert (rows["3 Maths"].subjects, rows["3 Maths"].expected, rows["3 Maths"].recorded) == (
@@ -192,5 +202,6 @@ def test_a_subject_class_counts_its_own_subject(cast, drop, subjects, level):
 
 
 def test_a_schools_board_takes_six_queries(cast, drop, django_assert_num_queries):
+    scope_for(cast.analyst)  # the scope is worked out once per request, before the board
     with django_assert_num_queries(6):  # the school's phase says which subjects it owes
-        boards.school_board(drop, cast.north.pk, TeachingGroup.objects.all(), whole_school=True)
+        boards.school_board(cast.analyst, drop, cast.north.pk, TeachingGroup.objects.all(), whole_school=True)

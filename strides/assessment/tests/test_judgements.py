@@ -224,8 +224,8 @@ def test_completeness_counts_pupils_times_subjects(cast, drop, subjects, level):
 
 def test_baselines_and_overdue_baselines(cast, drop, subjects, level):
     save(cast.teacher, cast.ava, drop, cast.north, level("Y3 WTS"), subjects, 0)
-    first = baselines([cast.ava.pk])
+    first = baselines(cast.analyst, [cast.ava.pk])
     assert first[(cast.ava.pk, subjects["reading"].pk)].level.code == "Y3 WTS"
     late = cast.year.starts_on + dt.timedelta(weeks=7)
-    owed = overdue_baselines([cast.north.pk], [subjects["reading"].pk], late)
+    owed = overdue_baselines(cast.analyst, [cast.north.pk], [subjects["reading"].pk], late)
     assert {row.pupil_id for row in owed} == {cast.ben.pk}

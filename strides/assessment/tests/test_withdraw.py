@@ -113,7 +113,9 @@ def test_a_withdrawn_judgement_counts_in_no_figure(cast, drop, subjects, level, 
 
     def figures():
         north = next(c for c in completeness(drop) if c.part.school_id == cast.north.pk)
-        board = next(r for r in trust_board(drop, [cast.north.pk]) if r.part.school_id == cast.north.pk)
+        board = next(
+            r for r in trust_board(cast.analyst, drop, [cast.north.pk]) if r.part.school_id == cast.north.pk
+        )
         frame = build_observations(cast.trust.pk)
         exported = list(export_rows(drop))
         classes = {c.group.pk: c.recorded for s in grid_classes(cast.head, drop) for c in s.classes}

@@ -204,7 +204,11 @@ def test_the_current_drop_is_part_complete(demo):
     assert drop.deadline >= demo.today
     board = {
         row.part.school.urn: row
-        for row in trust_board(drop, list(drop.school_parts.values_list("school", flat=True)))
+        for row in trust_board(
+            User.objects.get(username="analyst"),
+            drop,
+            list(drop.school_parts.values_list("school", flat=True)),
+        )
     }
     statuses = Counter(row.part.status for row in board.values())
     assert statuses[DropStatus.NOT_STARTED] == 1
@@ -250,7 +254,7 @@ def test_the_school_that_joined_this_year_owes_baselines(demo):
     assert baseline.opens_on == school.joined_trust_on
     assert DropSchool.objects.get(drop=baseline).status == DropStatus.IN_PROGRESS
     subjects = list(Subject.objects.filter(code__in=history_model.SUBJECTS).values_list("pk", flat=True))
-    owed = overdue_baselines([school.pk], subjects, demo.today)
+    owed = overdue_baselines(User.objects.get(username="analyst"), [school.pk], subjects, demo.today)
     assert owed and {o.school_id for o in owed} == {school.pk}
     owing = {o.pupil_id for o in owed}
     assert not Judgement.objects.filter(pupil_id__in=owing, school=school).exists()
