@@ -121,6 +121,24 @@ def visible_revisions(user: Any, on: dt.date | None = None) -> QuerySet[Judgemen
     return JudgementRevision.objects.filter(judgement_id__in=readable)
 
 
+def visible_judgement_history(user: Any, on: dt.date | None = None) -> QuerySet[Judgement]:
+    """Every judgement row the user may read, withdrawn ones too (``Judgement.history``): those of
+    :func:`visible_judgements`, and the withdrawn rows of judgements they read as their school's
+    own (trust-wide roles: every one). The class grid reads its school's cells with it: an empty
+    cell still carries its version, for the lost-update check. Not annotated."""
+    from strides.assessment.models import Judgement
+
+    scope = scope_for(user)
+    if not scope.sees_named_pupils:
+        return Judgement.history.none()
+    day = _day(on)
+    rows = Judgement.history.filter(pupil_id__in=visible_pupils(user, day).values("pk"))
+    if scope.trust_wide_pupils:
+        return rows
+    readable = visible_judgements(user, day).order_by().values("pk")
+    return rows.filter(_made_here(user, scope, day) | Q(pk__in=readable))
+
+
 def reads_history(user: Any, judgement: Judgement) -> bool:
     """Whether the user may read who recorded ``judgement``, its note and its revisions."""
     flag = getattr(judgement, "shows_history", None)

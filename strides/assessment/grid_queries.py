@@ -23,13 +23,15 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
-from strides.access.gate import schools_with, visible_classes, visible_pupils
-from strides.access.judgements import visible_judgements
+from strides.access.aggregates import memberships_in_aggregate_reach
+from strides.access.gate import schools_with, visible_classes, visible_enrolments, visible_pupils
+from strides.access.judgements import visible_judgement_history, visible_judgements
+from strides.access.readers import visible_characteristics
 from strides.accounts.models import User
 from strides.accounts.roles import ROLE_CAPABILITIES, Capability
-from strides.assessment.models import DataDrop, DropSchool, Judgement
+from strides.assessment.models import DataDrop, DropSchool
 from strides.assessment.queries import PreviousJudgement, expected_enrolments, previous_judgements
-from strides.classes.models import GroupMembership, TeachingGroup
+from strides.classes.models import TeachingGroup
 from strides.frameworks.codes import CodeBook, Resolution, jump_warning, pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import (
@@ -38,7 +40,7 @@ from strides.frameworks.queries import (
     subjects_owed,
     subjects_owed_at,
 )
-from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
+from strides.pupils.models import Pupil
 from strides.pupils.queries import current_enrolments
 
 # --- what a cell accepts ---------------------------------------------------------------------
@@ -121,10 +123,10 @@ def cell_rule(
 # --- pupils of a class on the drop's date ----------------------------------------------------
 
 
-def nc_year_on(day: dt.date) -> Subquery:
+def nc_year_on(user: Any, day: dt.date) -> Subquery:
     """Annotation on Pupil: the NC year of the latest characteristics period begun by ``day``
-    (the one in force then; an ended record keeps its last year)."""
-    periods = CharacteristicsPeriod.objects.filter(pupil_id=OuterRef("pk"), valid_from__lte=day)
+    (the one in force then; an ended record keeps its last year), as the user reads it."""
+    periods = visible_characteristics(user).filter(pupil_id=OuterRef("pk"), valid_from__lte=day)
     return Subquery(periods.order_by("-valid_from").values("nc_year")[:1])
 
 
@@ -133,7 +135,7 @@ def class_pupils(user: Any, group: TeachingGroup | int, day: dt.date) -> QuerySe
     return (
         visible_pupils(user)
         .filter(group_memberships__group=group)
-        .annotate(nc_year_then=nc_year_on(day))
+        .annotate(nc_year_then=nc_year_on(user, day))
         .order_by("legal_surname", "legal_forename", "pk")
     )
 
@@ -275,7 +277,7 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
     day = drop.assessed_on
     subjects = subjects_owed_at(drop, group.school)  # the drop's subjects this school owes
     # on the school's roll on the drop's date, as queries.expected_enrolments counts them
-    on_roll_here = Enrolment.objects.filter(
+    on_roll_here = visible_enrolments(user, day).filter(
         current_enrolments(day), school_id=group.school_id, pupil_id=OuterRef("pk")
     )
     pupils = list(class_pupils(user, group, day).annotate(on_roll=Exists(on_roll_here)))
@@ -292,7 +294,8 @@ def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool
     current: dict[tuple[int, int], tuple[str, int, int | None, bool]] = {}
     held: dict[tuple[int, int], tuple[str, int | None, str]] = {}
     for pupil_id, subject_id, code, version, value, withdrawn, school_id, school in (
-        Judgement.history.filter(drop=drop, pupil_id__in=ids)
+        visible_judgement_history(user)
+        .filter(drop=drop, pupil_id__in=ids)
         .filter(Q(school_id=group.school_id) | Q(pk__in=elsewhere.values("pk")))
         .values_list(
             "pupil_id", "subject_id", "level__code", "version", "point__value", "withdrawn_at", "school_id",
@@ -434,16 +437,15 @@ def grid_classes(user: Any, drop: DataDrop) -> list[SchoolClasses]:
         expected_enrolments(user, drop, school_ids).order_by().values_list("school_id", "pupil_id").distinct()
     )
     members: dict[int, list[int]] = {g.pk: [] for g in groups}
-    for group_id, pupil_id in GroupMembership.objects.filter(group_id__in=list(members)).values_list(
-        "group_id", "pupil_id"
-    ):
+    in_classes = memberships_in_aggregate_reach(user).filter(group_id__in=list(members))
+    for group_id, pupil_id in in_classes.values_list("group_id", "pupil_id"):
         members[group_id].append(pupil_id)
     judged: dict[int, set[int]] = defaultdict(set)  # pupil -> subjects judged in the drop
     for pupil_id, subject_id in (
         visible_judgements(user)
         .filter(
             drop=drop,
-            pupil_id__in=GroupMembership.objects.filter(group_id__in=list(members)).values("pupil_id"),
+            pupil_id__in=in_classes.values("pupil_id"),
         )
         .values_list("pupil_id", "subject_id")
     ):
