@@ -23,7 +23,7 @@ from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
 from strides.imports.records import RowError
-from strides.pupils.models import Enrolment, Pupil
+from strides.pupils.models import Enrolment, FormerUpn, Pupil
 from strides.pupils.queries import characteristics_as_at_many
 
 CACHE_PUPILS = 20_000  # pupils whose schools and reach are remembered between importer and service
@@ -42,6 +42,11 @@ def pupils_in_reach(actor: Any, drop: DataDrop) -> QuerySet[Pupil]:
             pk__in=Enrolment.objects.filter(school__trust_id=drop.trust_id).values("pupil_id")
         )
     return visible_pupils(actor)
+
+
+def former_upns_in_reach(actor: Any, drop: DataDrop) -> QuerySet[FormerUpn]:
+    """Former UPNs of :func:`pupils_in_reach`, so a file keyed by an old UPN still finds its pupil."""
+    return FormerUpn.objects.filter(pupil__in=pupils_in_reach(actor, drop))
 
 
 def judgements_in_reach(actor: Any, drop: DataDrop) -> QuerySet[Judgement]:

@@ -13,8 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from strides.access.gate import schools_with, scope_for
-from strides.accounts.roles import Capability
+from strides.access.readers import visible_uploads
 from strides.assessment.models import DataDrop, DropImportBatch
 from strides.assessment.sheets.importer import (
     DropImportReport,
@@ -34,11 +33,7 @@ __all__ = ["BACKGROUND_ROWS", "create_batch", "run", "start_check", "start_impor
 
 def visible_batches(user: Any) -> QuerySet[DropImportBatch]:
     """The user's own uploads, for drops of their trust, while they may still import somewhere."""
-    if not schools_with(user, Capability.IMPORT_ASSESSMENT).exists():
-        return DropImportBatch.objects.none()
-    return DropImportBatch.objects.filter(
-        uploaded_by=user, drop__trust_id__in=scope_for(user).trust_ids
-    ).select_related("drop", "drop__academic_year")
+    return visible_uploads(user, DropImportBatch).select_related("drop", "drop__academic_year")
 
 
 class DropBatchRunner(BatchRunner[DropImportBatch, DropImportReport]):

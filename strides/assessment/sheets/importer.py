@@ -28,7 +28,12 @@ from strides.assessment.services.bulk_judgements import (
     RowOutcome,
     record_judgements,
 )
-from strides.assessment.services.drop_rules import DropRules, judgements_in_reach, pupils_in_reach
+from strides.assessment.services.drop_rules import (
+    DropRules,
+    former_upns_in_reach,
+    judgements_in_reach,
+    pupils_in_reach,
+)
 from strides.assessment.sheets.reader import FileProblem, Layout, open_sheet
 from strides.frameworks.codes import pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject
@@ -37,7 +42,6 @@ from strides.frameworks.services import normalise_code
 from strides.imports.fields import ValueProblem, as_text, is_blank, parse_upn, text_parser
 from strides.imports.records import Report, RowError, display
 from strides.imports.spreadsheet import UnreadableFile
-from strides.pupils.models import FormerUpn
 
 ROW_CHUNK = 2000
 # a level cell saying one of these withdraws the judgement (docs/importing-drops.md)
@@ -283,14 +287,18 @@ class _Resolver:
             found[upn] = _Pupil(pk, upn, f"{preferred or forename} {preferred_surname or surname}")
         missing = upns - set(found)
         if missing:
-            former = FormerUpn.objects.filter(upn__in=list(missing), pupil__in=reach).values_list(
-                "upn",
-                "pupil_id",
-                "pupil__upn",
-                "pupil__legal_forename",
-                "pupil__legal_surname",
-                "pupil__preferred_forename",
-                "pupil__preferred_surname",
+            former = (
+                former_upns_in_reach(self.actor, self.drop)
+                .filter(upn__in=list(missing))
+                .values_list(
+                    "upn",
+                    "pupil_id",
+                    "pupil__upn",
+                    "pupil__legal_forename",
+                    "pupil__legal_surname",
+                    "pupil__preferred_forename",
+                    "pupil__preferred_surname",
+                )
             )
             for old, pk, upn, forename, surname, preferred, preferred_surname in former:
                 found.setdefault(
