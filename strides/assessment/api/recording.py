@@ -9,7 +9,7 @@ from typing import Any
 
 from rest_framework import exceptions
 
-from strides.access.gate import can, visible_schools
+from strides.access.gate import can, visible_enrolments, visible_schools
 from strides.access.judgements import visible_judgements
 from strides.accounts.roles import Capability
 from strides.assessment.models import DataDrop, DropSchool
@@ -18,7 +18,7 @@ from strides.frameworks.codes import CodeBook, pupil_band_year
 from strides.frameworks.models import Level, Subject
 from strides.frameworks.queries import FrameworkChooser, subjects_for
 from strides.organisations.models import School
-from strides.pupils.models import Enrolment, Pupil
+from strides.pupils.models import Pupil
 from strides.pupils.queries import characteristics_as_at
 
 
@@ -40,8 +40,10 @@ def subject_of(drop: DataDrop, code: str) -> Subject:
 
 
 def school_for(user: Any, pupil: Pupil, drop: DataDrop, urn: str | None) -> School:
-    """The school making the judgement: the one named, else the pupil's school in the drop (on
-    roll on the drop's date first; of two, the one where the caller records)."""
+    """The school making the judgement: the one named, else the pupil's school in the drop through
+    which the caller sees them (``visible_enrolments``: a school never learns where its leaver
+    went), on roll on the drop's date first, else not left by then; of two, the one where the
+    caller records."""
     in_drop = DropSchool.objects.filter(drop=drop).values("school_id")
     if urn:
         school = visible_schools(user).filter(urn=urn.strip()).first()
@@ -50,14 +52,16 @@ def school_for(user: Any, pupil: Pupil, drop: DataDrop, urn: str | None) -> Scho
         if not DropSchool.objects.filter(drop=drop, school=school).exists():
             raise exceptions.ValidationError({"school": [f"{school} is not part of {drop}."]})
         return school
-    enrolments = list(
-        Enrolment.objects.filter(pupil=pupil, school_id__in=in_drop)
+    enrolments = list(  # the schools through which the caller sees the pupil (ADR 2: never a leaver's next)
+        visible_enrolments(user)
+        .filter(pupil=pupil, school_id__in=in_drop)
         .select_related("school")
         .order_by("-start_date")
     )
     day = drop.assessed_on
-    on_roll = [e for e in enrolments if e.start_date <= day and (e.end_date is None or e.end_date >= day)]
-    schools = list({e.school_id: e.school for e in (on_roll or enrolments)}.values())
+    not_left = [e for e in enrolments if e.end_date is None or e.end_date >= day]  # not gone by then
+    on_roll = [e for e in not_left if e.start_date <= day]
+    schools = list({e.school_id: e.school for e in (on_roll or not_left)}.values())
     if len(schools) > 1:
         schools = [school for school in schools if can(user, Capability.RECORD_ASSESSMENT, school)] or schools
     if not schools:

@@ -165,3 +165,38 @@ def test_a_school_is_not_told_where_its_leaver_is_judged_now(cast, drop, subject
         )
     assert "another school" in str(refused.value) and "Riverside" not in str(refused.value)
     assert Judgement.objects.get(pk=judged.pk).school_id == cast.river.pk
+
+
+def test_the_api_never_names_the_schools_a_leaver_went_to(cast, subjects):
+    """North's head still sees Mia, who left north for river and is dual-registered at oak. A
+    judgement sent for her without a school is refused without naming river or oak (ADR 2: a
+    school never learns where its leaver went)."""
+    import datetime as dt
+
+    from strides.assessment.services import create_drop
+    from strides.testing.cast import add_mover
+
+    add_mover(cast)
+    pupils.enrol(cast.admin, cast.mia, cast.oak, cast.mia_left + dt.timedelta(days=1))
+    year = cast.year
+    drop = create_drop(
+        cast.analyst,
+        cast.trust,
+        year,
+        name="Spring",
+        term="spring",
+        opens_on=cast.today - dt.timedelta(days=5),
+        deadline=cast.today + dt.timedelta(days=30),
+        assessed_on=cast.today,
+        schools=[cast.north, cast.river, cast.oak],
+    )
+    _, secret = create_api_token(None, cast.head, "leaver")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    body = {"pupil": cast.mia.pk, "subject": "reading", "drop": drop.slug, "level": "Y6 EXS", "version": 0}
+    response = client.post("/api/v1/judgements/", body, format="json")
+    assert response.status_code in (400, 403), response.content
+    text = response.content.decode()
+    for school in (cast.river, cast.oak):
+        assert school.urn not in text and school.name not in text, text
+    assert not Judgement.objects.filter(pupil=cast.mia).exists()
