@@ -95,6 +95,13 @@ class _Refused(Exception):
     """Raised inside the transaction to roll every write back."""
 
 
+def _level(item: JudgementRow) -> Level:
+    """The level of a row that records one (a withdrawal, which has none, is checked apart)."""
+    if item.level is None:
+        raise TypeError(f"Row {item.row}: a judgement row without a level must be a withdrawal.")
+    return item.level
+
+
 def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(rows)
     while chunk := list(itertools.islice(iterator, size)):
@@ -196,7 +203,7 @@ class _State:
         current: dict[tuple[int, int], Judgement],
     ) -> int | None:
         """The school the row's judgement is made at, or None when the row is refused."""
-        rules, level = self.rules, item.level
+        rules, level = self.rules, _level(item)
         pupil_id, subject_id = pk_of(item.pupil), item.subject.pk
         if pupil_id not in reachable:
             self.refuse(item, level.code, "You cannot record judgements for this pupil.")
@@ -204,6 +211,7 @@ class _State:
         if subject_id not in rules.subjects:
             self.refuse(item, level.code, f"{item.subject.name} is not collected in {self.drop}.")
             return None
+        school_id: int | None
         if item.school is not None:
             school_id = pk_of(item.school)
             if school_id not in {s for s, _ in schools.get(pupil_id, [])}:
@@ -322,13 +330,13 @@ class _State:
         # ids, not objects: 100,000 related-object assignments cost seconds
         crosswalk_id, user_id = getattr(crosswalk, "pk", None), getattr(user, "pk", None)
         creates: list[Judgement] = []
-        updates: list[tuple[Judgement, int]] = []  # (judgement, level before)
+        updates: list[tuple[Judgement, int | None]] = []  # (judgement, level before)
         withdrawals: list[Judgement] = []
         for item, school_id, existing in plan:
             if item.withdraw:
                 self._plan_withdrawal(item, school_id, existing, withdrawals, now, user_id)
                 continue
-            level = item.level
+            level = _level(item)
             point_id = self.rules.point_for(level.pk)
             withdrawn = existing is not None and existing.withdrawn_at is not None
             before_id = existing.level_id if existing is not None and not withdrawn else None

@@ -29,9 +29,10 @@ from strides.pupils.queries import characteristics_as_at_many
 CACHE_PUPILS = 20_000  # pupils whose schools and reach are remembered between importer and service
 
 
-def pk_of(value: Any) -> int | None:
+def pk_of(value: Any) -> int:
     """A model's primary key, or the id itself."""
-    return getattr(value, "pk", value)
+    pk: int = getattr(value, "pk", value)
+    return pk
 
 
 def pupils_in_reach(actor: Any, drop: DataDrop) -> QuerySet[Pupil]:

@@ -98,7 +98,7 @@ class SaveContext:
         before = self.previous.get((pupil.pk, subject.pk))
         return cell_rule(
             self.book, self.chooser, self.part.school_id, self.part.drop, pupil.pk, subject.pk,
-            pupil.nc_year_then, before,
+            pupil.nc_year_then, before,  # type: ignore[attr-defined]  # class_pupils' annotation
         )  # fmt: skip
 
     def point_value(self, point_id: int) -> int | None:
@@ -118,7 +118,7 @@ def save_cell(
     ``version_given`` (the version the cell was loaded with)."""
     part, user = context.part, context.user
     drop, school = part.drop, part.school
-    pupil = context.pupils.get(_int(pupil_id))
+    pupil = context.pupils.get(_int(pupil_id) or 0)  # no pupil is 0
     subject = context.subjects.get(str(subject_code or ""))
     if pupil is None or subject is None:
         # out of the class, out of scope or missing: the same answer, naming no one
@@ -182,7 +182,7 @@ def withdraw_cell(
     """Withdraw the judgement in one cell, seen at ``version_given``, saying why (``reason``).
     While the drop is open, whoever may record; once submitted or locked, only the trust
     (``withdrawals.withdraw_judgement`` decides)."""
-    pupil = context.pupils.get(_int(pupil_id))
+    pupil = context.pupils.get(_int(pupil_id) or 0)  # no pupil is 0
     subject = context.subjects.get(str(subject_code or ""))
     if pupil is None or subject is None:
         return answer("missing", "This cell is not in this class's grid any more. Reload the page.", 404)

@@ -45,7 +45,7 @@ def withdraw_judgement(
             "Say why the judgement is withdrawn (for example, entered for the wrong pupil): "
             "the reason is kept with its history."
         )
-    judgement_id = getattr(judgement, "pk", judgement)
+    judgement_id = judgement if isinstance(judgement, int) else judgement.pk
     with transaction.atomic():
         current = (
             Judgement.history.select_for_update(of=("self",))
