@@ -33,7 +33,6 @@ from strides.accounts.forms import (
     LinkParentForm,
     UserCreateForm,
     UserFilterForm,
-    add_service_error,
 )
 from strides.accounts.models import Membership, ParentLink, User
 from strides.accounts.roles import (
@@ -44,6 +43,7 @@ from strides.accounts.roles import (
     Capability,
     Role,
 )
+from strides.forms import add_service_error
 from strides.organisations.models import School, Trust
 from strides.pupils.models import Pupil
 from strides.pupils.upn import normalise

@@ -36,7 +36,6 @@ from strides.access.gate import (
     visible_schools,
 )
 from strides.access.rules import AccessRule, access_rule
-from strides.accounts.forms import add_service_error
 from strides.accounts.roles import Capability
 from strides.assessment import calendar
 from strides.assessment import drop_boards as boards
@@ -44,6 +43,7 @@ from strides.assessment.forms import CORE_SUBJECTS, DefaultDropsForm, DropForm, 
 from strides.assessment.models import DataDrop, DropKind, DropSchool, DropStatus
 from strides.assessment.queries import overdue_baselines
 from strides.assessment.services import TRANSITIONS, AssessmentError, create_drop, transition
+from strides.forms import add_service_error
 from strides.frameworks.models import Subject
 from strides.organisations.models import AcademicYear, School, Trust
 from strides.organisations.queries import academic_year_on

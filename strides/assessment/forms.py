@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from strides.accounts.forms import DateInput, StridesForm, SummaryItem
+from strides.forms import DateInput, StridesForm, SummaryItem
 from strides.frameworks.models import Subject, SubjectPhase, Term
 from strides.frameworks.queries import subjects_for
 from strides.pupils.codes import NC_YEAR_LABELS

@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from strides.access.gate import visible_schools
 from strides.access.rules import AccessRule, access_rule
-from strides.accounts.forms import DateInput, StridesForm
 from strides.accounts.roles import Capability
 from strides.audit.models import AuditAction, AuditEntry
 from strides.audit.queries import search_audit
+from strides.forms import DateInput, StridesForm
 
 PAGE_SIZE = 50
 

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from strides.accounts.forms import StridesForm
 from strides.classes.models import StaffRole
+from strides.forms import StridesForm
 from strides.pupils.codes import NC_YEAR_LABELS
 
 NC_YEAR_CHOICES = [(str(value), label) for value, label in NC_YEAR_LABELS.items()]

@@ -19,12 +19,12 @@ from django.views.decorators.http import require_POST
 from strides.access.gate import get_or_404, schools_with, visible_classes, visible_pupils
 from strides.access.readers import visible_characteristics
 from strides.access.rules import AccessRule, access_rule
-from strides.accounts.forms import add_service_error
 from strides.accounts.models import User
 from strides.accounts.roles import CLASS_STAFF_ROLES, Capability
 from strides.classes import services
 from strides.classes.forms import ClassPupilsForm, GroupForm, PupilFilterForm, StaffForm
 from strides.classes.models import GroupStaff, TeachingGroup
+from strides.forms import add_service_error
 from strides.organisations.models import AcademicYear, School
 from strides.organisations.queries import academic_year_on
 from strides.pupils.codes import NC_YEAR_LABELS

@@ -13,8 +13,8 @@ from django.template.defaultfilters import filesizeformat
 
 from strides.access.actor import Actor
 from strides.access.gate import schools_with, scope_for
-from strides.accounts.forms import DateInput, StridesForm
 from strides.accounts.roles import Capability
+from strides.forms import DateInput, StridesForm
 from strides.frameworks.models import Crosswalk, Framework, ScalePoint, Subject, SubjectPhase
 from strides.frameworks.queries import subjects_for
 from strides.frameworks.services import normalise_code

@@ -9,8 +9,8 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from strides.accounts.forms import DateInput, StridesForm
 from strides.classes.services import rollover_date_check
+from strides.forms import DateInput, StridesForm
 from strides.organisations.models import (
     HalfTerm,
     OfficerKind,

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 from strides.access.actor import Actor, SignedInRequest
 from strides.access.gate import can, get_or_404, schools_with, scope_for
 from strides.access.rules import AccessRule, access_rule
-from strides.accounts.forms import add_service_error
 from strides.accounts.models import User
 from strides.accounts.roles import Capability, Role
 from strides.classes import services as class_services
+from strides.forms import add_service_error
 from strides.organisations import services
 from strides.organisations.forms import (
     AcademicYearForm,

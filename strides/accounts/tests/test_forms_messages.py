@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from strides.accounts.forms import DateInput, StridesForm
+from strides.forms import DateInput, StridesForm
 
 
 class TermForm(StridesForm):
