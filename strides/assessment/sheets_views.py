@@ -34,7 +34,7 @@ from strides.assessment.sheets.importer import DropImportReport
 from strides.assessment.sheets.template import TemplateError, build_template
 from strides.frameworks.models import Subject
 from strides.frameworks.queries import subjects_owed
-from strides.imports.batch_views import (
+from strides.imports.batch_pages import (
     BatchWording,
     announce_import,
     preview_context,

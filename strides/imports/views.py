@@ -19,7 +19,7 @@ from strides.access.readers import visible_uploads
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.imports import batches
-from strides.imports.batch_views import (
+from strides.imports.batch_pages import (
     BatchWording,
     announce_import,
     preview_context,
