@@ -11,10 +11,20 @@ see, trust-wide for trust roles, and a teacher's or TA's own school).
 is never shown row by row, named, or handed to a template or a serializer. A page that names a
 pupil or shows a level reads it through the gate (``visible_pupils``, ``visible_enrolments``,
 :mod:`strides.access.readers`) or :func:`strides.access.judgements.visible_judgements`.
+
+**The trust's analytics frame.** The dashboards' observations frame
+(``strides.dashboards.frames``) is built once per trust and shared by every user of it (ADR 9):
+the similar-learner pool every percentile compares with is trust-wide by design (a percentile
+reveals no other pupil). Its rows are read by the ``trust_*_for_analytics`` readers below, by trust
+and never wider; nobody is shown them as they are. ``strides.dashboards.queries.AnalyticsView``
+narrows the frame for each user before a page sees a row: to the schools of their aggregate reach
+for the figures, and to :func:`strides.access.judgements.judgement_reach` (ADR 11) for the rows
+of pupils they see by name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -25,7 +35,7 @@ from strides.access.gate import scope_for, visible_schools
 if TYPE_CHECKING:
     from strides.assessment.models import Judgement
     from strides.classes.models import GroupMembership
-    from strides.pupils.models import CharacteristicsPeriod, Enrolment
+    from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 
 
 def enrolments_in_aggregate_reach(user: Viewer) -> QuerySet[Enrolment]:
@@ -75,3 +85,40 @@ def judgements_in_aggregate_reach(user: Viewer) -> QuerySet[Judgement]:
         Q(school__in=visible_schools(user)) | Q(pupil_id__in=_pupils_in_aggregate_reach(user)),
         school__trust_id__in=trust_ids,
     )
+
+
+# --- the trust's analytics frame (see the module docstring) --------------------------------------
+
+
+def trust_judgements_for_analytics(trust_id: int) -> QuerySet[Judgement]:
+    """The judgements (in force) of the trust's drops, for the trust's analytics frame: narrowed
+    for each user by ``AnalyticsView`` before any page reads them."""
+    from strides.assessment.models import Judgement
+
+    return Judgement.objects.filter(drop__trust_id=trust_id)
+
+
+def _trust_pupil_ids(trust_id: int) -> QuerySet[Enrolment]:
+    from strides.pupils.models import Enrolment
+
+    return Enrolment.objects.filter(school__trust_id=trust_id).order_by().values("pupil_id")
+
+
+def trust_characteristics_for_analytics(
+    trust_id: int, pupil_ids: Iterable[int] | None = None
+) -> QuerySet[CharacteristicsPeriod]:
+    """The characteristics periods of the pupils ever on the roll of one of the trust's schools
+    (only ``pupil_ids`` of them, when given), for the trust's analytics frame."""
+    from strides.pupils.models import CharacteristicsPeriod
+
+    periods = CharacteristicsPeriod.objects.filter(pupil_id__in=_trust_pupil_ids(trust_id))
+    return periods if pupil_ids is None else periods.filter(pupil_id__in=list(pupil_ids))
+
+
+def trust_pupils_for_analytics(trust_id: int, pupil_ids: Iterable[int] | None = None) -> QuerySet[Pupil]:
+    """The pupils ever on the roll of one of the trust's schools (only ``pupil_ids`` of them, when
+    given), for the trust's analytics frame (their sex, a characteristic the frame groups by)."""
+    from strides.pupils.models import Pupil
+
+    pupils = Pupil.objects.filter(pk__in=_trust_pupil_ids(trust_id))
+    return pupils if pupil_ids is None else pupils.filter(pk__in=list(pupil_ids))

@@ -8,8 +8,10 @@ expected points, characteristics periods and pupils' sex), joined in Polars: no 
 :func:`similar_pool` is the benchmark table similar-learner percentiles compare with: the trust's
 imported external benchmark when one is in use, else the trust's own rolling three-year pool.
 
-Callers pass ids that came from the scoping gate (``strides.dashboards.queries.AnalyticsView``):
-this module does no scoping of its own.
+Its rows are read by the trust's analytics readers of :mod:`strides.access.aggregates` (by
+trust, never wider: for counts and percentiles only). Callers pass ids that came from the scoping
+gate (``strides.dashboards.queries.AnalyticsView``) and narrow every frame to them before a page
+sees a row.
 
 **The cache.** Twenty people opening the trust dashboard at once must not each rebuild a frame
 of a million judgements. A frame is built for the whole trust and kept, with the *data version*
@@ -54,17 +56,22 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, Subquery
 
+from strides.access.aggregates import (
+    trust_characteristics_for_analytics,
+    trust_judgements_for_analytics,
+    trust_pupils_for_analytics,
+)
 from strides.analytics import annual_progress, benchmark_table, read_benchmark_csv, rolling_pool
 from strides.analytics.own_pool import empty_composition, pool_composition
 from strides.analytics.schema import OBSERVATION_SCHEMA, empty_observations, validate_observations
 from strides.analytics.similar import empty_benchmark
-from strides.assessment.models import DataDrop, Judgement, JudgementRevision
+from strides.assessment.models import DataDrop, JudgementRevision
 from strides.audit.models import AuditEntry
 from strides.dashboards.models import ExternalBenchmark
 from strides.frameworks.models import ExpectedPoint, Level, ScalePoint, Subject
 from strides.organisations.models import Trust
 from strides.pupils.codes import ETHNICITY_MAJOR_GROUP
-from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
+from strides.pupils.models import CharacteristicsPeriod
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +159,7 @@ def build_observations(
     trust_id: int, *, school_ids: Collection[int] | None = None, pupil_ids: Collection[int] | None = None
 ) -> pl.DataFrame:
     """The observations frame straight from the database (no cache). Eight queries."""
-    judgements = Judgement.objects.filter(drop__trust_id=trust_id, point__isnull=False)
+    judgements = trust_judgements_for_analytics(trust_id).filter(point__isnull=False)
     if school_ids is not None:
         judgements = judgements.filter(school_id__in=list(school_ids))
     if pupil_ids is not None:
@@ -198,13 +205,9 @@ def build_observations(
         schema={"nc_year": pl.Int16, "term": pl.String, "expected": pl.Int32},
         orient="row",
     )
-    if pupil_ids is not None:
-        who: Any = list(pupil_ids)
-    else:
-        who = Enrolment.objects.filter(school__trust_id=trust_id).values("pupil_id")
     periods = pl.DataFrame(
         list(
-            CharacteristicsPeriod.objects.filter(pupil_id__in=who)
+            trust_characteristics_for_analytics(trust_id, pupil_ids)
             .order_by()
             .values_list(
                 "pupil_id",
@@ -223,7 +226,7 @@ def build_observations(
         orient="row",
     )
     sexes = pl.DataFrame(
-        list(Pupil.objects.filter(pk__in=who).values_list("pk", "sex")),
+        list(trust_pupils_for_analytics(trust_id, pupil_ids).values_list("pk", "sex")),
         schema={"pupil_id": pl.Int64, "sex": pl.String},
         orient="row",
     )

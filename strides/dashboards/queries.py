@@ -264,12 +264,13 @@ class AnalyticsView:
         outside = pairs.filter(~pl.col("school_id").is_in(sorted(self.scope.pupil_school_ids)))
         teaching = self.scope.class_reach_school_ids & set(outside.get_column("school_id"))
         if teaching:
-            from strides.access.gate import visible_classes
-            from strides.classes.models import GroupMembership
+            from strides.access.readers import visible_memberships
 
-            taught = GroupMembership.objects.filter(
-                group__in=visible_classes(self.user).filter(school_id__in=teaching)
-            ).values_list("pupil_id", "group__school_id")
+            taught = (
+                visible_memberships(self.user)
+                .filter(group__school_id__in=teaching, pupil_id__in=outside.get_column("pupil_id").to_list())
+                .values_list("pupil_id", "group__school_id")
+            )
             taught_pairs = pl.DataFrame(list(taught.distinct()), schema=_PAIRS, orient="row")
             outside = outside.join(taught_pairs, on=["pupil_id", "school_id"], how="anti")
         return outside

@@ -12,6 +12,9 @@ from strides.access.aggregates import (
     enrolments_in_aggregate_reach,
     judgements_in_aggregate_reach,
     memberships_in_aggregate_reach,
+    trust_characteristics_for_analytics,
+    trust_judgements_for_analytics,
+    trust_pupils_for_analytics,
 )
 from strides.access.command_line import (
     trust_characteristics,
@@ -115,3 +118,20 @@ def test_the_command_line_reads_one_trust_and_nothing_beyond(cast, judged):
     assert cast.ava.pk in pupils_of(trust_characteristics(trust))
     assert not trust_memberships(trust).exclude(group__school__trust=cast.trust).exists()
     assert not trust_judgements(trust + 1000).exists()
+
+
+def test_the_analytics_frame_reads_one_trust_and_ids_never_widen_it(cast, judged):
+    """The dashboards' trust-wide frame (``strides.dashboards.frames``): every judgement of the
+    trust's drops, and the characteristics and sex of the trust's pupils; ids passed narrow it, never
+    reach past the trust (a pupil id of another trust, or any id for a trust that is not theirs)."""
+    ava, cara = judged
+    trust = cast.trust.pk
+    assert set(trust_judgements_for_analytics(trust)) == {ava, cara}
+    assert not trust_judgements_for_analytics(trust + 1000).exists()
+    assert {cast.ava.pk, cast.cara.pk} <= pupils_of(trust_characteristics_for_analytics(trust))
+    assert pupils_of(trust_characteristics_for_analytics(trust, [cast.ava.pk])) == {cast.ava.pk}
+    assert not trust_characteristics_for_analytics(trust + 1000, [cast.ava.pk]).exists()
+    pupils = trust_pupils_for_analytics(trust, [cast.ava.pk, cast.cara.pk])
+    assert set(pupils.values_list("pk", flat=True)) == {cast.ava.pk, cast.cara.pk}
+    assert not trust_pupils_for_analytics(trust + 1000, [cast.ava.pk]).exists()
+    assert not trust_pupils_for_analytics(trust).exclude(enrolments__school__trust=cast.trust).exists()
