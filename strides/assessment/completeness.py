@@ -3,8 +3,10 @@ whether it is overdue, for the boards, the dashboards and the API, in a fixed nu
 however many schools (counted per school in the database).
 
 Counts of a school's own part of a drop, read by those who may open the school's part
-(``strides.assessment.api.scope.visible_parts``, the boards' and dashboards' schools): a count
-names no pupil and no judgement of another school.
+(``strides.assessment.api.scope.visible_parts``, the boards' and dashboards' schools) through the
+readers of their aggregate reach (:mod:`strides.access.aggregates`, as the drop boards do): a
+count names no pupil and no judgement of another school, and counts nothing at a school outside
+the reader's aggregate reach.
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement
+from strides.access.actor import Viewer
+from strides.access.aggregates import (
+    characteristics_in_aggregate_reach,
+    enrolments_in_aggregate_reach,
+    judgements_in_aggregate_reach,
+)
+from strides.access.gate import visible_schools
+from strides.assessment.models import DataDrop, DropSchool, DropStatus
 from strides.frameworks.queries import subjects_owed
 from strides.organisations.models import School
-from strides.pupils.models import CharacteristicsPeriod, Enrolment
 
 
 @dataclass(frozen=True)
@@ -38,10 +46,11 @@ CLOSED = {DropStatus.SUBMITTED, DropStatus.LOCKED}
 
 
 def completeness_of(
-    drop: DataDrop, parts: Iterable[DropSchool], today: dt.date | None = None
+    user: Viewer, drop: DataDrop, parts: Iterable[DropSchool], today: dt.date | None = None
 ) -> list[Completeness]:
     """n of N (pupils x the subjects the school owes) and overdue, for each of ``parts`` (already
-    scoped). A school owes the drop's subjects whose phase fits it and its own additions
+    scoped: schools of the user's aggregate reach; a part outside it counts nothing). A school
+    owes the drop's subjects whose phase fits it and its own additions
     (:func:`strides.frameworks.queries.subjects_owed`); judgements in other subjects do not count."""
     parts = list(parts)
     if not parts:
@@ -54,13 +63,16 @@ def completeness_of(
     if len(schools) < len(set(school_ids)):
         schools |= School.objects.in_bulk([pk for pk in school_ids if pk not in schools])
     owed = {pk: {s.pk for s in owing} for pk, owing in subjects_owed(drop, schools.values()).items()}
-    in_force = CharacteristicsPeriod.objects.filter(valid_from__lte=day).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+    in_force = (
+        characteristics_in_aggregate_reach(user)
+        .filter(valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
     )
     if drop.nc_years:
         in_force = in_force.filter(nc_year__in=drop.nc_years)
     expected = dict(
-        Enrolment.objects.filter(school_id__in=school_ids, start_date__lte=day)
+        enrolments_in_aggregate_reach(user)
+        .filter(school_id__in=school_ids, start_date__lte=day)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
         .filter(pupil_id__in=in_force.values("pupil_id"))
         .values("school_id")
@@ -69,7 +81,8 @@ def completeness_of(
     )
     recorded: dict[int, int] = defaultdict(int)
     for school_id, subject_id, n in (
-        Judgement.objects.filter(drop=drop, school_id__in=school_ids)
+        judgements_in_aggregate_reach(user)
+        .filter(drop=drop, school_id__in=school_ids)
         .values("school_id", "subject_id")
         .annotate(n=Count("id"))
         .values_list("school_id", "subject_id", "n")
@@ -88,13 +101,18 @@ def completeness_of(
 
 
 def completeness(
-    drop: DataDrop, school_ids: Iterable[int] | None = None, today: dt.date | None = None
+    user: Viewer, drop: DataDrop, school_ids: Iterable[int] | None = None, today: dt.date | None = None
 ) -> list[Completeness]:
-    """Each school's progress on a drop (``school_ids``, or every school taking part), by school
+    """Each school's progress on a drop (``school_ids``, or every school taking part), of the
+    schools of the user's aggregate reach (``visible_schools``), by school
     name: n of N recorded (pupils x the subjects the school owes: their phase fits it, or they
     are its own), and whether it is overdue. Five queries, whatever the number of
     schools: the counting is :func:`completeness_of`'s."""
-    parts = DropSchool.objects.filter(drop=drop).select_related("school").order_by("school__name")
+    parts = (
+        DropSchool.objects.filter(drop=drop, school__in=visible_schools(user))
+        .select_related("school")
+        .order_by("school__name")
+    )
     if school_ids is not None:
         parts = parts.filter(school_id__in=list(school_ids))
-    return completeness_of(drop, parts, today)
+    return completeness_of(user, drop, parts, today)

@@ -19,6 +19,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from strides.access.actor import Viewer
 from strides.analytics import GROUP_DIMENSIONS
 from strides.assessment.completeness import Completeness, completeness
 from strides.assessment.models import DataDrop, DropKind
@@ -154,12 +155,14 @@ class Filters(Protocol):
 
 
 def collection_note(
-    selection: Filters | None, school_ids: Iterable[int], school: str = ""
+    user: Viewer, selection: Filters | None, school_ids: Iterable[int], school: str = ""
 ) -> CollectionNote | None:
-    """The note for a selection whose drop is still being collected (four queries), else None."""
+    """The note for a selection whose drop is still being collected (four queries), else None:
+    the completeness of ``school_ids`` as counted in the user's aggregate reach."""
     if selection is None or selection.drop is None or selection.drop.pk not in selection.collecting:
         return None
-    return CollectionNote(selection.drop, completeness(selection.drop, school_ids=sorted(school_ids)), school)
+    done = completeness(user, selection.drop, school_ids=sorted(school_ids))
+    return CollectionNote(selection.drop, done, school)
 
 
 @dataclass

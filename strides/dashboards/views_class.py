@@ -367,7 +367,7 @@ def class_dashboard(request: HttpRequest, group_id: int) -> HttpResponse:
         "flagged_pupils": flagged_pupils,
         "reasons": list(REASON_WORDS.values()),
         "class_url": class_url,
-        "collecting": collection_note(selection, [group.school_id], group.school.name),
+        "collecting": collection_note(request.user, selection, [group.school_id], group.school.name),
         "breadcrumbs": [*school_crumbs(user, group.school), (group.name, class_url), ("Dashboard", "")],
     }
     return dashboard_response(

@@ -14,10 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from strides.access.gate import visible_classes, visible_pupils
+from strides.access.readers import visible_memberships
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.analytics import history_until, needing_attention, overview
-from strides.classes.models import GroupMembership
 from strides.dashboards import figures, memo, own_pool
 from strides.dashboards.labels import year_label
 from strides.dashboards.pages import (
@@ -120,10 +120,11 @@ def attention_tables(
     ids = sorted(set(flagged.get_column("pupil_id").to_list()))
     pupils = {p.pk: p for p in visible_pupils(request.user).filter(pk__in=ids)}
     classes: dict[int, list[tuple[int, str, str]]] = {}
-    memberships = GroupMembership.objects.filter(
-        pupil_id__in=ids,
-        group__in=visible_classes(request.user).filter(school=school, academic_year_id=drop.academic_year_id),
-    ).values_list("pupil_id", "group_id", "group__name", "group__subject")
+    memberships = (
+        visible_memberships(request.user)
+        .filter(pupil_id__in=ids, group__school=school, group__academic_year_id=drop.academic_year_id)
+        .values_list("pupil_id", "group_id", "group__name", "group__subject")
+    )
     for pupil_id, group_id, name, subject in memberships.order_by("group__name"):
         classes.setdefault(pupil_id, []).append((group_id, name, subject.strip().lower()))
     # the drop's year's classes (a drop of last year: last year's); said when the pupil had none
@@ -326,7 +327,7 @@ def school(request: HttpRequest, urn: str) -> HttpResponse:
         # the classes of the drop's academic year: for a drop of last year, last year's (or none)
         "classes_year": selection.drop.academic_year.label if selection.drop is not None else "",
         "attention": page.tables.get("attention"),
-        "collecting": collection_note(selection, [school.pk], school.name),
+        "collecting": collection_note(request.user, selection, [school.pk], school.name),
         "breadcrumbs": crumbs,
     }
     return dashboard_response(

@@ -176,7 +176,7 @@ def trust_page(view: AnalyticsView, selection: Selection, obs: pl.DataFrame, sch
         )
     )
 
-    done = completeness(selection.drop, school_ids=sorted(schools))
+    done = completeness(view.user, selection.drop, school_ids=sorted(schools))
     if selection.is_collecting:
         page.collecting = CollectionNote(selection.drop, done)
     table = Table(

@@ -412,10 +412,14 @@ def test_completeness_is_aggregates_only_for_governors_and_directors(cast, api, 
 def test_completeness_matches_the_boards_figures(cast, judged):
     late = judged.deadline + dt.timedelta(days=1)
     transition(cast.head, DropSchool.objects.get(drop=judged, school=cast.north), DropStatus.SUBMITTED)
-    board = {(r.part.school_id, r.expected, r.recorded, r.overdue) for r in completeness(judged, today=late)}
+    board = {
+        (r.part.school_id, r.expected, r.recorded, r.overdue)
+        for r in completeness(cast.analyst, judged, today=late)
+    }
     parts = DropSchool.objects.filter(drop=judged)
     api_rows = {
-        (r.part.school_id, r.expected, r.recorded, r.overdue) for r in completeness_of(judged, parts, late)
+        (r.part.school_id, r.expected, r.recorded, r.overdue)
+        for r in completeness_of(cast.analyst, judged, parts, late)
     }
     assert api_rows == board
     assert {row[3] for row in api_rows} == {True, False}  # river overdue, north submitted

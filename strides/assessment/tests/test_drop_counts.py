@@ -98,7 +98,7 @@ def test_the_boards_the_class_list_and_completeness_agree(cast, years_1_to_11):
     board = boards.school_board(cast.analyst, drop, cast.north.pk, classes_of(cast), True)
     assert board.total.expected == expected
     assert sum(row.expected for row in board.classes) == expected
-    [part] = completeness(drop, [cast.north.pk])
+    [part] = completeness(cast.analyst, drop, [cast.north.pk])
     assert part.expected == expected
     [trust_row] = boards.trust_board(cast.analyst, drop, [cast.north.pk])
     assert trust_row.expected == expected

@@ -132,7 +132,7 @@ def test_the_calendar_default_leaves_out_an_archived_core_subject(cast):
 
 def test_each_school_owes_the_subjects_of_its_phase_and_its_own(cast, mixed_drop):
     # north (primary): maths, forest school; river (secondary): maths, history; oak (special): maths, history
-    rows = {row.part.school_id: row for row in completeness(mixed_drop)}
+    rows = {row.part.school_id: row for row in completeness(cast.analyst, mixed_drop)}
     board = {
         row.part.school_id: row
         for row in boards.trust_board(cast.analyst, mixed_drop, [cast.north.pk, cast.river.pk])
@@ -154,7 +154,7 @@ def test_only_owed_judgements_count(cast, mixed_drop):
     record_judgement(cast.analyst, cast.cara, maths, mixed_drop, cast.river, y8, expected_version=None)
     y3 = Level.objects.get(framework__code="nc-bands", code="Y3 EXS")
     record_judgement(cast.analyst, cast.ava, maths, mixed_drop, cast.north, y3, expected_version=None)
-    rows = {row.part.school_id: row for row in completeness(mixed_drop)}
+    rows = {row.part.school_id: row for row in completeness(cast.analyst, mixed_drop)}
     assert rows[cast.river.pk].recorded == 2 and rows[cast.north.pk].recorded == 1
     school = boards.school_board(
         cast.analyst, mixed_drop, cast.north.pk, TeachingGroup.objects.all(), whole_school=True

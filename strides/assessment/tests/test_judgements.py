@@ -215,7 +215,8 @@ def test_crosswalk_versions_must_move_forward(cast, drop, level):
 def test_completeness_counts_pupils_times_subjects(cast, drop, subjects, level):
     save(cast.teacher, cast.ava, drop, cast.north, level("Y3 WTS"), subjects, 0)
     rows = {
-        row.part.school.name: row for row in completeness(drop, today=drop.deadline + dt.timedelta(days=1))
+        row.part.school.name: row
+        for row in completeness(cast.analyst, drop, today=drop.deadline + dt.timedelta(days=1))
     }
     north = rows["Northfield Primary"]
     assert (north.expected, north.recorded, north.overdue) == (6, 1, True)  # ava and ben x 3 subjects

@@ -112,7 +112,7 @@ def test_a_withdrawn_judgement_counts_in_no_figure(cast, drop, subjects, level, 
     save(cast.head, cast.ben, drop, cast.north, level("Y3 WTS"), subjects, 0)
 
     def figures():
-        north = next(c for c in completeness(drop) if c.part.school_id == cast.north.pk)
+        north = next(c for c in completeness(cast.analyst, drop) if c.part.school_id == cast.north.pk)
         board = next(
             r for r in trust_board(cast.analyst, drop, [cast.north.pk]) if r.part.school_id == cast.north.pk
         )
