@@ -29,14 +29,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 
+from strides.access.actor import Viewer
 from strides.access.gate import Scope, leaver_window, scope_for, visible_enrolments, visible_pupils
 
 if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
     from strides.assessment.models import Judgement, JudgementRevision
+
+
+class HistoryFlag(TypedDict):
+    """What :func:`visible_judgements` adds to each row."""
+
+    shows_history: bool
 
 # A school's part of a drop that people outside the school may read: signed off by its head or
 # locked by the trust (``DropStatus.SUBMITTED`` and ``LOCKED``). Anything else is still a draft.
@@ -51,6 +60,8 @@ def _class_members(scope: Scope, day: dt.date) -> QuerySet:
     """Memberships of the classes a teacher or TA teaches this year (class reach)."""
     from strides.classes.models import GroupMembership
 
+    if scope.user_id is None:  # no one signed in teaches no class
+        return GroupMembership.objects.none()
     return GroupMembership.objects.filter(
         group__staff_links__user_id=scope.user_id,
         group__academic_year__starts_on__lte=day,
@@ -59,7 +70,7 @@ def _class_members(scope: Scope, day: dt.date) -> QuerySet:
     )
 
 
-def _made_here(user: Any, scope: Scope, day: dt.date) -> Q:
+def _made_here(user: Viewer, scope: Scope, day: dt.date) -> Q:
     """Judgements the user reads as their school's own: made at a school where they are staff
     (school or assigned reach: a pupil on its roll or a leaver within the window) or, for a
     teacher or TA, made at their school for a pupil of their classes."""
@@ -82,7 +93,9 @@ def _made_here(user: Any, scope: Scope, day: dt.date) -> Q:
     return condition
 
 
-def visible_judgements(user: Any, on: dt.date | None = None) -> QuerySet[Judgement]:
+def visible_judgements(
+    user: Viewer, on: dt.date | None = None
+) -> QuerySet[WithAnnotations[Judgement, HistoryFlag]]:
     """The judgements (in force) the user may read, by the rule in the module docstring, each
     annotated ``shows_history``: whether the user may read who recorded it, its note and its
     revisions. A serializer that finds no such flag shows none of them."""
@@ -90,7 +103,7 @@ def visible_judgements(user: Any, on: dt.date | None = None) -> QuerySet[Judgeme
 
     scope = scope_for(user)
     if not scope.sees_named_pupils:
-        return Judgement.objects.none()
+        return Judgement.objects.none().annotate(shows_history=Value(False, output_field=BooleanField()))
     day = _day(on)
     judgements = Judgement.objects.filter(pupil_id__in=visible_pupils(user, day).values("pk"))
     if scope.trust_wide_pupils:
@@ -110,7 +123,7 @@ def visible_judgements(user: Any, on: dt.date | None = None) -> QuerySet[Judgeme
     return judgements.filter(made_here | prior).annotate(shows_history=shows_history)
 
 
-def visible_revisions(user: Any, on: dt.date | None = None) -> QuerySet[JudgementRevision]:
+def visible_revisions(user: Viewer, on: dt.date | None = None) -> QuerySet[JudgementRevision]:
     """The revisions the user may read: those of :func:`visible_judgements` whose history they
     read (``shows_history``): trust-wide roles and the staff of the school that made the judgement."""
     from strides.assessment.models import JudgementRevision
@@ -121,7 +134,7 @@ def visible_revisions(user: Any, on: dt.date | None = None) -> QuerySet[Judgemen
     return JudgementRevision.objects.filter(judgement_id__in=readable)
 
 
-def visible_judgement_history(user: Any, on: dt.date | None = None) -> QuerySet[Judgement]:
+def visible_judgement_history(user: Viewer, on: dt.date | None = None) -> QuerySet[Judgement]:
     """Every judgement row the user may read, withdrawn ones too (``Judgement.history``): those of
     :func:`visible_judgements`, and the withdrawn rows of judgements they read as their school's
     own (trust-wide roles: every one). The class grid reads its school's cells with it: an empty
@@ -139,7 +152,7 @@ def visible_judgement_history(user: Any, on: dt.date | None = None) -> QuerySet[
     return rows.filter(_made_here(user, scope, day) | Q(pk__in=readable))
 
 
-def reads_history(user: Any, judgement: Judgement) -> bool:
+def reads_history(user: Viewer, judgement: Judgement) -> bool:
     """Whether the user may read who recorded ``judgement``, its note and its revisions."""
     flag = getattr(judgement, "shows_history", None)
     if flag is not None:
@@ -165,7 +178,7 @@ class JudgementReach:
 
 
 def judgement_reach(
-    user: Any, on: dt.date | None = None, *, pupil_ids: Iterable[int] | None = None
+    user: Viewer, on: dt.date | None = None, *, pupil_ids: Iterable[int] | None = None
 ) -> JudgementReach:
     """:func:`visible_judgements`'s rule for the user as rows (optionally only ``pupil_ids``):
     one query (after the scope)."""
@@ -198,7 +211,7 @@ def judgement_reach(
     return JudgementReach(own=frozenset(own), until=until)
 
 
-def holder_name(user: Any, judgement: Judgement) -> str:
+def holder_name(user: Viewer | None, judgement: Judgement) -> str:
     """How a refusal names the school holding ``judgement``: by name for trust-wide roles and the
     command line, for someone who sees the pupil there, and when the pupil is on both schools'
     rolls on the drop's date (dual registration, a placement: each school knows the other); else
