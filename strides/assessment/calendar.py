@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from strides.access.actor import Actor
 from strides.access.gate import can
 from strides.accounts.roles import Capability
 from strides.assessment.models import DataDrop, DropKind, DropSchool
@@ -26,7 +27,7 @@ OPEN_DAYS_BEFORE_END = 20
 NEW_SCHOOL_DAYS = 365
 
 
-def _may_manage(actor: Any, school: School | None = None) -> None:
+def _may_manage(actor: Actor | None, school: School | None = None) -> None:
     """A person must hold MANAGE_DROPS (at the school, when there is one). ``actor=None`` is the
     system itself (demo data, management commands), which has no scope to check."""
     if actor is not None and not can(actor, Capability.MANAGE_DROPS, school):
@@ -81,7 +82,7 @@ class DefaultDrops:
 
 
 @transaction.atomic
-def create_default_drops(actor: Any, trust: Trust, year: AcademicYear) -> DefaultDrops:
+def create_default_drops(actor: Actor | None, trust: Trust, year: AcademicYear) -> DefaultDrops:
     """The year's three termly drops for every school, year group and the core subjects. A term
     that already has a termly drop is left alone; all or nothing otherwise."""
     _may_manage(actor)
@@ -168,7 +169,7 @@ def termly_nc_years(trust: Trust, year: AcademicYear) -> list[int]:
 
 
 @transaction.atomic
-def create_baseline_drop(actor: Any, school: School, today: dt.date | None = None) -> DataDrop:
+def create_baseline_drop(actor: Actor | None, school: School, today: dt.date | None = None) -> DataDrop:
     """The baseline drop of a school new to the trust: that school only, the year groups the
     trust's termly drops collect (:func:`termly_nc_years`), the core subjects, open from the day
     it joined and due ``STRIDES_BASELINE_WEEKS`` (6) weeks after."""

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
+from strides.access.actor import Viewer
 from strides.access.aggregates import memberships_in_aggregate_reach
 from strides.access.gate import schools_with, visible_classes, visible_enrolments, visible_pupils
 from strides.access.judgements import visible_judgement_history, visible_judgements
@@ -123,14 +124,14 @@ def cell_rule(
 # --- pupils of a class on the drop's date ----------------------------------------------------
 
 
-def nc_year_on(user: Any, day: dt.date) -> Subquery:
+def nc_year_on(user: Viewer, day: dt.date) -> Subquery:
     """Annotation on Pupil: the NC year of the latest characteristics period begun by ``day``
     (the one in force then; an ended record keeps its last year), as the user reads it."""
     periods = visible_characteristics(user).filter(pupil_id=OuterRef("pk"), valid_from__lte=day)
     return Subquery(periods.order_by("-valid_from").values("nc_year")[:1])
 
 
-def class_pupils(user: Any, group: TeachingGroup | int, day: dt.date) -> QuerySet[Pupil]:
+def class_pupils(user: Viewer, group: TeachingGroup | int, day: dt.date) -> QuerySet[Pupil]:
     """The class's pupils the user sees through the gate, each with ``nc_year_then``."""
     return (
         visible_pupils(user)
@@ -273,7 +274,7 @@ def reopeners(drop: DataDrop) -> list[str]:
     return [str(user) for user in users]
 
 
-def build_grid(user: Any, drop: DataDrop, group: TeachingGroup, part: DropSchool) -> ClassGrid:
+def build_grid(user: Viewer, drop: DataDrop, group: TeachingGroup, part: DropSchool) -> ClassGrid:
     day = drop.assessed_on
     subjects = subjects_owed_at(drop, group.school)  # the drop's subjects this school owes
     # on the school's roll on the drop's date, as queries.expected_enrolments counts them
@@ -411,7 +412,7 @@ class SchoolClasses:
         return [c for c in self.classes if not c.mine]
 
 
-def grid_classes(user: Any, drop: DataDrop) -> list[SchoolClasses]:
+def grid_classes(user: Viewer, drop: DataDrop) -> list[SchoolClasses]:
     """The drop's schools where the user records judgements, each with the classes the user can
     open in the drop's year: their own first, then (for school-wide roles) the rest. Each class
     with n of N cells recorded, counting only the pupils the drop expects (the boards' rule);
@@ -478,7 +479,7 @@ class DropForUser:
         return [p for p in self.parts if p.teachers_may_edit]
 
 
-def drops_for_user(user: Any) -> tuple[list[DropForUser], list[DropForUser]]:
+def drops_for_user(user: Viewer) -> tuple[list[DropForUser], list[DropForUser]]:
     """Drops with a school where the user records judgements: (still open for editing at one of
     them, closed everywhere), newest first. One query."""
     recording = schools_with(user, Capability.RECORD_ASSESSMENT).values("pk")

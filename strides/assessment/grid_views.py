@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from strides.access.actor import Actor, Viewer
 from strides.access.gate import can, get_or_404, scope_for, visible_classes
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
@@ -42,7 +43,7 @@ from strides.navigation import school_crumbs
 RECORD = AccessRule(Capability.RECORD_ASSESSMENT, object_scoped=True)
 
 
-def _drop_in_reach(user: Any, drop_slug: str) -> DataDrop:
+def _drop_in_reach(user: Viewer, drop_slug: str) -> DataDrop:
     """A drop of one of the user's trusts; any other answers 404 like a missing one."""
     trusts = scope_for(user).trust_ids
     return get_or_404(
@@ -50,12 +51,12 @@ def _drop_in_reach(user: Any, drop_slug: str) -> DataDrop:
     )
 
 
-def _parts_in_reach(user: Any, drop_slug: str) -> QuerySet[DropSchool]:
+def _parts_in_reach(user: Viewer, drop_slug: str) -> QuerySet[DropSchool]:
     """Schools' parts of the drop called ``drop_slug``, if it is a drop of the user's trusts."""
     return DropSchool.objects.filter(drop__slug=drop_slug, drop__trust_id__in=scope_for(user).trust_ids)
 
 
-def _grid_objects(user: Any, drop_slug: str, group_id: int) -> tuple[DataDrop, TeachingGroup, DropSchool]:
+def _grid_objects(user: Viewer, drop_slug: str, group_id: int) -> tuple[DataDrop, TeachingGroup, DropSchool]:
     """The drop, the class and the school's part of the drop, or 404: the class must be visible
     through the gate, the user must record judgements at its school, the school must be in the
     drop and the class must belong to the drop's academic year. Two queries."""
@@ -71,7 +72,7 @@ def _grid_objects(user: Any, drop_slug: str, group_id: int) -> tuple[DataDrop, T
     return part.drop, group, part
 
 
-def _save_objects(user: Any, drop_slug: str, group_id: int) -> DropSchool:
+def _save_objects(user: Actor, drop_slug: str, group_id: int) -> DropSchool:
     """The school's part of the drop (with the drop and the school) for a save into class
     ``group_id``, under the same rules as :func:`_grid_objects`, in one query: the class is
     checked through the gate inside it, since a save needs only its id and school."""

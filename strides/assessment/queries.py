@@ -65,7 +65,7 @@ def expected_pupil_ids(drop: DataDrop, school_id: int, user: Viewer | None = Non
     )
 
 
-def open_drops(user: Any, group: TeachingGroup) -> list[DropSchool]:
+def open_drops(user: Viewer, group: TeachingGroup) -> list[DropSchool]:
     """The class's school's parts of the drops of the class's year that teachers can still record
     in, when the user records judgements at that school (one query, the capability checked
     through the gate inside it). A drop that collects other year groups than the class's is left

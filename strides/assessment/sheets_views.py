@@ -21,6 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from strides.access.actor import Viewer
 from strides.access.gate import get_or_404, schools_with, scope_for
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
@@ -84,7 +85,7 @@ WORDING = BatchWording(
 # --- lookups through the gate --------------------------------------------------------------------
 
 
-def trust_drops(user: Any) -> QuerySet[DataDrop]:
+def trust_drops(user: Viewer) -> QuerySet[DataDrop]:
     return DataDrop.objects.filter(trust_id__in=scope_for(user).trust_ids).select_related("academic_year")
 
 
@@ -92,14 +93,14 @@ def _drop(request: HttpRequest, drop_slug: str) -> DataDrop:
     return get_or_404(trust_drops(request.user), slug=drop_slug)
 
 
-def _school_ids(user: Any, *capabilities: Capability) -> set[int]:
+def _school_ids(user: Viewer, *capabilities: Capability) -> set[int]:
     ids: set[int] = set()
     for capability in capabilities:
         ids |= set(schools_with(user, capability).values_list("pk", flat=True))
     return ids
 
 
-def template_parts(user: Any, drop: DataDrop) -> list[DropSchool]:
+def template_parts(user: Viewer, drop: DataDrop) -> list[DropSchool]:
     """The drop's schools where the user records or imports. Each part carries ``notice``: empty
     while it is open, else who submitted or locked it, when, and who can reopen it
     (:func:`closed_notice`); such a part is offered no template and no upload (issue 8)."""

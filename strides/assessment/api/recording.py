@@ -5,10 +5,9 @@ Both are refused with a 400 that names the field and the value, before the servi
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import exceptions
 
+from strides.access.actor import Actor
 from strides.access.gate import can, visible_enrolments, visible_schools
 from strides.access.judgements import visible_judgements
 from strides.accounts.roles import Capability
@@ -39,7 +38,7 @@ def subject_of(drop: DataDrop, code: str) -> Subject:
     return subject
 
 
-def school_for(user: Any, pupil: Pupil, drop: DataDrop, urn: str | None) -> School:
+def school_for(user: Actor, pupil: Pupil, drop: DataDrop, urn: str | None) -> School:
     """The school making the judgement: the one named, else the pupil's school in the drop through
     which the caller sees them (``visible_enrolments``: a school never learns where its leaver
     went), on roll on the drop's date first, else not left by then; of two, the one where the
@@ -81,7 +80,9 @@ def school_for(user: Any, pupil: Pupil, drop: DataDrop, urn: str | None) -> Scho
     return schools[0]
 
 
-def level_for(user: Any, pupil: Pupil, subject: Subject, drop: DataDrop, school: School, text: str) -> Level:
+def level_for(
+    user: Actor, pupil: Pupil, subject: Subject, drop: DataDrop, school: School, text: str
+) -> Level:
     """The level meant by ``text``, by the one rule the grid and the spreadsheet import use
     (:class:`strides.frameworks.codes.CodeBook`): the pupil's framework for the subject (case and
     spacing forgiven) and its short forms, then its shorthand for their band year; a level of

@@ -6,10 +6,9 @@ data; judgements are pupil data, read through ``strides.access.judgements`` (ADR
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 
+from strides.access.actor import Viewer
 from strides.access.gate import schools_with, scope_for, visible_schools
 from strides.accounts.roles import Capability
 from strides.assessment.models import DataDrop, DropSchool
@@ -17,12 +16,12 @@ from strides.frameworks.models import Crosswalk, Framework
 from strides.organisations.models import Trust
 
 
-def caller_trusts(user: Any) -> QuerySet[Trust]:
+def caller_trusts(user: Viewer) -> QuerySet[Trust]:
     """The trusts the caller belongs to (a parent's too: their child's trust)."""
     return Trust.objects.filter(pk__in=scope_for(user).trust_ids)
 
 
-def visible_frameworks(user: Any) -> QuerySet[Framework]:
+def visible_frameworks(user: Viewer) -> QuerySet[Framework]:
     """Shipped frameworks, the caller's trust's own, and a school's own frameworks for those who
     record assessment or manage frameworks at that school (as the framework pages do)."""
     trust_ids = scope_for(user).trust_ids
@@ -34,16 +33,16 @@ def visible_frameworks(user: Any) -> QuerySet[Framework]:
     )
 
 
-def visible_crosswalks(user: Any) -> QuerySet[Crosswalk]:
+def visible_crosswalks(user: Viewer) -> QuerySet[Crosswalk]:
     return Crosswalk.objects.filter(scale__trust_id__in=scope_for(user).trust_ids)
 
 
-def visible_drops(user: Any) -> QuerySet[DataDrop]:
+def visible_drops(user: Viewer) -> QuerySet[DataDrop]:
     """The trust's assessment calendar: every drop of the caller's trusts. What a drop says about
     a school (status, completeness) is read through :func:`visible_parts`."""
     return DataDrop.objects.filter(trust_id__in=scope_for(user).trust_ids)
 
 
-def visible_parts(user: Any) -> QuerySet[DropSchool]:
+def visible_parts(user: Viewer) -> QuerySet[DropSchool]:
     """Schools' parts of drops (status, completeness): for the schools the caller can open."""
     return DropSchool.objects.filter(school__in=visible_schools(user).values("pk"))

@@ -9,6 +9,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from strides.access.actor import Actor
 from strides.api.serializers import ErrorSerializer
 from strides.assessment.models import DataDrop, DropKind, DropSchool, DropStatus, Judgement, JudgementRevision
 from strides.frameworks.models import (
@@ -26,7 +27,7 @@ from strides.organisations.api.serializers import SchoolBriefSerializer
 from strides.pupils.api.serializers import PupilBriefSerializer
 
 
-def person(user: Any) -> str | None:
+def person(user: Actor | None) -> str | None:
     """How a person who recorded something is named: their display name (None: the system)."""
     return str(user) if user is not None else None
 

@@ -13,6 +13,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
+from strides.access.actor import Actor
 from strides.access.gate import can, visible_pupils
 from strides.accounts.roles import Capability
 from strides.assessment.models import (
@@ -46,7 +47,7 @@ class HeldElsewhere(PermissionError):
     roll the pupil also is may not overwrite or withdraw it. Names the pupil, the subject and the
     school holding it (when the user may know it), never the staff behind it."""
 
-    def __init__(self, actor: Any, judgement: Judgement, subject: Subject | None = None) -> None:
+    def __init__(self, actor: Actor | None, judgement: Judgement, subject: Subject | None = None) -> None:
         from strides.access.judgements import holder_name
 
         holder = holder_name(actor, judgement)
@@ -59,7 +60,7 @@ class HeldElsewhere(PermissionError):
 
 
 def check_holder(
-    actor: Any, judgement: Judgement, school: School | int, subject: Subject | None = None
+    actor: Actor | None, judgement: Judgement, school: School | int, subject: Subject | None = None
 ) -> None:
     """Refuse (:class:`HeldElsewhere`) a change to ``judgement`` made at a school other than the
     one that recorded it: ADR 11, the judgement belongs to the school that recorded it."""
@@ -88,7 +89,7 @@ class StaleJudgement(AssessmentError):
         return f"{changed} Keep {self.current.level.code}, or save {self.attempted.code} over it."
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: Actor | None) -> Actor | None:
     return actor if getattr(actor, "pk", None) else None
 
 
@@ -97,7 +98,7 @@ def _user(actor: Any) -> Any:
 
 @transaction.atomic
 def create_drop(
-    actor: Any,
+    actor: Actor | None,
     trust: Trust,
     year: AcademicYear,
     *,
@@ -183,7 +184,7 @@ TRANSITIONS: dict[str, tuple[set[str], Capability]] = {
 
 
 @transaction.atomic
-def transition(actor: Any, part: DropSchool, to: str, *, reason: str = "") -> DropSchool:
+def transition(actor: Actor, part: DropSchool, to: str, *, reason: str = "") -> DropSchool:
     """Move one school's part of a drop: submit (head), lock or reopen (trust). Audited."""
     part = DropSchool.objects.select_for_update().select_related("drop", "school").get(pk=part.pk)
     if to not in TRANSITIONS:
@@ -259,7 +260,7 @@ class _SaveFacts:
 
 
 def _save_facts(
-    actor: Any, pupil: Pupil, subject: Subject, drop: DataDrop, school: School, level: Level
+    actor: Actor, pupil: Pupil, subject: Subject, drop: DataDrop, school: School, level: Level
 ) -> _SaveFacts:
     """Every rule of a save that does not need the write lock, as one row: the pupil seen through
     the gate and on the school's roll, the subject collected in the drop, the level's framework
@@ -313,7 +314,7 @@ def _save_facts(
 
 
 def _check_save(
-    actor: Any,
+    actor: Actor,
     pupil: Pupil,
     subject: Subject,
     drop: DataDrop,
@@ -356,7 +357,7 @@ def _check_save(
 
 
 def _crosswalk_point(
-    facts: _SaveFacts, drop: DataDrop, actor: Any, level: Level
+    facts: _SaveFacts, drop: DataDrop, actor: Actor, level: Level
 ) -> tuple[int | None, int | None]:
     """(crosswalk id, point id). A trust without its common scale yet (only a drop made outside
     ``create_drop`` can be one) gets it made here, as before."""
@@ -371,7 +372,7 @@ def _crosswalk_point(
 
 
 def record_judgement(
-    actor: Any,
+    actor: Actor,
     pupil: Pupil,
     subject: Subject,
     drop: DataDrop,
@@ -431,7 +432,7 @@ def record_judgement(
                 if theirs is not None:
                     check_holder(actor, theirs, school, subject)
                 same = theirs is not None and (theirs.level_id, theirs.note) == (level.pk, note)
-                if same and theirs.withdrawn_at is None:
+                if theirs is not None and same and theirs.withdrawn_at is None:
                     return theirs  # the same value saved first by another request: nothing lost
                 raise StaleJudgement(theirs, level) from race
             before: dict[str, Any] | None = None
@@ -522,7 +523,7 @@ def crosswalk_differences(drop: DataDrop) -> tuple[Any, list[PointChange]]:
     if crosswalk is None:
         return None, []
     mapping = point_map(crosswalk)
-    points = dict(scale.points.values_list("pk", "code"))
+    points: dict[int | None, str] = dict(scale.points.values_list("pk", "code"))  # no point: None
     changes = []
     for j in (
         Judgement.objects.filter(drop=drop)
@@ -546,7 +547,7 @@ def crosswalk_differences(drop: DataDrop) -> tuple[Any, list[PointChange]]:
 
 
 @transaction.atomic
-def apply_crosswalk(actor: Any, drop: DataDrop) -> int:
+def apply_crosswalk(actor: Actor | None, drop: DataDrop) -> int:
     """Re-derive the drop's common points from the crosswalk in force, explicitly and audited.
     Judgements whose point does not change just record the crosswalk version they now follow."""
     crosswalk, changes = crosswalk_differences(drop)

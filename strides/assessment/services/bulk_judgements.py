@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from strides.access.actor import Actor
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement, JudgementRevision
 from strides.assessment.services import HeldElsewhere
 from strides.assessment.services.drop_rules import DropRules, pk_of
@@ -109,7 +110,7 @@ def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def record_judgements(
-    actor: Any,
+    actor: Actor | None,
     drop: DataDrop,
     rows: Iterable[JudgementRow | RowError],
     *,
@@ -153,7 +154,7 @@ def record_judgements(
 @dataclass
 class _State:
     rules: DropRules
-    actor: Any
+    actor: Actor | None
     drop: DataDrop
     reason: str
     dry_run: bool
@@ -166,7 +167,7 @@ class _State:
     per_school: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))
 
     @property
-    def user(self) -> Any:
+    def user(self) -> Actor | None:
         return self.actor if getattr(self.actor, "pk", None) else None
 
     def refuse(self, item: JudgementRow, value: Any, message: str) -> None:
@@ -533,7 +534,7 @@ class _State:
             record_many(self.actor, changes, reason=self.reason[:200])
 
 
-def _first_revisions(drop_id: int, first_id: int, user: Any, now: Any, reason: str) -> None:
+def _first_revisions(drop_id: int, first_id: int, user: Actor | None, now: Any, reason: str) -> None:
     """Version 1 of every judgement just created (ids from ``first_id`` on, in this drop, with no
     revision yet), copied from the judgements by one INSERT ... SELECT in the database: a large
     import's first revisions cost one statement a chunk instead of a Python object and bound

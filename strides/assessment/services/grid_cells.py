@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from strides.access.actor import Actor
 from strides.access.judgements import visible_judgements
 from strides.assessment.grid_queries import Vocabulary, cell_rule, class_pupils, closed_reason
 from strides.assessment.models import DropSchool, Judgement
@@ -67,7 +68,7 @@ class SaveContext:
 
     def __init__(
         self,
-        user: Any,
+        user: Actor,
         part: DropSchool,
         group_id: int,
         pupil_ids: Iterable[int],

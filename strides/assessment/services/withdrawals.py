@@ -16,11 +16,10 @@ also is are refused, told which school holds it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 
+from strides.access.actor import Actor
 from strides.access.gate import can, visible_pupils
 from strides.accounts.roles import Capability
 from strides.assessment.models import DropSchool, Judgement, JudgementRevision
@@ -32,7 +31,7 @@ REASON_LENGTH = 300
 
 
 def withdraw_judgement(
-    actor: Any, judgement: Judgement | int, *, expected_version: int, reason: str, source: str = "grid"
+    actor: Actor, judgement: Judgement | int, *, expected_version: int, reason: str, source: str = "grid"
 ) -> Judgement:
     """Withdraw ``judgement`` (an object or its id), seen by the user at ``expected_version``.
 

@@ -9,10 +9,9 @@ worked on by the tasks in :mod:`strides.assessment.sheets.tasks`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
+from strides.access.actor import Actor, Viewer
 from strides.access.readers import visible_uploads
 from strides.assessment.models import DataDrop, DropImportBatch
 from strides.assessment.sheets.importer import (
@@ -31,7 +30,7 @@ Status = DropImportBatch.Status
 __all__ = ["BACKGROUND_ROWS", "create_batch", "run", "start_check", "start_import", "visible_batches"]
 
 
-def visible_batches(user: Any) -> QuerySet[DropImportBatch]:
+def visible_batches(user: Viewer) -> QuerySet[DropImportBatch]:
     """The user's own uploads, for drops of their trust, while they may still import somewhere."""
     return visible_uploads(user, DropImportBatch).select_related("drop", "drop__academic_year")
 
@@ -68,7 +67,7 @@ class DropBatchRunner(BatchRunner[DropImportBatch, DropImportReport]):
 RUNNER = DropBatchRunner()
 
 
-def create_batch(user: Any, drop: DataDrop, filename: str, content: bytes) -> DropImportBatch:
+def create_batch(user: Actor, drop: DataDrop, filename: str, content: bytes) -> DropImportBatch:
     return RUNNER.create(user, filename, content, estimated_rows=estimate_rows(content), drop=drop)
 
 

@@ -17,6 +17,7 @@ from typing import IO, Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from strides.access.actor import Viewer
 from strides.access.command_line import trust_characteristics, trust_judgements
 from strides.access.judgements import visible_judgements
 from strides.access.readers import visible_characteristics
@@ -47,7 +48,7 @@ HEADER = (
 )
 
 
-def exported_judgements(drop: DataDrop, user: Any = None) -> QuerySet[Judgement]:
+def exported_judgements(drop: DataDrop, user: Viewer | None = None) -> QuerySet[Judgement]:
     """The drop's judgements the user may export: those they may read
     (``strides.access.judgements.visible_judgements``, ADR 11), each with ``shows_history``
     (whether its note and who recorded it are theirs to read); all of them for the command line."""
@@ -56,7 +57,7 @@ def exported_judgements(drop: DataDrop, user: Any = None) -> QuerySet[Judgement]
     return visible_judgements(user).filter(drop=drop)
 
 
-def export_rows(drop: DataDrop, user: Any = None) -> Iterator[tuple[Any, ...]]:
+def export_rows(drop: DataDrop, user: Viewer | None = None) -> Iterator[tuple[Any, ...]]:
     """The header, then one tuple per judgement: school by school, pupil by pupil."""
     yield HEADER
     scale = ensure_common_scale(drop.trust)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from strides.access.actor import Actor
 from strides.assessment.models import DataDrop
 from strides.assessment.queries import PreviousJudgement, previous_judgements
 from strides.assessment.services.bulk_judgements import (
@@ -108,7 +109,9 @@ class _Resolver:
     (only for pupils with a code their framework does not spell out, which may be shorthand) their
     previous judgements."""
 
-    def __init__(self, drop: DataDrop, actor: Any, rules: DropRules, layout: Layout, detail: bool) -> None:
+    def __init__(
+        self, drop: DataDrop, actor: Actor | None, rules: DropRules, layout: Layout, detail: bool
+    ) -> None:
         self.drop, self.actor, self.rules, self.layout, self.detail = drop, actor, rules, layout, detail
         self.day = drop.assessed_on
         self.subjects = [c.subject for c in layout.subjects]
@@ -314,7 +317,7 @@ def import_drop_file(
     data: bytes,
     *,
     drop: DataDrop,
-    actor: Any,
+    actor: Actor | None,
     filename: str = "",
     reason: str = "",
     dry_run: bool,

@@ -7,10 +7,9 @@ writes anything (:func:`strides.imports.uploads.run_task`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django_tasks import task
 
+from strides.access.actor import Actor
 from strides.access.gate import schools_with
 from strides.accounts.roles import Capability
 from strides.assessment.models import DropImportBatch
@@ -20,7 +19,7 @@ from strides.imports.uploads import run_task
 RELATED = ("drop", "drop__trust", "uploaded_by")
 
 
-def uploader_may_import(user: Any, batch: DropImportBatch) -> str | None:
+def uploader_may_import(user: Actor | None, batch: DropImportBatch) -> str | None:
     """None while the uploader may import levels into one of the drop's schools; else why not."""
     schools = schools_with(user, Capability.IMPORT_ASSESSMENT).filter(drop_parts__drop_id=batch.drop_id)
     if schools.exists():

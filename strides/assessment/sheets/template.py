@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from strides.access.actor import Viewer
 from strides.access.command_line import trust_characteristics, trust_memberships, trust_pupils
 from strides.access.gate import visible_pupils
 from strides.access.readers import visible_characteristics, visible_memberships
@@ -66,7 +67,7 @@ def previous_drop(drop: DataDrop, school_id: int) -> DataDrop | None:
     )
 
 
-def template_pupils(drop: DataDrop, school: School, user: Any = None) -> list[TemplatePupil]:
+def template_pupils(drop: DataDrop, school: School, user: Viewer | None = None) -> list[TemplatePupil]:
     """The pupils the drop expects at the school (among those the user may see), class by class."""
     ids = expected_pupil_ids(drop, school.pk, user)
     if user is not None:
@@ -130,7 +131,7 @@ def spans(rows: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def build_template(drop: DataDrop, school: School, user: Any = None) -> bytes:
+def build_template(drop: DataDrop, school: School, user: Viewer | None = None) -> bytes:
     """The template as XLSX bytes. Refused (TemplateError) for a school whose part of the drop is
     submitted or locked: nothing could be imported from it, so the refusal says who closed it and
     who can reopen it (:func:`~strides.assessment.closed_notices.closed_notice`)."""
