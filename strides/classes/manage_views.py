@@ -5,7 +5,6 @@ Lookups go through the gate; writes through ``strides.classes.services``."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from strides.access.actor import Viewer
 from strides.access.gate import get_or_404, schools_with, visible_classes, visible_pupils
 from strides.access.readers import visible_characteristics
 from strides.access.rules import AccessRule, access_rule
@@ -193,7 +193,7 @@ def _school_url(group: TeachingGroup) -> str:
     )
 
 
-def _in_nc_year(user: Any, nc_year: int, day: dt.date) -> Exists:
+def _in_nc_year(user: Viewer, nc_year: int, day: dt.date) -> Exists:
     return Exists(
         visible_characteristics(user)
         .filter(pupil=OuterRef("pk"), nc_year=nc_year, valid_from__lte=day)

@@ -6,11 +6,12 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 
+from strides.access.actor import Actor
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many, snapshot
 from strides.classes.models import GroupMembership, GroupStaff, StaffRole, TeachingGroup
@@ -19,6 +20,9 @@ from strides.organisations.services import ensure_academic_year
 from strides.pupils.codes import NC_YEAR_LABELS, LeavingReason
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 from strides.pupils.queries import on_roll
+
+if TYPE_CHECKING:
+    from strides.accounts.models import User
 
 
 class ClassError(ValueError):
@@ -66,7 +70,7 @@ def _save_group(group: TeachingGroup) -> None:
 
 @transaction.atomic
 def create_group(
-    actor: Any,
+    actor: Actor | None,
     school: School,
     year: AcademicYear,
     name: str,
@@ -82,7 +86,7 @@ def create_group(
 
 
 @transaction.atomic
-def update_group(actor: Any, group: TeachingGroup, **changes: Any) -> TeachingGroup:
+def update_group(actor: Actor | None, group: TeachingGroup, **changes: Any) -> TeachingGroup:
     unknown = sorted(set(changes) - GROUP_FIELDS)
     if unknown:
         raise ClassError(f"{', '.join(unknown)} cannot be changed here")
@@ -104,7 +108,7 @@ def update_group(actor: Any, group: TeachingGroup, **changes: Any) -> TeachingGr
 
 
 @transaction.atomic
-def set_pupils(actor: Any, group: TeachingGroup, pupils: Iterable[Pupil | int]) -> None:
+def set_pupils(actor: Actor | None, group: TeachingGroup, pupils: Iterable[Pupil | int]) -> None:
     """Make the group's pupils exactly ``pupils`` (pupils or their ids, who must be on the
     school's roll)."""
     wanted = {p if isinstance(p, int) else p.pk for p in pupils}
@@ -131,7 +135,9 @@ def set_pupils(actor: Any, group: TeachingGroup, pupils: Iterable[Pupil | int]) 
 
 
 @transaction.atomic
-def assign_staff(actor: Any, group: TeachingGroup, user: Any, role: str = StaffRole.TEACHER) -> GroupStaff:
+def assign_staff(
+    actor: Actor | None, group: TeachingGroup, user: User, role: str = StaffRole.TEACHER
+) -> GroupStaff:
     link, created = GroupStaff.objects.update_or_create(group=group, user=user, defaults={"role": role})
     record(
         actor,
@@ -144,7 +150,7 @@ def assign_staff(actor: Any, group: TeachingGroup, user: Any, role: str = StaffR
 
 
 @transaction.atomic
-def remove_staff(actor: Any, link: GroupStaff) -> None:
+def remove_staff(actor: Actor | None, link: GroupStaff) -> None:
     record(actor, AuditAction.DELETE, link, before=snapshot(link), school_id=link.group.school_id)
     link.delete()
 
@@ -193,7 +199,7 @@ def open_enrolments(school: School, last_day: dt.date) -> QuerySet[Enrolment]:
 
 @transaction.atomic
 def rollover(
-    actor: Any, school: School, from_year: AcademicYear, *, final_nc_year: int | None = None
+    actor: Actor | None, school: School, from_year: AcademicYear, *, final_nc_year: int | None = None
 ) -> RolloverResult:
     """Year-end rollover for one school: NC years move on, the next year's classes are made from
     this year's (same staff, pupils moved up), and pupils leaving the school's last year are
@@ -201,6 +207,8 @@ def rollover(
     """
     if final_nc_year is None:
         final_nc_year = FINAL_NC_YEAR[school.school_type]
+    if school.trust is None:
+        raise ClassError(f"{school} is not in a trust, so it has no academic years to roll over into.")
     to_year = ensure_academic_year(actor, school.trust, from_year.start_year + 1)
     last_day = from_year.ends_on
     first_day = to_year.starts_on
@@ -311,7 +319,7 @@ def rollover_date_check(from_year: AcademicYear, today: dt.date | None = None) -
 
 
 @transaction.atomic
-def set_staff(actor: Any, group: TeachingGroup, staff: Iterable[tuple[Any, str]]) -> None:
+def set_staff(actor: Actor | None, group: TeachingGroup, staff: Iterable[tuple[User, str]]) -> None:
     """Make ``staff`` (user, role) the group's whole staff list: links not in it are removed,
     new or changed ones assigned; unchanged ones are left alone (and not audited)."""
     wanted = {user.pk: (user, role) for user, role in staff}
@@ -395,11 +403,13 @@ def rollover_preview(
     ]
     preview.leavers_closed = still_open.count()
 
-    existing = set(
-        TeachingGroup.objects.filter(
-            school=school, academic_year__trust_id=school.trust_id, academic_year__start_year=next_start
-        ).values_list("name", flat=True)
-    )
+    existing: set[str] = set()  # a school outside a trust has no academic years, so no classes
+    if school.trust_id is not None:
+        existing.update(
+            TeachingGroup.objects.filter(
+                school=school, academic_year__trust_id=school.trust_id, academic_year__start_year=next_start
+            ).values_list("name", flat=True)
+        )
     groups = (
         TeachingGroup.objects.filter(school=school, academic_year=from_year)
         .filter(Q(nc_year__isnull=True) | Q(nc_year__lt=final))
