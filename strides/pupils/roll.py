@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from strides.access.actor import Viewer
 from strides.access.roll_readers import enrolments_on_roll, periods_in_force
 from strides.pupils.models import Pupil
 from strides.pupils.queries import current_enrolments
@@ -40,7 +41,7 @@ def disadvantaged() -> Q:
 # --- list pages -------------------------------------------------------------------------------
 
 
-def with_current_details(user: Any, pupils: QuerySet[Pupil], day: dt.date) -> QuerySet[Pupil]:
+def with_current_details(user: Viewer, pupils: QuerySet[Pupil], day: dt.date) -> QuerySet[Pupil]:
     """Prefetch what list pages show beside a name: today's characteristics, and the schools the
     pupil is on roll at today that ``user`` may read (the gate's ``visible_enrolments``: a placing
     contact sees the placement, never the pupil's other schools).

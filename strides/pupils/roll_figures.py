@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import QuerySet
 
+from strides.access.actor import Viewer
 from strides.access.gate import Scope, scope_for
 from strides.organisations.models import AcademicYear, School
 from strides.pupils.codes import NC_YEAR_LABELS
@@ -93,7 +93,7 @@ class SchoolCard:
     on_roll: Cell
 
 
-def school_cards(user: Any, schools: QuerySet[School], day: dt.date) -> list[SchoolCard]:
+def school_cards(user: Viewer, schools: QuerySet[School], day: dt.date) -> list[SchoolCard]:
     """Schools with their pupils on roll: two queries for any number of schools. The count is
     suppressed when small for a reader who may not see the school's named pupils."""
     scope = scope_for(user)

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from strides.access.actor import Viewer
 from strides.access.gate import (
     can,
     get_or_404,
@@ -51,7 +52,7 @@ def age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def editable_school_ids(user: Any, capability: Capability, school_ids: set[int]) -> set[int]:
+def editable_school_ids(user: Viewer, capability: Capability, school_ids: set[int]) -> set[int]:
     """Which of the schools the user holds ``capability`` at (``can`` for each), in one query."""
     if not school_ids or not can(user, capability):
         return set()

@@ -27,6 +27,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from strides.access.actor import Viewer
 from strides.access.gate import get_or_404, visible_enrolments, visible_pupils
 from strides.access.readers import visible_characteristics
 from strides.access.roll_readers import schools_responsible_for
@@ -58,7 +59,7 @@ CHARACTERISTICS_READ = PolymorphicProxySerializer(
 )
 
 
-def show_leavers_as_they_left(user: Any, pupils: Sequence[Pupil]) -> None:
+def show_leavers_as_they_left(user: Viewer, pupils: Sequence[Pupil]) -> None:
     """For each pupil who has left the caller's schools, replace today's characteristics
     (``current_periods``) with those in force on their last day there. Two queries at most."""
     left = left_on(user, [pupil.pk for pupil in pupils])

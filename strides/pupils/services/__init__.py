@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from django.db import transaction
 
+from strides.access.actor import Actor
 from strides.access.roll_readers import main_school_id
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many, snapshot
@@ -133,8 +134,8 @@ def _plan(school: School, records: Sequence[PupilRecord], effective: dt.date) ->
     # A pupil known by a temporary UPN that the source now lists as a former UPN.
     formers = [u for r in records if r.upn not in by_upn for u in r.former_upns]
     for chunk in _chunks(formers):
-        for pupil in Pupil.objects.filter(upn__in=chunk):
-            by_upn.setdefault(pupil.upn, pupil)
+        for known in Pupil.objects.filter(upn__in=chunk):
+            by_upn.setdefault(known.upn, known)
     pupil_ids = [p.pk for p in by_upn.values()]
     periods: dict[int, CharacteristicsPeriod] = {}
     enrolled: set[int] = set()
@@ -206,15 +207,12 @@ def _plan(school: School, records: Sequence[PupilRecord], effective: dt.date) ->
 
 
 def _defaults() -> dict[str, Any]:
-    return {
-        name: CharacteristicsPeriod._meta.get_field(name).get_default()
-        for name in CHARACTERISTIC_FIELDS
-        if name != "nc_year"
-    }
+    fields = {f.name: f for f in CharacteristicsPeriod._meta.concrete_fields}
+    return {name: fields[name].get_default() for name in CHARACTERISTIC_FIELDS if name != "nc_year"}
 
 
 def upsert_pupils(
-    actor: Any,
+    actor: Actor | None,
     school: School,
     records: Sequence[PupilRecord],
     *,
@@ -237,13 +235,13 @@ def upsert_pupils(
     return UpsertResult(outcomes, committed=True)
 
 
-def _apply(actor: Any, school: School, plans: list[_Plan], effective: dt.date, reason: str) -> None:
+def _apply(actor: Actor | None, school: School, plans: list[_Plan], effective: dt.date, reason: str) -> None:
     new_plans = [p for p in plans if p.pupil is None]
     new_pupils = [Pupil(upn=p.record.upn, **p.record.identity()) for p in new_plans]
     for chunk in _chunks(new_pupils):
         Pupil.objects.bulk_create(chunk)
-    for plan, pupil in zip(new_plans, new_pupils, strict=True):
-        plan.pupil = pupil
+    for plan, made in zip(new_plans, new_pupils, strict=True):
+        plan.pupil = made
 
     # by identity: `p not in new_plans` compared dataclasses field by field, quadratic in the rows
     created = {id(p) for p in new_plans}
@@ -332,7 +330,7 @@ def _apply(actor: Any, school: School, plans: list[_Plan], effective: dt.date, r
 
 
 @transaction.atomic
-def update_pupil_details(actor: Any, pupil: Pupil, **changes: Any) -> Pupil:
+def update_pupil_details(actor: Actor | None, pupil: Pupil, **changes: Any) -> Pupil:
     """Change identity fields (names, date of birth, sex). UPN changes keep the old as former."""
     allowed = {*IDENTITY_FIELDS, "upn"}
     unknown = set(changes) - allowed
@@ -365,7 +363,7 @@ def update_pupil_details(actor: Any, pupil: Pupil, **changes: Any) -> Pupil:
 
 @transaction.atomic
 def change_characteristics(
-    actor: Any, pupil: Pupil, changes: Mapping[str, Any], *, effective: dt.date | None = None
+    actor: Actor | None, pupil: Pupil, changes: Mapping[str, Any], *, effective: dt.date | None = None
 ) -> CharacteristicsPeriod:
     """Record that some characteristics changed from ``effective`` (default today)."""
     unknown = set(changes) - set(CHARACTERISTIC_FIELDS)
@@ -417,7 +415,7 @@ def change_characteristics(
 
 @transaction.atomic
 def enrol(
-    actor: Any,
+    actor: Actor | None,
     pupil: Pupil,
     school: School,
     start_date: dt.date,
@@ -443,7 +441,7 @@ def enrol(
 
 
 @transaction.atomic
-def end_enrolment(actor: Any, enrolment: Enrolment, end_date: dt.date, reason: str) -> Enrolment:
+def end_enrolment(actor: Actor | None, enrolment: Enrolment, end_date: dt.date, reason: str) -> Enrolment:
     if reason not in LeavingReason.values:
         raise PupilDataError(f"{reason!r} is not a leaving reason.")
     if end_date < enrolment.start_date:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Field
 from django.utils import timezone
 
+from strides.access.actor import Actor
 from strides.access.gate import can
 from strides.access.roll_readers import schools_responsible_for
 from strides.accounts.roles import Capability
@@ -141,7 +142,7 @@ def plan_sen_changes(rows: Sequence[SenRow]) -> list[SenPlan]:
 
 @transaction.atomic
 def stage_sen_changes(
-    actor: Any,
+    actor: Actor | None,
     school: School,
     plans: Sequence[SenPlan],
     *,
@@ -218,7 +219,7 @@ def current_sen(pupil: Pupil) -> tuple[CharacteristicsPeriod | None, SenValues]:
 
 
 @transaction.atomic
-def confirm(actor: Any, change: StagedSenChange, *, seen: str) -> StagedSenChange:
+def confirm(actor: Actor, change: StagedSenChange, *, seen: str) -> StagedSenChange:
     """Apply a pending change to the pupil's SEN record, as ``actor``. ``seen``: the
     :func:`fingerprint` of the record the actor saw beside it; when the record has changed since,
     nothing is written and the actor is asked to check again."""
@@ -243,12 +244,12 @@ def confirm(actor: Any, change: StagedSenChange, *, seen: str) -> StagedSenChang
 
 
 @transaction.atomic
-def reject(actor: Any, change: StagedSenChange) -> StagedSenChange:
+def reject(actor: Actor, change: StagedSenChange) -> StagedSenChange:
     """Leave the pupil's SEN record as it is and close the change."""
     return _decide(actor, _locked_pending(actor, change), Status.REJECTED, "")
 
 
-def _locked_pending(actor: Any, change: StagedSenChange) -> StagedSenChange:
+def _locked_pending(actor: Actor, change: StagedSenChange) -> StagedSenChange:
     locked = (
         StagedSenChange.objects.select_for_update(of=("self",))
         .select_related("pupil", "school", "decided_by")
@@ -265,7 +266,7 @@ def _locked_pending(actor: Any, change: StagedSenChange) -> StagedSenChange:
     return locked
 
 
-def _decide(actor: Any, change: StagedSenChange, status: str, note: str) -> StagedSenChange:
+def _decide(actor: Actor, change: StagedSenChange, status: str, note: str) -> StagedSenChange:
     change.status = status
     change.decided_by = actor if getattr(actor, "pk", None) else None
     change.decided_at = timezone.now()
@@ -291,7 +292,7 @@ class Decisions:
 
 
 def decide_many(
-    actor: Any, changes: Sequence[StagedSenChange], decision: str, seen: Mapping[int, str]
+    actor: Actor, changes: Sequence[StagedSenChange], decision: str, seen: Mapping[int, str]
 ) -> Decisions:
     """Confirm or reject each change in its own transaction: one that cannot be decided (changed
     since it was shown, already decided) is left with its reason, and the others go ahead."""
