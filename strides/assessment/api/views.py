@@ -10,7 +10,6 @@ the caller's scope answers 404 exactly like something missing.
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Any
 
 from django.db import IntegrityError
 from django.db.models import Prefetch, QuerySet
@@ -27,6 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from strides.access.actor import Viewer
 from strides.access.gate import get_or_404
 from strides.access.rules import AccessRule
 from strides.accounts.roles import Capability
@@ -234,11 +234,11 @@ class CrosswalkViewSet(AssessmentApiMixin, viewsets.ReadOnlyModelViewSet):
 # --- drops ----------------------------------------------------------------------------------
 
 
-def drop_or_404(user: Any, slug: str) -> DataDrop:
+def drop_or_404(user: Viewer, slug: str) -> DataDrop:
     return get_or_404(visible_drops(user).select_related("academic_year", "trust"), slug=slug)
 
 
-def part_or_404(user: Any, slug: str, urn: str) -> DropSchool:
+def part_or_404(user: Viewer, slug: str, urn: str) -> DropSchool:
     """A school's part in a drop: the drop and the school must both be in the caller's scope."""
     return get_or_404(
         visible_parts(user)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from strides.access.actor import Actor
 from strides.access.gate import schools_with, scope_for, visible_pupils
 from strides.access.judgements import visible_judgements
 from strides.accounts.roles import Capability
@@ -35,7 +36,7 @@ def pk_of(value: Any) -> int:
     return pk
 
 
-def pupils_in_reach(actor: Any, drop: DataDrop) -> QuerySet[Pupil]:
+def pupils_in_reach(actor: Actor | None, drop: DataDrop) -> QuerySet[Pupil]:
     """Pupils the actor may record for in this drop: through the gate, or (no actor, the command
     line) every pupil ever on the roll of one of the trust's schools."""
     if actor is None:
@@ -45,12 +46,12 @@ def pupils_in_reach(actor: Any, drop: DataDrop) -> QuerySet[Pupil]:
     return visible_pupils(actor)
 
 
-def former_upns_in_reach(actor: Any, drop: DataDrop) -> QuerySet[FormerUpn]:
+def former_upns_in_reach(actor: Actor | None, drop: DataDrop) -> QuerySet[FormerUpn]:
     """Former UPNs of :func:`pupils_in_reach`, so a file keyed by an old UPN still finds its pupil."""
     return FormerUpn.objects.filter(pupil__in=pupils_in_reach(actor, drop))
 
 
-def judgements_in_reach(actor: Any, drop: DataDrop) -> QuerySet[Judgement]:
+def judgements_in_reach(actor: Actor | None, drop: DataDrop) -> QuerySet[Judgement]:
     """Judgements the actor may read while recording in this drop (its previous judgements behind
     shorthand): ``strides.access.judgements.visible_judgements`` (ADR 11), or (no actor, the
     command line) every judgement of the drop's trust."""
@@ -59,7 +60,7 @@ def judgements_in_reach(actor: Any, drop: DataDrop) -> QuerySet[Judgement]:
     return visible_judgements(actor)
 
 
-def recording_school_ids(actor: Any, drop: DataDrop) -> set[int] | None:
+def recording_school_ids(actor: Actor | None, drop: DataDrop) -> set[int] | None:
     """Schools of the drop where the actor may record judgements; None: all of them."""
     if actor is None:
         return None
@@ -78,7 +79,7 @@ class DropRules:
     school may use (and for which subjects), the crosswalk in force and its points. Shared by the
     bulk service and the spreadsheet importer, so both answer the same way."""
 
-    def __init__(self, drop: DataDrop, actor: Any = None) -> None:
+    def __init__(self, drop: DataDrop, actor: Actor | None = None) -> None:
         self.drop = drop
         self.actor = actor
         self.subjects: dict[int, Subject] = {s.pk: s for s in drop.subjects.all()}
