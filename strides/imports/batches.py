@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from strides.access.actor import Actor
 from strides.access.gate import can
 from strides.accounts.roles import Capability
 from strides.audit.models import AuditAction
@@ -107,7 +108,7 @@ RUNNER = PupilBatchRunner()
 
 
 @transaction.atomic
-def create_batch(user: Any, school: Any, filename: str, content: bytes) -> ImportBatch:
+def create_batch(user: Actor, school: Any, filename: str, content: bytes) -> ImportBatch:
     """Keep an uploaded file for its check and import; the upload is audited (never the bytes)."""
     kind = kind_of(filename, content)
     batch = RUNNER.create(

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from strides.access.actor import Viewer
 from strides.access.gate import schools_with
 from strides.accounts.roles import Capability
 from strides.imports.batches import CTF_EXTENSIONS, SPREADSHEET_EXTENSIONS
@@ -23,7 +24,7 @@ class UploadForm(forms.Form):
         help_text="A CSV or Excel export from your MIS (.csv, .xlsx), or a Common Transfer File (.xml).",
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         schools = schools_with(user, Capability.IMPORT_PUPILS).order_by("name")
         self.fields["school"].queryset = schools

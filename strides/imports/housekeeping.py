@@ -6,12 +6,12 @@ was uploaded and why it was not imported.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
+from strides.access.actor import Actor
 from strides.audit.models import AuditAction
 from strides.audit.services import record
 from strides.imports.models import UploadBatch
@@ -29,7 +29,7 @@ def upload_batch_models() -> list[type[UploadBatch]]:
     return sorted(found, key=lambda m: m._meta.label)
 
 
-def prune_stale_files(*, older_than_days: int, actor: Any = None) -> dict[type[UploadBatch], int]:
+def prune_stale_files(*, older_than_days: int, actor: Actor | None = None) -> dict[type[UploadBatch], int]:
     """Empty the file (and whatever else only its import needed) of every batch uploaded more than
     ``older_than_days`` days ago and never imported; the report of its check stays. Each batch's
     change is audited. Answers how many batches of each kind lost their file.

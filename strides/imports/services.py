@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from django.db import transaction
 
+from strides.access.actor import Actor
 from strides.access.gate import can
 from strides.access.roll_readers import upns_out_of_reach
 from strides.accounts.roles import Capability
@@ -60,7 +61,7 @@ def parse_file(data: bytes, kind: Kind, filename: str = "", progress: Progress |
     return parse_spreadsheet(data, filename, progress=step)
 
 
-def may_change_sen(actor: Any, school: School) -> bool:
+def may_change_sen(actor: Actor | None, school: School) -> bool:
     """SEN provision and needs are for the SENCO, the head and the trust admin (EDIT_SEN)."""
     return actor is None or can(actor, Capability.EDIT_SEN, school)
 
@@ -110,7 +111,7 @@ def import_file(
     *,
     kind: Kind,
     school: School | None,
-    actor: Any,
+    actor: Actor | None,
     reason: str,
     filename: str = "",
     dry_run: bool = False,
@@ -160,7 +161,7 @@ def import_rows(
     parsed: ParseResult,
     school: School,
     *,
-    actor: Any,
+    actor: Actor | None,
     reason: str,
     dry_run: bool = False,
     effective: dt.date | None = None,
@@ -291,7 +292,7 @@ def _plain(value: Any) -> Any:
 
 
 def complete_records(
-    rows: Sequence[SourceRow], *, actor: Any = None
+    rows: Sequence[SourceRow], *, actor: Actor | None = None
 ) -> tuple[list[PupilRecord], list[RowError]]:
     """Records for ``upsert_pupils``: known pupils keep what the file leaves out; new pupils must
     have every required field. With an ``actor``, a row naming (by UPN or former UPN) a pupil the

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from strides.access.actor import Actor
 from strides.access.gate import forget_scope
 from strides.audit.models import AuditAction
 from strides.audit.services import record
@@ -74,7 +75,7 @@ class BatchRunner(Generic[BatchT, ReportT]):
     # --- the shared life of a batch -----------------------------------------------------------
 
     def create(
-        self, user: Any, filename: str, content: bytes, *, estimated_rows: int, **owner: Any
+        self, user: Actor, filename: str, content: bytes, *, estimated_rows: int, **owner: Any
     ) -> BatchT:
         """Keep an uploaded file for its check and import; ``owner`` names the kind's own fields."""
         return self.model.objects.create(

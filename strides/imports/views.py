@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from strides.access.actor import Viewer
 from strides.access.gate import get_or_404
 from strides.access.readers import visible_uploads
 from strides.access.rules import AccessRule, access_rule
@@ -62,7 +63,7 @@ WORDING = BatchWording(
 )
 
 
-def visible_batches(user: Any) -> QuerySet[ImportBatch]:
+def visible_batches(user: Viewer) -> QuerySet[ImportBatch]:
     """The user's own pupil uploads, at schools where they may still import (the gate's reader)."""
     return visible_uploads(user, ImportBatch).select_related("school")
 
