@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from strides.access.actor import Viewer
 from strides.access.gate import get_or_404, scope_for
 from strides.access.rules import access_rule
 from strides.assessment.models import DataDrop, Judgement
@@ -89,7 +89,7 @@ class PendingDrop:
         return sum(n for _, n in self.by_school)
 
 
-def pending_drops(user: Any, scale: CommonScale, crosswalk: Crosswalk | None = None) -> list[PendingDrop]:
+def pending_drops(user: Viewer, scale: CommonScale, crosswalk: Crosswalk | None = None) -> list[PendingDrop]:
     """The trust's drops with points to update, for a crosswalk manager (optionally only those the
     given version is in force for)."""
     drops = DataDrop.objects.filter(trust__in=crosswalk_trusts(user), trust_id=scale.trust_id)
@@ -110,7 +110,7 @@ def pending_drops(user: Any, scale: CommonScale, crosswalk: Crosswalk | None = N
     return result
 
 
-def _crosswalk_maps(scale: CommonScale, user: Any) -> dict[int, dict[int, int]]:
+def _crosswalk_maps(scale: CommonScale, user: Viewer) -> dict[int, dict[int, int]]:
     """crosswalk id -> level id -> point id, for the levels of frameworks the user may see."""
     maps: dict[int, dict[int, int]] = defaultdict(dict)
     for crosswalk_id, level_id, point_id in CrosswalkEntry.objects.filter(

@@ -13,12 +13,11 @@ Not a view module: the page modules (``*_views.py``) import from here, never fro
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
+from strides.access.actor import Actor, Viewer
 from strides.access.gate import schools_with, scope_for
 from strides.access.rules import AccessRule
 from strides.accounts.roles import Capability
@@ -53,7 +52,7 @@ CROSSWALK_DROP = AccessRule(
 # --- scope -------------------------------------------------------------------------------------
 
 
-def user_trust(user: Any) -> Trust:
+def user_trust(user: Viewer) -> Trust:
     """The trust whose scale and crosswalk the user works with (their membership's trust)."""
     trust = Trust.objects.filter(pk__in=scope_for(user).trust_ids).order_by("pk").first()
     if trust is None:
@@ -61,7 +60,7 @@ def user_trust(user: Any) -> Trust:
     return trust
 
 
-def visible_frameworks(user: Any) -> QuerySet[Framework]:
+def visible_frameworks(user: Viewer) -> QuerySet[Framework]:
     """Shipped frameworks, the user's trust's, and the own frameworks of schools where the user
     records assessment or manages frameworks (trust roles: every school of the trust)."""
     trust_ids = scope_for(user).trust_ids
@@ -75,7 +74,7 @@ def visible_frameworks(user: Any) -> QuerySet[Framework]:
     )
 
 
-def crosswalk_trusts(user: Any) -> QuerySet[Trust]:
+def crosswalk_trusts(user: Viewer) -> QuerySet[Trust]:
     """Trusts whose crosswalk the user manages: MANAGE_CROSSWALK held for the whole trust."""
     scope = scope_for(user)
     if None not in scope.capabilities.get(str(Capability.MANAGE_CROSSWALK), frozenset()):
@@ -87,7 +86,7 @@ def crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
     return [("Home", reverse("web:home")), ("Frameworks", reverse("frameworks:list")), *items]
 
 
-def scale_points(trust: Trust, user: Any) -> tuple[CommonScale, list[ScalePoint]]:
+def scale_points(trust: Trust, user: Actor) -> tuple[CommonScale, list[ScalePoint]]:
     """The trust's common scale (made on first use) and its points, lowest first."""
     scale = ensure_common_scale(trust, user)
     return scale, list(scale.points.order_by("value"))

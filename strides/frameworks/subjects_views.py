@@ -13,8 +13,6 @@ Reads through ``strides.frameworks.queries.subjects_for``; writes through
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -23,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from strides.access.actor import Viewer
 from strides.access.gate import schools_with
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
@@ -45,11 +44,11 @@ SUBJECT = AccessRule(
 )
 
 
-def _managed_schools(user: Any, trust: Trust) -> list[School]:
+def _managed_schools(user: Viewer, trust: Trust) -> list[School]:
     return list(schools_with(user, Capability.MANAGE_FRAMEWORKS).filter(trust=trust).order_by("name"))
 
 
-def _subject_or_404(user: Any, trust: Trust, subject_id: int) -> Subject:
+def _subject_or_404(user: Viewer, trust: Trust, subject_id: int) -> Subject:
     """A shipped subject, one of the trust's, or an addition of a school the user manages; with
     the trust's phase and archive for a shipped one."""
     reach = Q(trust__isnull=True) | Q(trust=trust, school__isnull=True)
@@ -63,7 +62,7 @@ def _subject_or_404(user: Any, trust: Trust, subject_id: int) -> Subject:
     return as_the_trust_has_it(subject)
 
 
-def _may_change(user: Any, subject: Subject) -> bool:
+def _may_change(user: Viewer, subject: Subject) -> bool:
     """Trust-wide managers change any subject of the trust; heads their school's additions."""
     return manages_trust_wide(user) or subject.school_id is not None
 
