@@ -4,13 +4,12 @@ request. Each app's endpoints live in its own ``api/`` package and build on thes
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import UserRateThrottle
 
+from strides.access.actor import Viewer
 from strides.access.gate import visible_schools
 from strides.accounts.roles import Capability
 from strides.api import serializers as s
@@ -53,7 +52,7 @@ class StridesApiMixin(CheckedParametersMixin):
         return api_exception_handler
 
 
-def school_in_scope(user: Any, urn: str, field: str) -> School:
+def school_in_scope(user: Viewer, urn: str, field: str) -> School:
     school = visible_schools(user).filter(urn=urn.strip()).first()
     if school is None:
         raise exceptions.ValidationError({field: [f"No school with URN {urn!r}."]})

@@ -19,6 +19,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from strides.access.actor import Viewer
 from strides.access.gate import can
 from strides.access.rules import AccessRule
 from strides.accounts.middleware import ENROLLED_SESSION_KEY, needs_two_factor
@@ -90,7 +91,7 @@ def _session_lacks_2fa(request) -> bool:
     return bool(enrolled)
 
 
-def require(user: Any, capability: Capability, school: Any) -> None:
+def require(user: Viewer, capability: Capability, school: Any) -> None:
     """403 unless ``user`` holds ``capability`` at ``school``."""
     if not can(user, capability, school):
         raise exceptions.PermissionDenied(
@@ -98,7 +99,7 @@ def require(user: Any, capability: Capability, school: Any) -> None:
         )
 
 
-def require_any_school(user: Any, capability: Capability, schools: Iterable[Any], what: str) -> None:
+def require_any_school(user: Viewer, capability: Capability, schools: Iterable[Any], what: str) -> None:
     """403 unless ``user`` holds ``capability`` at one of ``schools`` (the pupil's schools)."""
     schools = list(schools)
     if not any(can(user, capability, school) for school in schools):
