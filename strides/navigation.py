@@ -3,22 +3,21 @@ app's pages use them without importing strides.web (the site's own pages)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
 
+from strides.access.actor import Viewer
 from strides.access.gate import scope_for
 from strides.organisations.models import School
 
 
-def opens_many_schools(user: Any) -> bool:
+def opens_many_schools(user: Viewer) -> bool:
     """Whether the user has a schools overview to go back to (no query: the scope knows)."""
     scope = scope_for(user)
     return scope.trust_wide_aggregates or len(scope.aggregate_school_ids | scope.class_reach_school_ids) > 1
 
 
 def school_crumbs(
-    user: Any, school: School | None = None, *, link_school: bool = True
+    user: Viewer, school: School | None = None, *, link_school: bool = True
 ) -> list[tuple[str, str]]:
     crumbs = [("Home", reverse("web:home"))]
     if opens_many_schools(user):

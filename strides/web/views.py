@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
+from strides.access.actor import Viewer
 from strides.access.gate import (
     can,
     scope_for,
@@ -38,7 +39,7 @@ from strides.pupils.roll import attach_current, school_summary, today, with_curr
 from strides.pupils.roll_figures import aggregate_rows, school_cards, summary_view
 
 
-def _school_overview(user: Any, school: School, day) -> dict[str, Any]:
+def _school_overview(user: Viewer, school: School, day) -> dict[str, Any]:
     """A school leader's summary: on roll by year, the main groups with n, this year's classes."""
     summary = school_summary(school, day)
     classes = (
