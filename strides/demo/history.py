@@ -34,6 +34,7 @@ from typing import Any
 
 from django.db import transaction
 
+from strides.access.actor import Actor
 from strides.accounts.models import User
 from strides.assessment import calendar
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement
@@ -181,7 +182,7 @@ class _Writer:
         return found
 
     def record(
-        self, actor: Any, drop: DataDrop, slot: int, key: str, members: list, picker: _LevelPicker
+        self, actor: Actor, drop: DataDrop, slot: int, key: str, members: list, picker: _LevelPicker
     ) -> int:
         school = self.schools[key]
         if (drop.pk, school.pk) not in self.owed:
