@@ -6,7 +6,8 @@ import pytest
 
 from strides.audit.models import AuditEntry
 from strides.classes.models import TeachingGroup
-from strides.classes.services import next_group_name, rollover, rollover_date_check
+from strides.classes.services import ClassError, next_group_name, rollover, rollover_date_check
+from strides.organisations.models import AcademicYear, School
 from strides.pupils.models import Enrolment
 from strides.pupils.queries import characteristics_as_at
 from strides.pupils.services import PupilRecord, upsert_pupils
@@ -48,6 +49,23 @@ def test_rollover_twice_changes_nothing_the_second_time(cast):
     rollover(cast.head, cast.north, cast.year)
     again = rollover(cast.head, cast.north, cast.year)
     assert (again.pupils_moved_on, again.leavers_closed, again.classes_created) == (0, 0, 0)
+
+
+def test_rollover_of_a_school_outside_the_trust_is_refused_in_a_sentence(cast):
+    """A school with no trust (a placing school) has no academic years to roll into: refused with a
+    message, nothing written (it used to fail on the database making a year with no trust)."""
+    outside = School.objects.create(
+        name="Placing School",
+        urn="900901",
+        la_code="901",
+        establishment_number="4001",
+        school_type="secondary",
+        phase="secondary",
+    )
+    years = AcademicYear.objects.count()
+    with pytest.raises(ClassError, match="Placing School is not in a trust"):
+        rollover(None, outside, cast.year)
+    assert AcademicYear.objects.count() == years
 
 
 def test_group_names_move_up():
