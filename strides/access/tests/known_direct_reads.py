@@ -9,20 +9,11 @@ the total may only go down too. Sorted by path.
 """
 
 # The sum of the counts below: lowered with them, never raised.
-KNOWN_TOTAL = 21
+KNOWN_TOTAL = 6
 
 
 KNOWN_DIRECT_READS: dict[str, int] = {
     "strides/accounts/manage_views.py": 2,
-    "strides/assessment/completeness.py": 3,
-    "strides/audit/queries.py": 1,
-    "strides/audit/views.py": 1,
-    "strides/dashboards/frames.py": 4,
-    "strides/dashboards/queries.py": 1,
-    "strides/dashboards/views_school.py": 1,
     "strides/frameworks/assignments_views.py": 3,
-    "strides/frameworks/crosswalks_views.py": 2,
     "strides/frameworks/queries.py": 1,
-    "strides/organisations/views.py": 1,
-    "strides/pupils/queries.py": 1,
 }
