@@ -32,13 +32,6 @@ def characteristics_as_at(pupil: Pupil, day: dt.date) -> CharacteristicsPeriod |
     )
 
 
-def characteristics_as_at_many(pupil_ids, day: dt.date) -> dict[int, CharacteristicsPeriod]:
-    periods = CharacteristicsPeriod.objects.filter(pupil_id__in=pupil_ids, valid_from__lte=day).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
-    )
-    return {p.pupil_id: p for p in periods}
-
-
 def current_characteristics(pupil: Pupil) -> CharacteristicsPeriod | None:
     """The pupil's open characteristics period (``pupil`` came through the gate)."""
     return pupil.characteristics.filter(valid_to__isnull=True).first()

@@ -249,8 +249,8 @@ def part_or_404(user: Viewer, slug: str, urn: str) -> DropSchool:
     )
 
 
-def with_progress(part: DropSchool) -> DropSchool:
-    part.progress = completeness_of(part.drop, [part])[0]
+def with_progress(user: Viewer, part: DropSchool) -> DropSchool:
+    part.progress = completeness_of(user, part.drop, [part])[0]
     return part
 
 
@@ -301,7 +301,7 @@ class DropViewSet(AssessmentApiMixin, viewsets.ReadOnlyModelViewSet):
         parts = (
             visible_parts(request.user).filter(drop=drop).select_related("school").order_by("school__name")
         )
-        rows = completeness_of(drop, parts)
+        rows = completeness_of(request.user, drop, parts)
         payload = {"drop": drop.slug, "deadline": drop.deadline, "schools": rows}
         return Response(s.CompletenessSerializer(payload).data)
 
@@ -322,7 +322,8 @@ class DropSchoolView(AssessmentApiMixin, generics.GenericAPIView):
         responses={200: s.DropSchoolSerializer, 404: NOT_FOUND},
     )
     def get(self, request: Request, drop_slug: str, urn: str) -> Response:
-        return Response(s.DropSchoolSerializer(with_progress(part_or_404(request.user, drop_slug, urn))).data)
+        part = part_or_404(request.user, drop_slug, urn)
+        return Response(s.DropSchoolSerializer(with_progress(request.user, part)).data)
 
 
 class TransitionView(AssessmentApiMixin, generics.GenericAPIView):
@@ -346,7 +347,7 @@ class TransitionView(AssessmentApiMixin, generics.GenericAPIView):
         except AssessmentError as conflict:
             body = {"detail": str(conflict), "status": part.status}
             return Response(s.DropClosedSerializer(body).data, status=status.HTTP_409_CONFLICT)
-        return Response(s.DropSchoolSerializer(with_progress(part)).data)
+        return Response(s.DropSchoolSerializer(with_progress(request.user, part)).data)
 
 
 @extend_schema(

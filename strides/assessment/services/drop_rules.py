@@ -25,7 +25,7 @@ from strides.frameworks.queries import FrameworkChooser
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
 from strides.imports.records import RowError
 from strides.pupils.models import Enrolment, FormerUpn, Pupil
-from strides.pupils.queries import characteristics_as_at_many
+from strides.pupils.services.periods_as_at import characteristics_as_at_many
 
 CACHE_PUPILS = 20_000  # pupils whose schools and reach are remembered between importer and service
 
