@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from strides.access.actor import Actor, SignedInRequest
 from strides.access.gate import get_or_404, schools_with, scope_for, visible_pupils
+from strides.access.parent_links import children_shown, linked_outside
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts import security, services
 from strides.accounts.forms import (
@@ -34,7 +35,7 @@ from strides.accounts.forms import (
     UserCreateForm,
     UserFilterForm,
 )
-from strides.accounts.models import Membership, ParentLink, User
+from strides.accounts.models import Membership, User
 from strides.accounts.roles import (
     PARENT_ROLES,
     PLACING_ROLES,
@@ -118,10 +119,7 @@ class Manager:
             return True
         for membership in target.memberships.all():
             if membership.role in PARENT_ROLES:
-                outside = ParentLink.objects.filter(user=target).exclude(
-                    pupil__enrolments__school_id__in=self.school_ids
-                )
-                if outside.exists():
+                if linked_outside(target, self.school_ids):
                     return False
             elif membership.school_id not in self.school_ids:
                 return False
@@ -291,16 +289,13 @@ def _detail_page(
 ) -> HttpResponse:
     memberships = list(target.memberships.select_related("school").order_by("school__name", "role"))
     manageable = set(manager.memberships().filter(user=target).values_list("pk", flat=True))
-    children = ParentLink.objects.filter(user=target).select_related("pupil")
-    visible = set(
-        visible_pupils(request.user).filter(pk__in=children.values("pupil_id")).values_list("pk", flat=True)
-    )
+    children, hidden_children = children_shown(request.user, target)
     context = {
         "target": target,
         "manager": manager,
         "memberships": [(m, m.pk in manageable and _may_revoke(request.user, m)) for m in memberships],
-        "children": [link for link in children if link.pupil_id in visible],
-        "hidden_children": sum(1 for link in children if link.pupil_id not in visible),
+        "children": children,
+        "hidden_children": hidden_children,
         "grant_form": grant_form
         or GrantRoleForm(
             roles=manager.grantable_roles(), schools=manager.grantable_schools(), trust_roles=TRUST_ROLES

@@ -8,6 +8,7 @@ from strides.audit.models import AuditEntry
 
 
 def search_audit(
+    entries: QuerySet[AuditEntry],
     *,
     text: str = "",
     object_type: str = "",
@@ -17,8 +18,9 @@ def search_audit(
     until: dt.date | None = None,
     school_id: int | None = None,
 ) -> QuerySet[AuditEntry]:
-    """Audit entries matching the filters, newest first. Only trust admins reach this."""
-    entries = AuditEntry.objects.select_related("school")
+    """Of ``entries`` (the user's, from ``strides.access.readers.visible_audit_entries``), those
+    matching the filters, newest first."""
+    entries = entries.select_related("school")
     if text:
         entries = entries.filter(
             Q(object_repr__icontains=text) | Q(object_id=text) | Q(reason__icontains=text)

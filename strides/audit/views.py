@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from strides.access.gate import visible_schools
+from strides.access.readers import visible_audit_entries
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.audit.models import AuditAction, AuditEntry
@@ -110,16 +111,16 @@ def diff_rows(entry: AuditEntry) -> list[DiffRow]:
 @access_rule(AccessRule(Capability.VIEW_AUDIT, description="trust admins"))
 def search(request: HttpRequest) -> HttpResponse:
     schools = visible_schools(request.user).order_by("name")
-    object_types = list(
-        AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
-    )
+    readable = visible_audit_entries(request.user)
+    object_types = list(readable.order_by("object_type").values_list("object_type", flat=True).distinct())
     form = AuditSearchForm(request.GET or None, schools=schools, object_types=object_types)
-    entries = AuditEntry.objects.none()
+    entries = readable.none()
     if not form.is_bound:
-        entries = search_audit()
+        entries = search_audit(readable)
     elif form.is_valid():
         data = form.cleaned_data
         entries = search_audit(
+            readable,
             text=data["q"].strip(),
             object_type=data["object_type"],
             action=data["action"],

@@ -27,6 +27,7 @@ from strides.access.gate import (
     visible_pupils,
     visible_schools,
 )
+from strides.access.readers import visible_characteristics
 from strides.access.rules import SIGNED_IN, AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.classes.models import TeachingGroup
@@ -35,7 +36,6 @@ from strides.navigation import opens_many_schools, school_crumbs
 from strides.organisations.filter_forms import PupilFilterForm, SchoolFilterForm
 from strides.organisations.models import Region, School
 from strides.pupils import queries
-from strides.pupils.models import CharacteristicsPeriod
 from strides.pupils.roll import (
     attach_current,
     disadvantaged,
@@ -82,7 +82,9 @@ def _pupil_list(user: Actor, school: School, form: PupilFilterForm, day: dt.date
     filters = form.period_filters() or {}
     disadvantage = form.disadvantage()
     if filters or disadvantage:
-        periods = CharacteristicsPeriod.objects.filter(period_as_at(day), pupil=OuterRef("pk"), **filters)
+        periods = visible_characteristics(user, day).filter(
+            period_as_at(day), pupil=OuterRef("pk"), **filters
+        )
         if disadvantage == "fsm":
             periods = periods.filter(fsm=True)
         elif disadvantage == "pp":
