@@ -266,7 +266,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # primary_need and secondary_need share one census code set: name it once in the schema
-    "ENUM_NAME_OVERRIDES": {"SenNeedEnum": "strides.pupils.codes.SenNeed"},
+    "ENUM_NAME_OVERRIDES": {"SenNeedEnum": "strides.pupils.census_codes.SenNeed"},
 }
 
 # --- Logging ----------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from strides.forms import add_service_error
 from strides.frameworks.models import Subject
 from strides.organisations.models import AcademicYear, School, Trust
 from strides.organisations.queries import academic_year_on
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.census_codes import NC_YEAR_LABELS
 
 SEE_DROPS = AccessRule(Capability.VIEW_AGGREGATES, description="staff, officers, governors, directors")
 SEE_DROP = AccessRule(

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from strides.forms import DateInput, StridesForm, SummaryItem
 from strides.frameworks.models import Subject, SubjectPhase, Term
 from strides.frameworks.queries import subjects_for
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.census_codes import NC_YEAR_LABELS
 
 CORE_SUBJECTS = ("reading", "writing", "maths")
 NC_YEAR_CHOICES = [(str(value), label) for value, label in NC_YEAR_LABELS.items()]

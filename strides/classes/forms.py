@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from strides.classes.models import StaffRole
 from strides.forms import StridesForm
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.census_codes import NC_YEAR_LABELS
 
 NC_YEAR_CHOICES = [(str(value), label) for value, label in NC_YEAR_LABELS.items()]
 

@@ -27,7 +27,7 @@ from strides.classes.models import GroupStaff, TeachingGroup
 from strides.forms import add_service_error
 from strides.organisations.models import AcademicYear, School
 from strides.organisations.queries import academic_year_on
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.census_codes import NC_YEAR_LABELS
 from strides.pupils.queries import pupils_on_roll
 from strides.pupils.roll import period_as_at
 

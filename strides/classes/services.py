@@ -17,7 +17,7 @@ from strides.audit.services import Change, record, record_many, snapshot
 from strides.classes.models import GroupMembership, GroupStaff, StaffRole, TeachingGroup
 from strides.organisations.models import AcademicYear, School
 from strides.organisations.services import ensure_academic_year
-from strides.pupils.codes import NC_YEAR_LABELS, LeavingReason
+from strides.pupils.census_codes import NC_YEAR_LABELS, LeavingReason
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 from strides.pupils.queries import on_roll
 

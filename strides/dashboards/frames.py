@@ -70,7 +70,7 @@ from strides.audit.models import AuditEntry
 from strides.dashboards.models import ExternalBenchmark
 from strides.frameworks.models import ExpectedPoint, Level, ScalePoint, Subject
 from strides.organisations.models import Trust
-from strides.pupils.codes import ETHNICITY_MAJOR_GROUP
+from strides.pupils.census_codes import ETHNICITY_MAJOR_GROUP
 from strides.pupils.models import CharacteristicsPeriod
 
 log = logging.getLogger(__name__)

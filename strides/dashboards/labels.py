@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from strides.pupils.codes import NC_YEAR_LABELS, SenNeed
+from strides.pupils.census_codes import NC_YEAR_LABELS, SenNeed
 
 DIMENSION_LABELS = {
     "disadvantaged": "Disadvantaged",

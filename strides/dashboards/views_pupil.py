@@ -36,7 +36,7 @@ from strides.dashboards.queries import AnalyticsView
 from strides.dashboards.reasons import reason_words
 from strides.dashboards.tables import COUNT, NUMBER, Column, Table
 from strides.frameworks.models import Framework, Subject
-from strides.pupils.codes import SenNeed
+from strides.pupils.census_codes import SenNeed
 from strides.pupils.models import Pupil
 from strides.pupils.queries import audience
 from strides.small_groups import small_group_threshold

@@ -25,7 +25,7 @@ from strides.demo.plan import DEMO_USERNAMES, EMAIL_DOMAIN, TRUST_SLUG, DemoPlan
 from strides.organisations import services as organisations
 from strides.organisations.models import School, SchoolOfficer, Trust
 from strides.pupils import services as pupils
-from strides.pupils.codes import LeavingReason, RegistrationType
+from strides.pupils.census_codes import LeavingReason, RegistrationType
 from strides.pupils.models import Enrolment, Pupil
 
 DEMO_PASSWORD = "strides-demo-2026"  # noqa: S105 - the published password of the demo logins

@@ -24,7 +24,7 @@ from strides.frameworks.page_helpers import MANAGE_SCHOOL, crumbs
 from strides.frameworks.queries import FrameworkChooser, frameworks_available, subjects_for
 from strides.frameworks.services import FrameworkError, assign_framework
 from strides.organisations.models import Phase, School
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.census_codes import NC_YEAR_LABELS
 from strides.pupils.models import CharacteristicsPeriod, Pupil
 from strides.pupils.queries import pupils_on_roll
 

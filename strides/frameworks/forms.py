@@ -20,7 +20,7 @@ from strides.frameworks.queries import subjects_for
 from strides.frameworks.services import normalise_code
 from strides.frameworks.sheets import CODE_MAX, LABEL_MAX, MAX_DESCRIPTOR
 from strides.organisations.models import School, Trust
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.census_codes import NC_YEAR_LABELS
 
 TRUST_WIDE = "trust"
 SHEET_EXTENSIONS = (".csv", ".xlsx", ".xls", ".ods")

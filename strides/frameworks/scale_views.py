@@ -18,7 +18,7 @@ from strides.access.rules import access_rule
 from strides.frameworks.models import CrosswalkEntry, ExpectedPoint, ScalePoint, Term
 from strides.frameworks.page_helpers import READ, crumbs, scale_points, user_trust, visible_frameworks
 from strides.frameworks.services import crosswalk_in_force
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.census_codes import NC_YEAR_LABELS
 
 TERM_ORDER = [Term.AUTUMN, Term.SPRING, Term.SUMMER]
 

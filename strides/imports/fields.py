@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from strides.pupils import upn as upn_rule
-from strides.pupils.codes import NC_YEAR_LABELS, Ethnicity, RegistrationType, SenNeed, SenProvision, Sex
+from strides.pupils.census_codes import (
+    NC_YEAR_LABELS,
+    Ethnicity,
+    RegistrationType,
+    SenNeed,
+    SenProvision,
+    Sex,
+)
 
 
 class ValueProblem(ValueError):

@@ -32,7 +32,7 @@ from strides.imports.fields import REQUIRED_FOR_NEW, SEN_FIELDS
 from strides.imports.records import ImportReport, ParseResult, RowError, RowResult, SourceRow
 from strides.imports.spreadsheet import looks_like_html, parse_spreadsheet
 from strides.organisations.models import School
-from strides.pupils.codes import RegistrationType
+from strides.pupils.census_codes import RegistrationType
 from strides.pupils.models import FormerUpn, Pupil
 from strides.pupils.queries import UPN_NOT_HERE
 from strides.pupils.services import IDENTITY_FIELDS, PupilDataError, PupilRecord, upsert_pupils

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 from strides.organisations.models import Region, SchoolType
-from strides.pupils.codes import NC_YEAR_LABELS, SenProvision
+from strides.pupils.census_codes import NC_YEAR_LABELS, SenProvision
 
 
 class SchoolFilterForm(forms.Form):

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from strides.pupils.codes import NC_YEAR_LABELS, language_label
+from strides.pupils.census_codes import NC_YEAR_LABELS, language_label
 from strides.pupils.models import CHARACTERISTIC_FIELDS, SEN_FIELDS, CharacteristicsPeriod
 
 LABELS = {

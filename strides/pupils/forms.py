@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from strides.organisations.models import School
-from strides.pupils.codes import (
+from strides.pupils.census_codes import (
     LANGUAGES,
     NC_YEAR_LABELS,
     Ethnicity,

@@ -5,7 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
-from strides.pupils.codes import (
+from strides.pupils.census_codes import (
     NC_YEAR_LABELS,
     Ethnicity,
     LeavingReason,

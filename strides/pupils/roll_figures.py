@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from strides.access.actor import Viewer
 from strides.access.gate import Scope, scope_for
 from strides.organisations.models import AcademicYear, School
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.census_codes import NC_YEAR_LABELS
 from strides.pupils.roll import SchoolSummary, Share, on_roll_by_year, on_roll_totals
 from strides.small_groups import Cell, count_cell, share_cell, small_group_threshold, suppress_counts
 

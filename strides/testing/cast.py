@@ -28,7 +28,7 @@ from strides.classes.models import StaffRole
 from strides.organisations import services as organisations
 from strides.organisations.models import AcademicYear, OfficerKind, Phase, SchoolType
 from strides.pupils import services as pupils
-from strides.pupils.codes import RegistrationType
+from strides.pupils.census_codes import RegistrationType
 from strides.pupils.models import Enrolment
 from strides.pupils.upn import make_upn
 

@@ -302,7 +302,7 @@ def test_a_placed_pupil_on_another_roll_too_for_the_placing_contact(cast):
     """Dev, placed at Bridge AP by Hillside, is also on Oakwood Special's roll. Hillside's contact
     sees the placement on their home page, never the pupil's other schools."""
     from strides.pupils import services as pupils
-    from strides.pupils.codes import RegistrationType
+    from strides.pupils.census_codes import RegistrationType
 
     pupils.enrol(cast.admin, cast.dev, cast.oak, cast.year.starts_on, registration=RegistrationType.MAIN_DUAL)
     text = _client(cast.placing).get(reverse("web:home")).content.decode()

@@ -47,7 +47,7 @@ def test_no_module_imports_django_or_other_strides_apps():
 def test_the_check_catches_what_it_forbids(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text(
-        "import django.db\nfrom strides.pupils import codes\nfrom strides.analytics import schema\n"
+        "import django.db\nfrom strides.pupils import census_codes\nfrom strides.analytics import schema\n"
     )
     modules = [module for _, module in imported_modules(sample)]
     assert [m for m in modules if forbidden(m)] == ["django.db", "strides.pupils"]

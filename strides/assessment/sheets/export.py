@@ -25,7 +25,7 @@ from strides.assessment.models import DataDrop, Judgement
 from strides.assessment.sheets.cells import csv_cell, xlsx_cell
 from strides.frameworks.queries import expected_point_values
 from strides.frameworks.services import ensure_common_scale
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.census_codes import NC_YEAR_LABELS
 
 HEADER = (
     "UPN",

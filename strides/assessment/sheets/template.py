@@ -34,7 +34,7 @@ from strides.assessment.sheets.cells import xlsx_cell
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser, subjects_owed_at
 from strides.organisations.models import School
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.census_codes import NC_YEAR_LABELS
 
 SHEET = "Judgements"
 LISTS = "Lists"

@@ -12,7 +12,7 @@ from strides.accounts.roles import Role
 from strides.organisations import services as organisations
 from strides.organisations.models import Region
 from strides.pupils import services as pupils
-from strides.pupils.codes import RegistrationType
+from strides.pupils.census_codes import RegistrationType
 from strides.pupils.models import Pupil
 from strides.pupils.upn import make_upn
 

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from strides.access.gate import sees_whole_records, visible_enrolments
 from strides.access.readers import visible_characteristics
-from strides.pupils.codes import SenProvision
+from strides.pupils.census_codes import SenProvision
 from strides.pupils.queries import search
 
 

@@ -14,7 +14,7 @@ from strides.access.gate import visible_pupils
 from strides.access.readers import visible_former_upns
 from strides.access.roll_readers import upns_out_of_reach
 from strides.organisations.api.serializers import SchoolBriefSerializer, urn_field
-from strides.pupils.codes import Ethnicity, LeavingReason, RegistrationType, SenNeed, SenProvision, Sex
+from strides.pupils.census_codes import Ethnicity, LeavingReason, RegistrationType, SenNeed, SenProvision, Sex
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 from strides.pupils.queries import UPN_NOT_HERE
 from strides.pupils.upn import check

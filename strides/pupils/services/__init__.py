@@ -19,7 +19,7 @@ from strides.access.roll_readers import main_school_id
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many, snapshot
 from strides.organisations.models import School
-from strides.pupils.codes import LeavingReason, RegistrationType
+from strides.pupils.census_codes import LeavingReason, RegistrationType
 from strides.pupils.models import (
     CHARACTERISTIC_FIELDS,
     CharacteristicsPeriod,

@@ -7,7 +7,7 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from strides.pupils import display
-from strides.pupils.codes import LANGUAGES, language_label
+from strides.pupils.census_codes import LANGUAGES, language_label
 
 
 def test_language_label_names_the_common_census_codes():

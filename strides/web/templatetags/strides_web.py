@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from strides.access.gate import can, scope_for, visible_schools
 from strides.accounts.roles import Capability
 from strides.pupils import display
-from strides.pupils.codes import NC_YEAR_LABELS
+from strides.pupils.census_codes import NC_YEAR_LABELS
 from strides.small_groups import Cell, small_group_threshold
 
 register = template.Library()
