@@ -9,11 +9,10 @@ the total may only go down too. Sorted by path.
 """
 
 # The sum of the counts below: lowered with them, never raised.
-KNOWN_TOTAL = 6
+KNOWN_TOTAL = 4
 
 
 KNOWN_DIRECT_READS: dict[str, int] = {
-    "strides/accounts/manage_views.py": 2,
     "strides/frameworks/assignments_views.py": 3,
     "strides/frameworks/queries.py": 1,
 }
