@@ -9,6 +9,7 @@ urlpatterns = [
     path("imports/", include("strides.imports.urls")),
     path("assessment/", include("strides.assessment.urls")),
     path("frameworks/", include("strides.frameworks.urls")),
+    path("frameworks/", include("strides.assessment.crosswalk_urls")),  # one drop's crosswalk difference
     path("audit/", include("strides.audit.urls")),
     path("dashboards/", include("strides.dashboards.urls")),
     path("manage/schools/", include("strides.organisations.manage_urls")),

@@ -1,6 +1,7 @@
-"""Crosswalk versions: the list, one version with what it changed, publishing a new version,
-and the difference the crosswalk in force makes to one drop with its explicit, audited Apply
-(``strides.assessment.services.apply_crosswalk``).
+"""Crosswalk versions: the list, one version with what it changed, and publishing a new version.
+The drops a version leaves to bring up to date come from assessment, through the template
+library ``crosswalk_drops`` (``frameworks/_pending.html``); one drop's difference and its Apply
+are ``strides.assessment.crosswalk_views`` (frameworks does not import assessment, ADR 13).
 
 Access rules and shared lookups: ``strides.frameworks.page_helpers``.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,13 +22,10 @@ from django.urls import reverse
 from strides.access.actor import Viewer
 from strides.access.gate import get_or_404, scope_for
 from strides.access.rules import access_rule
-from strides.assessment.models import DataDrop, Judgement
-from strides.assessment.services import AssessmentError, apply_crosswalk, crosswalk_differences
 from strides.frameworks.forms import CrosswalkForm
 from strides.frameworks.models import CommonScale, Crosswalk, CrosswalkEntry, Framework, Level, ScalePoint
 from strides.frameworks.page_helpers import (
     CROSSWALK,
-    CROSSWALK_DROP,
     READ,
     READ_ONE,
     crosswalk_trusts,
@@ -36,7 +34,6 @@ from strides.frameworks.page_helpers import (
     user_trust,
     visible_frameworks,
 )
-from strides.frameworks.queries import subjects_for
 from strides.frameworks.services import (
     FrameworkError,
     crosswalk_in_force,
@@ -44,70 +41,7 @@ from strides.frameworks.services import (
     point_map,
     publish_crosswalk,
 )
-from strides.organisations.models import School, Trust
-
-
-def pending_by_drop(scale: CommonScale, drops: QuerySet[DataDrop]) -> dict[int, dict[int, int]]:
-    """drop id -> school id -> judgements whose stored point differs from what the crosswalk in
-    force for the drop gives: the same test as ``crosswalk_differences``, in one query."""
-    in_force = (
-        Crosswalk.objects.filter(scale=scale, effective_from__lte=OuterRef("drop__assessed_on"))
-        .order_by("-effective_from", "-version")
-        .values("pk")[:1]
-    )
-    entries = CrosswalkEntry.objects.filter(crosswalk_id=OuterRef("force"), level_id=OuterRef("level_id"))
-    rows = (
-        Judgement.objects.filter(drop__in=drops)
-        .annotate(force=Subquery(in_force))
-        .filter(force__isnull=False)
-        .exclude(crosswalk_id=F("force"))
-        .annotate(
-            same_point=Exists(entries.filter(point_id=OuterRef("point_id"))),
-            mapped=Exists(entries),
-        )
-        # a level the crosswalk does not map keeps no point: no difference either way
-        .exclude(same_point=True)
-        .exclude(point__isnull=True, mapped=False)
-        .values("drop_id", "school_id")
-        .annotate(n=Count("pk"))
-        .values_list("drop_id", "school_id", "n")
-    )
-    found: dict[int, dict[int, int]] = defaultdict(dict)
-    for drop_id, school_id, n in rows:
-        found[drop_id][school_id] = n
-    return found
-
-
-@dataclass
-class PendingDrop:
-    drop: DataDrop
-    crosswalk: Crosswalk | None
-    by_school: list[tuple[str, int]]
-
-    @property
-    def total(self) -> int:
-        return sum(n for _, n in self.by_school)
-
-
-def pending_drops(user: Viewer, scale: CommonScale, crosswalk: Crosswalk | None = None) -> list[PendingDrop]:
-    """The trust's drops with points to update, for a crosswalk manager (optionally only those the
-    given version is in force for)."""
-    drops = DataDrop.objects.filter(trust__in=crosswalk_trusts(user), trust_id=scale.trust_id)
-    found = pending_by_drop(scale, drops)
-    if not found:
-        return []
-    versions = list(scale.crosswalks.order_by("-effective_from", "-version"))
-    names = dict(
-        School.objects.filter(pk__in={s for d in found.values() for s in d}).values_list("pk", "name")
-    )
-    result = []
-    for drop in drops.filter(pk__in=found).order_by("-assessed_on", "name"):
-        force = next((v for v in versions if v.effective_from <= drop.assessed_on), None)
-        if crosswalk is not None and force != crosswalk:
-            continue
-        by_school = sorted((names.get(s, "?"), n) for s, n in found[drop.pk].items())
-        result.append(PendingDrop(drop, force, by_school))
-    return result
+from strides.organisations.models import Trust
 
 
 def _crosswalk_maps(scale: CommonScale, user: Viewer) -> dict[int, dict[int, int]]:
@@ -147,7 +81,6 @@ def crosswalk_list(request: HttpRequest) -> HttpResponse:
             "scale": scale,
             "rows": list(reversed(rows)),
             "manages": manages,
-            "pending": pending_drops(user, scale) if manages else [],
             "breadcrumbs": crumbs(("Crosswalk versions", "")),
         },
     )
@@ -197,7 +130,6 @@ def crosswalk_detail(request: HttpRequest, crosswalk_id: int) -> HttpResponse:
             "changes": changes,
             "mapping": list(grouped.values()),
             "manages": manages,
-            "pending": pending_drops(user, scale, crosswalk) if manages else [],
             "breadcrumbs": crumbs(
                 ("Crosswalk versions", reverse("frameworks:crosswalks")), (f"Version {crosswalk.version}", "")
             ),
@@ -293,88 +225,5 @@ def crosswalk_publish(request: HttpRequest) -> HttpResponse:
             "breadcrumbs": crumbs(
                 ("Crosswalk versions", reverse("frameworks:crosswalks")), ("New version", "")
             ),
-        },
-    )
-
-
-@dataclass
-class DifferenceRow:
-    subject: str
-    level: str
-    before: str
-    after: str
-    counts: list[int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts)
-
-
-@access_rule(CROSSWALK_DROP)
-def crosswalk_drop(request: HttpRequest, drop_slug: str) -> HttpResponse:
-    """What the crosswalk in force would change in one drop, and the explicit Apply."""
-    user = request.user
-    drop = get_or_404(
-        DataDrop.objects.filter(trust__in=crosswalk_trusts(user)).select_related("trust"), slug=drop_slug
-    )
-    crosswalk, changes = crosswalk_differences(drop)
-    url = reverse("frameworks:crosswalk_drop", kwargs={"drop_slug": drop.slug})
-    if request.method == "POST":
-        looked_at = (request.POST.get("crosswalk_version", ""), request.POST.get("changes", ""))
-        now = (str(crosswalk.version) if crosswalk else "", str(len(changes)))
-        if not changes:
-            messages.info(
-                request, f"Nothing to apply: every point in {drop.name} already follows the crosswalk."
-            )
-            return redirect(url)
-        if looked_at != now:
-            messages.error(
-                request,
-                "The difference has changed since you looked at it (a judgement or the crosswalk changed). "
-                "Nothing was applied: check it again below.",
-            )
-            return redirect(url)
-        try:
-            changed = apply_crosswalk(user, drop)
-        except (AssessmentError, ValueError) as error:
-            messages.error(request, f"Nothing was applied: {error}")
-        else:
-            messages.success(
-                request,
-                f"Crosswalk version {crosswalk.version} is applied to {drop.name}: "
-                f"{changed} judgement{'s' if changed != 1 else ''} changed common point. "
-                "Each change is in the judgement's history and the audit log.",
-            )
-        return redirect(url)
-    school_of = (
-        dict(Judgement.objects.filter(drop=drop).exclude(crosswalk=crosswalk).values_list("pk", "school_id"))
-        if changes
-        else {}
-    )
-    school_ids = sorted({school_of[c.judgement_id] for c in changes})
-    names = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "name"))
-    schools = sorted(school_ids, key=lambda s: names.get(s, ""))
-    counts: dict[tuple[str, str, str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for change in changes:
-        key = (change.subject, change.level, change.point_before or "none", change.point_after or "none")
-        counts[key][school_of[change.judgement_id]] += 1
-    subject_names = {
-        s.code: s.name for s in subjects_for(drop.trust_id, include_archived=True, every_school=True)
-    }
-    rows = [
-        DifferenceRow(subject_names.get(key[0], key[0]), key[1], key[2], key[3], [by[s] for s in schools])
-        for key, by in sorted(counts.items())
-    ]
-    return render(
-        request,
-        "frameworks/crosswalk_drop.html",
-        {
-            "drop": drop,
-            "crosswalk": crosswalk,
-            "changes": changes,
-            "schools": [names[s] for s in schools],
-            "school_totals": [sum(r.counts[i] for r in rows) for i in range(len(schools))],
-            "rows": rows,
-            "breadcrumbs": crumbs(("Crosswalk versions", reverse("frameworks:crosswalks")), (drop.name, "")),
         },
     )

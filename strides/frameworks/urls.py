@@ -1,5 +1,7 @@
 """Framework pages, mounted at /frameworks/. Access rules and who may do what:
-strides/frameworks/page_helpers.py; one view module per area (``*_views.py``)."""
+strides/frameworks/page_helpers.py; one view module per area (``*_views.py``). One drop's
+crosswalk difference, /frameworks/crosswalks/drops/<slug>/, is assessment's
+(``strides.assessment.crosswalk_urls``, namespace ``crosswalk_drops``)."""
 
 from django.urls import path
 
@@ -27,5 +29,4 @@ urlpatterns = [
     path("crosswalks/", crosswalks_views.crosswalk_list, name="crosswalks"),
     path("crosswalks/new/", crosswalks_views.crosswalk_publish, name="crosswalk_publish"),
     path("crosswalks/<int:crosswalk_id>/", crosswalks_views.crosswalk_detail, name="crosswalk_detail"),
-    path("crosswalks/drops/<slug:drop_slug>/", crosswalks_views.crosswalk_drop, name="crosswalk_drop"),
 ]

@@ -59,7 +59,7 @@ def publish_form(effective_from, note="Moderation, November", **levels):
 
 
 def drop_url(drop):
-    return reverse("frameworks:crosswalk_drop", kwargs={"drop_slug": drop.slug})
+    return reverse("crosswalk_drops:drop", kwargs={"drop_slug": drop.slug})
 
 
 def points_of(drop):
@@ -122,8 +122,7 @@ def test_another_trusts_crosswalk_and_drop_are_404(cast, client_for):
     assert client.get(drop_url(their_drop)).status_code == 404
     assert client.post(drop_url(their_drop), {"crosswalk_version": "1", "changes": "0"}).status_code == 404
     assert (
-        client.get(reverse("frameworks:crosswalk_drop", kwargs={"drop_slug": "no-such-drop"})).status_code
-        == 404
+        client.get(reverse("crosswalk_drops:drop", kwargs={"drop_slug": "no-such-drop"})).status_code == 404
     )
 
 
@@ -214,8 +213,8 @@ def test_apply_is_refused_when_the_difference_changed_since_it_was_shown(cast, c
 
 
 def test_an_apply_refused_by_the_service_is_shown_not_a_500(cast, client_for, drop, monkeypatch):
+    from strides.assessment import crosswalk_views as views
     from strides.assessment.services import AssessmentError
-    from strides.frameworks import crosswalks_views as views
 
     client = client_for(cast.analyst)
     client.post(reverse("frameworks:crosswalk_publish"), publish_form(drop.assessed_on, **{"Y3 WTS": "NS12"}))
