@@ -1,5 +1,7 @@
 """Each school's framework choices: per subject for the whole school, a year group or one
-pupil, from a date. Pupils are read through the gate (``visible_pupils``); writes through
+pupil, from a date. Pupils and choices are read through the gate (``visible_pupils``,
+``visible_framework_assignments``), the year groups on roll as a school's
+counts are (``strides.access.roll_readers``); writes through
 ``strides.frameworks.services.assign_framework``.
 
 Access rules and shared lookups: ``strides.frameworks.page_helpers``.
@@ -11,21 +13,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from strides.access.gate import get_or_404, schools_with, visible_pupils
+from strides.access.readers import visible_framework_assignments
+from strides.access.roll_readers import enrolments_on_roll, periods_in_force
 from strides.access.rules import access_rule
 from strides.accounts.roles import Capability
 from strides.frameworks.forms import AssignmentForm
-from strides.frameworks.models import Framework, FrameworkAssignment, Subject
+from strides.frameworks.models import Framework, Subject
 from strides.frameworks.page_helpers import MANAGE_SCHOOL, crumbs
 from strides.frameworks.queries import FrameworkChooser, frameworks_available, subjects_for
 from strides.frameworks.services import FrameworkError, assign_framework
 from strides.organisations.models import Phase, School
 from strides.pupils.census_codes import NC_YEAR_LABELS
-from strides.pupils.models import CharacteristicsPeriod, Pupil
 from strides.pupils.queries import pupils_on_roll
 
 PHASE_YEARS = {
@@ -39,13 +41,12 @@ PHASE_YEARS = {
 
 
 def _school_years(school: School, day: dt.date) -> list[int]:
-    """The school's year groups: those of its phase, and any a pupil on roll is in."""
-    on_roll = pupils_on_roll(Pupil.objects.all(), school.pk, day)
+    """The school's year groups: those of its phase, and any a pupil on roll is in (read as a
+    school's counts are, ``strides.access.roll_readers``: a year group, never who is in it, at a
+    school the user manages)."""
+    on_roll = enrolments_on_roll([school.pk], day).values("pupil_id")
     years = set(
-        CharacteristicsPeriod.objects.filter(pupil__in=on_roll.values("pk"), valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
-        .values_list("nc_year", flat=True)
-        .distinct()
+        periods_in_force(day).filter(pupil_id__in=on_roll).values_list("nc_year", flat=True).distinct()
     )
     return sorted(years | set(PHASE_YEARS.get(school.phase, range(1, 12))))
 
@@ -108,8 +109,10 @@ def school_assignments(request: HttpRequest, urn: str) -> HttpResponse:
             )
             return redirect("frameworks:assignments", urn=school.urn)
 
+    # a single pupil's choice only for a pupil the user sees (the gate's rule for choices)
     history = list(
-        FrameworkAssignment.objects.filter(school=school)
+        visible_framework_assignments(user)
+        .filter(school=school)
         .select_related("subject", "framework", "pupil", "created_by")
         .order_by("-valid_from", "subject__order", "nc_year", "pk")
     )
@@ -118,12 +121,6 @@ def school_assignments(request: HttpRequest, urn: str) -> HttpResponse:
     chooser = FrameworkChooser(school.pk, subjects, today)
     rows = [_year_row("Whole school", chooser, subjects, None, own)]
     rows += [_year_row(NC_YEAR_LABELS.get(y, str(y)), chooser, subjects, y, own) for y in years]
-    pupil_ids = {a.pupil_id for a in history if a.pupil_id}
-    seen = (
-        set(visible_pupils(user).filter(pk__in=pupil_ids).values_list("pk", flat=True))
-        if pupil_ids
-        else set()
-    )
     return render(
         request,
         "frameworks/assignments.html",
@@ -133,7 +130,6 @@ def school_assignments(request: HttpRequest, urn: str) -> HttpResponse:
             "subjects": subjects,
             "rows": rows,
             "history": history,
-            "visible_pupil_ids": seen,
             "today": today,
             "breadcrumbs": crumbs((f"Choices at {school.name}", "")),
         },

@@ -9,11 +9,11 @@ from typing import Any
 
 from django.db.models import OuterRef, Q, Subquery
 
+from strides.access.framework_readers import framework_choices_in_force
 from strides.frameworks.models import (
     CommonScale,
     ExpectedPoint,
     Framework,
-    FrameworkAssignment,
     Subject,
     SubjectPhase,
     TrustSubject,
@@ -119,13 +119,7 @@ class FrameworkChooser:
 
     def __init__(self, school_id: int, subjects: Iterable[Subject], day: dt.date) -> None:
         self.day = day
-        rows = (
-            FrameworkAssignment.objects.filter(
-                school_id=school_id, subject__in=list(subjects), valid_from__lte=day
-            )
-            .select_related("framework")
-            .order_by("valid_from")
-        )
+        rows = framework_choices_in_force(school_id, subjects, day)
         self._pupil: dict[tuple[int, int], Framework] = {}
         self._year: dict[tuple[int, int], Framework] = {}
         self._school: dict[int, Framework] = {}

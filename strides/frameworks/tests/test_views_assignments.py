@@ -137,6 +137,22 @@ def test_a_pupil_of_another_school_cannot_be_chosen(cast, client_for):
     assert not FrameworkAssignment.objects.exists()
 
 
+def test_a_choice_for_a_pupil_the_user_cannot_see_is_not_listed(cast, client_for):
+    # a single pupil's choice says something about that pupil: the gate lists it only to those who
+    # see the pupil (visible_framework_assignments); it once showed as "A former pupil"
+    FrameworkAssignment.objects.create(
+        school=cast.north,
+        subject=subject("reading"),
+        framework=shipped("engagement"),
+        pupil=cast.cara,
+        valid_from=dt.date(2020, 9, 1),
+        created_by=cast.admin,
+    )
+    html = client_for(cast.head).get(url(cast.north)).content.decode()
+    assert "Every framework choice at" not in html  # no choice the head may read
+    assert "01/09/2020" not in html and "Cara" not in html
+
+
 def test_a_year_group_and_a_pupil_together_are_refused_naming_both(cast, client_for):
     response = client_for(cast.head).post(
         url(cast.north),
