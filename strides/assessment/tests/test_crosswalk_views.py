@@ -28,20 +28,9 @@ def point(cast, code):
 
 
 @pytest.fixture
-def drop(cast):
-    """The autumn drop for north and river, with reading recorded for Ava and Ben (Y3 WTS, NS11)
-    and Cara (Y8 WTS, NS26) under crosswalk version 1."""
-    year = cast.year
-    drop = create_drop(
-        cast.analyst,
-        cast.trust,
-        year,
-        name="Autumn",
-        term="autumn",
-        opens_on=year.starts_on + dt.timedelta(days=60),
-        deadline=year.starts_on + dt.timedelta(days=110),
-        schools=[cast.north, cast.river],
-    )
+def drop(cast, drop):
+    """The autumn drop for north and river (the app's ``drop``), with reading recorded for Ava and
+    Ben (Y3 WTS, NS11) and Cara (Y8 WTS, NS26) under crosswalk version 1."""
     reading = Subject.objects.get(code="reading")
     for pupil, school, code in (
         (cast.ava, cast.north, "Y3 WTS"),
