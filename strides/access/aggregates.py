@@ -25,7 +25,7 @@ of pupils they see by name.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
@@ -48,7 +48,7 @@ def enrolments_in_aggregate_reach(user: Viewer) -> QuerySet[Enrolment]:
     return Enrolment.objects.filter(school__in=visible_schools(user))
 
 
-def _pupils_in_aggregate_reach(user: Viewer) -> QuerySet[Enrolment]:
+def _pupils_in_aggregate_reach(user: Viewer) -> QuerySet[Enrolment, Any]:
     return enrolments_in_aggregate_reach(user).order_by().values("pupil_id")
 
 
@@ -98,7 +98,7 @@ def trust_judgements_for_analytics(trust_id: int) -> QuerySet[Judgement]:
     return Judgement.objects.filter(drop__trust_id=trust_id)
 
 
-def _trust_pupil_ids(trust_id: int) -> QuerySet[Enrolment]:
+def _trust_pupil_ids(trust_id: int) -> QuerySet[Enrolment, Any]:
     from strides.pupils.models import Enrolment
 
     return Enrolment.objects.filter(school__trust_id=trust_id).order_by().values("pupil_id")

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from strides.access.actor import Viewer
 from strides.accounts.roles import ROLE_CAPABILITIES, ROLE_REACH, Capability, Reach
 
 if TYPE_CHECKING:
@@ -57,7 +59,7 @@ class Scope:
 EMPTY_SCOPE = Scope(user_id=None)
 
 
-def _build_scope(user: Any) -> Scope:
+def _build_scope(user: Viewer) -> Scope:
     from strides.accounts.models import Membership
     from strides.organisations.models import School, SchoolOfficer
 
@@ -122,17 +124,18 @@ def _build_scope(user: Any) -> Scope:
     )
 
 
-def scope_for(user: Any) -> Scope:
+def scope_for(user: Viewer) -> Scope:
     """The user's scope, cached on the user object for the rest of the request."""
     cached = getattr(user, "_strides_scope", None)
     if cached is None:
         cached = _build_scope(user)
         if getattr(user, "is_authenticated", False):
-            user._strides_scope = cached
+            # cached on the request's user object: the scope lives exactly as long as the request
+            setattr(user, "_strides_scope", cached)  # noqa: B010
     return cached
 
 
-def forget_scope(user: Any) -> None:
+def forget_scope(user: Viewer) -> None:
     """Drop the cached scope after the user's memberships change."""
     if hasattr(user, "_strides_scope"):
         del user._strides_scope
@@ -141,7 +144,7 @@ def forget_scope(user: Any) -> None:
 # --- capabilities ---------------------------------------------------------------------------
 
 
-def can(user: Any, capability: Capability | str, school: School | int | None = None) -> bool:
+def can(user: Viewer, capability: Capability | str, school: School | int | None = None) -> bool:
     """Whether the user holds ``capability`` at ``school`` (or anywhere, when no school is given)."""
     scope = scope_for(user)
     schools = scope.capabilities.get(str(capability))
@@ -161,7 +164,7 @@ def _school_in_trusts(school_id: int, trust_ids: frozenset[int]) -> bool:
     return School.objects.filter(pk=school_id, trust_id__in=trust_ids).exists()
 
 
-def schools_with(user: Any, capability: Capability | str) -> QuerySet[School]:
+def schools_with(user: Viewer, capability: Capability | str) -> QuerySet[School]:
     """The trust schools at which the user holds ``capability``."""
     from strides.organisations.models import School
 
@@ -177,7 +180,7 @@ def schools_with(user: Any, capability: Capability | str) -> QuerySet[School]:
 # --- visibility -----------------------------------------------------------------------------
 
 
-def visible_schools(user: Any) -> QuerySet[School]:
+def visible_schools(user: Viewer) -> QuerySet[School]:
     """Trust schools the user can open (aggregates or more). Placing contacts see their own school."""
     from strides.organisations.models import School
 
@@ -210,7 +213,7 @@ def _placed_now(scope: Scope, day: dt.date) -> Q:
     )
 
 
-def visible_pupils(user: Any, on: dt.date | None = None) -> QuerySet:
+def visible_pupils(user: Viewer, on: dt.date | None = None) -> QuerySet:
     """Named pupils the user may see. Aggregate-only roles get none, ever. School staff see the
     pupils of their schools and, for ``STRIDES_LEAVER_VISIBILITY_DAYS``, those who left."""
     from strides.accounts.models import ParentLink
@@ -232,12 +235,12 @@ def visible_pupils(user: Any, on: dt.date | None = None) -> QuerySet:
         conditions |= Q(pk__in=_own_class_pupil_ids(scope, day))
     if scope.placing_school_ids:
         conditions |= Q(pk__in=enrolments.filter(_placed_now(scope, day)))
-    if scope.parent:
+    if scope.parent and scope.user_id is not None:
         conditions |= Q(pk__in=ParentLink.objects.filter(user_id=scope.user_id).values("pupil_id"))
     return Pupil.objects.filter(conditions)
 
 
-def visible_enrolments(user: Any, on: dt.date | None = None) -> QuerySet:
+def visible_enrolments(user: Viewer, on: dt.date | None = None) -> QuerySet:
     """The enrolments of visible pupils that the user may read: every enrolment for trust-wide
     roles and parents (of their own children); otherwise only those at the schools through which
     the user sees the pupil, so a school never learns where a leaver went next."""
@@ -259,12 +262,12 @@ def visible_enrolments(user: Any, on: dt.date | None = None) -> QuerySet:
         )
     if scope.placing_school_ids:
         conditions |= _placed_now(scope, day)
-    if scope.parent:
+    if scope.parent and scope.user_id is not None:
         conditions |= Q(pupil_id__in=ParentLink.objects.filter(user_id=scope.user_id).values("pupil_id"))
     return Enrolment.objects.filter(conditions)
 
 
-def sees_whole_records(user: Any) -> bool:
+def sees_whole_records(user: Viewer) -> bool:
     """Trust-wide roles read every pupil's whole record; others read the part their schools hold."""
     return scope_for(user).trust_wide_pupils
 
@@ -272,6 +275,8 @@ def sees_whole_records(user: Any) -> bool:
 def _own_class_pupil_ids(scope: Scope, day: dt.date) -> QuerySet:
     from strides.classes.models import GroupMembership
 
+    if scope.user_id is None:  # nobody signed in teaches no class
+        return GroupMembership.objects.none().values("pupil_id")
     return GroupMembership.objects.filter(
         group__staff_links__user_id=scope.user_id,
         group__academic_year__starts_on__lte=day,
@@ -280,7 +285,7 @@ def _own_class_pupil_ids(scope: Scope, day: dt.date) -> QuerySet:
     ).values("pupil_id")
 
 
-def visible_classes(user: Any, on: dt.date | None = None) -> QuerySet:
+def visible_classes(user: Viewer, on: dt.date | None = None) -> QuerySet:
     """Teaching groups the user may open: all of a school's for school reach, else their own."""
     from strides.classes.models import TeachingGroup
 
@@ -299,5 +304,5 @@ def get_or_404(queryset: QuerySet[M], **lookup: Any) -> M:
     """The object from a scoped queryset; out of scope and missing both answer 404."""
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404("Not found") from exc

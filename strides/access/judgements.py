@@ -47,6 +47,7 @@ class HistoryFlag(TypedDict):
 
     shows_history: bool
 
+
 # A school's part of a drop that people outside the school may read: signed off by its head or
 # locked by the trust (``DropStatus.SUBMITTED`` and ``LOCKED``). Anything else is still a draft.
 RELEASED = ("submitted", "locked")

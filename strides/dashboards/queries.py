@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from functools import cached_property
-from typing import Any
 
 import polars as pl
 from django.conf import settings
@@ -37,6 +36,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from strides.access.actor import Viewer
 from strides.access.gate import can, scope_for, visible_enrolments, visible_schools
 from strides.access.judgements import RELEASED as JUDGEMENTS_RELEASED
 from strides.access.judgements import judgement_reach
@@ -65,7 +65,7 @@ class AnalyticsView:
     """One user's window on the analytics of their trust. Cheap to make: the scope is the
     gate's, cached on the user; everything else is read when first asked for."""
 
-    def __init__(self, user: Any, trust_id: int | None = None) -> None:
+    def __init__(self, user: Viewer, trust_id: int | None = None) -> None:
         self.user = user
         self.scope = scope_for(user)
         trusts = sorted(self.scope.trust_ids)

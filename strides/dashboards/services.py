@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 from django.conf import settings
 from django.db import transaction
 
+from strides.access.actor import Actor, Viewer
 from strides.access.gate import scope_for
 from strides.accounts.roles import Capability
 from strides.analytics import ANY_NEED, BenchmarkError, read_benchmark_csv
@@ -25,7 +24,7 @@ class BenchmarkImportError(ValueError):
     """A refused benchmark file; the message names the row, field and value and is for the user."""
 
 
-def may_manage_benchmark(actor: Any, trust: Trust) -> bool:
+def may_manage_benchmark(actor: Viewer, trust: Trust) -> bool:
     """Trust admins and analysts of ``trust``; ``None`` is the server's operator (``strides
     import-benchmark`` on the command line), who may too."""
     if actor is None:
@@ -34,24 +33,24 @@ def may_manage_benchmark(actor: Any, trust: Trust) -> bool:
     return trust.pk in scope.trust_ids and None in scope.capabilities.get(str(BENCHMARK_CAPABILITY), ())
 
 
-def manages_benchmark(actor: Any) -> bool:
+def manages_benchmark(actor: Viewer) -> bool:
     """Whether the user chooses the benchmark of their trust (no query: the scope is cached), so
     the dashboards link to the benchmark page."""
     return None in scope_for(actor).capabilities.get(str(BENCHMARK_CAPABILITY), ())
 
 
-def _require(actor: Any, trust: Trust) -> None:
+def _require(actor: Viewer, trust: Trust) -> None:
     if not may_manage_benchmark(actor, trust):
         raise PermissionError("Only the trust's admins and analysts choose the benchmark.")
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: Actor | None) -> Actor | None:
     return actor if getattr(actor, "pk", None) else None
 
 
 @transaction.atomic
 def import_benchmark(
-    actor: Any,
+    actor: Actor,
     trust: Trust,
     *,
     filename: str,
@@ -106,7 +105,7 @@ def import_benchmark(
 
 
 @transaction.atomic
-def use_trust_pool(actor: Any, trust: Trust) -> int:
+def use_trust_pool(actor: Actor, trust: Trust) -> int:
     """Stop using any external benchmark: percentiles compare with the trust's own pool again.
     Returns how many benchmarks were in use (0 or 1)."""
     _require(actor, trust)

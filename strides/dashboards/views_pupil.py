@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from strides.access.actor import Viewer
 from strides.access.gate import get_or_404, visible_enrolments, visible_pupils
 from strides.access.rules import AccessRule, access_rule
 from strides.analytics import flight_path, needing_attention
@@ -389,7 +390,7 @@ def progress_table(pupil: Pupil, summaries: Sequence[SubjectSummary], words: Wor
 # --- the page ----------------------------------------------------------------------------------------
 
 
-def analytics_for(user: Any, pupil: Pupil) -> AnalyticsView:
+def analytics_for(user: Viewer, pupil: Pupil) -> AnalyticsView:
     """The user's analytics in the trust of a school through which they see the pupil. One query."""
     trust_id = (
         visible_enrolments(user)

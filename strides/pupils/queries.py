@@ -7,12 +7,16 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
 from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil, StagedSenChange
 from strides.pupils.upn import normalise
+
+if TYPE_CHECKING:
+    from strides.access.actor import Viewer
+    from strides.access.gate import Scope
 
 # The one answer to a UPN that names a pupil the user may not see: it says neither who they are
 # nor where, only what to do.
@@ -122,7 +126,7 @@ def _chunks(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
 # --- how much of a record a user sees -----------------------------------------------------------
 
 
-def left_on(user: Any, pupil_ids: Iterable[int], day: dt.date | None = None) -> dict[int, dt.date]:
+def left_on(user: Viewer, pupil_ids: Iterable[int], day: dt.date | None = None) -> dict[int, dt.date]:
     """Of ``pupil_ids`` (pupils the user can see), those who have left every school through which
     the user sees them, each with their last day on roll there. The user may read their record
     only as it stood then: nothing recorded after they left. Trust-wide roles, and parents of
@@ -180,7 +184,7 @@ class RecordView:
 
 
 def record_view(
-    user: Any, pupil: Pupil, day: dt.date | None = None, enrolments: Sequence[Enrolment] | None = None
+    user: Viewer, pupil: Pupil, day: dt.date | None = None, enrolments: Sequence[Enrolment] | None = None
 ) -> RecordView:
     """How much of ``pupil``'s record ``user`` may read (the pupil came through the gate).
     ``enrolments``: the pupil's enrolments from ``visible_enrolments(user)``, when the caller has
@@ -208,7 +212,7 @@ def record_view(
 STAFF, PLACING, PARENT = "staff", "placing", "parent"
 
 
-def audience(user: Any, pupil: Pupil) -> str:
+def audience(user: Viewer, pupil: Pupil) -> str:
     """Who ``user`` is to ``pupil`` (a pupil the gate shows them), for the wording of a page:
     ``"parent"`` when they see the pupil only as the pupil's parent or carer, ``"placing"`` only
     through a placement their school made, else ``"staff"`` (a school's or the trust's own staff).
@@ -230,21 +234,21 @@ def audience(user: Any, pupil: Pupil) -> str:
     return PLACING
 
 
-def _acting_as(user: Any, scope: Any) -> Any:
+def _acting_as(user: Viewer, scope: Scope) -> Any:
     """A stand-in for ``user`` whose reach is ``scope``, for asking the gate about part of it."""
     from types import SimpleNamespace
 
     return SimpleNamespace(pk=user.pk, is_authenticated=True, is_active=True, _strides_scope=scope)
 
 
-def _is_parent_of(user: Any, pupil: Pupil) -> bool:
+def _is_parent_of(user: Viewer, pupil: Pupil) -> bool:
     from strides.access.gate import scope_for
     from strides.access.readers import visible_parent_links
 
     return scope_for(user).parent and visible_parent_links(user).filter(user=user, pupil=pupil).exists()
 
 
-def limit_to_reach(user: Any, rows: Sequence[Pupil], day: dt.date | None = None) -> Sequence[Pupil]:
+def limit_to_reach(user: Viewer, rows: Sequence[Pupil], day: dt.date | None = None) -> Sequence[Pupil]:
     """List rows prepared with today's details (``now``, ``schools_now``, as
     :func:`strides.pupils.roll.attach_current` sets them), cut to what ``user`` may read: only
     schools whose enrolment they may read and, for a pupil who left their schools, the record as
@@ -275,7 +279,7 @@ def limit_to_reach(user: Any, rows: Sequence[Pupil], day: dt.date | None = None)
 # --- SEN changes staged for the SENCO -------------------------------------------------------------
 
 
-def staged_sen_changes(user: Any) -> QuerySet[StagedSenChange]:
+def staged_sen_changes(user: Viewer) -> QuerySet[StagedSenChange]:
     """The staged SEN changes ``user`` may see and decide: at schools where they hold EDIT_SEN
     (the SENCO, the head, the trust admin), for pupils the gate shows them."""
     from strides.access.readers import visible_sen_changes
@@ -283,7 +287,7 @@ def staged_sen_changes(user: Any) -> QuerySet[StagedSenChange]:
     return visible_sen_changes(user)
 
 
-def pending_sen_count(user: Any) -> int:
+def pending_sen_count(user: Viewer) -> int:
     """How many staged SEN changes wait for ``user`` (0, without a query, for anyone else)."""
     from strides.access.gate import can
     from strides.accounts.roles import Capability

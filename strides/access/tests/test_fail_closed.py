@@ -2,13 +2,12 @@
 
 ``strides/access/pupil_data.py`` works out which models hold pupil data from the app registry and
 finds, in the source, every ``Model.objects`` / ``_default_manager`` / ``.history`` of one of them
-(and ``apps.get_model`` naming one). Today's reads are listed in ``known_direct_reads.py``, a list
-that may only shrink.
+(and ``apps.get_model`` naming one) outside the gate, the services, migrations, tests and the demo
+writer: there must be none.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -27,47 +26,18 @@ from strides.access.pupil_data import (
     pupil_data_models,
     reads_in,
 )
-from strides.access.tests.known_direct_reads import KNOWN_DIRECT_READS, KNOWN_TOTAL
 
 ROOT = Path(__file__).resolve().parents[3]
-KNOWN_FILE = "strides/access/tests/known_direct_reads.py"
 
 
 def test_no_module_reads_pupil_data_around_the_gate():
-    found = direct_reads(ROOT)
-    counts = Counter(read.path for read in found)
-    new = [str(read) for read in found if counts[read.path] > KNOWN_DIRECT_READS.get(read.path, 0)]
-    assert not new, (
+    found = [str(read) for read in direct_reads(ROOT)]
+    assert not found, (
         "Pupil data read without the scoping gate (ADR 12). Read through strides/access/ "
         "(visible_pupils, visible_enrolments, visible_classes, strides.access.readers, "
-        "strides.access.judgements) or move the read into a service; never add to "
-        f"{KNOWN_FILE} (code moved from a listed module takes its entry along, the total unchanged). "
-        "The reads of the module(s) over their count:\n  " + "\n  ".join(new)
+        "strides.access.judgements; strides.access.aggregates for counts only) or move the read "
+        "into a service:\n  " + "\n  ".join(found)
     )
-    fewer = [
-        f'"{path}": {counts.get(path, 0)},  (listed as {known})'
-        if counts.get(path, 0)
-        else f'"{path}": delete the entry (listed as {known}, now none)'
-        for path, known in KNOWN_DIRECT_READS.items()
-        if counts.get(path, 0) < known
-    ]
-    assert not fewer, (
-        f"Fewer direct reads than {KNOWN_FILE} allows: well done. Lower the entries so they "
-        "cannot come back:\n  " + "\n  ".join(fewer)
-    )
-
-
-def test_the_known_list_is_sorted_and_names_no_allowed_place():
-    assert list(KNOWN_DIRECT_READS) == sorted(KNOWN_DIRECT_READS)
-    total = sum(KNOWN_DIRECT_READS.values())
-    assert total <= KNOWN_TOTAL, (
-        f"{KNOWN_FILE} allows {total} direct reads, more than KNOWN_TOTAL ({KNOWN_TOTAL}): the list may "
-        "only shrink (an entry moved with its code keeps the total)"
-    )
-    lower = f"Lower KNOWN_TOTAL in {KNOWN_FILE} to {total}, so the reads cannot come back"
-    assert total == KNOWN_TOTAL, lower
-    assert all(count > 0 for count in KNOWN_DIRECT_READS.values())
-    assert not [path for path in KNOWN_DIRECT_READS if may_read_directly(path)]
 
 
 def test_the_pupil_data_models_come_from_the_registry():
