@@ -6,7 +6,7 @@ pupils are narrowed again here through ``visible_pupils``. The whole grid is a f
 queries however many pupils the class has.
 
 What a teacher may type in a cell is a :class:`Vocabulary`: the one rule of
-:mod:`strides.frameworks.codes` (the same as the spreadsheet import's and the API's) for the
+:mod:`strides.frameworks.level_codes` (the same as the spreadsheet import's and the API's) for the
 pupil's framework, their band year (for a Year 3 pupil on the national-curriculum bands "E",
 "EXS" or "Expected" mean "Y3 EXS"; a pupil working below their year group keeps the band of their
 previous judgement; "3E" or "y2g" name a year's band whatever it is), so a practised teacher records
@@ -33,7 +33,7 @@ from strides.accounts.roles import ROLE_CAPABILITIES, Capability
 from strides.assessment.models import DataDrop, DropSchool
 from strides.assessment.queries import PreviousJudgement, expected_enrolments, previous_judgements
 from strides.classes.models import TeachingGroup
-from strides.frameworks.codes import CodeBook, Resolution, jump_warning, pupil_band_year
+from strides.frameworks.level_codes import CodeBook, Resolution, jump_warning, pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import (
     DEFAULT_FRAMEWORK_CODE,
@@ -112,7 +112,7 @@ def cell_rule(
 ) -> Vocabulary | None:
     """The vocabulary of one pupil x subject: their framework (None when the school may not use
     it for the subject: nothing can be recorded) and their band year
-    (:func:`~strides.frameworks.codes.pupil_band_year`)."""
+    (:func:`~strides.frameworks.level_codes.pupil_band_year`)."""
     framework = chooser.framework_for(pupil_id, subject_id, nc_year)
     if framework is None or not book.usable(framework.pk, school_id, subject_id):
         return None

@@ -13,7 +13,7 @@ from strides.access.judgements import visible_judgements
 from strides.accounts.roles import Capability
 from strides.assessment.models import DataDrop, DropSchool
 from strides.assessment.queries import previous_judgements
-from strides.frameworks.codes import CodeBook, pupil_band_year
+from strides.frameworks.level_codes import CodeBook, pupil_band_year
 from strides.frameworks.models import Level, Subject
 from strides.frameworks.queries import FrameworkChooser, subjects_for
 from strides.organisations.models import School
@@ -84,7 +84,7 @@ def level_for(
     user: Actor, pupil: Pupil, subject: Subject, drop: DataDrop, school: School, text: str
 ) -> Level:
     """The level meant by ``text``, by the one rule the grid and the spreadsheet import use
-    (:class:`strides.frameworks.codes.CodeBook`): the pupil's framework for the subject (case and
+    (:class:`strides.frameworks.level_codes.CodeBook`): the pupil's framework for the subject (case and
     spacing forgiven) and its short forms, then its shorthand for their band year; a level of
     another framework is refused, naming it."""
     period = characteristics_as_at(pupil, drop.assessed_on)

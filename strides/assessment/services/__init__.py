@@ -26,7 +26,7 @@ from strides.assessment.models import (
 )
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many
-from strides.frameworks.codes import not_in_use
+from strides.frameworks.level_codes import not_in_use
 from strides.frameworks.models import CommonScale, Crosswalk, CrosswalkEntry, Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser, frameworks_available, subjects_for
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map

@@ -19,7 +19,7 @@ from strides.accounts.roles import Capability
 from strides.assessment.closed_notices import closed_notice
 from strides.assessment.grid_queries import reopeners
 from strides.assessment.models import DataDrop, DropSchool, Judgement
-from strides.frameworks.codes import CodeBook
+from strides.frameworks.level_codes import CodeBook
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map

@@ -27,7 +27,7 @@ from strides.assessment.models import DropSchool, Judgement
 from strides.assessment.queries import PreviousJudgement, previous_judgements
 from strides.assessment.services import AssessmentError, DropClosed, StaleJudgement, record_judgement
 from strides.assessment.services.withdrawals import withdraw_judgement
-from strides.frameworks.codes import CodeBook, jump_warning
+from strides.frameworks.level_codes import CodeBook, jump_warning
 from strides.frameworks.models import ScalePoint, Subject
 from strides.frameworks.queries import FrameworkChooser
 from strides.pupils.models import Pupil

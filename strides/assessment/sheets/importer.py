@@ -2,7 +2,7 @@
 
 Each row's UPN (any case, spaces forgiven; a former UPN works too) is matched among the pupils the
 user may record for; each level is read by the one rule the class grid and the API use
-(:class:`strides.frameworks.codes.CodeBook`): the pupil's own framework for the subject on the
+(:class:`strides.frameworks.level_codes.CodeBook`): the pupil's own framework for the subject on the
 drop's date (a level of another framework is refused, naming both), its short forms and its
 shorthand for the pupil's band year. A school whose part of the drop is submitted or locked is
 refused once, not row by row. Every problem is a row error naming
@@ -36,7 +36,7 @@ from strides.assessment.services.drop_rules import (
     pupils_in_reach,
 )
 from strides.assessment.sheets.reader import FileProblem, Layout, open_sheet
-from strides.frameworks.codes import pupil_band_year
+from strides.frameworks.level_codes import pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import FrameworkChooser, subjects_for
 from strides.frameworks.services import normalise_code

@@ -12,7 +12,7 @@ from strides.assessment.grid_queries import Vocabulary
 from strides.assessment.models import DropSchool, DropStatus, Judgement, JudgementRevision
 from strides.assessment.services import create_drop, record_judgement, transition
 from strides.classes import services as classes
-from strides.frameworks.codes import suggest, year_shorthand
+from strides.frameworks.level_codes import suggest, year_shorthand
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.services import assign_framework
 from strides.pupils import services as pupils
@@ -43,7 +43,7 @@ def nc_bands():
 
 
 def vocabulary_for(cast, year: int | None, previous: str | None = None, years_since: int = 0):
-    from strides.frameworks.codes import CodeBook, band_year
+    from strides.frameworks.level_codes import CodeBook, band_year
 
     book = CodeBook(cast.trust.pk)
     reading = Subject.objects.get(code="reading")
@@ -526,7 +526,7 @@ def test_shorthand_follows_the_band_and_a_big_jump_is_kept_with_a_warning(
 
 
 def test_the_jump_threshold_is_a_named_constant():
-    from strides.frameworks.codes import JUMP_WARNING_POINTS, jump_warning
+    from strides.frameworks.level_codes import JUMP_WARNING_POINTS, jump_warning
 
     assert JUMP_WARNING_POINTS == 6
     assert jump_warning("Y6 WTS", 20, 26) == ""

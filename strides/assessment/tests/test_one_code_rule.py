@@ -1,4 +1,4 @@
-"""One rule for what a typed code means (strides.frameworks.codes): the class grid's save, the
+"""One rule for what a typed code means (strides.frameworks.level_codes): the class grid's save, the
 spreadsheet import and the API give the same answer for the same pupil, subject and text: a level
 of the pupil's own framework (codes, aliases, year-and-band short forms, shorthand), never one of
 another framework (refused, naming both)."""

@@ -204,7 +204,7 @@ def history(cast):
             return profiles[maths_profile]
         return profiles["steady"]
 
-    # A level must come from the framework the school uses for the pupil (frameworks.codes): ben
+    # A level must come from the framework the school uses for the pupil (frameworks.level_codes): ben
     # and fay are assessed on pre-key stage standards where CAST_NOW says so, by their own choice.
     pre_key_stage = Framework.objects.get(trust=None, code="pre-key-stage")
     for name, school in (("ben", c.north), ("fay", c.oak)):

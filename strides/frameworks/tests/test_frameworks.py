@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from strides.frameworks import shipped
-from strides.frameworks.codes import CodeBook
+from strides.frameworks.level_codes import CodeBook
 from strides.frameworks.models import CrosswalkEntry, ExpectedPoint, Framework, Level, ScalePoint, Subject
 from strides.frameworks.queries import FrameworkChooser
 from strides.frameworks.services import (
@@ -126,7 +126,7 @@ def test_framework_choice_pupil_then_year_then_school_then_default(cast):
 def test_a_refused_code_is_explained_in_the_same_words_everywhere(cast):
     from types import SimpleNamespace
 
-    from strides.frameworks.codes import CodeBook, pupil_band_year
+    from strides.frameworks.level_codes import CodeBook, pupil_band_year
 
     book = CodeBook(cast.trust.pk)
     bands = Framework.objects.get(code="nc-bands", trust=None)

@@ -4,7 +4,7 @@
 //   a column goes on to the top of the next one, so a column-by-column entry never leaves the
 //   keyboard's home row). Typing replaces the cell's value; Esc undoes an edit.
 // - A typed code is checked at once against the pupil's accepted spellings (the JSON block
-//   #grid-vocabulary, built by the server with the rule of strides.frameworks.codes: the pupil's
+//   #grid-vocabulary, built by the server with the rule of strides.frameworks.level_codes: the pupil's
 //   framework with its year-and-band short forms, then its shorthand for the cell's band year),
 //   then saved with a fetch POST; the server resolves it again and has the last word. A code of
 //   one of the school's other frameworks for the subject is sent too, so that the server's refusal

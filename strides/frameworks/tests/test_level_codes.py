@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from strides.frameworks.codes import CodeBook, code_spellings, year_band_forms
+from strides.frameworks.level_codes import CodeBook, code_spellings, year_band_forms
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.services import ensure_common_scale
 
