@@ -37,3 +37,19 @@ def level(db):
         return Level.objects.get(framework__code=framework, framework__trust=None, code=code)
 
     return get
+
+
+@pytest.fixture
+def api():
+    """``api(user)``: an API client calling as ``user`` with a new personal token."""
+    from rest_framework.test import APIClient
+
+    from strides.accounts.services import create_api_token
+
+    def client_for(user) -> APIClient:
+        _, secret = create_api_token(None, user, "assessment tests")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        return client
+
+    return client_for

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from strides.accounts.services import create_api_token
 from strides.assessment.models import DropSchool, DropStatus, Judgement, JudgementRevision
 from strides.assessment.services import record_judgement, transition
 from strides.audit.models import AuditEntry
@@ -15,17 +14,6 @@ from strides.frameworks.services import assign_framework
 pytestmark = pytest.mark.django_db
 
 JUDGEMENTS = "/api/v1/judgements/"
-
-
-@pytest.fixture
-def api():
-    def client_for(user) -> APIClient:
-        _, secret = create_api_token(None, user, "assessment tests")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        return client
-
-    return client_for
 
 
 def body(cast, the_drop, **changes):

@@ -172,21 +172,6 @@ def test_no_reader_joins_judgements_past_the_manager():
 # --- the API ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def api():
-    from rest_framework.test import APIClient
-
-    from strides.accounts.services import create_api_token
-
-    def client_for(user) -> APIClient:
-        _, secret = create_api_token(None, user, "withdraw tests")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        return client
-
-    return client_for
-
-
 def withdraw_url(judgement):
     return f"/api/v1/judgements/{judgement.pk}/withdraw/"
 
