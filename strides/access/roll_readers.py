@@ -7,7 +7,9 @@
   reach. It has to look up UPNs across the trust to know that a pupil exists outside the user's
   reach; it answers only with the UPNs refused (never who or where), and asks the gate for the rest.
 - :func:`enrolments_on_roll` and :func:`periods_in_force`: the rows a school's counts are made
-  from (on roll by NC year, SEN, FSM...), for :mod:`strides.pupils.roll`'s counts only. Counts
+  from (on roll by NC year, SEN, FSM...), for counts and sets of values only: the roll's counts
+  (:mod:`strides.pupils.roll`) and which year groups a school has on the framework choices page
+  (:mod:`strides.frameworks.assignments_views`). Counts
   serve readers who may not see a single named pupil (a governor): the caller asks the gate which
   schools the reader may open (``visible_schools``) and hides small groups for aggregate-only
   readers (:mod:`strides.small_groups`); no row read here reaches a page.
