@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from strides.access.gate import can
 from strides.accounts.models import ApiToken, hash_token
+from strides.accounts.roles import Capability
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -25,6 +27,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        if not can(token.user, Capability.USE_API_TOKENS):
+            # the owner's roles changed since: a parent or placing contact reads on the pages only
+            raise exceptions.AuthenticationFailed("This account may no longer use API tokens.")
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

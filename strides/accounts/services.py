@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from strides.access.actor import Actor
-from strides.access.gate import forget_scope
+from strides.access.gate import can, forget_scope
 from strides.accounts.models import ApiToken, Membership, ParentLink, User, hash_token
-from strides.accounts.roles import Role
+from strides.accounts.roles import Capability, Role
 from strides.audit.models import AuditAction
 from strides.audit.services import record, snapshot
 from strides.organisations.models import School, Trust
@@ -130,7 +130,14 @@ def link_parent(
 
 
 def create_api_token(actor: Actor | None, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for ``user``. Returns the token and its secret, which is never shown again."""
+    """A new token for ``user``. Returns the token and its secret, which is never shown again.
+    Only staff make tokens (``USE_API_TOKENS``): a parent or a placing-school contact reads their
+    pupils on the pages, whoever asks for the token (the page, the command line)."""
+    if not can(user, Capability.USE_API_TOKENS):
+        raise ValidationError(
+            f"{user.username} may not have an API token: tokens are for staff, not for parents, "
+            "placing-school contacts or accounts with no role."
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(

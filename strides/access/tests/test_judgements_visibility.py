@@ -16,7 +16,6 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from strides.access.judgements import judgement_reach, visible_judgements
-from strides.accounts.services import create_api_token
 from strides.assessment.grid_queries import build_grid
 from strides.assessment.models import DropSchool, DropStatus
 from strides.assessment.services import create_drop, record_judgement, transition
@@ -28,6 +27,7 @@ from strides.dashboards.queries import AnalyticsView
 from strides.frameworks.models import Level, Subject
 from strides.frameworks.services import ensure_common_scale
 from strides.pupils import services as pupils
+from strides.testing.api import api_client
 from strides.testing.cast import add_mover
 
 pytestmark = pytest.mark.django_db
@@ -124,10 +124,7 @@ def test_a_receiving_school_reads_a_newcomer_s_prior_attainment_not_the_reverse(
 
 
 def api(user) -> APIClient:
-    _, secret = create_api_token(None, user, "tests")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return client
+    return api_client(user)
 
 
 def test_the_api_shows_prior_attainment_without_staff_note_or_history(world):

@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 
 from strides.access.gate import forget_scope, visible_pupils
 from strides.access.tests.test_matrix import World
+from strides.testing.api import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +34,7 @@ def _client(user) -> Client:
 
 
 def _api(user) -> APIClient:
-    from strides.accounts.services import create_api_token
-
-    _, secret = create_api_token(None, user, "matrix")
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return api
+    return api_client(user, "matrix")
 
 
 # Each puts one awkward pupil or class in front of every member of the cast, on the pages where the

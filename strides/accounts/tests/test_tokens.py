@@ -118,7 +118,7 @@ def test_parents_and_placing_contacts_may_not_make_tokens(client_for, cast, who)
     assert client.post(TOKENS, {"name": "mine"}).status_code == 403
     assert not ApiToken.objects.filter(user=user).exists()
     # nor revoke one (made before the rule); the security page does not offer the tokens page
-    token, _ = services.create_api_token(None, user, "old")
+    token = ApiToken.objects.create(user=user, name="old", prefix="oldtoken", key_hash="x" * 64)
     assert client.post(reverse("accounts:token_revoke", kwargs={"token_id": token.pk})).status_code == 403
     token.refresh_from_db()
     assert token.revoked_at is None
@@ -131,3 +131,30 @@ def test_staff_keep_the_tokens_page(client_for, cast, who):
     client = client_for(getattr(cast, who))
     assert client.get(TOKENS).status_code == 200
     assert TOKENS in client.get(reverse("accounts:two_factor")).content.decode()
+
+
+@pytest.mark.parametrize("who", ["parent", "placing"])
+def test_no_path_makes_a_parent_or_placing_contact_a_token(cast, who):
+    from django.core.exceptions import ValidationError
+    from django.core.management import CommandError, call_command
+
+    user = getattr(cast, who)
+    with pytest.raises(ValidationError, match="tokens are for staff"):
+        services.create_api_token(None, user, "mine")
+    with pytest.raises(CommandError, match="tokens are for staff"):
+        call_command("api_token", user.username)
+    assert not ApiToken.objects.filter(user=user).exists()
+
+
+def test_a_token_stops_working_when_its_owner_may_no_longer_use_tokens(cast):
+    from strides.access.gate import forget_scope
+    from strides.accounts.models import Membership
+
+    _, secret = services.create_api_token(None, cast.teacher, "sync")
+    request = APIRequestFactory().get("/api/v1/pupils/", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert ApiTokenAuthentication().authenticate(request)[0] == cast.teacher
+    Membership.objects.filter(user=cast.teacher).delete()  # left the school: no role, no tokens
+    forget_scope(cast.teacher)
+    request = APIRequestFactory().get("/api/v1/pupils/", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    with pytest.raises(AuthenticationFailed, match="no longer use API tokens"):
+        ApiTokenAuthentication().authenticate(request)

@@ -4,22 +4,16 @@ strides/testing/cast.py), with a real personal token."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
-from strides.accounts.services import create_api_token
+from strides.testing.api import api_client
 
 
 @pytest.fixture
 def api():
-    """``api(user)``: a client sending ``Authorization: Bearer <a new token of user>``."""
+    """``api(user)``: a client sending ``Authorization: Bearer <a new token of user>`` (a parent's or
+    placing contact's: their session, as they may make no token)."""
 
-    def client_for(user) -> APIClient:
-        _, secret = create_api_token(None, user, "tests")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        return client
-
-    return client_for
+    return api_client
 
 
 def ids(response) -> set[int]:

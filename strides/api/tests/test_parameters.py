@@ -53,13 +53,10 @@ def documented_for(url: str, method: str, route: Route) -> frozenset[str]:
 @pytest.fixture
 def api_as():
     """``api_as(user)``: a token client asking for JSON (the schema answers YAML by default)."""
-    from strides.accounts.services import create_api_token
+    from strides.testing.api import api_client
 
     def client_for(user) -> APIClient:
-        _, secret = create_api_token(None, user, "parameters")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT="application/json")
-        return client
+        return api_client(user, "parameters", HTTP_ACCEPT="application/json")
 
     return client_for
 

@@ -65,7 +65,12 @@ def school_for(user: Actor, pupil: Pupil, drop: DataDrop, urn: str | None) -> Sc
         schools = [school for school in schools if can(user, Capability.RECORD_ASSESSMENT, school)] or schools
     if not schools:
         raise exceptions.ValidationError(
-            {"pupil": [f"{pupil.display_name} is not on the roll of a school in {drop}."]}
+            {
+                "pupil": [
+                    f"{pupil.display_name} is not on the roll of any of your schools in {drop} "
+                    f"(assessed on {day:%d/%m/%Y})."
+                ]
+            }
         )
     if len(schools) > 1:
         urns = " or ".join(school.urn for school in schools)

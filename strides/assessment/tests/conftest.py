@@ -42,14 +42,6 @@ def level(db):
 @pytest.fixture
 def api():
     """``api(user)``: an API client calling as ``user`` with a new personal token."""
-    from rest_framework.test import APIClient
+    from strides.testing.api import api_client
 
-    from strides.accounts.services import create_api_token
-
-    def client_for(user) -> APIClient:
-        _, secret = create_api_token(None, user, "assessment tests")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        return client
-
-    return client_for
+    return api_client

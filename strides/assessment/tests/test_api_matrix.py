@@ -14,15 +14,14 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.test import APIClient
 
 from strides.access.gate import visible_pupils
 from strides.access.judgements import visible_judgements
 from strides.access.rules import AccessRule, rule_of
-from strides.accounts.services import create_api_token
 from strides.assessment.models import DropSchool, DropStatus, Judgement
 from strides.assessment.services import create_drop, record_judgement, transition
 from strides.frameworks.models import Level, Subject
+from strides.testing.api import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -86,10 +85,7 @@ def test_the_matrix_judgement_is_seen_by_exactly_those_who_see_ava(cast, drop):
         sees_ava = visible_pupils(user).filter(pk=cast.ava.pk).exists()
         sees_judgement = visible_judgements(user).filter(pk=judgement.pk).exists()
         assert sees_judgement == sees_ava, username
-        _, secret = create_api_token(None, user, "matrix")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        status = client.get(f"/api/v1/judgements/{judgement.pk}/").status_code
+        status = api_client(user, "matrix").get(f"/api/v1/judgements/{judgement.pk}/").status_code
         assert status == (200 if sees_ava else 404), username
 
 

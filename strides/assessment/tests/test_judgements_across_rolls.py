@@ -199,4 +199,6 @@ def test_the_api_never_names_the_schools_a_leaver_went_to(cast, subjects):
     text = response.content.decode()
     for school in (cast.river, cast.oak):
         assert school.urn not in text and school.name not in text, text
+    # and says what is true: not "on no school's roll" (she is, elsewhere) but not on the head's
+    assert "not on the roll of any of your schools" in text, text
     assert not Judgement.objects.filter(pupil=cast.mia).exists()

@@ -7,6 +7,7 @@ shown this once: Strides keeps only its hash.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from strides.accounts.models import User
@@ -36,7 +37,10 @@ class Command(BaseCommand):
         name = options["name"].strip()
         if len(name) > 100:
             raise CommandError(f"A token name has at most 100 characters; {name[:20]!r}… has {len(name)}.")
-        token, secret = create_api_token(None, user, name)
+        try:
+            token, secret = create_api_token(None, user, name)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(secret)
         self.stderr.write(
             f"Token {token.prefix}… ({token.name!r}) created for {user.username}. "
