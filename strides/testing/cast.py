@@ -255,3 +255,22 @@ def add_year_group(c: SimpleNamespace, nc_year: int, count: int) -> SimpleNamesp
     ]
     pupils.upsert_pupils(None, c.north, records, effective=c.year.starts_on)
     return c
+
+
+def add_autumn_drop(c: SimpleNamespace, **changes: object):
+    """The trust's Autumn drop of the cast's year, on the common scale: north and river, opening
+    60 days into the year and due 50 days later, every subject unless ``changes`` say otherwise
+    (any argument of ``create_drop``: ``schools``, ``subjects``, ``assessed_on``...)."""
+    from strides.assessment.services import create_drop
+    from strides.frameworks.services import ensure_common_scale
+
+    ensure_common_scale(c.trust)
+    arguments: dict = {
+        "name": "Autumn",
+        "term": "autumn",
+        "opens_on": c.year.starts_on + dt.timedelta(days=60),
+        "deadline": c.year.starts_on + dt.timedelta(days=110),
+        "schools": [c.north, c.river],
+    }
+    arguments.update(changes)
+    return create_drop(c.analyst, c.trust, c.year, **arguments)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from strides.access.aggregates import (
@@ -24,9 +22,9 @@ from strides.access.command_line import (
     trust_pupils,
 )
 from strides.access.gate import visible_pupils
-from strides.assessment.services import create_drop, record_judgement
+from strides.assessment.services import record_judgement
 from strides.frameworks.models import Level, Subject
-from strides.frameworks.services import ensure_common_scale
+from strides.testing.cast import add_autumn_drop
 
 pytestmark = pytest.mark.django_db
 
@@ -34,18 +32,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def judged(cast):
     """Ava's reading at north and Cara's at river, in one drop."""
-    ensure_common_scale(cast.trust)
-    year = cast.year
-    drop = create_drop(
-        cast.analyst,
-        cast.trust,
-        year,
-        name="Autumn",
-        term="autumn",
-        opens_on=year.starts_on + dt.timedelta(days=60),
-        deadline=year.starts_on + dt.timedelta(days=110),
-        schools=[cast.north, cast.river],
-    )
+    drop = add_autumn_drop(cast)
     reading = Subject.objects.get(code="reading", trust=None)
     level = Level.objects.get(framework__code="nc-bands", framework__trust=None, code="Y3 WTS")
     ava = record_judgement(cast.head, cast.ava, reading, drop, cast.north, level, expected_version=0)

@@ -11,11 +11,11 @@ import pytest
 
 from strides.access.judgements import visible_judgement_history, visible_judgements, visible_revisions
 from strides.assessment.models import DropSchool, DropStatus
-from strides.assessment.services import create_drop, record_judgement, transition
+from strides.assessment.services import record_judgement, transition
 from strides.assessment.services.withdrawals import withdraw_judgement
 from strides.frameworks.models import Level, Subject
-from strides.frameworks.services import ensure_common_scale
 from strides.pupils import services as pupils
+from strides.testing.cast import add_autumn_drop
 
 pytestmark = pytest.mark.django_db
 
@@ -24,19 +24,8 @@ pytestmark = pytest.mark.django_db
 def shared(cast):
     """Ava, on north's roll and registered at river too; north judged her reading (two versions)
     and withdrew her maths, then its head submitted north's part of the drop."""
-    ensure_common_scale(cast.trust)
     year = cast.year
-    drop = create_drop(
-        cast.analyst,
-        cast.trust,
-        year,
-        name="Autumn",
-        term="autumn",
-        opens_on=year.starts_on + dt.timedelta(days=60),
-        deadline=year.starts_on + dt.timedelta(days=110),
-        assessed_on=year.starts_on + dt.timedelta(days=100),
-        schools=[cast.north, cast.river],
-    )
+    drop = add_autumn_drop(cast, assessed_on=year.starts_on + dt.timedelta(days=100))
     pupils.enrol(cast.river_head, cast.ava, cast.river, year.starts_on)
     reading, maths = (Subject.objects.get(code=code, trust=None) for code in ("reading", "maths"))
     level = Level.objects.get(framework__code="nc-bands", framework__trust=None, code="Y3 WTS")

@@ -1,29 +1,15 @@
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from strides.assessment.services import create_drop
 from strides.frameworks.models import Level, Subject
-from strides.frameworks.services import ensure_common_scale
+from strides.testing.cast import add_autumn_drop
 
 
 @pytest.fixture
 def drop(cast):
-    """Autumn drop of the cast's current year for north and river, reading/writing/maths."""
-    ensure_common_scale(cast.trust)
-    year = cast.year
-    return create_drop(
-        cast.analyst,
-        cast.trust,
-        year,
-        name="Autumn",
-        term="autumn",
-        opens_on=year.starts_on + dt.timedelta(days=60),
-        deadline=year.starts_on + dt.timedelta(days=110),
-        schools=[cast.north, cast.river],
-    )
+    """Autumn drop of the cast's current year for north and river, every subject."""
+    return add_autumn_drop(cast)
 
 
 @pytest.fixture

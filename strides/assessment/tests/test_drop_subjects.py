@@ -21,6 +21,7 @@ from strides.frameworks.models import Level, Subject
 from strides.frameworks.services import add_subject, archive_subject, ensure_common_scale
 from strides.organisations import services as organisations
 from strides.organisations.models import Phase, SchoolType
+from strides.testing.cast import add_autumn_drop
 
 pytestmark = pytest.mark.django_db
 
@@ -37,15 +38,8 @@ def mixed_drop(cast):
     and north's own forest school."""
     ensure_common_scale(cast.trust)
     forest = add_subject(cast.head, cast.trust, "forest-school", "Forest school", school=cast.north)
-    year = cast.year
-    return create_drop(
-        cast.analyst,
-        cast.trust,
-        year,
-        name="Autumn",
-        term="autumn",
-        opens_on=year.starts_on + dt.timedelta(days=60),
-        deadline=year.starts_on + dt.timedelta(days=110),
+    return add_autumn_drop(
+        cast,
         schools=[cast.north, cast.river, cast.oak],
         subjects=[shipped("maths"), shipped("history"), forest],
     )
