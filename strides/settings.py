@@ -117,9 +117,15 @@ TEMPLATES = [
 # SQLite (WAL) is the embedded default; PostgreSQL via DATABASE_URL in production.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'strides.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent connections on both engines: a request reuses its thread's connection instead of
+# opening one (on PostgreSQL a connect costs more than a whole grid save). Django checks a reused
+# connection before a request uses it (CONN_HEALTH_CHECKS), so a restarted database server costs
+# one reconnect, not an error page.
+CONN_MAX_AGE = int(os.environ.get("STRIDES_DB_CONN_MAX_AGE", "600"))
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers carry on while one writer writes; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue instead of failing half-way with "database is locked".
