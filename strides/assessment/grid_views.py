@@ -38,6 +38,7 @@ from strides.assessment.grid_queries import (
 from strides.assessment.models import DataDrop, DropSchool
 from strides.assessment.services.grid_cells import MAX_BATCH, Answer, SaveContext, save_cell, withdraw_cell
 from strides.classes.models import TeachingGroup
+from strides.frameworks.configuration import stamp_subquery
 from strides.navigation import school_crumbs
 
 RECORD = AccessRule(Capability.RECORD_ASSESSMENT, object_scoped=True)
@@ -79,7 +80,12 @@ def _save_objects(user: Actor, drop_slug: str, group_id: int) -> DropSchool:
     classes = visible_classes(user).filter(
         pk=group_id, school_id=OuterRef("school_id"), academic_year_id=OuterRef("drop__academic_year_id")
     )
-    parts = _parts_in_reach(user, drop_slug).filter(Exists(classes)).select_related("drop", "school")
+    parts = (
+        _parts_in_reach(user, drop_slug)
+        .filter(Exists(classes))
+        .select_related("drop", "school")
+        .annotate(configuration_token=stamp_subquery())  # SaveContext keeps the trust's frameworks under it
+    )
     part = get_or_404(parts)
     if not can(user, Capability.RECORD_ASSESSMENT, part.school):
         raise Http404("Not found")

@@ -223,6 +223,11 @@ class CodeBook:
         }
         self._order: dict[tuple[int, int, frozenset[int]], list[FrameworkCodes]] = {}
         self._names: dict[tuple[str, int], str] = {}
+        self._levels = {level.pk: level for codes in self.frameworks.values() for level in codes.levels}
+
+    def level(self, level_id: int | None) -> Level | None:
+        """The level with this id, when it is of a framework in the book."""
+        return self._levels.get(level_id) if level_id is not None else None
 
     def usable(self, framework_id: int, school_id: int, subject_id: int) -> bool:
         """Whether the school may record the subject in the framework: shipped or the trust's (or

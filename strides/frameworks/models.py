@@ -265,3 +265,19 @@ class FrameworkAssignment(models.Model):
             else (f"NC year {self.nc_year}" if self.nc_year is not None else "whole school")
         )
         return f"{self.framework} for {self.subject} at {self.school} ({who}) from {self.valid_from:%d/%m/%Y}"
+
+
+class ConfigurationStamp(models.Model):
+    """One row whose ``token`` becomes a new random value, by database triggers (migration 0006:
+    strides/frameworks/configuration.py), in the same transaction as any change to the tables a
+    trust's assessment configuration is read from: subjects, frameworks and their levels and
+    subjects, framework assignments, the common scale, crosswalks and a drop's subjects.
+
+    A process keeps what it built from those tables (``configuration.stamped``) under the token
+    it read with the request's own first query, so a change anywhere, by any path (a service,
+    ``bulk_create``, a migration, SQL), is seen by the next request of every process. A random
+    token, not a counter, so a rolled-back transaction or a restored backup never meets what
+    was built for other rows under the same number. No row (a new or flushed database): nothing
+    is kept."""
+
+    token = models.CharField(max_length=40)

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from strides.access.actor import Actor
-from strides.access.gate import can, visible_pupils
+from strides.access.gate import can
 from strides.accounts.roles import Capability
 from strides.assessment.models import (
     DataDrop,
@@ -26,12 +25,10 @@ from strides.assessment.models import (
 )
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many
-from strides.frameworks.level_codes import not_in_use
-from strides.frameworks.models import CommonScale, Crosswalk, CrosswalkEntry, Framework, Level, Subject
-from strides.frameworks.queries import FrameworkChooser, frameworks_available, subjects_for
+from strides.frameworks.models import Level, Subject
+from strides.frameworks.queries import subjects_for
 from strides.frameworks.services import crosswalk_in_force, ensure_common_scale, point_map
 from strides.organisations.models import AcademicYear, School, Trust
-from strides.pupils.models import CharacteristicsPeriod, Enrolment, Pupil
 
 
 class AssessmentError(ValueError):
@@ -241,268 +238,6 @@ def editable_part(drop: DataDrop, school: School, *, lock: bool = False) -> Drop
     return part
 
 
-@dataclass(frozen=True)
-class _SaveFacts:
-    """What ``record_judgement`` checks before it writes, read in one query."""
-
-    part_status: str | None  # None: the school is not part of the drop
-    pupil_visible: bool
-    collected: bool
-    on_roll: bool
-    framework_available: bool
-    framework_subjects: bool  # the level's framework names subjects at all
-    framework_has_subject: bool
-    framework_name: str
-    nc_year: int | None  # the pupil's NC year on the drop's date: their framework depends on it
-    has_scale: bool
-    crosswalk_id: int | None
-    point_id: int | None
-
-
-def _save_facts(
-    actor: Actor, pupil: Pupil, subject: Subject, drop: DataDrop, school: School, level: Level
-) -> _SaveFacts:
-    """Every rule of a save that does not need the write lock, as one row: the pupil seen through
-    the gate and on the school's roll, the subject collected in the drop, the level's framework
-    usable at the school and for the subject, the school's part of the drop (checked again under
-    the lock), and the common point from the crosswalk in force on the drop's date. Read before
-    the saving transaction, so an SQLite writer holds the database's one write lock only for the
-    lock-and-write statements (a crosswalk published in between is recorded against the version
-    that was read, and shows in ``crosswalk_differences`` like any older judgement)."""
-    in_force = (
-        Crosswalk.objects.filter(scale__trust_id=drop.trust_id, effective_from__lte=drop.assessed_on)
-        .order_by("-effective_from", "-version")
-        .values("pk")[:1]
-    )
-    framework_subjects = Framework.subjects.through.objects.filter(framework_id=OuterRef("framework_id"))
-    part = DropSchool.objects.filter(drop_id=drop.pk, school_id=school.pk).order_by()
-    row = (
-        Level.objects.filter(pk=level.pk)
-        .annotate(
-            part_status=Subquery(part.values("status")[:1]),
-            pupil_visible=Exists(visible_pupils(actor).filter(pk=pupil.pk)),
-            collected=Exists(
-                DataDrop.subjects.through.objects.filter(datadrop_id=drop.pk, subject_id=subject.pk)
-            ),
-            on_roll=Exists(Enrolment.objects.filter(pupil_id=pupil.pk, school_id=school.pk)),
-            framework_available=Exists(
-                frameworks_available(drop.trust_id, school.pk).filter(pk=OuterRef("framework_id"))
-            ),
-            framework_subjects=Exists(framework_subjects),
-            framework_has_subject=Exists(framework_subjects.filter(subject_id=subject.pk)),
-            framework_name=F("framework__name"),
-            nc_year=Subquery(
-                CharacteristicsPeriod.objects.filter(pupil_id=pupil.pk, valid_from__lte=drop.assessed_on)
-                .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=drop.assessed_on))
-                .order_by("-valid_from")
-                .values("nc_year")[:1]
-            ),
-            has_scale=Exists(CommonScale.objects.filter(trust_id=drop.trust_id)),
-            crosswalk_id=Subquery(in_force),
-            point_id=Subquery(
-                CrosswalkEntry.objects.filter(
-                    level_id=OuterRef("pk"), crosswalk_id=Subquery(in_force)
-                ).values("point_id")[:1]
-            ),
-        )
-        .values(*(f.name for f in fields(_SaveFacts)))
-        .first()
-    )
-    if row is None:
-        raise AssessmentError(f"{level.code} is not a level of any framework.")
-    return _SaveFacts(**row)
-
-
-def _check_save(
-    actor: Actor,
-    pupil: Pupil,
-    subject: Subject,
-    drop: DataDrop,
-    school: School,
-    level: Level,
-    in_use: Framework | None = None,
-) -> _SaveFacts:
-    """The rules in the order a person meets them: who may record, the drop still open, then the
-    subject, the roll and the level, which must be of the framework the school's assignment gives
-    the pupil in the subject (``in_use``, looked up with ``FrameworkChooser`` when not given)."""
-    if not can(actor, Capability.RECORD_ASSESSMENT, school):
-        raise PermissionError("You cannot record judgements for this pupil.")
-    facts = _save_facts(actor, pupil, subject, drop, school, level)
-    if not facts.pupil_visible:
-        raise PermissionError("You cannot record judgements for this pupil.")
-    if facts.part_status is None:
-        raise AssessmentError(f"{school} is not part of {drop}.")
-    part_as_read = DropSchool(drop=drop, school=school, status=facts.part_status)
-    if not part_as_read.teachers_may_edit:
-        raise _closed(part_as_read, drop, school)
-    if not facts.collected:
-        raise AssessmentError(f"{subject.name} is not collected in {drop}.")
-    if not facts.on_roll:
-        raise AssessmentError(f"{pupil} is not on {school}'s roll.")
-    if not facts.framework_available:
-        raise AssessmentError(f"{level.code} is not from a framework {school} can use.")
-    if facts.framework_subjects and not facts.framework_has_subject:
-        raise AssessmentError(f"{facts.framework_name} is not used for {subject.name}.")
-    if in_use is None:  # the school's assignment for the pupil decides the framework
-        chooser = FrameworkChooser(school.pk, [subject], drop.assessed_on)
-        in_use = chooser.framework_for(pupil.pk, subject.pk, facts.nc_year)
-    if in_use is not None and in_use.pk != level.framework_id:
-        codes = list(Level.objects.filter(framework=in_use).order_by("order").values_list("code", flat=True))
-        raise AssessmentError(
-            not_in_use(
-                level.code, facts.framework_name, in_use.name, codes, facts.nc_year, school.name, subject.name
-            )
-        )
-    return facts
-
-
-def _crosswalk_point(
-    facts: _SaveFacts, drop: DataDrop, actor: Actor, level: Level
-) -> tuple[int | None, int | None]:
-    """(crosswalk id, point id). A trust without its common scale yet (only a drop made outside
-    ``create_drop`` can be one) gets it made here, as before."""
-    if facts.has_scale:
-        return facts.crosswalk_id, facts.point_id
-    crosswalk = crosswalk_in_force(ensure_common_scale(drop.trust, actor), drop.assessed_on)
-    if crosswalk is None:
-        return None, None
-    entries = CrosswalkEntry.objects.filter(crosswalk=crosswalk, level=level)
-    point_id = entries.values_list("point_id", flat=True).first()
-    return crosswalk.pk, point_id
-
-
-def record_judgement(
-    actor: Actor,
-    pupil: Pupil,
-    subject: Subject,
-    drop: DataDrop,
-    school: School,
-    level: Level,
-    *,
-    expected_version: int | None,
-    note: str = "",
-    reason: str = "grid",
-    framework: Framework | None = None,
-) -> Judgement:
-    """Set a pupil's judgement. ``expected_version`` is the version the user saw (0: none yet);
-    a save against an older version raises :class:`StaleJudgement` and changes nothing, unless
-    the judgement already holds ``level`` and ``note``: then nothing is lost, and the current
-    judgement is returned unchanged (no new version, revision or audit entry), whoever saved it.
-    ``level`` must be of the pupil's framework for the subject: ``framework`` when the caller
-    has just looked it up by the same rule (the grid's and the API's ``CodeBook`` reading),
-    else ``FrameworkChooser``'s (docs/frameworks.md, "Typing a level").
-
-    One query checks every rule that needs no lock (:func:`_save_facts`); then, in one
-    transaction, the school's part of the drop is locked and checked again (a head may have
-    submitted it meanwhile), the judgement is locked and its version compared (ADR 7), and the
-    judgement, its revision and the audit entry are written."""
-    facts = _check_save(actor, pupil, subject, drop, school, level, framework)
-    crosswalk_id, point_id = _crosswalk_point(facts, drop, actor, level)
-    user = _user(actor)
-    with transaction.atomic():
-        part = editable_part(drop, school, lock=True)
-        current = (
-            Judgement.history.select_for_update(of=("self",))
-            .select_related("level")
-            .filter(pupil=pupil, subject=subject, drop=drop)
-            .first()
-        )
-        if current is None:
-            if expected_version not in (None, 0):
-                raise StaleJudgement(None, level)
-            try:
-                with transaction.atomic():
-                    judgement = Judgement.objects.create(
-                        pupil=pupil,
-                        subject=subject,
-                        drop=drop,
-                        school=school,
-                        level=level,
-                        point_id=point_id,
-                        crosswalk_id=crosswalk_id,
-                        note=note,
-                        recorded_by=user,
-                    )
-            except IntegrityError as race:
-                theirs = (
-                    Judgement.history.filter(pupil=pupil, subject=subject, drop=drop)
-                    .select_related("level")
-                    .first()
-                )
-                if theirs is not None:
-                    check_holder(actor, theirs, school, subject)
-                same = theirs is not None and (theirs.level_id, theirs.note) == (level.pk, note)
-                if theirs is not None and same and theirs.withdrawn_at is None:
-                    return theirs  # the same value saved first by another request: nothing lost
-                raise StaleJudgement(theirs, level) from race
-            before: dict[str, Any] | None = None
-            level_before = None
-        else:
-            check_holder(actor, current, school, subject)  # before anything of it is compared or told
-            withdrawn = current.withdrawn_at is not None
-            # a withdrawn judgement is "nothing yet" to whoever saw it gone (0) or withdrawn (its version)
-            # the value already saved, whoever saved it and whatever version was seen, is no lost
-            # update: nothing to write (a save sent twice, e.g. as a page closed and again on return)
-            if not withdrawn and current.level_id == level.pk and current.note == note:
-                return current
-            seen = {current.version, 0} if withdrawn else {current.version}
-            if expected_version is not None and expected_version not in seen:
-                raise StaleJudgement(None if withdrawn else current, level)
-            before = {"level": current.level.code, "note": current.note, "version": current.version}
-            level_before = None if withdrawn else current.level
-            if withdrawn:  # re-entering a level reinstates it, as a new version
-                before["withdrawn"] = True
-                current.withdrawn_at, current.withdrawn_by, current.withdrawn_reason = None, None, ""
-            judgement = current
-            judgement.pupil, judgement.subject, judgement.drop = pupil, subject, drop
-            judgement.level = level
-            judgement.point_id = point_id
-            judgement.crosswalk_id = crosswalk_id
-            judgement.note = note
-            judgement.school = school
-            judgement.version = current.version + 1
-            judgement.recorded_by = user
-            judgement.save(
-                update_fields=[
-                    "level", "point", "crosswalk", "note", "school", "version", "recorded_by", "recorded_at",
-                    "withdrawn_at", "withdrawn_by", "withdrawn_reason",
-                ]
-            )  # fmt: skip
-        JudgementRevision.objects.create(
-            judgement=judgement,
-            version=judgement.version,
-            level_before=level_before,
-            level_after=level,
-            point_after_id=point_id,
-            note=note,
-            changed_by=user,
-            reason=reason[:120],
-        )
-        changes = [
-            Change(
-                AuditAction.CREATE if before is None else AuditAction.UPDATE,
-                judgement,
-                before,
-                {"level": level.code, "note": note, "version": judgement.version},
-                school.pk,
-            )
-        ]
-        if part.status == DropStatus.NOT_STARTED:
-            part.status = DropStatus.IN_PROGRESS
-            part.save(update_fields=["status", "changed_at"])
-            changes.append(
-                Change(
-                    AuditAction.UPDATE,
-                    part,
-                    {"status": DropStatus.NOT_STARTED},
-                    {"status": DropStatus.IN_PROGRESS},
-                    school.pk,
-                )
-            )
-        record_many(actor, changes, reason=reason)
-    return judgement
-
-
 # --- crosswalk versions ----------------------------------------------------------------------
 
 
@@ -589,3 +324,8 @@ def apply_crosswalk(actor: Actor | None, drop: DataDrop) -> int:
         reason="crosswalk applied",
     )
     return len(changes)
+
+
+# record_judgement lives in recording.py (one judgement's checks, lock and write); it is imported
+# here, after everything it uses from this module, so callers keep one place to import it from.
+from strides.assessment.services.recording import record_judgement as record_judgement  # noqa: E402

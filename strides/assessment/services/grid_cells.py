@@ -27,8 +27,9 @@ from strides.assessment.models import DropSchool, Judgement
 from strides.assessment.queries import PreviousJudgement, previous_judgements
 from strides.assessment.services import AssessmentError, DropClosed, StaleJudgement, record_judgement
 from strides.assessment.services.withdrawals import withdraw_judgement
+from strides.frameworks.configuration import code_book, framework_chooser, subjects_by_code, trust_scale
 from strides.frameworks.level_codes import CodeBook, jump_warning
-from strides.frameworks.models import ScalePoint, Subject
+from strides.frameworks.models import Subject
 from strides.frameworks.queries import FrameworkChooser
 from strides.pupils.models import Pupil
 
@@ -76,22 +77,26 @@ class SaveContext:
     ) -> None:
         self.user, self.part = user, part
         drop = part.drop
+        # the configuration stamp, read with the part (grid_views._save_objects): the drop's
+        # subjects, the school's framework choices and the trust's code book are kept under it
+        self.token: str | None = getattr(part, "configuration_token", None)
         self.pupils: dict[int, Pupil] = {
             p.pk: p for p in class_pupils(user, group_id, drop.assessed_on).filter(pk__in=list(pupil_ids))
         }
+        collected = subjects_by_code(self.token, ("drop-subjects", drop.pk), drop.subjects.all)
         self.subjects: dict[str, Subject] = {
-            s.code: s for s in drop.subjects.filter(code__in=list(subject_codes))
+            code: collected[code] for code in subject_codes if code in collected
         }
         subjects = list(self.subjects.values())
         self.previous: dict[tuple[int, int], PreviousJudgement] = {}
         self.chooser: FrameworkChooser | None = None
         self.book: CodeBook | None = None
         if self.pupils and subjects and part.teachers_may_edit:
-            self.chooser = FrameworkChooser(part.school_id, subjects, drop.assessed_on)
-            self.book = CodeBook(drop.trust_id)
+            # for all the drop's subjects, so one kept chooser serves every cell of the drop
+            self.chooser = framework_chooser(self.token, part.school_id, collected.values(), drop.assessed_on)
+            self.book = code_book(self.token, drop.trust_id)
             readable = visible_judgements(user)
             self.previous = previous_judgements(drop, list(self.pupils), [s.pk for s in subjects], readable)
-        self._values: dict[int, int] | None = None
 
     def vocabulary(self, pupil: Pupil, subject: Subject) -> Vocabulary | None:
         if self.book is None or self.chooser is None:
@@ -103,13 +108,8 @@ class SaveContext:
         )  # fmt: skip
 
     def point_value(self, point_id: int) -> int | None:
-        """A point's value on the common scale (the scale's points read once, when first needed)."""
-        if self._values is None:
-            trust_id = self.part.drop.trust_id
-            self._values = dict(
-                ScalePoint.objects.filter(scale__trust_id=trust_id).values_list("pk", "value")
-            )
-        return self._values.get(point_id)
+        """A point's value on the common scale (kept with the trust's configuration)."""
+        return trust_scale(self.token, self.part.drop.trust_id).values.get(point_id)
 
 
 def save_cell(
