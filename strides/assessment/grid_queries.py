@@ -33,6 +33,7 @@ from strides.accounts.roles import ROLE_CAPABILITIES, Capability
 from strides.assessment.models import DataDrop, DropSchool
 from strides.assessment.queries import PreviousJudgement, expected_enrolments, previous_judgements
 from strides.classes.models import TeachingGroup
+from strides.frameworks.configuration import code_book, framework_chooser
 from strides.frameworks.level_codes import CodeBook, Resolution, jump_warning, pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import (
@@ -285,8 +286,11 @@ def build_grid(user: Viewer, drop: DataDrop, group: TeachingGroup, part: DropSch
     in_drop = [p for p in pupils if not drop.nc_years or p.nc_year_then in drop.nc_years]
     ids = [p.pk for p in in_drop]
     on_roll = {p.pk for p in in_drop if p.on_roll}
-    chooser = FrameworkChooser(group.school_id, subjects, day)
-    book = CodeBook(drop.trust_id)
+    # the trust's frameworks and the school's choices, kept by the process under the configuration
+    # stamp read with the part (grid_views._grid_objects)
+    token = getattr(part, "configuration_token", None)
+    chooser = framework_chooser(token, group.school_id, subjects, day)
+    book = code_book(token, drop.trust_id)
     # The school's own, withdrawn ones too (history): an empty cell still carries its version, for
     # the lost-update check. Another school's (a pupil on two rolls) only as the user may read it,
     # read-only (ADR 11). One query.

@@ -65,7 +65,9 @@ def _grid_objects(user: Viewer, drop_slug: str, group_id: int) -> tuple[DataDrop
     if not can(user, Capability.RECORD_ASSESSMENT, group.school):
         raise Http404("Not found")
     part = get_or_404(
-        _parts_in_reach(user, drop_slug).select_related("drop", "drop__academic_year", "changed_by"),
+        _parts_in_reach(user, drop_slug)
+        .select_related("drop", "drop__academic_year", "changed_by")
+        .annotate(configuration_token=stamp_subquery()),
         school=group.school,
         drop__academic_year_id=group.academic_year_id,
     )
