@@ -1,83 +1,94 @@
-"""Benchmark: dashboard latency with 20 concurrent users against a real server on loopback, and
-the cost of building the observations frame behind every dashboard.
+"""Benchmark: the dashboards under 20 people against a real server on loopback, on PostgreSQL
+(the production engine) and SQLite (the embedded default), with the health check under the same
+load in the same run, and the cost of the observations frame behind every dashboard (issue 10).
 
-    python -m bench.dashboard_load [--quick] [--observations-out FILE]   alone, printed as Markdown
-    python -m bench.run --only dashboards                                 inside the report
+    python -m bench.dashboard_load [--quick] [--engine E] [--observations-out FILE]   alone
+    python -m bench.run --only dashboards                                             in the report
 
-The demo trust (``strides demo-data --seed 1 --scale large``: about 40,000 pupils with three
-years of termly drops; ``--scale small`` with ``--quick``) on a fresh SQLite database.
+On each engine, the demo trust (``strides demo-data --seed 1 --scale large``: about 40,000 pupils
+with three years of termly drops; ``--scale small`` with ``--quick``) on a fresh database:
 
-1. **The frame** (one process): ``strides.dashboards.frames.observations`` for the whole trust
-   on an empty cache (eight set-based queries and the joins in Polars), then again warm (only the
-   data version is read), then as another worker process finds it: memory empty, the shared
-   Parquet file there. ``--observations-out FILE`` also writes the frame as Parquet, the input
-   ``bench/analytics.py --observations FILE`` takes.
-2. **The pages**, served by gunicorn as docs/deployment.md runs it (3 workers x 2 threads, DEBUG
-   off), each simulated user a thread with its own keep-alive connection and signed-in session,
-   all starting each phase together:
+1. **The frame** (one process, bench/dashboard_steps.py): ``strides.dashboards.frames.observations``
+   for the whole trust on an empty cache, then warm (only the data version is read), then as
+   another worker process finds it (memory empty, the shared Parquet file there).
+   ``--observations-out FILE`` also writes it as Parquet for ``bench/analytics.py --observations``.
+2. **The pages**, served by gunicorn as docs/deployment.md runs it (bench/engines.py), each
+   simulated person a thread with its own keep-alive connection and signed-in session:
 
-   - **health**: GET /health/, the baseline;
-   - **cold start**: every user opens the trust dashboard at once on a server whose caches are
-     empty (no frame in memory, no shared file): one worker builds the frame while the others
-     wait for it (the single-flight lock), then read it;
-   - **trust dashboard** ``/dashboards/trust/`` (the trust analyst and the director, alternately:
-     the director's tables are suppressed) and **school dashboard** ``/dashboards/schools/<urn>/``
-     (each user the head of a different school), warm;
-   - **API**: ``/api/v1/analytics/attainment/?group=disadvantaged`` (as the analyst or the
-     director) and ``/api/v1/analytics/attention/?school=<urn>`` (as the heads).
+   - **cold start**: every person opens the trust page at once on empty caches (one worker builds
+     the frame while the others wait for it);
+   - **alone**: one person, nobody else: the health check, the trust page, the school page;
+   - **at the pace of 20 people** (open loop, bench/load.py): each opens a page about every 3 s
+     (jittered), by the clock, warm: the health check, then the trust page (the trust analyst and
+     the director in turn: the director's tables are suppressed), then the school page (each
+     person the head of a different school); latency from the scheduled send;
+   - **saturation** (closed loop, back to back): the same three and the two API reads, whose
+     requests per second are the ceiling.
 
-   A page not built yet (404 from the URL resolver) is left out and said so.
-3. **Statements**: one process counts the SQL statements of one warm trust page, school page and
-   API answer through Django's test client.
-
-Steps (each run in its own process by the benchmark):
-
-    python -m bench.dashboard_load step frame OUT.parquet|-      time the frame; prints JSON
-    python -m bench.dashboard_load step setup USERS               sessions and URLs as JSON
-    python -m bench.dashboard_load step queries JSON              statement counts as JSON
+   Each page's size is recorded as sent (uncompressed) and as gzip would make it.
+3. **Statements**: one process counts the SQL statements of one warm request of each kind.
 """
 
 from __future__ import annotations
 
+import gzip
+import http.client
 import json
-import os
 import shutil
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.grid_load import LoadError, Phase, _request, _run_phase, _start_server, _stop_server
-from bench.harness import Bench, BenchError, Section, bench_alone
+from bench.engines import Engine, SQLiteEngine, engine_names, engines_for, serve, server_label
+from bench.harness import Bench, BenchError, Section, bench_alone, log
+from bench.load import (
+    LoadError,
+    Measure,
+    Phase,
+    below,
+    closed_loop,
+    engine_table,
+    goals_summary,
+    ms,
+    open_loop,
+    p50_p95_p99,
+    request,
+)
 
-REPO = Path(__file__).resolve().parent.parent
-USERS = 20
-WORKERS, THREADS = 3, 2  # docs/deployment.md, as bench/grid_load.py
+STEPS = ["-m", "bench.dashboard_steps"]
 
 
 @dataclass(frozen=True)
 class DashboardSizes:
     scale: str
     users: int
-    health_each: int
-    pages_each: int
+    interval: float  # seconds between one person's pages at the open loop's pace
+    pace_seconds: float  # how long each open-loop phase offers its load
+    alone_each: int
+    closed_each: int  # back-to-back requests per person at saturation
     warm_repeats: int
     phase_seconds: float
 
 
-FULL = DashboardSizes(
-    scale="large", users=USERS, health_each=20, pages_each=5, warm_repeats=5, phase_seconds=300
-)
-QUICK = DashboardSizes(
-    scale="small", users=USERS, health_each=3, pages_each=1, warm_repeats=2, phase_seconds=120
-)
+FULL = DashboardSizes("large", 20, 3.0, 60, 30, 5, 5, 300)
+QUICK = DashboardSizes("small", 20, 3.0, 4, 3, 1, 2, 120)
+
+PAGE_P95_MS = 300.0  # issue 10: trust and school pages at 20 people's pace
+ALONE_P50_MS = 150.0
+TRUST_PAGE_KB = 300.0
+KINDS = {
+    "trust": ("trust page `/dashboards/trust/`", b"<h1"),
+    "school": ("school page `/dashboards/schools/<urn>/`", b"<h1"),
+    "api_attainment": ("API attainment by school, subject and disadvantaged", b'"results"'),
+    "api_attention": ("API pupils needing attention at a school", b'"results"'),
+}
 
 
 @dataclass
 class User:
-    """One simulated user: the URL they open in each phase and the session they open it with."""
+    """One simulated person: the URL they open for each kind and the session they open it with."""
 
     paths: dict[str, str]
     sessions: dict[str, str]
@@ -86,339 +97,234 @@ class User:
         return f"sessionid={self.sessions[kind]}"
 
 
-def _getter(kind: str, marker: bytes) -> Callable[[Any, User, int], str | None]:
-    def get(connection: Any, user: User, n: int) -> str | None:
-        status, body, _ = _request(connection, "GET", user.paths[kind], None, {"Cookie": user.cookies(kind)})
+def _getter(kind: str, marker: bytes, largest: dict[str, bytes]) -> Callable[[Any, User, int], str | None]:
+    """A step that opens ``kind`` and keeps the largest answer of its kind (the payload row)."""
+
+    def get(connection: http.client.HTTPConnection, user: User, n: int) -> str | None:
+        status, body, _ = request(connection, "GET", user.paths[kind], None, {"Cookie": user.cookies(kind)})
         if status != 200 or marker not in body:
             return f"{kind} answered {status}: {body[:160]!r}"
+        if len(body) > len(largest.get(kind, b"")):
+            largest[kind] = body
         return None
 
     return get
 
 
-def _health(connection: Any, user: User, n: int) -> str | None:
-    status, body, _ = _request(connection, "GET", "/health/", None, {})
+def _health(connection: http.client.HTTPConnection, user: User, n: int) -> str | None:
+    status, body, _ = request(connection, "GET", "/health/", None, {})
     return None if status == 200 and b'"ok"' in body else f"health answered {status}"
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.0f} ms" if seconds >= 0.1 else f"{seconds * 1000:.1f} ms"
-
-
-def _p(phase: Phase) -> str:
-    return f"**{_ms(phase.percentile(50))}** / **{_ms(phase.percentile(95))}**"
+def _p50_p95(phase: Phase) -> str:
+    return f"{ms(phase.percentile(50))} / **{ms(phase.percentile(95))}**"
 
 
 def measure(
-    bench: Any, sizes: DashboardSizes, observations_out: Path | None = None
-) -> tuple[list[tuple[str, str]], dict[str, float], list[str]]:
-    """Rows of (label, figure), figures by name and notes. ``bench`` is bench/run.py's Bench."""
-    script = ["-m", "bench.dashboard_load"]
-    database = bench.fresh_database("dashboards")
-    bench.log(f"dashboards: demo-data --scale {sizes.scale} ...")
+    bench: Bench, engine: Engine, sizes: DashboardSizes, observations_out: Path | None = None
+) -> tuple[list[Measure], dict[str, float], list[str]]:
+    """One engine's rows, its figures by name and its notes."""
+    tag = engine.name
+    database = engine.fresh_database(bench, f"dashboards_{tag.lower()}")
+    bench.log(f"dashboards [{tag}]: demo-data --scale {sizes.scale} ...")
     bench.measure(bench.strides("demo-data", "--seed", "1", "--scale", sizes.scale), database)
-
-    bench.log("dashboards: building the observations frame (cold, warm, from the shared file) ...")
-    frame_run = bench.measure(
-        [bench.python, *script, "step", "frame", str(observations_out or "-"), str(sizes.warm_repeats)],
-        database,
-    )
+    bench.log(f"dashboards [{tag}]: the observations frame (cold, warm, from the shared file) ...")
+    out = str(observations_out or "-")
+    frame_run = bench.measure([bench.python, *STEPS, "frame", out, str(sizes.warm_repeats)], database)
     frame = frame_run.json()
-
-    made = bench.measure([bench.python, *script, "step", "setup", str(sizes.users)], database).json()
+    made = bench.measure([bench.python, *STEPS, "setup", str(sizes.users)], database).json()
     users = [User(u["paths"], u["sessions"]) for u in made["users"]]
-    missing = made["missing"]
-    notes = [f"`{path}` is not served yet (404): left out." for path in missing]
+    notes = [f"{tag}: `{path}` is not served yet (404): left out." for path in made["missing"]]
+    kinds = [k for k in KINDS if k in users[0].paths]
+    largest: dict[str, bytes] = {}
+    steps = {k: _getter(k, KINDS[k][1], largest) for k in kinds}
+    limit, pace, every = sizes.phase_seconds, sizes.pace_seconds, sizes.interval
 
-    env = {**bench.env(database), "STRIDES_DEBUG": "0"}
     shutil.rmtree(bench.workdir / "var" / "analytics-cache", ignore_errors=True)  # a cold start
-    server, port = _start_server(bench.python, env, bench.workdir / "gunicorn-dashboards.log")
-    limit = sizes.phase_seconds
+    server_log = bench.workdir / f"gunicorn-dashboards-{tag.lower()}.log"
     phases: dict[str, Phase] = {}
-    try:
-        bench.log(f"dashboards: {sizes.users} users x {sizes.health_each} health checks ...")
-        phases["health"] = _run_phase("health", users, port, sizes.health_each, limit, _health)
-        first = "trust" if "trust" in users[0].paths else "api_attainment"
-        bench.log(f"dashboards: {sizes.users} users at once on empty caches ({first}) ...")
-        phases["cold"] = _run_phase("cold", users, port, 1, limit, _getter(first, b""))
-        for kind, marker in (
-            ("trust", b"<h1"),
-            ("school", b"<h1"),
-            ("api_attainment", b'"results"'),
-            ("api_attention", b'"results"'),
-        ):
-            if kind not in users[0].paths:
-                continue
-            bench.log(f"dashboards: {sizes.users} users x {sizes.pages_each} {kind} ...")
-            _run_phase(f"{kind} warm-up", users, port, 1, limit, _getter(kind, marker))
-            phases[kind] = _run_phase(kind, users, port, sizes.pages_each, limit, _getter(kind, marker))
-    finally:
-        _stop_server(server)
+    with serve(bench, database, server_log) as port:
+        first = "trust" if "trust" in kinds else "api_attainment"
+        bench.log(f"dashboards [{tag}]: {sizes.users} people at once on empty caches ({first}) ...")
+        phases["cold"] = closed_loop(users, port, 1, limit, _getter(first, b"", {}), "cold")
+        for kind in kinds:  # warm, not measured: every worker has the frame and its pages' data
+            closed_loop(users, port, 1, limit, steps[kind], f"{kind} warm-up")
+        bench.log(f"dashboards [{tag}]: one person alone ...")
+        phases["health alone"] = closed_loop(users[:1], port, sizes.alone_each, limit, _health)
+        for kind in ("trust", "school"):
+            if kind in kinds:
+                phases[f"{kind} alone"] = closed_loop(users[:1], port, sizes.alone_each, limit, steps[kind])
+        bench.log(
+            f"dashboards [{tag}]: {sizes.users} people x a page every ~{every:g} s, {pace:.0f} s each ..."
+        )
+        phases["health pace"] = open_loop(users, port, every, pace, _health, seed=11)
+        for n, kind in enumerate(("trust", "school")):
+            if kind in kinds:
+                phases[f"{kind} pace"] = open_loop(users, port, every, pace, steps[kind], seed=12 + n)
+        bench.log(f"dashboards [{tag}]: saturation, {sizes.users} people back to back ...")
+        phases["health"] = closed_loop(users, port, sizes.closed_each * 4, limit, _health)
+        for kind in kinds:
+            phases[kind] = closed_loop(users, port, sizes.closed_each, limit, steps[kind])
     failed = [f for phase in phases.values() for f in phase.failures]
     if failed:
-        log = (bench.workdir / "gunicorn-dashboards.log").read_text(errors="replace")[-4000:]
-        raise LoadError(f"{len(failed)} requests failed, e.g. {failed[:3]}; the server's log ends:\n{log}")
-
-    bench.log("dashboards: counting the statements of one page of each kind ...")
-    counted = bench.measure([bench.python, *script, "step", "queries", json.dumps(made)], database).json()
-
-    health = phases["health"]
-    rows = [
-        ("demo trust", f"`--scale {sizes.scale}`: {made['pupils']:,} pupils, {made['schools']} schools"),
-        (
-            "observations frame",
-            f"{frame['rows']:,} judgements x {frame['columns']} columns ({frame['mb']:.0f} MB)",
-        ),
-        (
-            "frame: cold build (8 queries + Polars)",
-            f"**{frame['cold_seconds']:.2f} s** (peak {frame_run.peak_rss_mb:.0f} MB)",
-        ),
-        ("frame: warm (data version only)", f"**{_ms(frame['warm_seconds'])}**"),
-        ("frame: another worker, from the shared Parquet file", f"{_ms(frame['shared_seconds'])}"),
-        ("frame: the data version query alone", f"{_ms(frame['version_seconds'])}"),
-        ("simulated users", f"{sizes.users} (threads, one keep-alive connection and session each)"),
-        ("server", f"gunicorn {WORKERS} workers x {THREADS} threads on 127.0.0.1, SQLite (WAL), DEBUG off"),
-        ("baseline: health check p50 / p95", _p(health)),
-        (f"cold start: {sizes.users} users at once on empty caches, p50 / p95", _p(phases["cold"])),
-    ]
-    labels = {
-        "trust": "trust dashboard `/dashboards/trust/`",
-        "school": "school dashboard `/dashboards/schools/<urn>/`",
-        "api_attainment": "API attainment by school, subject and disadvantaged",
-        "api_attention": "API pupils needing attention at a school",
-    }
+        tail = server_log.read_text(errors="replace")[-300:]
+        notes.append(
+            f"{tag}: {len(failed)} requests failed, e.g. {failed[:3]}; the server's log ends `{tail!r}`"
+        )
+    bench.log(f"dashboards [{tag}]: counting the statements of one request of each kind ...")
+    counted = bench.measure([bench.python, *STEPS, "queries", json.dumps(made)], database).json()
+    rows = _rows(engine, sizes, made, frame, frame_run.peak_rss_mb, phases, largest, counted)
     figures = {
-        "dashboard_frame_rows": float(frame["rows"]),
         "dashboard_frame_cold_s": frame["cold_seconds"],
         "dashboard_frame_warm_ms": frame["warm_seconds"] * 1000,
-        "dashboard_frame_shared_ms": frame["shared_seconds"] * 1000,
         "dashboard_cold_start_p95_ms": phases["cold"].percentile(95) * 1000,
+        "dashboard_failures": float(len(failed)),
     }
-    for kind, label in labels.items():
+    for kind in ("trust", "school"):
+        if f"{kind} pace" in phases:
+            figures[f"dashboard_{kind}_pace_p95_ms"] = phases[f"{kind} pace"].percentile(95) * 1000
+            figures[f"dashboard_{kind}_per_second"] = phases[kind].throughput
+    return rows, {f"{k}_{tag.lower()}": v for k, v in figures.items()}, notes
+
+
+def _rows(
+    engine: Engine,
+    sizes: DashboardSizes,
+    made: dict[str, Any],
+    frame: dict[str, Any],
+    frame_rss: float,
+    phases: dict[str, Phase],
+    largest: dict[str, bytes],
+    counted: dict[str, int],
+) -> list[Measure]:
+    every = f"{sizes.users} people, a page every ~{sizes.interval:g} s each (open loop)"
+    rows = [
+        Measure("server", server_label(engine)),
+        Measure(
+            "demo trust", f"`--scale {sizes.scale}`: {made['pupils']:,} pupils, {made['schools']} schools"
+        ),
+        Measure("observations frame", f"{frame['rows']:,} judgements x {frame['columns']} columns"),
+        Measure(
+            "frame: cold build / warm / from the shared file",
+            f"{frame['cold_seconds']:.2f} s (peak {frame_rss:.0f} MB) / {ms(frame['warm_seconds'])} / "
+            f"{ms(frame['shared_seconds'])}",
+        ),
+        Measure(
+            f"cold start: {sizes.users} people at once on empty caches, p50 / p95", _p50_p95(phases["cold"])
+        ),
+        Measure(f"health check, {every}: p50 / p95 / p99", p50_p95_p99(phases["health pace"])),
+    ]
+    for kind in ("trust", "school"):
+        if f"{kind} pace" not in phases:
+            continue
+        label, pace, alone, closed = (
+            KINDS[kind][0],
+            phases[f"{kind} pace"],
+            phases[f"{kind} alone"],
+            phases[kind],
+        )
+        health = phases["health pace"]
+        body = largest.get(kind, b"")
+        size_kb = len(body) / 1024
+        rows += [
+            Measure(
+                f"**{label}**, {every}: p50 / p95 / p99",
+                f"{p50_p95_p99(pace)} ({pace.count} pages, {pace.offered_per_second:.1f}/s offered)",
+                pace.percentile(95) * 1000,
+                below(PAGE_P95_MS, "ms", "p95 "),
+            ),
+            Measure(
+                f"{label}: ratio to the health check at the same pace, p50 / p95",
+                f"{pace.percentile(50) / health.percentile(50):.0f}× / "
+                f"{pace.percentile(95) / health.percentile(95):.0f}×",
+            ),
+            Measure(
+                f"{label}, one person alone: p50 / p95",
+                _p50_p95(alone),
+                alone.percentile(50) * 1000,
+                below(ALONE_P50_MS, "ms", "p50 "),
+            ),
+            Measure(
+                f"{label}, saturation ({sizes.users} people back to back)",
+                f"**{closed.throughput:,.1f} pages/s** (p50 {ms(closed.percentile(50))}; "
+                f"health check {phases['health'].throughput:,.0f}/s)",
+            ),
+            Measure(
+                f"{label}: size as sent / gzip",
+                f"{size_kb:,.0f} KB / {len(gzip.compress(body, 6)) / 1024:,.0f} KB",
+                size_kb if kind == "trust" else None,
+                below(TRUST_PAGE_KB, "KB") if kind == "trust" else None,
+            ),
+        ]
+    for kind in ("api_attainment", "api_attention"):
         if kind in phases:
             phase = phases[kind]
-            cut = " (stopped at the time limit)" if phase.timed_out else ""
-            rows.append(
-                (
-                    f"{label}: p50 / p95",
-                    f"{_p(phase)} ({phase.count} requests, {phase.throughput:.1f}/s){cut}",
-                )
-            )
-            figures[f"dashboard_{kind}_p50_ms"] = phase.percentile(50) * 1000
-            figures[f"dashboard_{kind}_p95_ms"] = phase.percentile(95) * 1000
-    statements = ", ".join(f"{labels[k].split(' `')[0].split(':')[0]} {v}" for k, v in counted.items())
-    rows.append(("SQL statements of one warm request", statements))
-    if observations_out:
-        notes.append(
-            f"The frame was written to `{observations_out}` for `bench/analytics.py --observations`."
-        )
-    return rows, figures, notes
+            rows.append(Measure(f"{KINDS[kind][0]}, saturation: p50 / p95, requests/s",
+                                f"{_p50_p95(phase)}, {phase.throughput:.1f}/s"))  # fmt: skip
+    statements = ", ".join(f"{KINDS[k][0].split(' `')[0]} {v}" for k, v in counted.items() if k in KINDS)
+    rows.append(Measure("SQL statements of one warm request", statements))
+    return rows
+
+
+def _sizes(bench: Bench) -> DashboardSizes:
+    return QUICK if bench.sizes.demo_scale != "large" else FULL
+
+
+def tables(bench: Bench, observations_out: Path | None = None) -> tuple[str, dict[str, float], list[str]]:
+    """Every engine of ``bench`` in turn: the goal table, the figures and the notes."""
+    results: dict[str, list[Measure]] = {}
+    figures: dict[str, float] = {}
+    notes: list[str] = []
+    for engine in bench.engines or [SQLiteEngine()]:
+        rows, engine_figures, engine_notes = measure(bench, engine, _sizes(bench), observations_out)
+        results[engine.name] = rows
+        figures.update(engine_figures)
+        notes.extend(engine_notes)
+    return f"{goals_summary(results)}.\n\n{engine_table(results)}", figures, notes
 
 
 def section(bench: Bench) -> Section:
     """The benchmark inside ``bench/run.py``."""
-    sizes = QUICK if bench.sizes.demo_scale != "large" else FULL
+    sizes = _sizes(bench)
     try:
-        rows, figures, notes = measure(bench, sizes)
+        table, figures, notes = tables(bench)
     except LoadError as error:
         raise BenchError(str(error)) from error
-    table = "\n".join(f"| {label} | {figure} |" for label, figure in rows)
     extra = "\n".join(f"- {note}" for note in notes)
-    markdown = f"""The dashboards of the demo trust (`strides demo-data --seed 1 --scale {sizes.scale}`) under
-{sizes.users} simulated users at once, against a real server on loopback: each user a thread with its
-own keep-alive connection and session, all starting each phase together, every answer checked.
-The trust page is opened by the trust analyst and the director in turn (the director's tables are
-suppressed), the school page by the heads of {sizes.users} schools. Before the pages, the
-observations frame every dashboard reads is timed on its own: built on an empty cache, then warm,
-then as another worker process finds it (the shared Parquet file). The cold start has every user
-open the trust page at once on a server with no frame anywhere: one build, the others wait for it.
+    markdown = f"""The dashboards of the demo trust (`strides demo-data --seed 1 --scale {sizes.scale}`) on a
+fresh database of each engine, against a real server on loopback; each simulated person a thread
+with its own keep-alive connection and session, every answer checked. **At the pace of
+{sizes.users} people** is an open loop: each opens a page about every {sizes.interval:g} s (±50 %),
+sent by the clock whatever the answers do, for {sizes.pace_seconds:.0f} s per page, warm; the
+latency counts from when the page was due, and the health check is measured at the same pace in
+the same run. **Saturation** is a closed loop (the next request leaves when the answer arrives):
+its pages per second are the ceiling. The trust page is opened by the trust analyst and the
+director in turn (the director's tables are suppressed), the school page by the heads of
+{sizes.users} schools. The cold start has every person open the trust page at once on a server
+with no frame anywhere: one build, the others wait for it. Goals are issue 10's.
 
-| measure | value |
-|---|---|
 {table}
 
 {extra}
 
 The client threads run on the same machine as the server and take some of its CPU, so the figures
-are an upper bound on what the users would see.
+are an upper bound on what people would see.
 """
-    return Section(f"Dashboards, {sizes.users} concurrent users", markdown, figures)
-
-
-def run(quick: bool, observations_out: Path | None) -> tuple[list[tuple[str, str]], list[str]]:
-    with bench_alone(quick, "dashboards") as bench:
-        rows, _, notes = measure(bench, QUICK if quick else FULL, observations_out)
-    return rows, notes
-
-
-# --- the steps, each in its own process (they need Django) -------------------------------------
-
-
-def _django() -> None:
-    sys.path.insert(0, str(REPO))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "strides.settings")
-    import django
-
-    django.setup()
-
-
-def step_frame(out: str, repeats: int) -> dict[str, Any]:
-    _django()
-    from strides.dashboards import frames
-    from strides.organisations.models import Trust
-
-    trust = Trust.objects.order_by("pk").first()
-    if trust is None:
-        raise LoadError("the database has no trust")
-    shutil.rmtree(frames.cache_dir() or "/nonexistent", ignore_errors=True)
-    frames.forget_observations()
-    started = time.perf_counter()
-    frame = frames.observations(trust.pk)
-    cold = time.perf_counter() - started
-    warm = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        frames.observations(trust.pk)
-        warm.append(time.perf_counter() - started)
-    shared = []
-    for _ in range(repeats):
-        frames.forget_observations()  # as another worker: memory empty, the file on disk
-        started = time.perf_counter()
-        frames.observations(trust.pk)
-        shared.append(time.perf_counter() - started)
-    versions = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        frames.data_version(trust.pk)
-        versions.append(time.perf_counter() - started)
-    if out != "-":
-        frame.write_parquet(out)
-    return {
-        "rows": frame.height,
-        "columns": frame.width,
-        "mb": frame.estimated_size("mb"),
-        "cold_seconds": cold,
-        "warm_seconds": sorted(warm)[len(warm) // 2],
-        "shared_seconds": sorted(shared)[len(shared) // 2],
-        "version_seconds": sorted(versions)[len(versions) // 2],
-    }
-
-
-def step_setup(users: int) -> dict[str, Any]:
-    _django()
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.urls import NoReverseMatch, resolve, reverse
-    from django.urls.exceptions import Resolver404
-
-    from strides.accounts.models import Membership, User
-    from strides.accounts.roles import Role
-    from strides.organisations.models import School, Trust
-    from strides.pupils.models import Enrolment
-
-    trust = Trust.objects.order_by("pk").first()
-    if trust is None:
-        raise LoadError("the database has no trust")
-    analyst = User.objects.get(username="analyst")
-    director = User.objects.get(username="director")
-    heads = list(
-        Membership.objects.filter(trust=trust, role=Role.HEADTEACHER, school__isnull=False)
-        .select_related("user", "school")
-        .order_by("school__name")[:users]
-    )
-    if not heads:
-        raise LoadError("the demo trust has no headteachers")
-
-    def session(user: Any) -> str:
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-        return store.session_key
-
-    def served(name: str, **kwargs: Any) -> str | None:
-        try:
-            path = reverse(name, kwargs=kwargs)
-            resolve(path)
-        except (NoReverseMatch, Resolver404):
-            return None
-        return path
-
-    missing = []
-    trust_page = served("dashboards:trust")
-    if trust_page is None:
-        missing.append("/dashboards/trust/")
-    if served("dashboards:school", urn=heads[0].school.urn) is None:
-        missing.append("/dashboards/schools/<urn>/")
-    made = []
-    for n in range(users):
-        head = heads[n % len(heads)]
-        viewer = analyst if n % 2 == 0 else director
-        paths = {
-            "api_attainment": "/api/v1/analytics/attainment/?group=disadvantaged",
-            "api_attention": f"/api/v1/analytics/attention/?school={head.school.urn}",
-        }
-        if trust_page:
-            paths["trust"] = trust_page
-        school_page = served("dashboards:school", urn=head.school.urn)
-        if school_page:
-            paths["school"] = school_page
-        # the trust-wide views as the analyst or the director, the school's as its head
-        sessions = {"viewer": session(viewer), "head": session(head.user)}
-        by_kind = {
-            kind: sessions["viewer" if kind in ("trust", "api_attainment") else "head"] for kind in paths
-        }
-        made.append({"paths": paths, "sessions": by_kind})
-    return {
-        "users": made,
-        "missing": missing,
-        "pupils": Enrolment.objects.filter(school__trust=trust).values("pupil_id").distinct().count(),
-        "schools": School.objects.filter(trust=trust).count(),
-    }
-
-
-def step_queries(made: dict[str, Any]) -> dict[str, int]:
-    _django()
-    from django.conf import settings
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    counts: dict[str, int] = {}
-    user = made["users"][0]
-    for kind, path in user["paths"].items():
-        client = Client()
-        client.cookies[settings.SESSION_COOKIE_NAME] = user["sessions"][kind]
-        client.get(path)  # fills this process's cache: the count is a warm request's
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path)
-        if response.status_code != 200:
-            raise LoadError(f"{path} answered {response.status_code}")
-        counts[kind] = len(queries.captured_queries)
-    return counts
+    return Section(f"Dashboards, {sizes.users} people", markdown, figures)
 
 
 def main(argv: list[str]) -> int:
-    if argv[:2] == ["step", "frame"]:
-        print(json.dumps(step_frame(argv[2], int(argv[3]) if len(argv) > 3 else 3)))
-        return 0
-    if argv[:2] == ["step", "setup"]:
-        print(json.dumps(step_setup(int(argv[2]))))
-        return 0
-    if argv[:2] == ["step", "queries"]:
-        print(json.dumps(step_queries(json.loads(argv[2]))))
-        return 0
     quick = "--quick" in argv
+    choice = argv[argv.index("--engine") + 1] if "--engine" in argv else "both"
     out = None
     if "--observations-out" in argv:
         out = Path(argv[argv.index("--observations-out") + 1]).resolve()
-    rows, notes = run(quick=quick, observations_out=out)
-    print(f"## Dashboards ({'quick' if quick else 'full'})\n\n| measure | value |\n|---|---|")
-    for label, figure in rows:
-        print(f"| {label} | {figure} |")
+    with engines_for(engine_names(choice), log) as engines, bench_alone(quick, "dashboards") as bench:
+        bench.engines = list(engines)
+        table, _, notes = tables(bench, out)
+    print(f"## Dashboards ({'quick' if quick else 'full'})\n\n{table}\n")
     for note in notes:
-        print(f"\n- {note}")
+        print(f"- {note}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """The benchmarks' harness: throwaway SQLite databases, measured processes, the sizes of a run and
-the section a benchmark returns. ``bench/run.py`` runs the sections and writes the report; every
-benchmark module imports this, never ``run`` (so no benchmark imports another's runner).
+the section a benchmark returns (bench/engines.py adds PostgreSQL for the latency sections).
+``bench/run.py`` runs the sections and writes the report; every benchmark module imports this,
+never ``run`` (so no benchmark imports another's runner).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 TASKS = REPO / "bench" / "tasks.py"
@@ -64,21 +66,36 @@ class BenchError(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class Database:
+    """A throwaway database a measured process is given as its DATABASE_URL. A bare ``Path`` is
+    still accepted wherever a database is (a SQLite file), so the SQLite-only sections stay as
+    they were; bench/engines.py makes these for both engines."""
+
+    engine: str  # "SQLite" or "PostgreSQL", as the report names it
+    url: str
+    path: Path | None = None  # the file, on SQLite
+
+
 class Bench:
     """Throwaway databases, measured processes and the sizes chosen for this run."""
 
-    def __init__(self, workdir: Path, sizes: Sizes, log: Callable[[str], None]) -> None:
+    def __init__(
+        self, workdir: Path, sizes: Sizes, log: Callable[[str], None], engines: Sequence[Any] = ()
+    ) -> None:
         self.workdir = workdir
         self.sizes = sizes
         self.log = log
         self.python = sys.executable
+        # bench/engines.py's engines the latency sections run on (SQLite alone when none given)
+        self.engines = list(engines)
 
-    def env(self, database: Path) -> dict[str, str]:
+    def env(self, database: Path | Database) -> dict[str, str]:
         env = {
             k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_", "STRIDES_"))
         }
         env.update(
-            DATABASE_URL=f"sqlite:///{database}",
+            DATABASE_URL=database.url if isinstance(database, Database) else f"sqlite:///{database}",
             STRIDES_MODE="development",
             STRIDES_VAR_DIR=str(self.workdir / "var"),
             STRIDES_LOG_LEVEL="WARNING",
@@ -86,7 +103,7 @@ class Bench:
         )
         return env
 
-    def measure(self, args: Sequence[str], database: Path, *, check: bool = True) -> Run:
+    def measure(self, args: Sequence[str], database: Path | Database, *, check: bool = True) -> Run:
         """Run ``args`` in its own process; wall time and that process's peak memory."""
         out_path, err_path = self.workdir / "stdout.txt", self.workdir / "stderr.txt"
         with out_path.open("wb") as out, err_path.open("wb") as err:
