@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
@@ -26,6 +26,7 @@ import polars as pl
 from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6 import schema as vega_lite_schema
 from django.conf import settings
+from django.utils.safestring import SafeString
 
 from strides.dashboards.chart_labels import (
     AXIS_LABEL_LIMIT,
@@ -59,6 +60,10 @@ class Figure:
 
     spec: dict[str, Any]
     table: Table
+    # its markup by (the page's filters, the words for a suppressed figure): see fragments.py
+    html: dict[tuple[str, str], SafeString] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def dom_id(self) -> str:

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.safestring import SafeString
+
 from strides.assessment.sheets.cells import xlsx_cell
 from strides.small_groups import small_group_threshold
 
@@ -78,6 +80,10 @@ class Table:
     # what a value-added table says above it: the benchmark and any figure withheld
     # (strides.dashboards.own_pool.SimilarNote), also written in the export's About sheet
     notice: Any = None
+    # its markup by (the page's filters, the words for a suppressed figure): see fragments.py
+    html: dict[tuple[str, str], SafeString] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not NAME_PATTERN.match(self.name):
