@@ -43,6 +43,13 @@ from strides.assessment.services.bulk_judgements import JudgementRow, record_jud
 from strides.demo import curriculum
 from strides.demo import history_model as model
 from strides.demo.history_plan import IN_PROGRESS, SUBMITTED, HistoryPlan
+from strides.demo.judgement_writer import (
+    Choice,
+    FirstJudgement,
+    sign_off,
+    write_first_judgements,
+    write_framework_choices,
+)
 from strides.demo.plan import TRUST_SLUG, ClassPlan, DemoPlan, PupilPlan
 from strides.frameworks.models import Framework, Level, ScalePoint, Subject
 from strides.frameworks.queries import FrameworkChooser, subjects_owed_at
@@ -83,6 +90,9 @@ class _LevelPicker:
         crosswalk = crosswalk_in_force(scale, drop.assessed_on)
         values = dict(ScalePoint.objects.filter(scale=scale).values_list("pk", "value"))
         points = point_map(crosswalk) if crosswalk else {}
+        # what a judgement records beside its level (the bulk service's DropRules: the same calls)
+        self.crosswalk_id: int | None = crosswalk.pk if crosswalk else None
+        self.points: dict[int, int] = points
         grouped: dict[int, dict[int, list[Level]]] = defaultdict(lambda: defaultdict(list))
         for level in Level.objects.filter(framework__trust=None).select_related("framework"):
             if level.pk in points:
@@ -107,8 +117,9 @@ class _LevelPicker:
 
 
 class _Writer:
-    def __init__(self, plan: DemoPlan, today: dt.date, progress: Progress) -> None:
+    def __init__(self, plan: DemoPlan, today: dt.date, progress: Progress, *, bulk: bool = True) -> None:
         self.plan = plan
+        self.bulk = bulk  # first judgements set-based (judgement_writer); False: through the service
         self.today = today
         self.progress = progress
         self.history = HistoryPlan(plan)
@@ -133,6 +144,7 @@ class _Writer:
         # what termly drops collect: the core subjects and the secondary curriculum
         self.collected = [self.subjects[code] for code in codes]
         self.owed: dict[tuple[int, int], list[Subject]] = {}  # (drop, school) -> subjects owed
+        self.choosers: dict[tuple[int, int], FrameworkChooser] = {}
         self.judgements = 0
         self.drops = 0
 
@@ -147,6 +159,7 @@ class _Writer:
         frameworks = {f.code: f for f in Framework.objects.filter(trust=None)}
         named = Pupil.objects.in_bulk([self.pupil_ids[c.upn] for c in choices if c.upn])
         usable = {f.pk: {s.pk for s in f.subjects.all()} for f in frameworks.values()}  # empty: any
+        made: list[Choice] = []
         for choice in choices:
             pupil = named[self.pupil_ids[choice.upn]] if choice.upn else None
             for subject in self.collected:
@@ -155,6 +168,15 @@ class _Writer:
                     if choice.framework != "pre-key-stage":
                         continue  # Entry Level is for the core subjects: the year group's choice
                     framework = frameworks["engagement"]  # not in subject-specific study there
+                if self.bulk:
+                    school = self.schools[choice.school]
+                    made.append(
+                        Choice(
+                            self.heads[choice.school], school, subject, framework, choice.valid_from,
+                            choice.nc_year, pupil.pk if pupil else None,
+                        )
+                    )  # fmt: skip
+                    continue
                 assign_framework(
                     self.heads[choice.school],
                     self.schools[choice.school],
@@ -164,6 +186,7 @@ class _Writer:
                     nc_year=choice.nc_year,
                     pupil=pupil,
                 )
+        write_framework_choices(made)
         self.progress(f"Assessment history: {len(choices)} framework choices")
 
     # --- judgements --------------------------------------------------------------------------
@@ -188,8 +211,12 @@ class _Writer:
         if (drop.pk, school.pk) not in self.owed:
             self.owed[(drop.pk, school.pk)] = subjects_owed_at(drop, school)
         subjects = self.owed[(drop.pk, school.pk)]  # of the school's phase (every phase: special)
-        chooser = FrameworkChooser(school.pk, subjects, drop.assessed_on)
-        rows = []
+        # the school's choices on the drop's date, read once for all its classes in the drop
+        if (drop.pk, school.pk) not in self.choosers:
+            self.choosers[(drop.pk, school.pk)] = FrameworkChooser(school.pk, subjects, drop.assessed_on)
+        chooser = self.choosers[(drop.pk, school.pk)]
+        rows: list[JudgementRow] = []
+        firsts: list[FirstJudgement] = []
         for pupil, nc_year in members:
             pupil_id = self.pupil_ids[pupil.upn]
             course = self.history.courses[pupil.upn]
@@ -199,7 +226,17 @@ class _Writer:
                 value = course.values[subject.code][slot]
                 level = picker.pick(framework, value, course.fine[subject.code], nc_year)
                 note = course.notes.get((subject.code, slot), "") if framework.code == "engagement" else ""
-                rows.append(JudgementRow(pupil_id, subject, level, note=note, school=school.pk))
+                if self.bulk:
+                    firsts.append(FirstJudgement(pupil_id, subject.pk, level.pk, note))
+                else:
+                    rows.append(JudgementRow(pupil_id, subject, level, note=note, school=school.pk))
+        if self.bulk:
+            written = write_first_judgements(
+                actor, drop, school.pk, firsts, crosswalk_id=picker.crosswalk_id, points=picker.points,
+                reason=REASON,
+            )  # fmt: skip
+            self.judgements += written
+            return written
         if not rows:
             return 0
         result = record_judgements(actor, drop, rows, reason=REASON, dry_run=False, detail=False)
@@ -229,6 +266,9 @@ class _Writer:
 
     def sign_off(self, drop: DataDrop) -> None:
         """Every school's head submits and the trust analyst locks."""
+        if self.bulk:
+            sign_off(drop, {pk: self.heads[key] for pk, key in self.keys.items()}, self.analyst)
+            return
         for part in DropSchool.objects.filter(drop=drop).select_related("school"):
             transition(self.heads[self.keys[part.school_id]], part, DropStatus.SUBMITTED)
             transition(self.analyst, part, DropStatus.LOCKED)
@@ -375,10 +415,10 @@ class _Writer:
 
 
 def write_history(
-    plan: DemoPlan, today: dt.date | None = None, progress: Progress | None = None
+    plan: DemoPlan, today: dt.date | None = None, progress: Progress | None = None, *, bulk: bool = True
 ) -> HistorySummary:
     """Write the assessment history of a demo plan the builder has written (a plan passed through
     :func:`strides.demo.history_plan.prepare` first). ``today`` chooses the current academic
     year and its current drop."""
     with transaction.atomic():
-        return _Writer(plan, today or dt.date.today(), progress or (lambda message: None)).run()
+        return _Writer(plan, today or dt.date.today(), progress or (lambda message: None), bulk=bulk).run()
