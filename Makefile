@@ -39,9 +39,9 @@ format: ## ruff format and the safe ruff fixes
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
-bench: ## benchmarks (demo data at scale, imports), written to docs/performance.md
+bench: ## benchmarks on a quiet machine, PostgreSQL and SQLite, written to docs/performance.md (BENCH_ARGS="--engine sqlite" etc.)
 	@scripts/install.sh --python-only
-	.venv/bin/python -m bench.run
+	.venv/bin/python -m bench.run $(BENCH_ARGS)
 
 clean: ## caches and build leftovers (keeps .venv and the database in var/)
 	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -4,12 +4,20 @@ docs/performance.md: the machine, the date, and one section per benchmark.
     python -m bench.run                    every benchmark at full size, written to docs/performance.md
     python -m bench.run --quick            small sizes (a smoke test), printed instead of written
     python -m bench.run --only import      some sections only (names: see SECTIONS)
+    python -m bench.run --engine sqlite    the latency sections on one engine (default: both)
+    python -m bench.run --allow-busy       run even when the machine is busy (and say so)
     python -m bench.run --output FILE      write the report somewhere else
 
 Every measured step runs as a process of its own on a fresh temporary SQLite database
 (``STRIDES_MODE=development``), so a figure includes Django's start-up like a real command does;
-peak memory is that process's own maximum resident set size (``os.wait4``). Nothing here asserts
-a time: the figures are recorded, not judged.
+peak memory is that process's own maximum resident set size (``os.wait4``). The latency sections
+(ENGINE_SECTIONS: grid and dashboards) run on PostgreSQL, in a throwaway cluster the run starts
+and removes (bench/engines.py), and on SQLite, and set each figure beside issue 10's goal for it.
+Nothing here asserts a time: the figures are recorded and set beside goals, not gated.
+
+A full run refuses to start when the 1-minute load average is above the usable cores (other work
+would be measured with it) unless ``--allow-busy`` or ``STRIDES_BENCH_ALLOW_BUSY=1`` is given; it
+then warns, and the report says so at the top. ``--quick`` only warns: it is a smoke test.
 
 A new benchmark is a function ``(Bench) -> Section`` added to ``SECTIONS``.
 """
@@ -23,6 +31,7 @@ import json
 import os
 import platform
 import re
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -33,6 +42,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench import analytics, dashboard_load, drop_import, grid_load
+from bench.engines import ENGINE_NAMES, engine_names, engines_for
 from bench.harness import (
     FULL,
     QUICK,
@@ -179,22 +189,17 @@ no matching by UPN, no dry-run plan and no audit. Medians of {sizes.import_repea
     )
 
 
-def bench_grid(bench: Bench) -> Section:
-    """Class-grid saves under concurrent simulated teachers: bench/grid_load.py."""
-    try:
-        return grid_load.section(bench)
-    except grid_load.LoadError as error:
-        raise BenchError(str(error)) from error
-
-
 SECTIONS: dict[str, Callable[[Bench], Section]] = {
     "demo": bench_demo_data,
     "import": bench_import,
-    "grid": bench_grid,
+    "grid": grid_load.section,  # bench/grid_load.py (also runs alone)
     "drops": drop_import.section,  # bench/drop_import.py (also runs alone)
     "analytics": analytics.section,  # bench/analytics.py
     "dashboards": dashboard_load.section,  # bench/dashboard_load.py
 }
+# the sections run on every engine asked for (--engine); the others on SQLite alone
+ENGINE_SECTIONS = ("grid", "dashboards")
+ALLOW_BUSY_ENV = "STRIDES_BENCH_ALLOW_BUSY"
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -237,8 +242,23 @@ def _commit() -> str:
     return result.stdout.strip() or "unknown"
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container or taskset may allow fewer than are online)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def busy_warning(load: float, cores: int) -> str:
+    return (
+        f"The machine was busy when this run started: the 1-minute load average was {load:.1f} on "
+        f"{cores} usable cores, so other work competed with what was measured and every time below "
+        "is pessimistic (latencies most). Run `make bench` on a quiet machine for figures to compare."
+    )
+
+
 def machine() -> list[tuple[str, str]]:
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    usable = usable_cores()
     return [
         ("CPU", _cpu_model()),
         ("cores", f"{usable} usable ({os.cpu_count()} online)"),
@@ -261,28 +281,75 @@ def report(
     started: dt.datetime,
     seconds: float,
     facts: list[tuple[str, str]],
+    warnings: Sequence[str] = (),
 ) -> str:
     rows = "\n".join(f"| {name} | {value} |" for name, value in facts)
     body = "\n\n".join(f"## {s.title}\n\n{s.markdown.strip()}" for s in sections)
     quick = " (`--quick`: small sizes, a smoke test, not a measurement)" if sizes is QUICK else ""
+    warned = "".join(f"**Warning: {w}**\n\n" for w in warnings)
     return f"""# Performance
 
-Written by `make bench` (`python -m bench.run`){quick} on {started:%d %B %Y at %H:%M} UTC; the run took
-{seconds / 60:.1f} minutes. Every figure comes from this one run on this machine: run `make bench`
+{warned}Written by `make bench` (`python -m bench.run`){quick} on {started:%d %B %Y at %H:%M} UTC; the run
+took {seconds / 60:.1f} minutes. Every figure comes from this one run on this machine: run `make bench`
 again to measure yours. No test asserts a time; these figures are for reading, not for gating.
 
 | machine | |
 |---|---|
 {rows}
 
-Method: each measured step is a separate process (`python -m strides ...`) on a fresh temporary
-SQLite database in WAL mode (`STRIDES_MODE=development`, migrations applied first), so the times
-include Python and Django start-up as a real command's do. Peak memory is the maximum resident set
-size of that process alone (`os.wait4`). Other work on the machine slows every figure: the load
-average above says how busy it was (a load above the number of cores means processes waited).
+Method: each measured step is a separate process (`python -m strides ...`), so the times include
+Python and Django start-up as a real command's do; peak memory is the maximum resident set size of
+that process alone (`os.wait4`). The demo, import, drop and analytics sections run on a fresh
+temporary SQLite database in WAL mode (`STRIDES_MODE=development`, migrations applied first).
+
+The latency sections (grid saves, dashboards) run on **both engines** in the same run:
+**PostgreSQL**, the production engine, in a throwaway cluster the run starts (`initdb` in a
+temporary folder, 127.0.0.1 on a free port, as `scripts/with-postgres.sh` makes the tests' but with
+PostgreSQL's durable defaults: `fsync` and `synchronous_commit` on) and removes at the end, and
+**SQLite**, the embedded default. Each is served by gunicorn as docs/deployment.md runs it
+(3 workers x 2 threads, DEBUG off, persistent database connections), with simulated people as
+client threads on the same machine. Two kinds of load: an **open loop** sends each request at a
+time fixed by the clock (each person about every few seconds, jittered), whatever the answers do,
+and counts latency from when the request was due, so a slow server cannot lower the load it is
+offered; a **closed loop** sends the next request when the last answer arrives and finds the
+ceiling (requests per second at saturation). Each goal of issue 10 stands beside its figure with
+whether it was met, and the health check (the whole middleware stack and `SELECT 1`) is measured
+under the same load in the same run as the baseline the ratios are taken to.
+
+Load guard: a full run refuses to start when the 1-minute load average is above the usable cores
+(other work would be measured too) unless told `--allow-busy`, and then says so at the top of this
+page. The load average above, at the start and the end, says how busy the machine was.
 
 {body}
 """
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a killed job, a closed CI run) unwinds like Ctrl-C, so the throwaway PostgreSQL
+    cluster and the servers are stopped by their ``finally`` blocks rather than left running."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def load_guard(quick: bool, allow_busy: bool, log: Callable[[str], None]) -> tuple[bool, list[str]]:
+    """(may the run go on, the warnings for the report's top). A full run on a machine whose
+    1-minute load is above its usable cores is refused unless allowed; a quick one only warns."""
+    load, cores = os.getloadavg()[0], usable_cores()
+    if load <= cores:
+        return True, []
+    if not (allow_busy or quick):
+        log(
+            f"REFUSED: the 1-minute load average is {load:.1f}, above the {cores} usable cores: other "
+            "work would be measured too. Wait for a quiet machine, or run with --allow-busy (or "
+            f"{ALLOW_BUSY_ENV}=1) to measure anyway, with a warning at the top of the report."
+        )
+        return False, []
+    banner = "!" * 78
+    log(f"{banner}\nWARNING: busy machine: load {load:.1f} > {cores} cores: pessimistic figures\n{banner}")
+    return True, [busy_warning(load, cores)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -291,6 +358,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test of the benchmarks")
     parser.add_argument("--only", action="append", choices=list(SECTIONS), help="run only this section")
+    parser.add_argument(
+        "--engine",
+        choices=[*ENGINE_NAMES, "both"],
+        default="both",
+        help=f"the engine(s) of the latency sections ({', '.join(ENGINE_SECTIONS)}); default both",
+    )
+    parser.add_argument(
+        "--allow-busy",
+        action="store_true",
+        default=os.environ.get(ALLOW_BUSY_ENV, "") not in ("", "0"),
+        help=f"run even when the load average is above the cores, with a warning (or {ALLOW_BUSY_ENV}=1)",
+    )
     parser.add_argument(
         "--output",
         type=Path,
@@ -303,26 +382,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[bench] {message}", file=sys.stderr, flush=True)
 
+    go_on, warnings = load_guard(args.quick, args.allow_busy, log)
+    if not go_on:
+        return 2
+    _stop_on_sigterm()
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     facts = machine()  # the commit measured is the one checked out now
     load_at_start = os.getloadavg()
-    sections = []
-    with tempfile.TemporaryDirectory(prefix="strides-bench-") as workdir:
-        bench = Bench(Path(workdir), sizes, log)
-        for name in args.only or list(SECTIONS):
-            log(f"section {name}")
-            try:
-                section = SECTIONS[name](bench)
-            except BenchError as error:
-                log(f"section {name} failed: {error}")
-                return 1
-            for key, value in section.figures.items():
-                log(f"  {key} = {value:.2f}")
-            sections.append(section)
-    load = f"{_load(load_at_start)}; {_load(os.getloadavg())}"
+    names = args.only or list(SECTIONS)
+    wanted = engine_names(args.engine) if any(n in ENGINE_SECTIONS for n in names) else []
+    sections: list[Section] = []
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="strides-bench-") as workdir,
+            engines_for(wanted, log) as engines,
+        ):
+            facts += [(f"latency sections on {e.name}", e.describe()) for e in engines]
+            bench = Bench(Path(workdir), sizes, log, engines)
+            for name in names:
+                log(f"section {name}")
+                try:
+                    sections.append(SECTIONS[name](bench))
+                except BenchError as error:
+                    log(f"section {name} failed: {error}")
+                    return 1
+                for key, value in sections[-1].figures.items():
+                    log(f"  {key} = {value:.2f}")
+    except BenchError as error:  # no PostgreSQL server, or its cluster would not start
+        log(f"cannot run: {error}")
+        return 1
+    load_at_end = os.getloadavg()
+    load = f"{_load(load_at_start)}; {_load(load_at_end)}"
     facts.append(("load average (1/5/15 min), start; end", load))
-    text = report(sections, sizes, started, time.perf_counter() - clock, facts)
+    if load_at_end[0] > usable_cores() and not warnings:
+        warnings.append(
+            f"the machine became busy during the run (1-minute load {load_at_end[0]:.1f} at the end)."
+        )
+    text = report(sections, sizes, started, time.perf_counter() - clock, facts, warnings)
     if output is None:
         sys.stdout.write(text)
     else:
