@@ -229,7 +229,8 @@ def _rows(
         rows += [
             Measure(
                 f"**{label}**, {every}: p50 / p95 / p99",
-                f"{p50_p95_p99(pace)} ({pace.count} pages, {pace.offered_per_second:.1f}/s offered)",
+                f"{p50_p95_p99(pace)} ({pace.count} pages, {pace.offered_per_second:.1f}/s offered"
+                f"{f', {pace.unsent} never sent' if pace.unsent else ''})",
                 pace.percentile(95) * 1000,
                 below(PAGE_P95_MS, "ms", "p95 "),
             ),

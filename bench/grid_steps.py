@@ -26,6 +26,9 @@ SCHOOLS = 5
 
 
 def step_setup(users: int) -> dict[str, Any]:
+    """Through the real services, so the rows are what a school would have: a trust, its schools,
+    one class and teacher per simulated user, a signed-in session each (no password round trip
+    under load), and each class's cells column by column as a teacher fills the grid."""
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "strides.settings")
     import django
@@ -118,6 +121,8 @@ def step_setup(users: int) -> dict[str, Any]:
 
 
 def step_queries(plan: dict[str, Any]) -> dict[str, int]:
+    """The statements of one grid page, one new cell and one change, as the teacher: the numbers
+    the tests pin (a save's transaction statements count too)."""
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "strides.settings")
     import django

@@ -109,7 +109,12 @@ class Bench:
         with out_path.open("wb") as out, err_path.open("wb") as err:
             started = time.perf_counter()
             process = subprocess.Popen(list(args), stdout=out, stderr=err, env=self.env(database), cwd=REPO)
-            _, status, usage = os.wait4(process.pid, 0)
+            try:
+                _, status, usage = os.wait4(process.pid, 0)
+            except BaseException:  # Ctrl-C or SIGTERM: leave no step running against a removed database
+                process.kill()
+                process.wait()
+                raise
             seconds = time.perf_counter() - started
             process.returncode = os.waitstatus_to_exitcode(status)
         run = Run(

@@ -55,6 +55,7 @@ class Phase:
     timed_out: bool = False
     offered_per_second: float = 0.0  # open loop only
     late: int = 0  # open loop: sends that left more than 10 ms after their scheduled time
+    unsent: int = 0  # open loop: sends still waiting when the phase's grace ran out (none, ideally)
 
     @property
     def count(self) -> int:
@@ -190,8 +191,10 @@ def open_loop(
                 due = origin[0] + offset
                 now = time.perf_counter()
                 if now > stop_at[0]:
+                    # a server too slow to catch up: what was never sent counts against it
                     with lock:
                         phase.timed_out = True
+                        phase.unsent += len(times) - n
                     return
                 if due > now:
                     time.sleep(due - now)
