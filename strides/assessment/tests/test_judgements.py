@@ -86,9 +86,9 @@ def test_every_change_is_audited_in_the_same_transaction(cast, drop, subjects, l
 def test_a_drop_submitted_after_the_checks_is_refused_under_the_lock(
     cast, drop, subjects, level, monkeypatch
 ):
-    from strides.assessment import services
+    from strides.assessment.services import recording
 
-    checked = services._check_save
+    checked = recording._check_save
     part = DropSchool.objects.get(drop=drop, school=cast.north)
 
     def head_submits_meanwhile(*args):
@@ -96,11 +96,34 @@ def test_a_drop_submitted_after_the_checks_is_refused_under_the_lock(
         transition(cast.head, part, DropStatus.SUBMITTED)
         return facts
 
-    monkeypatch.setattr(services, "_check_save", head_submits_meanwhile)
+    monkeypatch.setattr(recording, "_check_save", head_submits_meanwhile)
     with pytest.raises(DropClosed, match="submitted by the head"):
         save(cast.teacher, cast.ava, drop, cast.north, level("Y3 WTS"), subjects, 0)
     assert not Judgement.objects.exists() and not JudgementRevision.objects.exists()
     assert not AuditEntry.objects.filter(object_type="assessment.Judgement").exists()
+
+
+def test_a_change_after_the_checks_to_a_drop_submitted_meanwhile_is_refused_under_the_lock(
+    cast, drop, subjects, level, monkeypatch
+):
+    """The same for a change to a saved cell, whose part is read under a shared lock."""
+    from strides.assessment.services import recording
+
+    save(cast.teacher, cast.ava, drop, cast.north, level("Y3 WTS"), subjects, 0)
+    checked = recording._check_save
+    part = DropSchool.objects.get(drop=drop, school=cast.north)
+
+    def head_submits_meanwhile(*args):
+        facts = checked(*args)
+        transition(cast.head, part, DropStatus.SUBMITTED)
+        return facts
+
+    monkeypatch.setattr(recording, "_check_save", head_submits_meanwhile)
+    with pytest.raises(DropClosed, match="submitted by the head"):
+        save(cast.teacher, cast.ava, drop, cast.north, level("Y3 GDS"), subjects, 1)
+    judgement = Judgement.objects.get()
+    assert (judgement.level.code, judgement.version) == ("Y3 WTS", 1)
+    assert JudgementRevision.objects.count() == 1
 
 
 def test_a_save_over_a_newer_edit_is_refused_showing_both_values(cast, drop, subjects, level):
