@@ -103,9 +103,18 @@ class _LevelPicker:
             )
             for framework_id, by in grouped.items()
         }
+        self.chosen: dict[tuple[int, int, int | None], list[Level]] = {}  # the levels a point fits
 
     def pick(self, framework: Framework, value: int, fine: float, nc_year: int) -> Level:
-        if framework.code == "nc-bands":
+        bands = framework.code == "nc-bands"  # the only framework whose choice depends on the year
+        key = (framework.pk, value, nc_year if bands else None)
+        chosen = self.chosen.get(key)
+        if chosen is None:
+            chosen = self.chosen[key] = self._levels_at(framework, value, nc_year, bands)
+        return chosen[min(int(fine * len(chosen)), len(chosen) - 1)]
+
+    def _levels_at(self, framework: Framework, value: int, nc_year: int, bands: bool) -> list[Level]:
+        if bands:
             value = min(max(value, model.BOTTOM_BAND), model.top_of_year(nc_year))
         groups = self.groups[framework.pk]
         chosen = groups[0][1]
@@ -113,7 +122,7 @@ class _LevelPicker:
             if point > value:
                 break
             chosen = levels
-        return chosen[min(int(fine * len(chosen)), len(chosen) - 1)]
+        return chosen
 
 
 class _Writer:
@@ -217,17 +226,18 @@ class _Writer:
         chooser = self.choosers[(drop.pk, school.pk)]
         rows: list[JudgementRow] = []
         firsts: list[FirstJudgement] = []
+        keyed = [(subject, subject.pk, subject.code) for subject in subjects]
         for pupil, nc_year in members:
             pupil_id = self.pupil_ids[pupil.upn]
             course = self.history.courses[pupil.upn]
-            for subject in subjects:
-                framework = chooser.framework_for(pupil_id, subject.pk, nc_year)
+            for subject, subject_id, code in keyed:
+                framework = chooser.framework_for(pupil_id, subject_id, nc_year)
                 assert framework is not None  # the NC bands are shipped
-                value = course.values[subject.code][slot]
-                level = picker.pick(framework, value, course.fine[subject.code], nc_year)
-                note = course.notes.get((subject.code, slot), "") if framework.code == "engagement" else ""
+                value = course.values[code][slot]
+                level = picker.pick(framework, value, course.fine[code], nc_year)
+                note = course.notes.get((code, slot), "") if framework.code == "engagement" else ""
                 if self.bulk:
-                    firsts.append(FirstJudgement(pupil_id, subject.pk, level.pk, note))
+                    firsts.append(FirstJudgement(pupil_id, subject_id, level.pk, note))
                 else:
                     rows.append(JudgementRow(pupil_id, subject, level, note=note, school=school.pk))
         if self.bulk:

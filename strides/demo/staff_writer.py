@@ -92,7 +92,9 @@ def write_people(
         membership = Membership(
             id=first_membership + len(memberships), user=user, role=person.role, trust=trust, school=school
         )
-        membership.clean_fields()  # a new user's one role: no other to clash with
+        # a new user's one role, so no other to clash with; the user, trust and school were just
+        # written or read (the fields' check would query each)
+        membership.clean_fields(exclude=["user", "trust", "school"])
         membership.clean()
         memberships.append(membership)
         audit.add(
