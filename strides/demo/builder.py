@@ -4,6 +4,12 @@ Pupils go in school by school through :func:`strides.pupils.services.upsert_pupi
 date of their history (last September, a January change, this September), which leaves
 characteristics periods with real ``valid_from`` dates. Everything runs in one transaction: an
 interrupted build leaves nothing behind.
+
+The big tables (pupils and their history, staff and roles, classes) are written set-based by
+default (:mod:`~strides.demo.roll_writer`, :mod:`~strides.demo.staff_writer`): the same rows and
+audit entries as the services, call for call, in a few statements per school rather than a few
+per row, so the large trust can be rebuilt for every benchmark. ``build(plan, bulk=False)`` goes
+through the services themselves; ``tests/test_bulk_paths.py`` checks that both write the same.
 """
 
 from __future__ import annotations
