@@ -2,8 +2,10 @@
 
 The small demo trust with its history is built twice on the same database, once through the
 services (``bulk=False``) and once the fast way, each in a savepoint rolled back afterwards; every
-row of every table the demo writes must be the same, ids and audit entries included. Only the
-moments of writing (``*_at`` columns and keys) and the unusable passwords' random text differ.
+row of every table the demo writes must be the same, ids and audit entries included. Only what
+is drawn afresh each time differs: the moments of writing (``at`` and ``*_at`` columns and keys),
+the passwords' salts (the demo password must still check) and the frameworks' configuration
+token.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib.auth.hashers import check_password
-from django.db import transaction
+from django.db import connection, transaction
 
 from strides.demo.builder import DEMO_PASSWORD, build
 from strides.demo.generator import generate
@@ -22,7 +24,13 @@ from strides.demo.history import write_history
 from strides.demo.history_plan import prepare
 from strides.organisations.models import AcademicYear
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "sqlite",
+        reason="compares ids, and PostgreSQL's sequences do not roll back between the two builds",
+    ),
+]
 
 
 def _plain(value: Any) -> Any:
