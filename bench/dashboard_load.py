@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.engines import Engine, SQLiteEngine, engine_names, engines_for, serve, server_label
+from bench.engines import Engine, each_engine, engine_names, engines_for, serve, server_label
 from bench.harness import Bench, BenchError, Section, bench_alone, log
 from bench.load import (
     LoadError,
@@ -49,11 +49,10 @@ from bench.load import (
     Phase,
     below,
     closed_loop,
-    engine_table,
-    goals_summary,
     ms,
     open_loop,
     p50_p95_p99,
+    reconnecting,
     request,
 )
 
@@ -68,12 +67,13 @@ class DashboardSizes:
     pace_seconds: float  # how long each open-loop phase offers its load
     alone_each: int
     closed_each: int  # back-to-back requests per person at saturation
-    warm_repeats: int
+    warm_repeats: int  # of the frame's timings
+    warm_rounds: int  # each person's pages before the measured ones, each on a new connection
     phase_seconds: float
 
 
-FULL = DashboardSizes("large", 20, 3.0, 60, 30, 5, 5, 300)
-QUICK = DashboardSizes("small", 20, 3.0, 4, 3, 1, 2, 120)
+FULL = DashboardSizes("large", 20, 3.0, 60, 30, 5, 5, 10, 300)
+QUICK = DashboardSizes("small", 20, 3.0, 4, 3, 1, 2, 3, 120)
 
 PAGE_P95_MS = 300.0  # issue 10: trust and school pages at 20 people's pace
 ALONE_P50_MS = 150.0
@@ -148,7 +148,7 @@ def measure(
         bench.log(f"dashboards [{tag}]: {sizes.users} people at once on empty caches ({first}) ...")
         phases["cold"] = closed_loop(users, port, 1, limit, _getter(first, b"", {}), "cold")
         for kind in kinds:  # warm, not measured: every worker has the frame and its pages' data
-            closed_loop(users, port, 1, limit, steps[kind], f"{kind} warm-up")
+            closed_loop(users, port, sizes.warm_rounds, limit, reconnecting(steps[kind]), f"{kind} warm-up")
         bench.log(f"dashboards [{tag}]: one person alone ...")
         phases["health alone"] = closed_loop(users[:1], port, sizes.alone_each, limit, _health)
         for kind in ("trust", "school"):
@@ -273,15 +273,7 @@ def _sizes(bench: Bench) -> DashboardSizes:
 
 def tables(bench: Bench, observations_out: Path | None = None) -> tuple[str, dict[str, float], list[str]]:
     """Every engine of ``bench`` in turn: the goal table, the figures and the notes."""
-    results: dict[str, list[Measure]] = {}
-    figures: dict[str, float] = {}
-    notes: list[str] = []
-    for engine in bench.engines or [SQLiteEngine()]:
-        rows, engine_figures, engine_notes = measure(bench, engine, _sizes(bench), observations_out)
-        results[engine.name] = rows
-        figures.update(engine_figures)
-        notes.extend(engine_notes)
-    return f"{goals_summary(results)}.\n\n{engine_table(results)}", figures, notes
+    return each_engine(bench, lambda engine: measure(bench, engine, _sizes(bench), observations_out))
 
 
 def section(bench: Bench) -> Section:

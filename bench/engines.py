@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.harness import REPO, Bench, BenchError, Database
-from bench.load import LoadError, request
+from bench.load import LoadError, Measure, engine_table, goals_summary, request
 
 WORKERS, THREADS = 3, 2  # docs/deployment.md
 CONN_MAX_AGE = "600"  # strides/settings.py's default, pinned so the figures say what they measured
@@ -227,6 +227,32 @@ def engines_for(names: Sequence[str], log: Callable[[str], None]) -> Iterator[li
 def engine_names(choice: str) -> list[str]:
     """``--engine`` to the engines run: ``both`` is PostgreSQL (production) then SQLite."""
     return list(ENGINE_NAMES) if choice == "both" else [choice]
+
+
+def each_engine(
+    bench: Bench, measure_one: Callable[[Engine], tuple[list[Measure], dict[str, float], list[str]]]
+) -> tuple[str, dict[str, float], list[str]]:
+    """``measure_one`` on every engine of ``bench`` (SQLite alone when none was chosen): one goal
+    table, the figures and the notes. An engine that fails is shown failed, with its error, and
+    the others still run: a long run loses one column, not the report (``failed_<engine>`` in
+    the figures tells bench/run.py to exit non-zero)."""
+    results: dict[str, list[Measure]] = {}
+    figures: dict[str, float] = {}
+    notes: list[str] = []
+    for engine in bench.engines or [SQLiteEngine()]:
+        try:
+            rows, engine_figures, engine_notes = measure_one(engine)
+        except (BenchError, LoadError) as error:
+            lines = str(error).strip().splitlines() or ["(no message)"]
+            bench.log(f"{engine.name} failed: {lines[-1]}")
+            rows = [Measure("failed", "**failed**: " + lines[-1][:200].replace("|", "\\|"))]
+            engine_figures = {f"failed_{engine.name.lower()}": 1.0}
+            tail = "\n".join(f"  {line}" for line in lines[-15:])
+            engine_notes = [f"{engine.name} failed:\n\n  ```\n{tail}\n  ```"]
+        results[engine.name] = rows
+        figures.update(engine_figures)
+        notes.extend(engine_notes)
+    return f"{goals_summary(results)}.\n\n{engine_table(results)}", figures, notes
 
 
 # --- the server --------------------------------------------------------------------------------

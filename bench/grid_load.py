@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench import grid_batch
-from bench.engines import Engine, SQLiteEngine, engine_names, engines_for, serve, server_label
+from bench.engines import Engine, each_engine, engine_names, engines_for, serve, server_label
 from bench.grid_steps import PUPILS_PER_CLASS, SCHOOLS, SUBJECTS
 from bench.harness import Bench, BenchError, Database, Section, bench_alone, log
 from bench.load import (
@@ -52,11 +52,10 @@ from bench.load import (
     Phase,
     below,
     closed_loop,
-    engine_table,
-    goals_summary,
     ms,
     open_loop,
     p50_p95_p99,
+    reconnecting,
     request,
 )
 
@@ -188,9 +187,10 @@ def measure(
     limit = sizes.phase_seconds
     server_log = bench.workdir / f"gunicorn-grid-{tag.lower()}.log"
     with serve(bench, database, server_log) as port:
-        # warm-up, not measured: every worker has imported everything and every teacher holds
-        # the CSRF token their grid page hands over
-        warm = closed_loop(teachers, port, 1, limit, _page, "warm-up")
+        # warm-up, not measured: every worker has imported everything and read what it keeps
+        # (each page on a new connection, so any worker may take it), and every teacher holds the
+        # CSRF token their grid page hands over
+        warm = closed_loop(teachers, port, 3, limit, reconnecting(_page), "warm-up")
         if any(not t.csrf_token for t in teachers):
             raise LoadError(f"a grid page gave no CSRF token: {warm.failures[:3]}")
         bench.log(f"grid [{tag}]: one user alone: {sizes.alone_each} health checks, pages, saves ...")
@@ -367,16 +367,7 @@ def _sizes(bench: Bench) -> LoadSizes:
 
 def tables(bench: Bench) -> tuple[str, dict[str, float], list[str]]:
     """Every engine of ``bench`` in turn: the goal table, the figures and the notes."""
-    sizes = _sizes(bench)
-    results: dict[str, list[Measure]] = {}
-    figures: dict[str, float] = {}
-    notes: list[str] = []
-    for engine in bench.engines or [SQLiteEngine()]:
-        rows, engine_figures, engine_notes = measure(bench, engine, sizes)
-        results[engine.name] = rows
-        figures.update(engine_figures)
-        notes.extend(engine_notes)
-    return f"{goals_summary(results)}.\n\n{engine_table(results)}", figures, notes
+    return each_engine(bench, lambda engine: measure(bench, engine, _sizes(bench)))
 
 
 def section(bench: Bench) -> Section:

@@ -102,6 +102,20 @@ def _attempt(
     raise AssertionError("unreachable")
 
 
+def reconnecting(step: Step) -> Step:
+    """``step``, then the connection closed: the next request opens a new one, which any worker
+    may accept. A keep-alive connection stays with one gunicorn worker, so a warm-up without this
+    would warm each person's page in one worker only, and 'warm' would depend on luck."""
+
+    def run(connection: http.client.HTTPConnection, user: Any, n: int) -> str | None:
+        try:
+            return step(connection, user, n)
+        finally:
+            connection.close()  # http.client opens a new one for the next request
+
+    return run
+
+
 def closed_loop(
     users: Sequence[Any], port: int, each: int, limit: float, step: Step, name: str = ""
 ) -> Phase:
@@ -304,6 +318,9 @@ def goals_summary(results: dict[str, list[Measure]]) -> str:
     """'N of M goals met' per engine, for the section's first line."""
     parts = []
     for engine, measures in results.items():
+        if any(m.label == "failed" for m in measures):
+            parts.append(f"{engine}: **failed**")
+            continue
         judged = [
             m for m in measures if m.goal is not None and m.value is not None and not math.isnan(m.value)
         ]

@@ -324,6 +324,11 @@ page. The load average above, at the start and the end, says how busy the machin
 """
 
 
+def failed_section(name: str, error: BenchError) -> Section:
+    tail = "\n".join(str(error).strip().splitlines()[-20:])
+    return Section(f"{name}: failed", f"This section failed:\n\n```\n{tail}\n```\n", {"failed": 1.0})
+
+
 def _stop_on_sigterm() -> None:
     """SIGTERM (a killed job, a closed CI run) unwinds like Ctrl-C, so the throwaway PostgreSQL
     cluster and the servers are stopped by their ``finally`` blocks rather than left running."""
@@ -405,8 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 try:
                     sections.append(SECTIONS[name](bench))
                 except BenchError as error:
+                    # the rest still runs and is written: a long run loses one section, not all
                     log(f"section {name} failed: {error}")
-                    return 1
+                    sections.append(failed_section(name, error))
                 for key, value in sections[-1].figures.items():
                     log(f"  {key} = {value:.2f}")
     except BenchError as error:  # no PostgreSQL server, or its cluster would not start
@@ -426,6 +432,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text)
         log(f"wrote {output}")
+    failed = [key for section in sections for key in section.figures if key.startswith("failed")]
+    if failed:
+        log(f"FAILED: {', '.join(failed)} (see the report)")
+        return 1
     return 0
 
 

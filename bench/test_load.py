@@ -44,3 +44,5 @@ def test_engine_table_sets_each_goal_beside_its_figure():
     assert table[2] == "| save p95 | 80 ms | < 100 ms | met | 180 ms | < 150 ms | **not met** |"
     assert table[3] == "| server | gunicorn |  |  | not run |  |  |"
     assert goals_summary(results) == "PostgreSQL: 1 of 1 goals met; SQLite: 0 of 1 goals met"
+    results["SQLite"] = [Measure("failed", "**failed**: the server did not start")]
+    assert goals_summary(results) == "PostgreSQL: 1 of 1 goals met; SQLite: **failed**"
