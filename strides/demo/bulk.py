@@ -15,9 +15,8 @@ nothing: an explicit id moves its AUTOINCREMENT counter).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.management.color import no_style
@@ -146,21 +145,3 @@ class AuditRows:
         written = insert(AuditEntry, AUDIT_FIELDS, self.rows)
         self.rows = []
         return written
-
-
-@contextlib.contextmanager
-def bulk_load(cache_mb: int = 64) -> Iterator[None]:
-    """For the demo's load only: on SQLite a page cache of ``cache_mb`` (the default is 2 MB, and
-    a million judgements keep a dozen indexes' pages busy), set back afterwards."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = {-int(cache_mb) * 1024}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")

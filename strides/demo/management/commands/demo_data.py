@@ -12,7 +12,6 @@ from django.db import transaction
 
 from strides.demo.benchmark import load as load_invented_benchmark
 from strides.demo.builder import DEMO_PASSWORD, build, demo_logins
-from strides.demo.bulk import bulk_load
 from strides.demo.generator import SCALES, generate
 from strides.demo.history import write_history
 from strides.demo.history_plan import prepare
@@ -71,7 +70,7 @@ class Command(BaseCommand):
         start_year = AcademicYear.start_year_for(today)
         # prepare: the school that joined the trust this September, for the assessment history
         plan = prepare(generate(options["seed"], options["scale"], start_year))
-        with bulk_load(), transaction.atomic():
+        with transaction.atomic():
             summary = build(plan, progress=self._progress)
             history = write_history(plan, today, progress=self._progress)
             load_invented_benchmark(summary.trust)  # one school per phase: compare with pupils elsewhere
