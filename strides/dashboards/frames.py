@@ -431,17 +431,31 @@ def _filter(
     return frame
 
 
+def in_memory(trust_id: int, version: str) -> bool:
+    """Whether this process holds the trust's frame at ``version`` (reading it then takes
+    milliseconds; otherwise the next read loads the shared file or builds it: seconds for a large
+    trust). A page uses it to show its progress rather than keep the user waiting on a blank one."""
+    cached = _MEMORY.get(trust_id)
+    return cached is not None and cached.version == version
+
+
 def observations(
-    trust_id: int, *, school_ids: Iterable[int] | None = None, pupil_ids: Iterable[int] | None = None
+    trust_id: int,
+    *,
+    school_ids: Iterable[int] | None = None,
+    pupil_ids: Iterable[int] | None = None,
+    version: str | None = None,
 ) -> pl.DataFrame:
     """One row per current judgement of the trust in ``OBSERVATION_SCHEMA``, optionally only
-    those made at ``school_ids`` and / or of ``pupil_ids`` (ids from the gate).
+    those made at ``school_ids`` and / or of ``pupil_ids`` (ids from the gate). ``version``: the
+    data version the caller read just before (a page reads it once for its memo key and its
+    rows), else read here.
 
     Served from the trust's cached frame when it is fresh; otherwise a few pupils' rows are read
     directly, and anything bigger builds (and caches) the whole trust's frame first."""
     schools = None if school_ids is None else set(school_ids)
     pupils = None if pupil_ids is None else set(pupil_ids)
-    version = data_version(trust_id)
+    version = version or data_version(trust_id)
     cached = _MEMORY.get(trust_id)
     if cached is not None and cached.version == version:
         return _filter(cached.frame, schools, pupils)

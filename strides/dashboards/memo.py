@@ -21,6 +21,11 @@ same thing; a head and a governor of the same school, or two teachers with diffe
 never do. Only scope-determined figures belong here: anything read through the user themself
 (the school page's named pupils needing attention) is built per request, after the memo.
 
+The rows themselves are read only when needed (:class:`Rows`): a page served from the memo needs
+the user's rows only for a teacher's pupils digest, so a warm request of anyone else never filters
+the trust's frame. What the filters form offers (the drops and subjects in the user's rows,
+:func:`remember_facts`) is remembered under the same key, in its own LRU.
+
 Off in test mode unless ``STRIDES_DASHBOARD_MEMO`` is set (test databases roll back and reuse
 ids, and pinned query counts are a full build's); the memo's own tests turn it on.
 """
@@ -45,10 +50,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-DEFAULT_ENTRIES = 16
+# Twenty heads opening twenty schools' pages in turn need twenty entries: with fewer, an LRU evicts
+# each page just before it is asked for again and every request rebuilds (the school page's 1 s
+# under load). A school's entry is about 0.2 MB; the large demo trust's page about 5 MB.
+DEFAULT_ENTRIES = 64
+FACTS_PER_ENTRY = 4  # a facts entry is a few sets of ids: keep more of them
 
 _lock = threading.Lock()
 _entries: OrderedDict[Hashable, Any] = OrderedDict()
+_facts: OrderedDict[Hashable, Any] = OrderedDict()
 _building: dict[Hashable, threading.Lock] = {}
 
 
@@ -64,6 +74,7 @@ def forget() -> None:
     """Drop every remembered page (tests; a deployment never needs to)."""
     with _lock:
         _entries.clear()
+        _facts.clear()
 
 
 def size() -> int:
@@ -74,29 +85,55 @@ def size() -> int:
 def remember(key: Hashable | None, build: Callable[[], T]) -> T:
     """``build()``'s result, from memory when the same key was built before. ``None`` (the memo
     off) always builds. Concurrent callers with one key wait for a single build."""
+    return _remember(_entries, max_entries(), key, build)
+
+
+def remember_facts(key: Hashable | None, build: Callable[[], T]) -> T:
+    """As :func:`remember`, for what a page reads of the user's rows before its figures (the
+    drops and subjects its filters offer), kept apart from the pages."""
+    return _remember(_facts, max_entries() * FACTS_PER_ENTRY, ("facts", key), build) if key else build()
+
+
+def _remember(
+    entries: OrderedDict[Hashable, Any], limit: int, key: Hashable | None, build: Callable[[], T]
+) -> T:
     if key is None:
         return build()
     with _lock:
-        if key in _entries:
-            _entries.move_to_end(key)
-            return _entries[key]
+        if key in entries:
+            entries.move_to_end(key)
+            return entries[key]  # type: ignore[no-any-return]
         flight = _building.setdefault(key, threading.Lock())
     with flight:
         with _lock:
-            if key in _entries:  # built while this caller waited
-                _entries.move_to_end(key)
-                return _entries[key]
+            if key in entries:  # built while this caller waited
+                entries.move_to_end(key)
+                return entries[key]  # type: ignore[no-any-return]
         try:
             value = build()
             with _lock:
-                _entries[key] = value
-                while len(_entries) > max_entries():
-                    _entries.popitem(last=False)
+                entries[key] = value
+                while len(entries) > limit:
+                    entries.popitem(last=False)
         finally:
             with _lock:
                 if _building.get(key) is flight:
                     del _building[key]
     return value
+
+
+class Rows:
+    """The user's rows (``read()``: ``AnalyticsView.observations`` for the page's schools), read
+    the first time they are asked for and kept for the rest of the request."""
+
+    def __init__(self, read: Callable[[], pl.DataFrame]) -> None:
+        self._read = read
+        self._frame: pl.DataFrame | None = None
+
+    def __call__(self) -> pl.DataFrame:
+        if self._frame is None:
+            self._frame = self._read()
+        return self._frame
 
 
 def version_of(view: AnalyticsView) -> str | None:
@@ -121,10 +158,15 @@ class Scope:
     threshold: int
 
 
-def pupils_digest(obs: pl.DataFrame, school_ids: frozenset[int]) -> str:
+def pupils_digest(obs: pl.DataFrame | Rows, school_ids: frozenset[int]) -> str:
     """A SHA-256 of the distinct (pupil, school) pairs of ``obs`` made at ``school_ids``, in
-    order: equal exactly when the same pupils are seen there."""
-    if not school_ids or obs.is_empty():
+    order: equal exactly when the same pupils are seen there. Reads no rows when ``school_ids``
+    is empty (nobody's own classes: everyone but teachers)."""
+    if not school_ids:
+        return ""
+    if isinstance(obs, Rows):
+        obs = obs()
+    if obs.is_empty():
         return ""
     pairs = (
         obs.filter(pl.col("school_id").is_in(sorted(school_ids)))
@@ -136,7 +178,7 @@ def pupils_digest(obs: pl.DataFrame, school_ids: frozenset[int]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def scope_of(view: AnalyticsView, obs: pl.DataFrame, version: str) -> Scope:
+def scope_of(view: AnalyticsView, obs: pl.DataFrame | Rows, version: str) -> Scope:
     assert view.trust_id is not None
     aggregate = frozenset(view.aggregate_school_ids)
     classes = frozenset(view.class_school_ids)
@@ -152,11 +194,23 @@ def scope_of(view: AnalyticsView, obs: pl.DataFrame, version: str) -> Scope:
     )
 
 
+def request_scope(view: AnalyticsView, obs: pl.DataFrame | Rows, version: str | None) -> Scope | None:
+    """The user's scope for this request's keys (work it out once: a teacher's pupils digest
+    reads their rows), or ``None`` when nothing may be remembered (the memo off: ``version`` is
+    None)."""
+    if version is None or view.trust_id is None:
+        return None
+    return scope_of(view, obs, version)
+
+
+def key(page: str, scope: Scope | None, *filters: Hashable) -> tuple[Any, ...] | None:
+    """The key of a page's figures for a scope (see the module docstring); ``None``: none."""
+    return None if scope is None else (page, scope, dt.date.today(), *filters)
+
+
 def page_key(
-    page: str, view: AnalyticsView, obs: pl.DataFrame, version: str | None, *filters: Hashable
+    page: str, view: AnalyticsView, obs: pl.DataFrame | Rows, version: str | None, *filters: Hashable
 ) -> tuple[Any, ...] | None:
     """The key of a page's figures for this user (see the module docstring), or ``None`` when
     nothing may be remembered (the memo off: ``version`` is None)."""
-    if version is None or view.trust_id is None:
-        return None
-    return (page, scope_of(view, obs, version), dt.date.today(), *filters)
+    return key(page, request_scope(view, obs, version), *filters)

@@ -9,13 +9,14 @@ drop is still being collected. :func:`dashboard_response` renders a page, or ret
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import polars as pl
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -23,6 +24,7 @@ from strides.access.actor import Viewer
 from strides.analytics import GROUP_DIMENSIONS
 from strides.assessment.completeness import Completeness, completeness
 from strides.assessment.models import DataDrop, DropKind
+from strides.dashboards import frames
 from strides.dashboards.charts import Figure
 from strides.dashboards.exports import ExportError, requested_table, xlsx_response
 from strides.dashboards.labels import DIMENSION_LABELS
@@ -214,29 +216,55 @@ class Selection:
         return subject.name if subject else code
 
 
-def select(
-    request: HttpRequest, view: AnalyticsView, obs: pl.DataFrame, school_ids: Iterable[int]
-) -> Selection:
-    """Read the filters against the rows the user may see: drops with rows, latest first; the
-    drop's subjects in their usual order. By default the latest drop whose collection is
-    finished at ``school_ids`` (the page's schools). Three queries (the trust's drops, those
+@dataclass(frozen=True)
+class RowFacts:
+    """What the filters offer, read from the rows a user may see and the trust's calendar: each
+    drop with rows and its subjects, those drops (oldest first) and subjects (in their usual
+    order), and which of the drops are still being collected at the page's schools. Remembered
+    per scope (``memo.remember_facts``): a warm page reads neither rows nor calendar for them."""
+
+    subjects_by_drop: Mapping[int, frozenset[str]]
+    drops: tuple[DataDrop, ...]
+    subjects: tuple[Subject, ...]
+    collecting: frozenset[int]
+
+
+def row_facts(view: AnalyticsView, obs: pl.DataFrame, school_ids: Iterable[int]) -> RowFacts:
+    """The facts of ``obs`` for a page of ``school_ids``: three queries (the trust's drops, those
     still being collected, the subjects)."""
-    present = set(obs.get_column("drop_id").unique().to_list()) if obs.height else set()
-    drops = [d for d in view.drops().select_related("academic_year") if d.pk in present]
-    by_id = {d.pk: d for d in drops}
+    by_drop: dict[int, set[str]] = {}
+    if obs.height:
+        for drop_id, subject in obs.select("drop_id", "subject").unique().iter_rows():
+            by_drop.setdefault(int(drop_id), set()).add(subject)
+    drops = [d for d in view.drops().select_related("academic_year") if d.pk in by_drop]
     collecting = view.collecting_drop_ids(drops, school_ids)
-    codes = set(obs.get_column("subject").unique().to_list()) if obs.height else set()
+    codes = {code for codes in by_drop.values() for code in codes}
     known = subjects_for(view.trust_id, include_archived=True, every_school=True)  # codes: per trust
-    all_subjects = [s for s in known if s.code in codes]
+    return RowFacts(
+        {drop_id: frozenset(codes) for drop_id, codes in by_drop.items()},
+        tuple(drops),
+        tuple(s for s in known if s.code in codes),
+        collecting,
+    )
+
+
+def select(
+    request: HttpRequest, view: AnalyticsView, obs: pl.DataFrame | RowFacts, school_ids: Iterable[int]
+) -> Selection:
+    """Read the filters against the rows the user may see (``obs``, or what :func:`row_facts`
+    read of them and the calendar): drops with rows, latest first; the drop's subjects in their
+    usual order. By default the latest drop whose collection is finished at ``school_ids`` (the
+    page's schools). Given rows, three queries (:func:`row_facts`)."""
+    facts = obs if isinstance(obs, RowFacts) else row_facts(view, obs, school_ids)
+    drops = list(facts.drops)
+    by_id = {d.pk: d for d in drops}
+    collecting = facts.collecting
+    all_subjects = list(facts.subjects)
     probe = DashboardFilters(request.GET, drops=drops, subjects=all_subjects, collecting=collecting)
     probe.is_valid()
     slug = probe.cleaned_data.get("drop") or ""
     drop = next((d for d in drops if d.slug == slug), None) or default_drop(drops, collecting)
-    in_drop = (
-        set(obs.filter(pl.col("drop_id") == drop.pk).get_column("subject").unique().to_list())
-        if drop
-        else set()
-    )
+    in_drop = facts.subjects_by_drop.get(drop.pk, frozenset()) if drop else frozenset()
     subjects = [s for s in all_subjects if s.code in in_drop]
     form = DashboardFilters(request.GET, drops=drops, subjects=subjects, collecting=collecting)
     form.is_valid()
@@ -281,6 +309,36 @@ SUPPRESSION_NOTE = (
 
 def suppression_note(view: AnalyticsView) -> str:
     return SUPPRESSION_NOTE.format(n=view.threshold) if view.suppress_small_groups else ""
+
+
+WAIT = "wait"  # ?wait=1: answer with the figures, however long they take (the shell's fetch)
+
+
+def figures_pending(request: HttpRequest, view: AnalyticsView, version: str | None) -> bool:
+    """Whether to answer with the page's shell and a progress indicator rather than keep the user
+    on a blank page: the trust's frame is not in this process's memory (the first page after new
+    data or a restart reads the shared file or builds it, then works out the page: seconds for a
+    large trust). Never with the memo off (tests, ``STRIDES_DASHBOARD_MEMO``) or
+    ``STRIDES_DASHBOARD_PROGRESS`` set false, for an export, or for the shell's own fetch
+    (``?wait=1``)."""
+    if version is None or view.trust_id is None or WAIT in request.GET or "export" in request.GET:
+        return False
+    if not getattr(settings, "STRIDES_DASHBOARD_PROGRESS", True):
+        return False
+    return not frames.in_memory(view.trust_id, version)
+
+
+def loading_response(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """The page's shell: its heading and a progress indicator (``dashboards/base.html``) whose
+    htmx fetch of the same address with ``?wait=1`` fills it in; a link does the same without
+    JavaScript. Nothing about the figures is read for it. Status 202 (Accepted: the figures are
+    still being worked out), so a client that wants them (a benchmark, a monitor) can tell the
+    shell from the page and fetch its ``hx-get`` address."""
+    params = request.GET.copy()
+    params[WAIT] = "1"
+    url = f"{request.path}?{params.urlencode()}"
+    context.update(loading={"url": url}, manages_benchmark=manages_benchmark(request.user))
+    return render(request, template, context, status=202)
 
 
 def dashboard_response(

@@ -174,9 +174,12 @@ class AnalyticsView:
 
     # --- rows --------------------------------------------------------------------------------------
 
-    def observations(self, *, school_ids: Iterable[int] | None = None) -> pl.DataFrame:
+    def observations(
+        self, *, school_ids: Iterable[int] | None = None, version: str | None = None
+    ) -> pl.DataFrame:
         """Rows the user may aggregate over (see the module docstring), optionally only those made
-        at ``school_ids``. Out-of-scope schools are simply not there."""
+        at ``school_ids``. Out-of-scope schools are simply not there. ``version``: the trust's data
+        version if the caller has just read it (``frames.observations``)."""
         if not self.sees_aggregates:
             return empty_observations()
         wanted = None if school_ids is None else set(school_ids)
@@ -184,31 +187,38 @@ class AnalyticsView:
         classes = self.class_school_ids if wanted is None else self.class_school_ids & wanted
         parts = []
         if aggregate:
-            parts.append(frames.observations(self.trust_id, school_ids=aggregate))
+            parts.append(frames.observations(self.trust_id, school_ids=aggregate, version=version))
         if classes:
-            parts.append(self.pupil_observations(school_ids=classes))
+            parts.append(self.pupil_observations(school_ids=classes, version=version))
         if not parts:
             return empty_observations()
         return parts[0] if len(parts) == 1 else pl.concat(parts)
 
     def pupil_observations(
-        self, *, school_ids: Iterable[int] | None = None, pupil_ids: Iterable[int] | None = None
+        self,
+        *,
+        school_ids: Iterable[int] | None = None,
+        pupil_ids: Iterable[int] | None = None,
+        version: str | None = None,
     ) -> pl.DataFrame:
         """Rows of the pupils the user sees by name, by the one rule for reading judgements
         (``strides.access.judgements``, ADR 11): their own school's as they stand, another
         school's (prior attainment, a dual registration, what a parent or placing school is
         shared) once released and of drops dated while the pupil was with them; optionally only
-        rows made at ``school_ids`` and / or of ``pupil_ids``."""
+        rows made at ``school_ids`` and / or of ``pupil_ids``. ``version``: as for
+        :meth:`observations`."""
         if not self.sees_named_pupils:
             return empty_observations()
         schools = None if school_ids is None else set(school_ids)
         pupils = None if pupil_ids is None else set(pupil_ids)
         reach = judgement_reach(self.user, pupil_ids=pupils)
         if reach.everything:
-            return frames.observations(self.trust_id, school_ids=schools, pupil_ids=pupils)
+            return frames.observations(self.trust_id, school_ids=schools, pupil_ids=pupils, version=version)
         if reach.empty:
             return empty_observations()
-        obs = frames.observations(self.trust_id, school_ids=schools, pupil_ids=set(reach.until))
+        obs = frames.observations(
+            self.trust_id, school_ids=schools, pupil_ids=set(reach.until), version=version
+        )
         if obs.is_empty():
             return obs
         own = pl.DataFrame(sorted(reach.own), schema=_PAIRS, orient="row").with_columns(

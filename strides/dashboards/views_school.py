@@ -25,6 +25,9 @@ from strides.dashboards.pages import (
     Selection,
     collection_note,
     dashboard_response,
+    figures_pending,
+    loading_response,
+    row_facts,
     select,
     suppression_note,
 )
@@ -41,12 +44,15 @@ SCHOOL_RULE = AccessRule(
 )
 
 
+_ID = 987654321  # reversed once, then replaced: reverse() per row was a fifth of the attention table
+
+
 def pupil_url(pupil_id: int) -> str:
-    return reverse("dashboards:pupil", kwargs={"pupil_id": pupil_id})
+    return reverse("dashboards:pupil", kwargs={"pupil_id": _ID}).replace(str(_ID), str(int(pupil_id)))
 
 
 def class_url(group_id: int) -> str:
-    return reverse("dashboards:class", kwargs={"group_id": group_id})
+    return reverse("dashboards:class", kwargs={"group_id": _ID}).replace(str(_ID), str(int(group_id)))
 
 
 def year_order(row: dict[str, Any]) -> tuple[bool, int]:
@@ -73,15 +79,16 @@ def attention_tables(
     selection: Selection,
     percentiles: pl.DataFrame,
     named: bool,
+    version: str | None = None,
 ) -> Table:
     """The pupils needing attention at the drop: by name (linking to the profile and class) for
     people who see the school's pupils by name, else how many per subject and reason."""
     assert selection.drop is not None
     drop = selection.drop
     if named:
-        obs = view.pupil_observations(school_ids={school.pk})
+        obs = view.pupil_observations(school_ids={school.pk}, version=version)
     else:
-        obs = view.observations(school_ids={school.pk})
+        obs = view.observations(school_ids={school.pk}, version=version)
     obs = history_until(obs, drop.pk, drop.assessed_on)
     judged = obs.filter(pl.col("drop_id") == drop.pk).select("pupil_id", "subject", "nc_year").unique()
     flagged = (
@@ -129,6 +136,7 @@ def attention_tables(
         classes.setdefault(pupil_id, []).append((group_id, name, subject.strip().lower()))
     # the drop's year's classes (a drop of last year: last year's); said when the pupil had none
     no_class = f"None in {drop.academic_year.label}"
+    pupil_path, class_path = pupil_url(_ID), class_url(_ID)
     rows = []
     for row in _with_labels(flagged.to_dicts(), selection):
         pupil = pupils.get(row["pupil_id"])
@@ -141,11 +149,11 @@ def attention_tables(
         rows.append(
             {
                 "pupil": pupil.display_name,
-                "pupil_url": pupil_url(pupil.pk),
+                "pupil_url": pupil_path.replace(str(_ID), str(pupil.pk)),
                 "sort": (pupil.surname.lower(), pupil.forename.lower(), pupil.pk),
                 "year": row["year"],
                 "class": chosen[1] if chosen else no_class,
-                "class_url": class_url(chosen[0]) if chosen else None,
+                "class_url": class_path.replace(str(_ID), str(chosen[0])) if chosen else None,
                 "subject": row["subject"],
                 "reasons": "; ".join(reason_words(row["reasons"])),
             }
@@ -270,19 +278,28 @@ def school_page(
     view: AnalyticsView,
     school: School,
     selection: Selection,
-    obs: pl.DataFrame,
-    version: str | None = None,
+    obs: pl.DataFrame | memo.Rows,
+    scope: memo.Scope | None = None,
 ) -> Page:
-    """The figures, remembered per scope and filters (``version``: the data version read
-    before ``obs``, see strides.dashboards.memo), and this user's pupils needing attention,
-    always built for them: who is named there is the user's own, not their scope's."""
+    """The figures, remembered per scope and filters (``scope``: the user's, with the data
+    version read before ``obs``, see strides.dashboards.memo), and this user's pupils needing
+    attention, always built for them: who is named there is the user's own, not their scope's."""
     assert selection.drop is not None and selection.subject is not None
     filters = (school.pk, selection.drop.pk, selection.subject.code, selection.group)
-    key = memo.page_key("school", view, obs, version, *filters)
-    shared, percentiles = memo.remember(key, lambda: school_figures(view, school, selection, obs))
+    rows = obs if isinstance(obs, memo.Rows) else memo.Rows(lambda: obs)
+    key = memo.key("school", scope, *filters)
+    shared, percentiles = memo.remember(key, lambda: school_figures(view, school, selection, rows()))
     page = Page(dict(shared.figures), dict(shared.tables))
     page.add(
-        table=attention_tables(request, view, school, selection, percentiles, names_pupils(view, school))
+        table=attention_tables(
+            request,
+            view,
+            school,
+            selection,
+            percentiles,
+            names_pupils(view, school),
+            version=scope.version if scope else None,
+        )
     )
     return page
 
@@ -298,11 +315,22 @@ def school(request: HttpRequest, urn: str) -> HttpResponse:
     view = AnalyticsView(request.user)
     school = view.school(urn)  # 404 outside the user's schools, exactly like a missing one
     version = memo.version_of(view)  # before the rows: see strides.dashboards.memo
-    obs = view.observations(school_ids={school.pk})
-    selection = select(request, view, obs, {school.pk})
+    many = len(view.aggregate_school_ids) > 1
+    crumbs = [("Home", reverse("web:home"))]
+    if many:
+        crumbs.append(("Trust dashboard", reverse("dashboards:trust")))
+    crumbs.append((school.name, ""))
+    if figures_pending(request, view, version):
+        return loading_response(request, "dashboards/school.html", {"school": school, "breadcrumbs": crumbs})
+    # read only if needed: a page served from the memo reads none (but a teacher's digest)
+    obs = memo.Rows(lambda: view.observations(school_ids={school.pk}, version=version))
+    scope = memo.request_scope(view, obs, version)
+    facts_key = memo.key("school", scope, school.pk)
+    facts = memo.remember_facts(facts_key, lambda: row_facts(view, obs(), {school.pk}))
+    selection = select(request, view, facts, {school.pk})
     page = Page()
     if selection.drop is not None and selection.subject is not None:
-        page = school_page(request, view, school, selection, obs, version)
+        page = school_page(request, view, school, selection, obs, scope)
     named = names_pupils(view, school)
     classes = []
     if named and selection.drop is not None:
@@ -311,11 +339,6 @@ def school(request: HttpRequest, urn: str) -> HttpResponse:
             .filter(school=school, academic_year_id=selection.drop.academic_year_id)
             .order_by("nc_year", "name")
         )
-    many = len(view.aggregate_school_ids) > 1
-    crumbs = [("Home", reverse("web:home"))]
-    if many:
-        crumbs.append(("Trust dashboard", reverse("dashboards:trust")))
-    crumbs.append((school.name, ""))
     context = {
         "school": school,
         "selection": selection,

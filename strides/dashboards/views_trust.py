@@ -32,6 +32,9 @@ from strides.dashboards.pages import (
     Page,
     Selection,
     dashboard_response,
+    figures_pending,
+    loading_response,
+    row_facts,
     select,
     suppression_note,
 )
@@ -215,14 +218,25 @@ def trust(request: HttpRequest) -> HttpResponse:
     view = AnalyticsView(request.user)
     schools = {school.pk: school for school in view.schools()}
     version = memo.version_of(view)  # before the rows: see strides.dashboards.memo
-    obs = view.observations(school_ids=schools.keys())
-    selection = select(request, view, obs, schools) if schools else None
+    crumbs = [("Home", reverse("web:home")), ("Trust dashboard", "")]
+    if schools and figures_pending(request, view, version):
+        trust_name = Trust.objects.filter(pk=view.trust_id).values_list("name", flat=True).first() or ""
+        return loading_response(
+            request, "dashboards/trust.html", {"trust_name": trust_name, "breadcrumbs": crumbs}
+        )
+    # read only if needed: a page served from the memo reads none (but a teacher's digest)
+    obs = memo.Rows(lambda: view.observations(school_ids=schools.keys(), version=version))
+    scope = memo.request_scope(view, obs, version)
+    selection = None
+    if schools:
+        facts = memo.remember_facts(memo.key("trust", scope), lambda: row_facts(view, obs(), schools))
+        selection = select(request, view, facts, schools)
     trust_name = Trust.objects.filter(pk=view.trust_id).values_list("name", flat=True).first() or ""
     page = Page()
     if selection is not None and selection.drop is not None and selection.subject is not None:
-        filters = (selection.drop.pk, selection.subject.code, selection.group)
-        key = memo.page_key("trust", view, obs, version, *filters)
-        page = memo.remember(key, lambda: trust_page(view, selection, obs, schools))
+        sel = selection
+        key = memo.key("trust", scope, selection.drop.pk, selection.subject.code, selection.group)
+        page = memo.remember(key, lambda: trust_page(view, sel, obs(), schools))
     context = {
         "trust_name": trust_name,
         "schools": list(schools.values()),
@@ -232,7 +246,7 @@ def trust(request: HttpRequest) -> HttpResponse:
         "own_classes_only": [schools[pk].name for pk in sorted(view.class_school_ids) if pk in schools],
         "collecting": page.collecting,
         "completeness_below": True,
-        "breadcrumbs": [("Home", reverse("web:home")), ("Trust dashboard", "")],
+        "breadcrumbs": crumbs,
     }
     return dashboard_response(
         request,

@@ -27,6 +27,7 @@ TRUST = "/dashboards/trust/"
 @pytest.fixture(autouse=True)
 def memo_on(settings):
     settings.STRIDES_DASHBOARD_MEMO = True
+    settings.STRIDES_DASHBOARD_PROGRESS = False  # the figures at once, no shell (test_progress)
     memo.forget()
     forget_observations()
     yield

@@ -80,7 +80,7 @@ def use_obs(monkeypatch):
     """Serve a hand-made frame instead of the trust's judgements."""
 
     def install(frame: pl.DataFrame) -> None:
-        def observations(trust_id, *, school_ids=None, pupil_ids=None):
+        def observations(trust_id, *, school_ids=None, pupil_ids=None, version=None):
             out = frame
             if school_ids is not None:
                 out = out.filter(pl.col("school_id").is_in(list(school_ids)))

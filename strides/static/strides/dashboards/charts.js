@@ -69,6 +69,19 @@
   } else {
     renderAll(document);
   }
-  // Charts that arrive in an htmx swap are drawn too.
-  document.addEventListener("htmx:afterSettle", function (event) { renderAll(event.target); });
+  // Charts that arrive in an htmx swap are drawn too (the whole document: an outerHTML swap's
+  // event fires on the element it replaced; drawn charts are skipped).
+  var filling = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    filling = !!(target && target.id === "dashboard-body" && target.hasAttribute("aria-busy"));
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    renderAll(document);
+    // A page whose figures were still being worked out (dashboards/base.html) has just filled
+    // in: say so to screen readers, whose place in the page the swap took away.
+    var announce = document.getElementById("dashboard-announce");
+    if (filling && announce) { announce.textContent = "The figures are ready."; }
+    filling = false;
+  });
 }());
