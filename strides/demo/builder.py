@@ -236,9 +236,10 @@ class _Builder:
                 f"[{index}/{len(trust_schools)}] {school.name}: {on_roll} pupils, "
                 f"{groups} classes ({time.monotonic() - began:.1f}s)"
             )
-        self.links()
         if self.bulk:  # rows written with their own ids: PostgreSQL's sequences go past them
+            # before links(), whose service inserts memberships of its own
             reset_sequences([Pupil, CharacteristicsPeriod, Enrolment, TeachingGroup, GroupStaff, Membership])
+        self.links()
         return BuildSummary(
             trust=self.trust,
             schools=len(trust_schools),
