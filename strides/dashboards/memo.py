@@ -52,7 +52,8 @@ T = TypeVar("T")
 
 # Twenty heads opening twenty schools' pages in turn need twenty entries: with fewer, an LRU evicts
 # each page just before it is asked for again and every request rebuilds (the school page's 1 s
-# under load). A school's entry is about 0.2 MB; the large demo trust's page about 5 MB.
+# under load). An entry is one page's figures, tables and their HTML: a few hundred kilobytes for
+# a school, a few megabytes for a large trust's page.
 DEFAULT_ENTRIES = 64
 FACTS_PER_ENTRY = 4  # a facts entry is a few sets of ids: keep more of them
 
