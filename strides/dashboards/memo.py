@@ -103,13 +103,13 @@ def _remember(
     with _lock:
         if key in entries:
             entries.move_to_end(key)
-            return entries[key]  # type: ignore[no-any-return]
+            return entries[key]
         flight = _building.setdefault(key, threading.Lock())
     with flight:
         with _lock:
             if key in entries:  # built while this caller waited
                 entries.move_to_end(key)
-                return entries[key]  # type: ignore[no-any-return]
+                return entries[key]
         try:
             value = build()
             with _lock:
