@@ -9,8 +9,10 @@ See docs/adr/0002-one-scoping-gate.md.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -44,6 +46,9 @@ class Scope:
     roles: frozenset[str] = frozenset()
     # capability -> schools where it is held; None in the set means trust-wide
     capabilities: dict[str, frozenset[int | None]] = field(default_factory=dict)
+    # the gate's querysets built for this scope, by function and day (:func:`kept_per_request`)
+    # (not an init field, so ``dataclasses.replace`` gives a narrowed scope an empty one of its own)
+    querysets: dict[tuple, QuerySet] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def sees_named_pupils(self) -> bool:
@@ -229,6 +234,43 @@ def _placed_now(scope: Scope, day: dt.date) -> Q:
     )
 
 
+QS = TypeVar("QS", bound=QuerySet)
+QS_co = TypeVar("QS_co", bound=QuerySet, covariant=True)
+
+
+class GateReader(Protocol[QS_co]):
+    """A gate function: the user (and the day, today when not given) -> a queryset."""
+
+    def __call__(self, user: Viewer, on: dt.date | None = None) -> QS_co: ...
+
+
+def kept_per_request(build: Callable[[Viewer, dt.date], QS]) -> GateReader[QS]:
+    """Build a gate queryset once per request and day, and hand each caller a copy of it.
+
+    A queryset of the gate depends only on the user's scope (worked out once per request and
+    kept on the request's user: :func:`scope_for`) and the day, and is lazy: it is SQL still to be
+    run, never rows. Building one is Python work (Django resolves every nested subquery), and a
+    grid save asked for the pupils the user sees four times; the copy (``.all()``) is cheap, runs
+    its SQL afresh when used, and cannot change the kept one."""
+    name = f"{build.__module__}.{build.__qualname__}"
+
+    @functools.wraps(build)
+    def kept(user: Viewer, on: dt.date | None = None) -> QS:
+        scope = scope_for(user)
+        day = on or dt.date.today()
+        # the leaver window is read from settings as the queryset is built (a test may change it)
+        key = (name, day, getattr(settings, "STRIDES_LEAVER_VISIBILITY_DAYS", 365))
+        found: QS | None = scope.querysets.get(key)  # type: ignore[assignment]  # kept by this function
+        if found is None:
+            found = build(user, day)
+            if scope is not EMPTY_SCOPE:  # shared by everyone signed out: keep nothing on it
+                scope.querysets[key] = found
+        return found.all()
+
+    return kept
+
+
+@kept_per_request
 def visible_pupils(user: Viewer, on: dt.date | None = None) -> QuerySet:
     """Named pupils the user may see. Aggregate-only roles get none, ever. School staff see the
     pupils of their schools and, for ``STRIDES_LEAVER_VISIBILITY_DAYS``, those who left."""
@@ -256,6 +298,7 @@ def visible_pupils(user: Viewer, on: dt.date | None = None) -> QuerySet:
     return Pupil.objects.filter(conditions)
 
 
+@kept_per_request
 def visible_enrolments(user: Viewer, on: dt.date | None = None) -> QuerySet:
     """The enrolments of visible pupils that the user may read: every enrolment for trust-wide
     roles and parents (of their own children); otherwise only those at the schools through which
@@ -301,6 +344,7 @@ def _own_class_pupil_ids(scope: Scope, day: dt.date) -> QuerySet:
     ).values("pupil_id")
 
 
+@kept_per_request
 def visible_classes(user: Viewer, on: dt.date | None = None) -> QuerySet:
     """Teaching groups the user may open: all of a school's for school reach, else their own."""
     from strides.classes.models import TeachingGroup

@@ -34,7 +34,14 @@ from typing import TYPE_CHECKING, TypedDict
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from strides.access.actor import Viewer
-from strides.access.gate import Scope, leaver_window, scope_for, visible_enrolments, visible_pupils
+from strides.access.gate import (
+    Scope,
+    kept_per_request,
+    leaver_window,
+    scope_for,
+    visible_enrolments,
+    visible_pupils,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -94,6 +101,7 @@ def _made_here(user: Viewer, scope: Scope, day: dt.date) -> Q:
     return condition
 
 
+@kept_per_request
 def visible_judgements(
     user: Viewer, on: dt.date | None = None
 ) -> QuerySet[WithAnnotations[Judgement, HistoryFlag]]:
@@ -135,6 +143,7 @@ def visible_revisions(user: Viewer, on: dt.date | None = None) -> QuerySet[Judge
     return JudgementRevision.objects.filter(judgement_id__in=readable)
 
 
+@kept_per_request
 def visible_judgement_history(user: Viewer, on: dt.date | None = None) -> QuerySet[Judgement]:
     """Every judgement row the user may read, withdrawn ones too (``Judgement.history``): those of
     :func:`visible_judgements`, and the withdrawn rows of judgements they read as their school's

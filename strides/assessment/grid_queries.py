@@ -33,7 +33,7 @@ from strides.accounts.roles import ROLE_CAPABILITIES, Capability
 from strides.assessment.models import DataDrop, DropSchool
 from strides.assessment.queries import PreviousJudgement, expected_enrolments, previous_judgements
 from strides.classes.models import TeachingGroup
-from strides.frameworks.configuration import code_book, framework_chooser
+from strides.frameworks.configuration import code_book, framework_chooser, subjects_by_code
 from strides.frameworks.level_codes import CodeBook, Resolution, jump_warning, pupil_band_year
 from strides.frameworks.models import Framework, Level, Subject
 from strides.frameworks.queries import (
@@ -289,7 +289,9 @@ def build_grid(user: Viewer, drop: DataDrop, group: TeachingGroup, part: DropSch
     # the trust's frameworks and the school's choices, kept by the process under the configuration
     # stamp read with the part (grid_views._grid_objects)
     token = getattr(part, "configuration_token", None)
-    chooser = framework_chooser(token, group.school_id, subjects, day)
+    # for all the drop's subjects, as the saves ask (services/grid_cells.py): one chooser kept for both
+    collected = subjects_by_code(token, ("drop-subjects", drop.pk), drop.subjects.all)
+    chooser = framework_chooser(token, group.school_id, collected.values(), day)
     book = code_book(token, drop.trust_id)
     # The school's own, withdrawn ones too (history): an empty cell still carries its version, for
     # the lost-update check. Another school's (a pupil on two rolls) only as the user may read it,

@@ -1,0 +1,63 @@
+"""The gate builds each of its querysets once per request and day (gate.kept_per_request) and
+hands out copies: still lazy, so rows changed meanwhile are seen; never shared between users."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from strides.access.gate import forget_scope, scope_for, visible_classes, visible_pupils
+from strides.access.judgements import visible_judgements
+from strides.classes import services as classes
+
+
+def test_a_second_ask_is_a_copy_of_the_same_sql_built_once(cast):
+    first = visible_pupils(cast.teacher)
+    kept = len(scope_for(cast.teacher).querysets)
+    second = visible_pupils(cast.teacher)
+    assert second is not first and str(second.query) == str(first.query)
+    assert len(scope_for(cast.teacher).querysets) == kept
+    visible_judgements(cast.teacher)
+    visible_judgements(cast.teacher, dt.date(2020, 1, 1))  # another day: other querysets
+    kept = len(scope_for(cast.teacher).querysets)
+    visible_judgements(cast.teacher)
+    visible_judgements(cast.teacher, dt.date(2020, 1, 1))
+    assert len(scope_for(cast.teacher).querysets) == kept
+    assert {key[1] for key in scope_for(cast.teacher).querysets} == {dt.date.today(), dt.date(2020, 1, 1)}
+
+
+def test_a_copy_runs_its_sql_afresh(cast):
+    before = set(visible_pupils(cast.teacher).values_list("pk", flat=True))
+    assert cast.ava.pk in before
+    classes.set_pupils(None, cast.class_3t, [])
+    assert cast.ava.pk not in set(visible_pupils(cast.teacher).values_list("pk", flat=True))
+
+
+def test_a_copy_changed_by_its_caller_leaves_the_kept_one_alone(cast):
+    visible_classes(cast.head).filter(pk=-1)
+    assert visible_classes(cast.head).exists()
+
+
+def test_each_user_has_their_own_and_forgetting_the_scope_forgets_them(cast):
+    teacher, head = visible_pupils(cast.teacher), visible_pupils(cast.head)
+    assert str(teacher.query) != str(head.query)
+    forget_scope(cast.teacher)
+    assert scope_for(cast.teacher).querysets == {}
+
+
+def test_nobody_signed_in_keeps_nothing(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    anonymous = AnonymousUser()
+    assert not visible_pupils(anonymous).exists()
+    assert scope_for(anonymous).querysets == {}
+
+
+def test_a_scope_narrowed_from_another_keeps_its_own(cast):
+    """pupils.queries narrows a staff-and-parent user's scope with dataclasses.replace: the
+    narrowed scope must not answer with the querysets kept for the whole one."""
+    from dataclasses import replace
+
+    scope = scope_for(cast.head)
+    visible_pupils(cast.head)
+    narrowed = replace(scope, pupil_school_ids=frozenset())
+    assert narrowed.querysets == {} and scope.querysets
