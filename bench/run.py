@@ -320,6 +320,10 @@ Load guard: a full run refuses to start when the 1-minute load average is above 
 (other work would be measured too) unless told `--allow-busy`, and then says so at the top of this
 page. The load average above, at the start and the end, says how busy the machine was.
 
+Where the time goes, written by hand rather than by this run: a grid save's statements and its
+milliseconds in [class-grid.md](class-grid.md#what-a-save-costs-and-where-its-time-goes), the
+dashboard pages and the grid page in [page-speed.md](page-speed.md).
+
 {body}
 """
 

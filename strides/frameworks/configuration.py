@@ -60,10 +60,7 @@ def install_triggers_sql(vendor: str, tables: Iterable[str]) -> list[str]:
     names in them are this module's constants, never input."""
     statements: list[str] = []
     if vendor == "postgresql":
-        upsert = (
-            f"INSERT INTO {_STAMP} (id, token) VALUES (1, md5(random()::text || clock_timestamp()::text)) "  # noqa: S608
-            "ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token;"
-        )
+        upsert = new_stamp_sql(vendor)
         statements.append(
             f"CREATE OR REPLACE FUNCTION {_PG_FUNCTION}() RETURNS trigger AS $$ "
             f"BEGIN {upsert} RETURN NULL; END; $$ LANGUAGE plpgsql;"
@@ -75,7 +72,7 @@ def install_triggers_sql(vendor: str, tables: Iterable[str]) -> list[str]:
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {_PG_FUNCTION}();"
             )
     elif vendor == "sqlite":
-        upsert = f"INSERT OR REPLACE INTO {_STAMP} (id, token) VALUES (1, lower(hex(randomblob(16))));"  # noqa: S608
+        upsert = new_stamp_sql(vendor)
         for table in tables:
             for event in ("insert", "update", "delete"):  # SQLite's triggers are for each row only
                 statements.append(
@@ -85,6 +82,16 @@ def install_triggers_sql(vendor: str, tables: Iterable[str]) -> list[str]:
     else:  # pragma: no cover - Strides runs on SQLite and PostgreSQL only
         raise NotImplementedError(f"no configuration triggers for {vendor}")
     return statements
+
+
+def new_stamp_sql(vendor: str) -> str:
+    """A new token now (migration 0006 stamps the frameworks it finds, so they are kept at once)."""
+    if vendor == "postgresql":
+        return (
+            f"INSERT INTO {_STAMP} (id, token) VALUES (1, md5(random()::text || clock_timestamp()::text)) "  # noqa: S608
+            "ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token;"
+        )
+    return f"INSERT OR REPLACE INTO {_STAMP} (id, token) VALUES (1, lower(hex(randomblob(16))));"  # noqa: S608
 
 
 def drop_triggers_sql(vendor: str, tables: Iterable[str]) -> list[str]:

@@ -4,12 +4,19 @@ whenever a trust's frameworks, levels, subjects, assignments, scale or crosswalk
 
 from django.db import migrations, models
 
-from strides.frameworks.configuration import FRAMEWORK_TABLES, drop_triggers_sql, install_triggers_sql
+from strides.frameworks.configuration import (
+    FRAMEWORK_TABLES,
+    drop_triggers_sql,
+    install_triggers_sql,
+    new_stamp_sql,
+)
 
 
 def install(apps, schema_editor):
     for statement in install_triggers_sql(schema_editor.connection.vendor, FRAMEWORK_TABLES):
         schema_editor.execute(statement)
+    # the shipped frameworks were written before the triggers: stamp them now
+    schema_editor.execute(new_stamp_sql(schema_editor.connection.vendor))
 
 
 def remove(apps, schema_editor):

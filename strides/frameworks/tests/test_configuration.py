@@ -65,3 +65,7 @@ def test_what_is_kept_is_built_once_per_stamp(db):
     assert configuration.stamped("b", ("thing",), build) == 2  # the configuration changed
     assert configuration.stamped(None, ("thing",), build) == 3  # no stamp: never kept
     assert configuration.stamped(None, ("thing",), build) == 4
+
+
+def test_a_migrated_database_has_a_stamp_at_once(db):
+    assert configuration.current_stamp() is not None
