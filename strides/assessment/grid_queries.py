@@ -243,7 +243,7 @@ class ClassGrid:
 
 
 def closed_reason(part: DropSchool) -> str:
-    """The message a closed drop gives (the same words ``editable_part`` raises)."""
+    """The message a closed drop gives (the same words ``services.still_open`` raises)."""
     if part.teachers_may_edit:
         return ""
     return (

@@ -224,12 +224,8 @@ def _closed(part: DropSchool, drop: DataDrop, school: School) -> DropClosed:
     )
 
 
-def editable_part(drop: DataDrop, school: School, *, lock: bool = False) -> DropSchool:
-    # no Meta ordering: it would join (and on PostgreSQL lock) the school's row too
-    parts = DropSchool.objects.filter(drop=drop, school=school).order_by("pk")
-    if lock:
-        parts = parts.select_for_update(of=("self",))
-    part = parts.first()
+def still_open(part: DropSchool | None, drop: DataDrop, school: School) -> DropSchool:
+    """``part`` (the school's part of the drop, as just read), refused if missing or closed."""
     if part is None:
         raise AssessmentError(f"{school} is not part of {drop}.")
     if not part.teachers_may_edit:

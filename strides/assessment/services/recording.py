@@ -38,6 +38,7 @@ from strides.assessment.services import (
     _closed,
     _user,
     check_holder,
+    still_open,
 )
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record_many
@@ -193,12 +194,7 @@ def _locked_part(drop: DataDrop, school: School, *, exclusive: bool) -> DropScho
             .select_for_update(of=("self",))
             .first()
         )
-    if part is None:
-        raise AssessmentError(f"{school} is not part of {drop}.")
-    if not part.teachers_may_edit:
-        raise _closed(part, drop, school)
-    part.drop, part.school = drop, school  # for messages and the audit entry, without a query
-    return part
+    return still_open(part, drop, school)
 
 
 def _as_it_stands(pupil: Pupil, subject: Subject, drop: DataDrop, *, lock: bool = False) -> Judgement | None:

@@ -83,20 +83,26 @@ def test_every_change_is_audited_in_the_same_transaction(cast, drop, subjects, l
     assert JudgementRevision.objects.count() == 2
 
 
-def test_a_drop_submitted_after_the_checks_is_refused_under_the_lock(
-    cast, drop, subjects, level, monkeypatch
-):
+@pytest.fixture
+def head_submits_after_the_checks(cast, drop, monkeypatch):
+    """Call it to make the head submit the school's drop between the next save's checks and its
+    transaction."""
     from strides.assessment.services import recording
 
     checked = recording._check_save
-    part = DropSchool.objects.get(drop=drop, school=cast.north)
 
     def head_submits_meanwhile(*args):
         facts = checked(*args)
-        transition(cast.head, part, DropStatus.SUBMITTED)
+        transition(cast.head, DropSchool.objects.get(drop=drop, school=cast.north), DropStatus.SUBMITTED)
         return facts
 
-    monkeypatch.setattr(recording, "_check_save", head_submits_meanwhile)
+    return lambda: monkeypatch.setattr(recording, "_check_save", head_submits_meanwhile)
+
+
+def test_a_drop_submitted_after_the_checks_is_refused_under_the_lock(
+    cast, drop, subjects, level, head_submits_after_the_checks
+):
+    head_submits_after_the_checks()
     with pytest.raises(DropClosed, match="submitted by the head"):
         save(cast.teacher, cast.ava, drop, cast.north, level("Y3 WTS"), subjects, 0)
     assert not Judgement.objects.exists() and not JudgementRevision.objects.exists()
@@ -104,21 +110,11 @@ def test_a_drop_submitted_after_the_checks_is_refused_under_the_lock(
 
 
 def test_a_change_after_the_checks_to_a_drop_submitted_meanwhile_is_refused_under_the_lock(
-    cast, drop, subjects, level, monkeypatch
+    cast, drop, subjects, level, head_submits_after_the_checks
 ):
     """The same for a change to a saved cell, whose part is read under a shared lock."""
-    from strides.assessment.services import recording
-
     save(cast.teacher, cast.ava, drop, cast.north, level("Y3 WTS"), subjects, 0)
-    checked = recording._check_save
-    part = DropSchool.objects.get(drop=drop, school=cast.north)
-
-    def head_submits_meanwhile(*args):
-        facts = checked(*args)
-        transition(cast.head, part, DropStatus.SUBMITTED)
-        return facts
-
-    monkeypatch.setattr(recording, "_check_save", head_submits_meanwhile)
+    head_submits_after_the_checks()
     with pytest.raises(DropClosed, match="submitted by the head"):
         save(cast.teacher, cast.ava, drop, cast.north, level("Y3 GDS"), subjects, 1)
     judgement = Judgement.objects.get()
