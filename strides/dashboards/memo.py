@@ -153,29 +153,28 @@ class Scope:
     version: str
     aggregate_school_ids: frozenset[int]
     class_school_ids: frozenset[int]
-    class_pupils: str  # SHA-256 of the (pupil, school) pairs seen through their classes
+    class_pupils: str  # SHA-256 of the rows of a user who sees pupils through classes (pupils_digest)
     suppress_small_groups: bool
     suppressed_school_ids: frozenset[int]
     threshold: int
 
 
 def pupils_digest(obs: pl.DataFrame | Rows, school_ids: frozenset[int]) -> str:
-    """A SHA-256 of the distinct (pupil, school) pairs of ``obs`` made at ``school_ids``, in
-    order: equal exactly when the same pupils are seen there. Reads no rows when ``school_ids``
-    is empty (nobody's own classes: everyone but teachers)."""
+    """A SHA-256 of the distinct rows the user reads (pupil, school, drop, subject: every school,
+    in order) when they see pupils through classes at ``school_ids``: equal exactly when the same
+    rows are read. Not of the (pupil, school) pairs alone: a pupil seen from outside (as a parent,
+    or a newcomer's prior attainment) brings released rows only, the same pupil taught brings the
+    drafts too (ADR 11), so two teachers with the same pairs can read different rows. Reads no
+    rows when ``school_ids`` is empty (nobody's own classes: everyone but teachers)."""
     if not school_ids:
         return ""
     if isinstance(obs, Rows):
         obs = obs()
     if obs.is_empty():
         return ""
-    pairs = (
-        obs.filter(pl.col("school_id").is_in(sorted(school_ids)))
-        .select(pl.col("pupil_id").cast(pl.Int64), pl.col("school_id").cast(pl.Int64))
-        .unique()
-        .sort(["pupil_id", "school_id"])
-    )
-    text = ";".join(f"{pupil_id},{school_id}" for pupil_id, school_id in pairs.iter_rows())
+    identity = [c for c in ("pupil_id", "school_id", "drop_id", "subject_id") if c in obs.columns]
+    rows = obs.select(pl.col(c).cast(pl.Int64) for c in identity).unique().sort(identity)
+    text = ";".join(",".join(str(value) for value in row) for row in rows.iter_rows())
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -135,6 +135,10 @@ def test_the_pupils_digest_is_of_the_exact_pupils_and_schools():
     assert memo.pupils_digest(rows, at) != memo.pupils_digest(other_pupil, at)
     assert memo.pupils_digest(rows, at) != memo.pupils_digest(other_school, at)
     assert memo.pupils_digest(rows, frozenset()) == ""
+    # the rows, not only the pairs: one more drop of the same pupil at the same school differs
+    drops = pl.DataFrame({"pupil_id": [1, 1], "school_id": [10, 10], "drop_id": [5, 6], "subject_id": [1, 1]})
+    fewer = pl.DataFrame({"pupil_id": [1], "school_id": [10], "drop_id": [5], "subject_id": [1]})
+    assert memo.pupils_digest(drops, at) != memo.pupils_digest(fewer, at)
 
 
 # --- the pages -------------------------------------------------------------------------------------
