@@ -36,7 +36,7 @@ def test_quick_benchmarks_write_a_report(tmp_path):
     # the latency sections set each of issue 10's goals beside its figure
     assert text.count("| measure | SQLite | goal | met? |") == 2
     assert "typing pace: save p50 / p95 / p99, from the scheduled send" in text
-    assert "trust page `/dashboards/trust/`: size as sent / gzip" in text
+    assert "trust page `/dashboards/trust/`: size as a browser receives it (gzip" in text
     for fact in ("| CPU |", "| cores |", "| memory |", "| Python |", "| SQLite |"):
         assert fact in text
     assert "[bench] section demo" in result.stderr, "progress goes to stderr"

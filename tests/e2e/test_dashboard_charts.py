@@ -90,6 +90,29 @@ def test_every_chart_renders_as_svg_under_the_csp(live_history, page):
     assert page.locator("style").count() == 0  # vega-embed injected no stylesheet
 
 
+def test_charts_are_drawn_when_the_figures_fill_in_after_a_cold_start(live_history, page, settings):
+    """With the memo on (as outside tests), a page whose figures are not in memory answers with
+    the progress shell (202) and htmx fills the figures in: htmx drops the swapped content's
+    <script> elements, the charts' JSON specs too, so charts.js reads them from the response."""
+    from strides.dashboards import memo
+    from strides.dashboards.frames import forget_observations
+
+    settings.STRIDES_DASHBOARD_MEMO = True
+    h = live_history
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    sign_in(page, h.url, "analyst")
+    memo.forget()
+    forget_observations()
+    response = page.goto(f"{h.url}/dashboards/trust/?subject=maths")
+    assert response.status == 202  # the progress shell, at once
+    page.wait_for_selector("[data-chart]")
+    assert "chart-attainment" in charts_drawn(page)
+    assert page.locator("#chart-attainment svg").count() == 1
+    assert [line for line in console if line.startswith("error")] == []
+    memo.forget()
+
+
 def test_the_dashboards_pass_axe(live_history, page, check_a11y, monkeypatch):
     h = live_history
     sign_in(page, h.url, "head")

@@ -22,10 +22,17 @@
     if (window.console) { window.console.error("Strides chart", element.id, error); }
   }
 
+  // Specs of charts that arrived in an htmx swap, by id: htmx (allowScriptTags off, for the CSP)
+  // drops every <script> element of swapped content, the JSON ones too, so they are read from
+  // the response before the swap (htmx:beforeSwap below).
+  var swappedSpecs = {};
+
   function render(element) {
     if (element.hasAttribute("data-chart-state")) { return; }
-    var source = document.getElementById(element.getAttribute("data-chart"));
-    if (!source) { return; }
+    var id = element.getAttribute("data-chart");
+    var source = document.getElementById(id);
+    var text = source ? source.textContent : swappedSpecs[id];
+    if (text === undefined) { return; }
     element.setAttribute("data-chart-state", "drawing");
     if (!window.vegaEmbed || !window.vegaInterpreter) {
       fail(element, new Error("the chart scripts did not load"));
@@ -33,7 +40,7 @@
     }
     var spec;
     try {
-      spec = JSON.parse(source.textContent);
+      spec = JSON.parse(text);
     } catch (error) {
       fail(element, error);
       return;
@@ -75,6 +82,13 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail && event.detail.target;
     filling = !!(target && target.id === "dashboard-body" && target.hasAttribute("aria-busy"));
+    var response = event.detail && event.detail.serverResponse;
+    if (typeof response === "string" && response.indexOf("application/json") !== -1) {
+      // a parsed document runs no script: this only reads the specs' text
+      var parsed = new DOMParser().parseFromString(response, "text/html");
+      var specs = parsed.querySelectorAll('script[type="application/json"][id]');
+      for (var i = 0; i < specs.length; i++) { swappedSpecs[specs[i].id] = specs[i].textContent; }
+    }
   });
   document.addEventListener("htmx:afterSettle", function () {
     renderAll(document);
