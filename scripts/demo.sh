@@ -17,6 +17,7 @@ port="${PORT:-8000}"
 port_free() {
     python3 -c 'import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: a just-stopped demo leaves TIME_WAIT
 try:
     s.bind((sys.argv[1], int(sys.argv[2])))
 except OSError:
