@@ -9,7 +9,7 @@ instance and a value-by-value preparation per row:
 - one :class:`~strides.assessment.models.Judgement` per row at version 1, with the point of the
   crosswalk in force on the drop's date, recorded by the actor;
 - its first :class:`~strides.assessment.models.JudgementRevision`, copied from the judgement in the
-  database (the service's ``_first_revisions`` does the same);
+  database (by the service's own ``write_first_revisions``);
 - the school's part of the drop, if not started, now in progress; one audit entry for the school
   with the counts, as the service's ``finish`` makes it.
 
@@ -28,13 +28,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from django.db import connection
 from django.utils import timezone
 
 from strides.access.actor import Actor
 from strides.access.gate import can
-from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement, JudgementRevision
+from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement
 from strides.assessment.services import TRANSITIONS, AssessmentError
+from strides.assessment.services.bulk_judgements import write_first_revisions
 from strides.audit.models import AuditAction, AuditEntry
 from strides.demo.bulk import AUDIT_FIELDS, AuditRows, db_datetime, insert, next_id, reset_sequences
 from strides.frameworks.models import Framework, FrameworkAssignment, Subject
@@ -81,7 +81,7 @@ def write_first_judgements(
         for pupil_id, subject_id, level_id, note in rows
     )  # fmt: skip
     insert(Judgement, JUDGEMENT_FIELDS, made)
-    _first_revisions(drop.pk, first_id, user_id, now, reason[:120])
+    write_first_revisions(drop.pk, first_id, actor, now, reason[:120])
     before = part.status
     after: Any = part.status
     if part.status == DropStatus.NOT_STARTED:
@@ -106,33 +106,6 @@ def write_first_judgements(
     )
     audit.write()
     return len(rows)
-
-
-def _first_revisions(drop_id: int, first_id: int, user_id: int | None, now: dt.datetime, reason: str) -> None:
-    """Version 1 of every judgement just written, by one INSERT ... SELECT (as the service's)."""
-    revision, judgement = JudgementRevision._meta, Judgement._meta
-    quote = connection.ops.quote_name
-
-    def column(meta: Any, name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    target = ", ".join(
-        column(revision, name)
-        for name in (
-            "judgement", "version", "level_before", "level_after", "point_after", "note", "changed_by",
-            "changed_at", "reason",
-        )
-    )  # fmt: skip
-    j = {name: column(judgement, name) for name in ("id", "version", "level", "point", "note", "drop")}
-    sql = (
-        f"INSERT INTO {quote(revision.db_table)} ({target}) "  # noqa: S608 - names from the models, values bound
-        f"SELECT {j['id']}, {j['version']}, NULL, {j['level']}, {j['point']}, {j['note']}, %s, %s, %s "
-        f"FROM {quote(judgement.db_table)} AS j WHERE j.{j['drop']} = %s AND j.{j['id']} >= %s "
-        f"AND NOT EXISTS (SELECT 1 FROM {quote(revision.db_table)} AS r "
-        f"WHERE r.{column(revision, 'judgement')} = j.{j['id']})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, db_datetime(now), reason, drop_id, first_id])
 
 
 class Choice(NamedTuple):

@@ -429,7 +429,7 @@ class _State:
             return
         revision_reason = self.reason[:120]
         if creates and all(j.pk for j in creates):
-            _first_revisions(self.drop.pk, min(j.pk for j in creates), user, now, revision_reason)
+            write_first_revisions(self.drop.pk, min(j.pk for j in creates), user, now, revision_reason)
         else:
             updates = [(j, None) for j in creates] + updates
         JudgementRevision.objects.bulk_create(
@@ -534,13 +534,13 @@ class _State:
             record_many(self.actor, changes, reason=self.reason[:200])
 
 
-def _first_revisions(drop_id: int, first_id: int, user: Actor | None, now: Any, reason: str) -> None:
+def write_first_revisions(drop_id: int, first_id: int, user: Actor | None, now: Any, reason: str) -> None:
     """Version 1 of every judgement just created (ids from ``first_id`` on, in this drop, with no
     revision yet), copied from the judgements by one INSERT ... SELECT in the database: a large
     import's first revisions cost one statement a chunk instead of a Python object and bound
     parameters each. Judgements saved by anyone else already have their revision (it is written
     in the same transaction), so only this import's are picked."""
-    revision, judgement = JudgementRevision._meta, Judgement._meta
+    revision, judgement = JudgementRevision._meta, Judgement._meta  # the demo's writer uses it too
     quote = connection.ops.quote_name
 
     def column(meta: Any, name: str) -> str:

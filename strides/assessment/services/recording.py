@@ -216,7 +216,6 @@ def _unchanged_or_stale(
     subject: Subject,
     level: Level,
     note: str,
-    expected: int | None,
 ) -> Judgement:
     """A judgement that changed between the facts and the write (or a resend): the value already
     saved is no lost update and is answered as saved; anything else is stale."""
@@ -255,13 +254,13 @@ def record_judgement(
         ):
             current = _as_it_stands(pupil, subject, drop)
             if current is not None:  # else withdrawn and gone since: save it as new below
-                return _unchanged_or_stale(actor, current, school, subject, level, note, expected_version)
+                return _unchanged_or_stale(actor, current, school, subject, level, note)
         # a withdrawn judgement is "nothing yet" to whoever saw it gone (0) or withdrawn (its version)
         seen = {facts.current_version, 0} if withdrawn else {facts.current_version}
         if expected_version is not None and expected_version not in seen:
             current = _as_it_stands(pupil, subject, drop)
             if current is not None:
-                return _unchanged_or_stale(actor, current, school, subject, level, note, expected_version)
+                return _unchanged_or_stale(actor, current, school, subject, level, note)
     elif expected_version not in (None, 0):
         raise StaleJudgement(None, level)
     crosswalk_id, point_id = _crosswalk_point(facts.token, drop, actor, level)
@@ -299,7 +298,7 @@ def record_judgement(
                 current = _as_it_stands(pupil, subject, drop, lock=True)
                 if current is None:  # pragma: no cover - judgements are never deleted
                     raise StaleJudgement(None, level)
-                return _unchanged_or_stale(actor, current, school, subject, level, note, expected_version)
+                return _unchanged_or_stale(actor, current, school, subject, level, note)
             was = book.level(facts.current_level_id)
             before = {
                 "level": was.code if was else _level_code(facts.current_level_id),
