@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import EmptyResultSet, ObjectDoesNotExist
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import CharField, IntegerField, Model, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from strides.access.actor import Viewer
@@ -49,6 +53,24 @@ class Scope:
     # the gate's querysets built for this scope, by function and day (:func:`kept_per_request`)
     # (not an init field, so ``dataclasses.replace`` gives a narrowed scope an empty one of its own)
     querysets: dict[tuple, QuerySet] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    @functools.cached_property
+    def key(self) -> tuple:
+        """Every value the gate's querysets are built from, hashable: two scopes with the same
+        key get the same SQL (:func:`kept_per_request` keeps it per process under this key)."""
+        return (
+            self.user_id,
+            self.trust_ids,
+            self.pupil_school_ids,
+            self.trust_wide_pupils,
+            self.aggregate_school_ids,
+            self.trust_wide_aggregates,
+            self.class_reach_school_ids,
+            self.placing_school_ids,
+            self.parent,
+            self.roles,
+            frozenset(self.capabilities.items()),
+        )
 
     @property
     def sees_named_pupils(self) -> bool:
@@ -244,14 +266,30 @@ class GateReader(Protocol[QS_co]):
     def __call__(self, user: Viewer, on: dt.date | None = None) -> QS_co: ...
 
 
-def kept_per_request(build: Callable[[Viewer, dt.date], QS]) -> GateReader[QS]:
-    """Build a gate queryset once per request and day, and hand each caller a copy of it.
+# The gate's querysets kept per process (:func:`kept_per_request`), most recently used last.
+_KEPT: OrderedDict[tuple, QuerySet] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+KEPT_MAX = 2048  # scopes x days x functions; a queryset is a few KB of Python objects
 
-    A queryset of the gate depends only on the user's scope (worked out once per request and
-    kept on the request's user: :func:`scope_for`) and the day, and is lazy: it is SQL still to be
-    run, never rows. Building one is Python work (Django resolves every nested subquery), and a
-    grid save asked for the pupils the user sees four times; the copy (``.all()``) is cheap, runs
-    its SQL afresh when used, and cannot change the kept one."""
+
+def forget_kept_querysets() -> None:
+    """Empty the process's kept querysets (tests that change how the SQL is built)."""
+    with _KEPT_LOCK:
+        _KEPT.clear()
+
+
+def kept_per_request(build: Callable[[Viewer, dt.date], QS]) -> GateReader[QS]:
+    """Build a gate queryset once per scope and day, and hand each caller a copy of it.
+
+    A queryset of the gate depends only on the user's scope's values (worked out afresh on
+    every request from their memberships: :func:`scope_for`), the day and the leaver window,
+    and is lazy: it is SQL still to be run, never rows. Building one is Python work (Django
+    resolves every nested subquery), so it is kept on the request's scope and, across requests,
+    in this process under the scope's :attr:`Scope.key` (ADR 15): the next request of the same
+    user with the same memberships, on the same day, reuses it; a changed membership is a new
+    key, so a role taken away takes effect on the next request as before. The copy (``.all()``)
+    is cheap, runs its SQL afresh when used (rows changed meanwhile are seen), and cannot change
+    the kept one."""
     name = f"{build.__module__}.{build.__qualname__}"
 
     @functools.wraps(build)
@@ -259,15 +297,38 @@ def kept_per_request(build: Callable[[Viewer, dt.date], QS]) -> GateReader[QS]:
         scope = scope_for(user)
         day = on or dt.date.today()
         # the leaver window is read from settings as the queryset is built (a test may change it)
-        key = (name, day, getattr(settings, "STRIDES_LEAVER_VISIBILITY_DAYS", 365))
-        found: QS | None = scope.querysets.get(key)  # type: ignore[assignment]  # kept by this function
+        request_key = (name, day, getattr(settings, "STRIDES_LEAVER_VISIBILITY_DAYS", 365))
+        found: QS | None = scope.querysets.get(request_key)  # type: ignore[assignment]  # kept by this function
         if found is None:
-            found = build(user, day)
-            if scope is not EMPTY_SCOPE:  # shared by everyone signed out: keep nothing on it
-                scope.querysets[key] = found
+            if scope is EMPTY_SCOPE:  # shared by everyone signed out: keep nothing
+                return build(user, day).all()
+            process_key = (*request_key, scope.key)
+            with _KEPT_LOCK:
+                found = _KEPT.get(process_key)  # type: ignore[assignment]
+                if found is not None:
+                    _KEPT.move_to_end(process_key)
+            if found is None:
+                found = build(user, day)
+                with _KEPT_LOCK:
+                    _KEPT[process_key] = found
+                    while len(_KEPT) > KEPT_MAX:
+                        _KEPT.popitem(last=False)
+            scope.querysets[request_key] = found
         return found.all()
 
     return kept
+
+
+def frozen(subquery: QuerySet) -> RawSQL | QuerySet:
+    """An uncorrelated subquery of the gate as its SQL, compiled now: a ``pk__in`` condition
+    over it costs the queries that embed it a string, not another resolve and compile of the
+    subquery's tree (a grid save embeds the visible pupils three times). Only for subqueries
+    with no ``OuterRef``; one that can match nothing is left as it is (Django drops it)."""
+    try:
+        sql, params = subquery.query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
+    except EmptyResultSet:
+        return subquery
+    return RawSQL(sql, params)  # noqa: S611 - compiled by Django from the gate's queryset; values stay parameters
 
 
 @kept_per_request
@@ -286,15 +347,15 @@ def visible_pupils(user: Viewer, on: dt.date | None = None) -> QuerySet:
     enrolments = Enrolment.objects.values("pupil_id")
     conditions = Q(pk__in=[])
     if scope.trust_wide_pupils:
-        conditions |= Q(pk__in=enrolments.filter(school__trust_id__in=scope.trust_ids))
+        conditions |= Q(pk__in=frozen(enrolments.filter(school__trust_id__in=scope.trust_ids)))
     if scope.pupil_school_ids:
-        conditions |= Q(pk__in=enrolments.filter(_staff_reach_enrolments(scope, day)))
+        conditions |= Q(pk__in=frozen(enrolments.filter(_staff_reach_enrolments(scope, day))))
     if scope.class_reach_school_ids:
-        conditions |= Q(pk__in=_own_class_pupil_ids(scope, day))
+        conditions |= Q(pk__in=frozen(_own_class_pupil_ids(scope, day)))
     if scope.placing_school_ids:
-        conditions |= Q(pk__in=enrolments.filter(_placed_now(scope, day)))
+        conditions |= Q(pk__in=frozen(enrolments.filter(_placed_now(scope, day))))
     if scope.parent and scope.user_id is not None:
-        conditions |= Q(pk__in=ParentLink.objects.filter(user_id=scope.user_id).values("pupil_id"))
+        conditions |= Q(pk__in=frozen(ParentLink.objects.filter(user_id=scope.user_id).values("pupil_id")))
     return Pupil.objects.filter(conditions)
 
 
@@ -317,12 +378,14 @@ def visible_enrolments(user: Viewer, on: dt.date | None = None) -> QuerySet:
         conditions |= _staff_reach_enrolments(scope, day)
     if scope.class_reach_school_ids:
         conditions |= Q(
-            school_id__in=scope.class_reach_school_ids, pupil_id__in=_own_class_pupil_ids(scope, day)
+            school_id__in=scope.class_reach_school_ids, pupil_id__in=frozen(_own_class_pupil_ids(scope, day))
         )
     if scope.placing_school_ids:
         conditions |= _placed_now(scope, day)
     if scope.parent and scope.user_id is not None:
-        conditions |= Q(pupil_id__in=ParentLink.objects.filter(user_id=scope.user_id).values("pupil_id"))
+        conditions |= Q(
+            pupil_id__in=frozen(ParentLink.objects.filter(user_id=scope.user_id).values("pupil_id"))
+        )
     return Enrolment.objects.filter(conditions)
 
 

@@ -36,6 +36,7 @@ from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, 
 from strides.access.actor import Viewer
 from strides.access.gate import (
     Scope,
+    frozen,
     kept_per_request,
     leaver_window,
     scope_for,
@@ -114,7 +115,7 @@ def visible_judgements(
     if not scope.sees_named_pupils:
         return Judgement.objects.none().annotate(shows_history=Value(False, output_field=BooleanField()))
     day = _day(on)
-    judgements = Judgement.objects.filter(pupil_id__in=visible_pupils(user, day).values("pk"))
+    judgements = Judgement.objects.filter(pupil_id__in=frozen(visible_pupils(user, day).values("pk")))
     if scope.trust_wide_pupils:
         return judgements.annotate(shows_history=Value(True, output_field=BooleanField()))
     made_here = _made_here(user, scope, day)
@@ -155,7 +156,7 @@ def visible_judgement_history(user: Viewer, on: dt.date | None = None) -> QueryS
     if not scope.sees_named_pupils:
         return Judgement.history.none()
     day = _day(on)
-    rows = Judgement.history.filter(pupil_id__in=visible_pupils(user, day).values("pk"))
+    rows = Judgement.history.filter(pupil_id__in=frozen(visible_pupils(user, day).values("pk")))
     if scope.trust_wide_pupils:
         return rows
     readable = visible_judgements(user, day).order_by().values("pk")

@@ -28,7 +28,7 @@ from strides.accounts.roles import CLASS_REACH_ROLES, OFFICER_ROLES, PARENT_ROLE
 from strides.classes import services as classes
 from strides.classes.models import GroupStaff, StaffRole, TeachingGroup
 from strides.demo import staff_writer
-from strides.demo.bulk import reset_sequences
+from strides.demo.bulk import refresh_planner_statistics, reset_sequences
 from strides.demo.plan import DEMO_USERNAMES, EMAIL_DOMAIN, TRUST_SLUG, DemoPlan, PupilPlan
 from strides.demo.roll_writer import RollWriter
 from strides.organisations import services as organisations
@@ -255,7 +255,9 @@ def build(plan: DemoPlan, progress: Progress | None = None, *, bulk: bool = True
     the big tables set-based (:mod:`strides.demo.bulk`), the rows the services would write;
     False: every row through the services (what the tests compare the fast way with)."""
     with transaction.atomic():
-        return _Builder(plan, progress or (lambda message: None), bulk=bulk).run()
+        summary = _Builder(plan, progress or (lambda message: None), bulk=bulk).run()
+        refresh_planner_statistics()  # the history that follows reads what was just written
+        return summary
 
 
 ROLE_ORDER = {username: index for index, username in enumerate(DEMO_USERNAMES)}

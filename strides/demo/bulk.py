@@ -145,3 +145,14 @@ class AuditRows:
         written = insert(AuditEntry, AUDIT_FIELDS, self.rows)
         self.rows = []
         return written
+
+
+def refresh_planner_statistics() -> None:
+    """Tell PostgreSQL's planner what was just written. Rows written in a transaction still open
+    are invisible to autovacuum's ANALYZE, so the planner believes the tables as small as they
+    were, and plans a nested loop over thousands of rows (the demo's history and its foreign-key
+    checks took minutes on PostgreSQL for that). ANALYZE in the writing transaction sees its own
+    rows; its statistics are kept with the transaction. SQLite plans without them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

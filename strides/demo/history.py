@@ -48,6 +48,7 @@ from strides.assessment.services import create_drop, record_judgement, transitio
 from strides.assessment.services.bulk_judgements import JudgementRow, record_judgements
 from strides.demo import curriculum
 from strides.demo import history_model as model
+from strides.demo.bulk import refresh_planner_statistics
 from strides.demo.history_plan import IN_PROGRESS, SUBMITTED, HistoryPlan
 from strides.demo.judgement_writer import (
     Choice,
@@ -437,4 +438,6 @@ def write_history(
     :func:`strides.demo.history_plan.prepare` first). ``today`` chooses the current academic
     year and its current drop."""
     with transaction.atomic():
-        return _Writer(plan, today or dt.date.today(), progress or (lambda message: None), bulk=bulk).run()
+        summary = _Writer(plan, today or dt.date.today(), progress or (lambda message: None), bulk=bulk).run()
+        refresh_planner_statistics()  # for the pages and checks that read it next
+        return summary

@@ -61,3 +61,52 @@ def test_a_scope_narrowed_from_another_keeps_its_own(cast):
     visible_pupils(cast.head)
     narrowed = replace(scope, pupil_school_ids=frozenset())
     assert narrowed.querysets == {} and scope.querysets
+
+
+def _next_request(user):
+    """The same user on their next request: a new scope, worked out afresh from the memberships."""
+    forget_scope(user)
+    return user
+
+
+def test_the_next_request_with_the_same_memberships_reuses_what_the_process_keeps(cast, monkeypatch):
+    from strides.access import gate
+
+    gate.forget_kept_querysets()
+    built = []
+    original = gate.frozen
+
+    def counting(subquery):
+        built.append(subquery.model)
+        return original(subquery)
+
+    monkeypatch.setattr(gate, "frozen", counting)
+    first = set(visible_pupils(cast.teacher).values_list("pk", flat=True))
+    assert built, "the first request builds the teacher's queryset"
+    built.clear()
+    again = set(visible_pupils(_next_request(cast.teacher)).values_list("pk", flat=True))
+    assert again == first and built == [], "a new scope with the same values is not built again"
+    visible_pupils(_next_request(cast.head))
+    assert built, "another user's scope is built for them, never shared"
+
+
+def test_a_role_taken_away_takes_effect_on_the_next_request(cast):
+    """What the process keeps is keyed by every value of the scope: a membership ended is
+    another key, so the SQL the old scope was given is not used for the new one."""
+    from strides.accounts import services as accounts
+    from strides.accounts.models import Membership
+
+    assert visible_pupils(cast.head).filter(pk=cast.ava.pk).exists()
+    for membership in Membership.objects.filter(user=cast.head):
+        accounts.revoke_role(None, membership)
+    assert not visible_pupils(_next_request(cast.head)).exists()
+
+
+def test_what_the_process_keeps_is_bounded(cast, monkeypatch):
+    from strides.access import gate
+
+    gate.forget_kept_querysets()
+    monkeypatch.setattr(gate, "KEPT_MAX", 2)
+    for day in (dt.date(2020, 1, 1), dt.date(2020, 1, 2), dt.date(2020, 1, 3)):
+        visible_pupils(cast.teacher, day)
+    assert len(gate._KEPT) == 2

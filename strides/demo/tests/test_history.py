@@ -319,7 +319,9 @@ def test_each_pupil_is_judged_on_the_framework_their_school_chose_for_them(demo)
         for pupil_id, subject_id, school_id, framework_id, code in Judgement.objects.filter(
             drop=drop
         ).values_list("pupil_id", "subject_id", "school_id", "level__framework_id", "level__framework__code"):
-            chooser = choosers.setdefault(school_id, FrameworkChooser(school_id, subjects, drop.assessed_on))
+            if school_id not in choosers:  # one chooser (one query) per school and drop
+                choosers[school_id] = FrameworkChooser(school_id, subjects, drop.assessed_on)
+            chooser = choosers[school_id]
             nc_year = periods[pupil_id].nc_year
             assert chooser.framework_for(pupil_id, subject_id, nc_year).pk == framework_id
             used[(code, nc_year >= 10)] += 1
