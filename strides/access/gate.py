@@ -325,7 +325,9 @@ def frozen(subquery: QuerySet) -> RawSQL | QuerySet:
     subquery's tree (a grid save embeds the visible pupils three times). Only for subqueries
     with no ``OuterRef``; one that can match nothing is left as it is (Django drops it)."""
     try:
-        sql, params = subquery.query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
+        # without the model's default ordering, as Django leaves it out of an ``__in`` subquery:
+        # the SQL the database runs is the same as before it was kept compiled
+        sql, params = subquery.order_by().query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
     except EmptyResultSet:
         return subquery
     return RawSQL(sql, params)  # noqa: S611 - compiled by Django from the gate's queryset; values stay parameters

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -110,8 +111,11 @@ def _save_facts(
     """Every rule of a save about the pupil and the drop, as one row of the school's part of the
     drop (None: the school is not part of it). Read before the saving transaction, so an SQLite
     writer holds the database's one write lock only for the lock-and-write statements."""
-    visible = visible_pupils(actor).filter(pk=pupil.pk).values("pk")
-    visible_sql, visible_params = visible.query.get_compiler(connection.alias).as_sql()
+    visible = visible_pupils(actor).filter(pk=pupil.pk).order_by().values("pk")
+    try:
+        visible_sql, visible_params = visible.query.get_compiler(connection.alias).as_sql()
+    except EmptyResultSet:  # the user sees no named pupil at all
+        visible_sql, visible_params = "SELECT 1 WHERE 1 = 0", ()
     values: dict[str, int | dt.date] = {"pupil": pupil.pk, "subject": subject.pk, "drop": drop.pk}
     values.update(school=school.pk, day=drop.assessed_on)
     with connection.cursor() as cursor:

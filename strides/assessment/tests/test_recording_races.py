@@ -98,3 +98,11 @@ def test_a_grid_save_follows_a_framework_assigned_after_the_process_kept_the_old
     answer = post_cell(teacher, drop, cast.class_3t, cast.ava, "maths", "pk 4", 1).json()
     assert answer["status"] == "saved" and answer["code"] == "PK4", answer
     assert teacher.get(grid_url(drop, cast.class_3t)).status_code == 200
+
+
+def test_the_facts_of_someone_who_sees_no_named_pupil_say_the_pupil_is_not_visible(cast, drop, subjects):
+    """The gate answers an aggregate-only role with an empty queryset, which Django will not
+    compile: the fixed facts statement then reads the pupil as out of sight, never a 500."""
+    facts = recording._save_facts(cast.governor, cast.ava, subjects["reading"], drop, cast.north)
+    assert facts is not None and not facts.pupil_visible and facts.status
+    assert recording._save_facts(cast.teacher, cast.ava, subjects["reading"], drop, cast.north).pupil_visible
