@@ -125,7 +125,8 @@ class DropRules:
         """pupil -> NC year on the drop's date (what their year group's framework depends on),
         remembered for the next few thousand pupils like :meth:`schools_of`."""
         ids = set(pupil_ids)
-        missing = ids - self._years.keys()
+        # not ``ids - self._years.keys()``: that walks every key remembered, once per row
+        missing = {pupil_id for pupil_id in ids if pupil_id not in self._years}
         if missing:
             if len(self._years) > CACHE_PUPILS:
                 self._years.clear()
@@ -211,7 +212,7 @@ class DropRules:
         Remembered for the next few thousand pupils: the importer asks first, then the service
         for the same rows."""
         ids = set(pupil_ids)
-        missing = ids - self._schools.keys()
+        missing = {pupil_id for pupil_id in ids if pupil_id not in self._schools}
         if missing:
             if len(self._schools) > CACHE_PUPILS:
                 self._schools.clear()
@@ -231,7 +232,7 @@ class DropRules:
     def reachable(self, pupil_ids: Iterable[int]) -> set[int]:
         """Those of these pupils the actor may record for (through the gate)."""
         ids = set(pupil_ids)
-        missing = ids - self._reach.keys()
+        missing = {pupil_id for pupil_id in ids if pupil_id not in self._reach}
         if missing:
             if len(self._reach) > CACHE_PUPILS:
                 self._reach.clear()
