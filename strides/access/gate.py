@@ -178,6 +178,22 @@ def scope_for(user: Viewer) -> Scope:
     return cached
 
 
+def as_staff(user: Viewer) -> Viewer:
+    """The user acting only as school or trust staff: their reach without what they see as a
+    parent or carer or through their school's placements. Writes that staff make (recording a
+    judgement) ask the gate through this, so a head who is also a parent cannot record for their
+    own child at their school once the child is no longer that school's business. The user
+    itself when they have no such reach."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    scope = scope_for(user)
+    if not scope.parent and not scope.placing_school_ids:
+        return user
+    narrowed = replace(scope, parent=False, placing_school_ids=frozenset())
+    return SimpleNamespace(pk=user.pk, is_authenticated=True, is_active=True, _strides_scope=narrowed)  # type: ignore[return-value]
+
+
 def forget_scope(user: Viewer) -> None:
     """Drop the cached scope after the user's memberships change."""
     if hasattr(user, "_strides_scope"):

@@ -16,7 +16,6 @@ from strides.pupils.upn import normalise
 
 if TYPE_CHECKING:
     from strides.access.actor import Viewer
-    from strides.access.gate import Scope
 
 # The one answer to a UPN that names a pupil the user may not see: it says neither who they are
 # nor where, only what to do.
@@ -217,28 +216,17 @@ def audience(user: Viewer, pupil: Pupil) -> str:
     ``"parent"`` when they see the pupil only as the pupil's parent or carer, ``"placing"`` only
     through a placement their school made, else ``"staff"`` (a school's or the trust's own staff).
     A head who is also a parent sees their own child at another school as a parent."""
-    from dataclasses import replace
-
-    from strides.access.gate import scope_for, visible_pupils
+    from strides.access.gate import as_staff, scope_for, visible_pupils
 
     scope = scope_for(user)
     own_staff = scope.trust_wide_pupils or scope.pupil_school_ids or scope.class_reach_school_ids
     if not scope.parent and not scope.placing_school_ids:
         return STAFF
-    if own_staff:
-        as_staff = replace(scope, parent=False, placing_school_ids=frozenset())
-        if visible_pupils(_acting_as(user, as_staff)).filter(pk=pupil.pk).exists():
-            return STAFF
+    if own_staff and visible_pupils(as_staff(user)).filter(pk=pupil.pk).exists():
+        return STAFF
     if scope.parent and _is_parent_of(user, pupil):
         return PARENT
     return PLACING
-
-
-def _acting_as(user: Viewer, scope: Scope) -> Any:
-    """A stand-in for ``user`` whose reach is ``scope``, for asking the gate about part of it."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(pk=user.pk, is_authenticated=True, is_active=True, _strides_scope=scope)
 
 
 def _is_parent_of(user: Viewer, pupil: Pupil) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from strides.access.actor import Actor
-from strides.access.gate import schools_with, scope_for, visible_pupils
+from strides.access.gate import as_staff, schools_with, scope_for, visible_pupils
 from strides.access.judgements import visible_judgements
 from strides.accounts.roles import Capability
 from strides.assessment.closed_notices import closed_notice
@@ -37,13 +37,14 @@ def pk_of(value: Any) -> int:
 
 
 def pupils_in_reach(actor: Actor | None, drop: DataDrop) -> QuerySet[Pupil]:
-    """Pupils the actor may record for in this drop: through the gate, or (no actor, the command
-    line) every pupil ever on the roll of one of the trust's schools."""
+    """Pupils the actor may record for in this drop: through the gate as staff (not their own
+    children: ``gate.as_staff``), or (no actor, the command line) every pupil ever on the roll of
+    one of the trust's schools."""
     if actor is None:
         return Pupil.objects.filter(
             pk__in=Enrolment.objects.filter(school__trust_id=drop.trust_id).values("pupil_id")
         )
-    return visible_pupils(actor)
+    return visible_pupils(as_staff(actor))
 
 
 def former_upns_in_reach(actor: Actor | None, drop: DataDrop) -> QuerySet[FormerUpn]:

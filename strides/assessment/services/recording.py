@@ -30,7 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from strides.access.actor import Actor
-from strides.access.gate import can, visible_pupils
+from strides.access.gate import as_staff, can, visible_pupils
 from strides.accounts.roles import Capability
 from strides.assessment.models import DataDrop, DropSchool, DropStatus, Judgement, JudgementRevision
 from strides.assessment.services import (
@@ -111,7 +111,8 @@ def _save_facts(
     """Every rule of a save about the pupil and the drop, as one row of the school's part of the
     drop (None: the school is not part of it). Read before the saving transaction, so an SQLite
     writer holds the database's one write lock only for the lock-and-write statements."""
-    visible = visible_pupils(actor).filter(pk=pupil.pk).order_by().values("pk")
+    # as staff: what the user sees as a parent is not theirs to record for (gate.as_staff)
+    visible = visible_pupils(as_staff(actor)).filter(pk=pupil.pk).order_by().values("pk")
     try:
         visible_sql, visible_params = visible.query.get_compiler(connection.alias).as_sql()
     except EmptyResultSet:  # the user sees no named pupil at all
