@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from strides.access.actor import Actor
-from strides.access.gate import can, visible_pupils
+from strides.access.gate import as_staff, can, visible_pupils
 from strides.accounts.roles import Capability
 from strides.assessment.models import DropSchool, Judgement, JudgementRevision
 from strides.assessment.services import AssessmentError, DropClosed, HeldElsewhere, StaleJudgement
@@ -52,7 +52,8 @@ def withdraw_judgement(
             .filter(pk=judgement_id)
             .first()
         )
-        if current is None or not visible_pupils(actor).filter(pk=current.pupil_id).exists():
+        # as staff (gate.as_staff): a parent's reach does not withdraw what a school recorded
+        if current is None or not visible_pupils(as_staff(actor)).filter(pk=current.pupil_id).exists():
             raise PermissionError("You cannot withdraw judgements for this pupil.")
         school, drop = current.school, current.drop
         part = (

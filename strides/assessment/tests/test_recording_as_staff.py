@@ -55,3 +55,18 @@ def test_the_same_head_still_records_for_their_own_school_s_pupils(
     )
     assert saved.level.code == "Y3 EXS"
     assert pupils_in_reach(head_is_caras_parent, drop).filter(pk=cast.ava.pk).exists()
+
+
+def test_nor_withdraw_what_their_school_recorded_for_the_child_long_ago(
+    cast, drop, subjects, level, head_is_caras_parent
+):
+    from strides.assessment.services.withdrawals import withdraw_judgement
+
+    # recorded by the trust (the head could not): a judgement held at north for cara
+    judgement = record_judgement(
+        cast.analyst, cast.cara, subjects["reading"], drop, cast.north, level("Y3 EXS"), expected_version=0
+    )
+    with pytest.raises(PermissionError):
+        withdraw_judgement(
+            head_is_caras_parent, judgement, reason="entered for the wrong pupil", expected_version=1
+        )
