@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 
 from strides.access.actor import Viewer
 from strides.access.gate import (
+    as_staff,
     can,
     get_or_404,
     schools_with,
@@ -326,7 +327,8 @@ def add_enrolment(request: HttpRequest, pupil_id: int) -> HttpResponse:
     """Put a visible pupil on the roll of a school where the user may edit pupils. Not a pupil
     who has left the user's schools: enrolling them would open what other schools recorded since
     (a transfer is for the trust data team)."""
-    pupil = get_or_404(visible_pupils(request.user), pk=pupil_id)
+    # as staff (gate.as_staff): a head may not put their own child on their school's roll
+    pupil = get_or_404(visible_pupils(as_staff(request.user)), pk=pupil_id)
     if queries.left_on(request.user, [pupil.pk]):
         raise PermissionDenied
     schools = schools_with(request.user, Capability.EDIT_PUPILS).order_by("name")

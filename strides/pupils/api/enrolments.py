@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from strides.access.gate import get_or_404, visible_enrolments, visible_pupils
+from strides.access.gate import as_staff, get_or_404, visible_enrolments, visible_pupils
 from strides.access.rules import AccessRule
 from strides.accounts.roles import Capability
 from strides.api.base import (
@@ -70,7 +70,8 @@ class EnrolmentViewSet(
         form = s.EnrolmentCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        pupil = visible_pupils(request.user).filter(pk=data["pupil"]).first()
+        # as staff (gate.as_staff): a head may not put their own child on their school's roll
+        pupil = visible_pupils(as_staff(request.user)).filter(pk=data["pupil"]).first()
         if pupil is None:
             raise exceptions.ValidationError({"pupil": [f"No pupil with id {data['pupil']}."]})
         school = school_in_scope(request.user, data["school"], "school")

@@ -385,3 +385,21 @@ def test_first_language_is_chosen_by_name_and_an_unlisted_code_is_kept(cast, cli
     html = client_for(cast.head).get(url("change_characteristics", pupil_id=cast.ava.pk)).content.decode()
     assert '<option value="PNJ">Panjabi (PNJ)</option>' in html
     assert '<option value="ZZZ" selected>ZZZ (census code)</option>' in html
+
+
+def test_a_head_who_is_a_parent_cannot_put_their_own_child_on_their_school_s_roll(cast, client_for):
+    """Enrolling is a staff write (gate.as_staff): the head sees Cara (at river) only as her
+    parent, and enrolling her at north would open her school record to north's staff."""
+    from strides.accounts import services as accounts
+
+    accounts.link_parent(None, cast.head, cast.cara, cast.trust, "mother")
+    data = {"school": cast.north.pk, "start_date": cast.today.isoformat(), "registration": "M"}
+    response = client_for(cast.head).post(
+        url("add_enrolment", pupil_id=cast.cara.pk), {**data, "placing_school_urn": ""}
+    )
+    assert response.status_code == 404
+    api = client_for(cast.head).post(
+        "/api/v1/enrolments/", {"pupil": cast.cara.pk, **data}, content_type="application/json"
+    )
+    assert api.status_code == 400 and api.json()["errors"][0]["field"] == "pupil"
+    assert not Enrolment.objects.filter(pupil=cast.cara, school=cast.north).exists()
