@@ -50,14 +50,14 @@ class Scope:
     roles: frozenset[str] = frozenset()
     # capability -> schools where it is held; None in the set means trust-wide
     capabilities: dict[str, frozenset[int | None]] = field(default_factory=dict)
-    # the gate's querysets built for this scope, by function and day (:func:`kept_per_request`)
+    # the gate's querysets built for this scope, by function and day (:func:`kept_per_scope`)
     # (not an init field, so ``dataclasses.replace`` gives a narrowed scope an empty one of its own)
     querysets: dict[tuple, QuerySet] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @functools.cached_property
     def key(self) -> tuple:
         """Every value the gate's querysets are built from, hashable: two scopes with the same
-        key get the same SQL (:func:`kept_per_request` keeps it per process under this key)."""
+        key get the same SQL (:func:`kept_per_scope` keeps it per process under this key)."""
         return (
             self.user_id,
             self.trust_ids,
@@ -282,7 +282,7 @@ class GateReader(Protocol[QS_co]):
     def __call__(self, user: Viewer, on: dt.date | None = None) -> QS_co: ...
 
 
-# The gate's querysets kept per process (:func:`kept_per_request`), most recently used last.
+# The gate's querysets kept per process (:func:`kept_per_scope`), most recently used last.
 _KEPT: OrderedDict[tuple, QuerySet] = OrderedDict()
 _KEPT_LOCK = threading.Lock()
 KEPT_MAX = 2048  # scopes x days x functions; a queryset is a few KB of Python objects
@@ -294,7 +294,7 @@ def forget_kept_querysets() -> None:
         _KEPT.clear()
 
 
-def kept_per_request(build: Callable[[Viewer, dt.date], QS]) -> GateReader[QS]:
+def kept_per_scope(build: Callable[[Viewer, dt.date], QS]) -> GateReader[QS]:
     """Build a gate queryset once per scope and day, and hand each caller a copy of it.
 
     A queryset of the gate depends only on the user's scope's values (worked out afresh on
@@ -349,7 +349,7 @@ def frozen(subquery: QuerySet) -> RawSQL | QuerySet:
     return RawSQL(sql, params)  # noqa: S611 - compiled by Django from the gate's queryset; values stay parameters
 
 
-@kept_per_request
+@kept_per_scope
 def visible_pupils(user: Viewer, on: dt.date | None = None) -> QuerySet:
     """Named pupils the user may see. Aggregate-only roles get none, ever. School staff see the
     pupils of their schools and, for ``STRIDES_LEAVER_VISIBILITY_DAYS``, those who left."""
@@ -377,7 +377,7 @@ def visible_pupils(user: Viewer, on: dt.date | None = None) -> QuerySet:
     return Pupil.objects.filter(conditions)
 
 
-@kept_per_request
+@kept_per_scope
 def visible_enrolments(user: Viewer, on: dt.date | None = None) -> QuerySet:
     """The enrolments of visible pupils that the user may read: every enrolment for trust-wide
     roles and parents (of their own children); otherwise only those at the schools through which
@@ -425,7 +425,7 @@ def _own_class_pupil_ids(scope: Scope, day: dt.date) -> QuerySet:
     ).values("pupil_id")
 
 
-@kept_per_request
+@kept_per_scope
 def visible_classes(user: Viewer, on: dt.date | None = None) -> QuerySet:
     """Teaching groups the user may open: all of a school's for school reach, else their own."""
     from strides.classes.models import TeachingGroup

@@ -37,7 +37,7 @@ from strides.access.actor import Viewer
 from strides.access.gate import (
     Scope,
     frozen,
-    kept_per_request,
+    kept_per_scope,
     leaver_window,
     scope_for,
     visible_enrolments,
@@ -102,7 +102,7 @@ def _made_here(user: Viewer, scope: Scope, day: dt.date) -> Q:
     return condition
 
 
-@kept_per_request
+@kept_per_scope
 def visible_judgements(
     user: Viewer, on: dt.date | None = None
 ) -> QuerySet[WithAnnotations[Judgement, HistoryFlag]]:
@@ -144,7 +144,7 @@ def visible_revisions(user: Viewer, on: dt.date | None = None) -> QuerySet[Judge
     return JudgementRevision.objects.filter(judgement_id__in=readable)
 
 
-@kept_per_request
+@kept_per_scope
 def visible_judgement_history(user: Viewer, on: dt.date | None = None) -> QuerySet[Judgement]:
     """Every judgement row the user may read, withdrawn ones too (``Judgement.history``): those of
     :func:`visible_judgements`, and the withdrawn rows of judgements they read as their school's

@@ -1,5 +1,6 @@
-"""The gate builds each of its querysets once per request and day (gate.kept_per_request) and
-hands out copies: still lazy, so rows changed meanwhile are seen; never shared between users."""
+"""The gate builds each of its querysets once per scope and day (gate.kept_per_scope), across
+requests, and hands out copies: still lazy, so rows changed meanwhile are seen; never shared
+between users, and a changed membership is a new scope."""
 
 from __future__ import annotations
 
