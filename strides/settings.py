@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "strides.classes",
     "strides.frameworks",
     "strides.assessment",
+    "strides.steps",
     "strides.audit",
     "strides.access",
     "strides.imports",

@@ -1,0 +1,108 @@
+"""Reads for small steps: the frames the measures are worked out from (``strides.analytics.
+small_steps``), the framework's structure, a pupil's journey. Each takes a queryset the gate has
+narrowed already (``strides.access.small_steps``), or ids got through one, and never widens it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import polars as pl
+from django.db.models import QuerySet
+
+from strides.analytics import small_steps as measures
+from strides.organisations.models import AcademicYear, School
+from strides.organisations.queries import term_dates_for
+from strides.steps.models import ASPECTS, Statement, StepFramework
+
+TERMS = ("autumn", "spring", "summer")
+
+
+def statements_of(framework_ids: Iterable[int]) -> pl.DataFrame:
+    """Every statement of these frameworks (removed ones too: they count before their removal)."""
+    rows = Statement.objects.filter(area__framework_id__in=list(framework_ids)).values_list(
+        "pk", "area_id", "step_id", "step__number", "weight", "key", "removed_on"
+    )
+    return measures.statements_frame([(p, a, s, n, float(w), k, r) for p, a, s, n, w, k, r in rows])
+
+
+def records_of(records: QuerySet) -> pl.DataFrame:
+    """The records of a (gate-narrowed) queryset as the measures' frame: each level's credit is
+    counted only where its framework gives partial credit (a secured level always counts 1)."""
+    rows = records.order_by().values_list(
+        "pupil_id",
+        "statement_id",
+        "assessed_on",
+        "version",
+        "level__credit",
+        "level__secured",
+        "level__not_applicable",
+        "statement__area__framework__partial_credit",
+        *ASPECTS,
+    )
+    data = [
+        (p, s, d, v, 1.0 if sec else (float(c) if partial else 0.0), sec, na, *aspects)
+        for p, s, d, v, c, sec, na, partial, *aspects in rows.iterator(chunk_size=20000)
+    ]
+    return measures.records_frame(data)
+
+
+@dataclass(frozen=True)
+class TermWindow:
+    term: str
+    starts: dt.date  # the day before the term: what the pupil had when it began
+    ends: dt.date
+
+
+def term_window(year: AcademicYear, term: str, school: School | None = None) -> TermWindow:
+    """The term's first and last days by the trust's (or the school's) half-term dates, the
+    usual English dates where none are set."""
+    from strides.organisations.services import default_half_terms
+
+    if term not in TERMS:
+        raise ValueError(f"Term: {term!r} is not one of {', '.join(TERMS)}.")
+    dates = [
+        (t.half_term, t.starts_on, t.ends_on) for t in term_dates_for(school, year)
+    ] or default_half_terms(year.start_year)
+    halves = [(s, e) for half, s, e in dates if str(half).startswith(term)]
+    if not halves:
+        halves = [(s, e) for half, s, e in default_half_terms(year.start_year) if str(half).startswith(term)]
+    first = min(s for s, _ in halves)
+    last = max(e for _, e in halves)
+    return TermWindow(term, first - dt.timedelta(days=1), last)
+
+
+def current_term(year: AcademicYear, day: dt.date, school: School | None = None) -> str:
+    """The term ``day`` falls in, or the last one begun."""
+    chosen = TERMS[0]
+    for term in TERMS:
+        if term_window(year, term, school).starts < day:
+            chosen = term
+    return chosen
+
+
+def framework_tree(framework: StepFramework) -> list[dict]:
+    """Areas -> steps -> statements (those in use), for pages: three queries."""
+    areas = list(framework.areas.all())
+    from strides.steps.models import Step
+
+    by_area: dict[int, list[Step]] = {}
+    for step in Step.objects.filter(area__framework=framework).order_by("area_id", "number"):
+        by_area.setdefault(step.area_id, []).append(step)
+    statements: dict[tuple[int, int | None], list[Statement]] = {}
+    for statement in Statement.objects.filter(area__framework=framework, removed_on__isnull=True).order_by(
+        "order"
+    ):
+        statements.setdefault((statement.area_id, statement.step_id), []).append(statement)
+    return [
+        {
+            "area": area,
+            "steps": [
+                {"step": step, "statements": statements.get((area.pk, step.pk), [])}
+                for step in by_area.get(area.pk, [])
+            ],
+            "loose": statements.get((area.pk, None), []),
+        }
+        for area in areas
+    ]
