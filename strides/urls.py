@@ -10,6 +10,7 @@ urlpatterns = [
     path("assessment/", include("strides.assessment.urls")),
     path("frameworks/", include("strides.frameworks.urls")),
     path("frameworks/", include("strides.assessment.crosswalk_urls")),  # one drop's crosswalk difference
+    path("steps/", include("strides.steps.urls")),
     path("audit/", include("strides.audit.urls")),
     path("dashboards/", include("strides.dashboards.urls")),
     path("manage/schools/", include("strides.organisations.manage_urls")),
