@@ -220,3 +220,37 @@ def may_record(user: Viewer, school: School, pupil: Pupil, area: StepArea, on: d
     if needs_delegation(user, school):
         return delegated_areas(user, pupil, on).filter(pk=area.pk).exists()
     return True
+
+
+def progress_page_shared(pupil: Pupil, school: School | None = None) -> bool:
+    """Whether a school (``school``, or any) has shared ``pupil``'s progress page with parents."""
+    from strides.steps.models import ProgressShare
+
+    shares = ProgressShare.objects.filter(pupil=pupil)
+    return (shares.filter(school=school) if school is not None else shares).exists()
+
+
+# --- the trust's small-steps analytics (as strides/access/aggregates.py: by trust, never wider) ---
+# Personal thresholds, similar learners and group analysis compare each pupil with the trust's
+# pupils on the same framework and step: these readers feed that pool. Nobody is shown their rows:
+# ``strides.steps.analysis`` narrows what it works out to the schools of a user's aggregate reach
+# (and suppresses small groups) or to the pupils they see by name before a page shows anything.
+
+
+def trust_records_for_analytics(trust_id: int) -> QuerySet[AchievementRecord]:
+    from strides.steps.models import AchievementRecord
+
+    return AchievementRecord.objects.filter(school__trust_id=trust_id)
+
+
+def trust_assignments_for_analytics(trust_id: int) -> QuerySet[StepAssignment]:
+    from strides.steps.models import StepAssignment
+
+    return StepAssignment.objects.filter(school__trust_id=trust_id)
+
+
+def trust_class_memberships_for_analytics(trust_id: int, year_id: int) -> QuerySet:
+    """Who was in which class of the year, for grouping the trust's small-steps figures by class."""
+    from strides.classes.models import GroupMembership
+
+    return GroupMembership.objects.filter(group__school__trust_id=trust_id, group__academic_year_id=year_id)

@@ -106,3 +106,41 @@ def framework_tree(framework: StepFramework) -> list[dict]:
         }
         for area in areas
     ]
+
+
+# --- the class grid and the pupil's page -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a pupil has on a statement: the latest record's level code and the version to save
+    against (0: none yet)."""
+
+    code: str = ""
+    version: int = 0
+    label: str = ""
+
+
+def latest_cells(records: QuerySet) -> dict[tuple[int, int], Cell]:
+    """(pupil, statement) -> the latest record (the highest version) of a gate-narrowed queryset."""
+    rows = records.order_by("pupil_id", "statement_id", "version").values_list(
+        "pupil_id", "statement_id", "version", "level__code", "level__label"
+    )
+    return {(p, s): Cell(code, version, label) for p, s, version, code, label in rows}
+
+
+def active_assignments(assignments: QuerySet, day: dt.date) -> QuerySet:
+    """Assignments (gate-narrowed) in force on ``day``."""
+    from django.db.models import Q
+
+    return assignments.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), starts_on__lte=day)
+
+
+def most_common(values: Iterable[int | None], default: int | None = None) -> int | None:
+    counts: dict[int, int] = {}
+    for value in values:
+        if value is not None:
+            counts[value] = counts.get(value, 0) + 1
+    if not counts:
+        return default
+    return min(counts, key=lambda v: (-counts[v], v))

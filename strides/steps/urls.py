@@ -2,7 +2,20 @@
 
 from django.urls import include, path
 
+from strides.steps import analysis_views, conversation_views, pupil_views, record_views
+
 app_name = "steps"
 urlpatterns = [
     path("frameworks/", include("strides.steps.framework_urls")),
+    path("classes/<int:group_id>/", record_views.class_grid, name="grid"),
+    path("classes/<int:group_id>/save/", record_views.grid_save, name="grid_save"),
+    path("classes/<int:group_id>/group/", record_views.record_group, name="group"),
+    path("pupils/<int:pupil_id>/", pupil_views.pupil_page, name="pupil"),
+    path("pupils/<int:pupil_id>/record/", pupil_views.pupil_record, name="pupil_record"),
+    path("pupils/<int:pupil_id>/observe/", pupil_views.observe, name="observe"),
+    path("pupils/<int:pupil_id>/manage/", pupil_views.manage_pupil, name="pupil_manage"),
+    path("schools/<str:urn>/conversations/", conversation_views.school_conversations, name="conversations"),
+    path("schools/<str:urn>/analysis/", analysis_views.analysis, name="analysis"),
+    path("conversations/<int:conversation_id>/", conversation_views.conversation, name="conversation"),
+    path("thresholds/", conversation_views.thresholds, name="thresholds"),
 ]

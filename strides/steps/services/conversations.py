@@ -10,9 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import polars as pl
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from strides.access.actor import Actor
@@ -20,16 +18,12 @@ from strides.analytics import small_steps as measures
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many
 from strides.organisations.models import AcademicYear, School, Trust
+from strides.steps.analysis import term_progress
 from strides.steps.models import (
-    AchievementRecord,
     AgreedAction,
     Conversation,
-    Shape,
-    StepArea,
-    StepAssignment,
     ThresholdPolicy,
 )
-from strides.steps.queries import records_of, statements_of, term_window
 from strides.steps.services import StepsError, user_or_none
 
 DEFAULT = measures.Thresholds()
@@ -60,91 +54,11 @@ def set_thresholds(
     return policy
 
 
-def thresholds_for(school_ids: set[int]) -> dict[tuple[int, int | None], measures.Thresholds]:
-    """(school, framework or None) -> thresholds, for the schools given."""
-    return {
-        (p.school_id, p.framework_id): measures.Thresholds(float(p.below_percent), float(p.above_percent))
-        for p in ThresholdPolicy.objects.filter(school_id__in=school_ids)
-    }
-
-
 @dataclass(frozen=True)
 class ThresholdRun:
     compared: int  # pupil-areas compared
     raised: int  # conversations raised now
     already: int  # crossings that had a conversation this term already
-
-
-def term_progress(
-    trust: Trust, year: AcademicYear, term: str, school_ids: set[int] | None = None
-) -> pl.DataFrame:
-    """Every pupil-area's progress in the term, for the pupils on a linear or matrix framework
-    during it: ``pupil_id, area_id, framework_id, school_id, progress_percent, lateral_gains,
-    statements_gained, current_step, start_step`` and the thresholds ``below``, ``above``."""
-    window = term_window(year, term)
-    assignments = StepAssignment.objects.filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=window.starts),
-        school__trust=trust,
-        starts_on__lte=window.ends,
-        framework__shape__in=[Shape.LINEAR, Shape.MATRIX],
-    )
-    if school_ids is not None:
-        assignments = assignments.filter(school_id__in=school_ids)
-    pairs = pl.DataFrame(
-        list(assignments.values_list("pupil_id", "framework_id", "school_id")),
-        schema={"pupil_id": pl.Int64(), "framework_id": pl.Int64(), "school_id": pl.Int64()},
-        orient="row",
-    ).unique(["pupil_id", "framework_id"], keep="last")
-    empty = pl.DataFrame()
-    if pairs.is_empty():
-        return empty
-    framework_ids = set(pairs["framework_id"].to_list())
-    statements = statements_of(framework_ids)
-    records = records_of(
-        AchievementRecord.objects.filter(
-            school__trust=trust,
-            statement__area__framework_id__in=framework_ids,
-            assessed_on__lte=window.ends,
-            pupil_id__in=assignments.values("pupil_id"),
-        )
-    )
-    progress = measures.progress_between(statements, records, window.starts, window.ends)
-    start = measures.area_positions(statements, records, window.starts).select(
-        "pupil_id", "area_id", pl.col("current_step").alias("start_step")
-    )
-    areas = pl.DataFrame(
-        list(StepArea.objects.filter(framework_id__in=framework_ids).values_list("pk", "framework_id")),
-        schema={"area_id": pl.Int64(), "framework_id": pl.Int64()},
-        orient="row",
-    )
-    joined = (
-        progress.join(areas, on="area_id")
-        .join(pairs, on=["pupil_id", "framework_id"], how="inner")
-        .join(start, on=["pupil_id", "area_id"], how="left")
-    )
-    policies = thresholds_for(set(joined["school_id"].unique().to_list()))
-    rows = [(school, framework, t.below, t.above) for (school, framework), t in policies.items()]
-    table = pl.DataFrame(
-        rows,
-        schema={
-            "school_id": pl.Int64(),
-            "framework_id": pl.Int64(),
-            "below": pl.Float64(),
-            "above": pl.Float64(),
-        },
-        orient="row",
-    )
-    specific = table.filter(pl.col("framework_id").is_not_null())
-    general = table.filter(pl.col("framework_id").is_null()).drop("framework_id")
-    return (
-        joined.join(specific, on=["school_id", "framework_id"], how="left")
-        .join(general, on="school_id", how="left", suffix="_school")
-        .with_columns(
-            pl.coalesce("below", "below_school", pl.lit(DEFAULT.below)).alias("below"),
-            pl.coalesce("above", "above_school", pl.lit(DEFAULT.above)).alias("above"),
-        )
-        .drop("below_school", "above_school")
-    )
 
 
 @transaction.atomic

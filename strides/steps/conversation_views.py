@@ -1,0 +1,185 @@
+"""Personal thresholds and their conversations (docs/small-steps.md, "Thresholds"):
+
+- ``school_conversations``: a school's conversations, open first, for the head and SENCO (and the
+  teachers of the pupils concerned); the school's thresholds, which its head or SENCO set.
+- ``conversation``: one conversation: record it held (who, when, what was agreed, follow-up) and
+  close it with its outcome.
+- ``run_thresholds``: the trust's assessment team compares a term's progress with every school's
+  thresholds and raises the conversations (also ``manage.py steps_thresholds``).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from strides.access.actor import SignedInRequest
+from strides.access.gate import as_staff, can, get_or_404, scope_for, visible_schools
+from strides.access.rules import AccessRule, access_rule
+from strides.access.small_steps import visible_conversations
+from strides.accounts.roles import Capability
+from strides.navigation import school_crumbs
+from strides.organisations.models import AcademicYear, Trust
+from strides.steps.forms import CloseForm, HoldForm, ThresholdsForm
+from strides.steps.models import ThresholdPolicy
+from strides.steps.queries import TERMS, current_term
+from strides.steps.services import StepsError
+from strides.steps.services.conversations import (
+    close_conversation,
+    hold_conversation,
+    set_thresholds,
+)
+from strides.steps.services.conversations import (
+    run_thresholds as run_service,
+)
+
+READ = AccessRule(
+    Capability.VIEW_PUPILS, object_scoped=True, description="a school whose pupils the user sees"
+)
+MANAGE_DROPS = AccessRule(Capability.MANAGE_DROPS, description="the trust's assessment team")
+
+
+def _may_act(user, conversation) -> bool:
+    """Staff who read the conversation and record assessment at its school hold and close it."""
+    return can(as_staff(user), Capability.RECORD_ASSESSMENT, conversation.school_id)
+
+
+@access_rule(READ)
+def school_conversations(request: SignedInRequest, urn: str) -> HttpResponse:
+    user = request.user
+    school = get_or_404(visible_schools(user), urn=urn)
+    rows = (
+        visible_conversations(user)
+        .filter(school=school)
+        .select_related("pupil", "area", "academic_year")
+        .order_by("closed_at", "-raised_at")
+    )
+    show = request.GET.get("show", "open")
+    if show == "open":
+        rows = rows.filter(closed_at__isnull=True)
+    may_set = can(as_staff(user), Capability.EDIT_SEN, school)
+    policy = ThresholdPolicy.objects.filter(school=school, framework__isnull=True).first()
+    form = ThresholdsForm(
+        request.POST or None,
+        initial={
+            "below": policy.below_percent if policy else 2,
+            "above": policy.above_percent if policy else 20,
+        },
+    )
+    if request.method == "POST":
+        if not may_set:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                set_thresholds(user, school, form.cleaned_data["below"], form.cleaned_data["above"])
+            except StepsError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Thresholds saved. They apply from the next run.")
+                return redirect("steps:conversations", urn=school.urn)
+    context = {
+        "school": school,
+        "rows": list(rows[:500]),
+        "show": show,
+        "form": form if may_set else None,
+        "policy": policy,
+        "breadcrumbs": school_crumbs(user, school),
+    }
+    return render(request, "steps/conversations.html", context)
+
+
+@access_rule(
+    AccessRule(Capability.VIEW_PUPILS, object_scoped=True, description="a conversation the user reads")
+)
+def conversation(request: SignedInRequest, conversation_id: int) -> HttpResponse:
+    user = request.user
+    item = get_or_404(
+        visible_conversations(user).select_related("pupil", "area__framework", "school", "academic_year"),
+        pk=conversation_id,
+    )
+    if (
+        not scope_for(user).class_reach_school_ids
+        and not scope_for(user).pupil_school_ids
+        and not scope_for(user).trust_wide_pupils
+    ):
+        raise PermissionDenied  # parents read conversations on the pupil's page only
+    may_act = _may_act(user, item) and item.closed_at is None
+    hold = HoldForm(
+        request.POST if request.POST.get("step") == "hold" else None,
+        initial={
+            "held_on": item.held_on or timezone.localdate(),
+            "attendees": item.attendees,
+            "agreed_action": item.agreed_action,
+            "agreed_detail": item.agreed_detail,
+            "follow_up_on": item.follow_up_on,
+        },
+    )
+    close = CloseForm(request.POST if request.POST.get("step") == "close" else None)
+    if request.method == "POST":
+        if not may_act:
+            raise PermissionDenied
+        try:
+            if request.POST.get("step") == "hold" and hold.is_valid():
+                hold_conversation(user, item, **hold.cleaned_data)
+                messages.success(request, "Conversation recorded.")
+                return redirect("steps:conversation", conversation_id=item.pk)
+            if request.POST.get("step") == "close" and close.is_valid():
+                close_conversation(user, item, close.cleaned_data["outcome"])
+                messages.success(request, "Conversation closed.")
+                return redirect("steps:conversation", conversation_id=item.pk)
+        except StepsError as error:
+            (hold if request.POST.get("step") == "hold" else close).add_error(None, str(error))
+    context = {
+        "item": item,
+        "hold": hold,
+        "close": close,
+        "may_act": may_act,
+        "breadcrumbs": school_crumbs(user, item.school),
+    }
+    return render(request, "steps/conversation.html", context)
+
+
+@access_rule(MANAGE_DROPS)
+def thresholds(request: SignedInRequest) -> HttpResponse:
+    """The trust's threshold run: choose a term, compare, raise conversations."""
+    user = request.user
+    trusts = Trust.objects.filter(pk__in=scope_for(user).trust_ids)
+    trust = trusts.first()
+    if trust is None or not can(user, Capability.MANAGE_DROPS):
+        raise PermissionDenied
+    years = list(
+        AcademicYear.objects.filter(trust=trust, starts_on__lte=timezone.localdate()).order_by("-starts_on")[
+            :3
+        ]
+    )
+    result = None
+    if request.method == "POST":
+        year = next((y for y in years if str(y.pk) == request.POST.get("year")), None)
+        term = request.POST.get("term")
+        if year is None or term not in TERMS:
+            messages.error(request, f"Term: choose a term of {', '.join(str(y) for y in years)}.")
+        else:
+            result = run_service(user, trust, year, term)
+            messages.success(
+                request,
+                f"{term.capitalize()} {year.label}: {result.compared} pupil-areas compared, "
+                f"{result.raised} conversations raised, {result.already} raised before.",
+            )
+            return redirect("steps:thresholds")
+    current = years[0] if years else None
+    context = {
+        "trust": trust,
+        "years": years,
+        "terms": TERMS,
+        "current_term": current_term(current, timezone.localdate()) if current else None,
+        "result": result,
+        "schools": visible_schools(user).order_by("name"),
+    }
+    return render(request, "steps/thresholds.html", context)
+
+
+require_post_thresholds = require_POST  # the run itself is a POST of the same page
