@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from strides.steps import analysis_views, conversation_views, pupil_views, record_views
+from strides.steps import analysis_views, conversation_views, drop_views, pupil_views, record_views
 
 app_name = "steps"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("schools/<str:urn>/analysis/", analysis_views.analysis, name="analysis"),
     path("conversations/<int:conversation_id>/", conversation_views.conversation, name="conversation"),
     path("thresholds/", conversation_views.thresholds, name="thresholds"),
+    path("drops/<slug:drop_slug>/schools/<str:urn>/", drop_views.from_steps, name="drop_from_steps"),
 ]

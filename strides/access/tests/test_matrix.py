@@ -223,6 +223,44 @@ class World:
         )
         return change
 
+    @cached_property
+    def steps(self):
+        """Small steps: the trust's shared linear framework, Ava on it (strides/steps/tests/conftest.py)."""
+        from types import SimpleNamespace
+
+        from strides.steps.models import Shape
+        from strides.steps.services.frameworks import build_structure, create_framework, share_framework
+        from strides.steps.services.recording import assign_framework
+        from strides.steps.tests.conftest import linear_rows
+
+        cast = self.cast
+        framework = create_framework(
+            None, code="matrix-steps", name="Matrix steps", shape=Shape.LINEAR, trust=cast.trust
+        )
+        build_structure(None, framework, linear_rows())
+        share_framework(None, framework)
+        assign_framework(None, cast.north, cast.ava, framework, cast.year.starts_on)
+        area = framework.areas.get(code="communication")
+        return SimpleNamespace(
+            framework=framework, area=area, statement=area.statements.order_by("order").first()
+        )
+
+    @cached_property
+    def ava_conversation(self):
+        """A threshold conversation about Ava's communication this term, raised by the system."""
+        from strides.steps.models import Conversation, Crossing
+
+        return Conversation.objects.create(
+            pupil=self.cast.ava, school=self.cast.north, area=self.steps.area, academic_year=self.cast.year,
+            term="autumn", crossing=Crossing.BELOW, progress_percent=0, below_percent=2, above_percent=20,
+        )  # fmt: skip
+
+
+def _sees_conversation(w: World, user) -> bool:
+    from strides.access.small_steps import visible_conversations
+
+    return visible_conversations(user).filter(pk=w.ava_conversation.pk).exists()
+
 
 def _sees_school(w: World, user) -> bool:
     return visible_schools(user).filter(pk=w.cast.north.pk).exists()
@@ -319,6 +357,8 @@ KWARGS: dict[str, Target] = {
         _sees_ava,
         _north,
     ),
+    # small steps: a threshold conversation about Ava (north's staff with school reach, her class teacher)
+    "conversation_id": Target(lambda w: w.ava_conversation.pk, _sees_conversation, _north),
     # DRF format suffixes
     "format": Target(lambda w: "json", missing="json"),
 }
