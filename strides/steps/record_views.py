@@ -252,3 +252,32 @@ def record_group(request: SignedInRequest, group_id: int) -> HttpResponse:
             return redirect(reverse("steps:grid", kwargs={"group_id": group_id}) + query)
     context.update(form=form, ratings=LateralRating.choices)
     return render(request, "steps/group.html", context)
+
+
+@access_rule(AccessRule(None, description="small steps' starting page: what the user's roles open"))
+def home(request: SignedInRequest) -> HttpResponse:
+    """Where small steps start: the user's classes to record for, their schools' conversations
+    and group analysis, the frameworks, and the trust's threshold run."""
+    from strides.access.gate import can, visible_schools
+
+    user = request.user
+    today = timezone.localdate()
+    records = can(user, Capability.RECORD_ASSESSMENT)
+    classes = (
+        list(
+            visible_classes(user)
+            .filter(academic_year__starts_on__lte=today, academic_year__ends_on__gte=today)
+            .select_related("school")
+            .order_by("school__name", "name")[:200]
+        )
+        if records
+        else []
+    )
+    context = {
+        "classes": classes,
+        "schools": list(visible_schools(user).order_by("name")[:200]),
+        "sees_pupils": can(user, Capability.VIEW_PUPILS),
+        "manages_frameworks": can(user, Capability.MANAGE_FRAMEWORKS) or records,
+        "runs_thresholds": can(user, Capability.MANAGE_DROPS),
+    }
+    return render(request, "steps/home.html", context)

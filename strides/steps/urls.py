@@ -6,6 +6,7 @@ from strides.steps import analysis_views, conversation_views, drop_views, pupil_
 
 app_name = "steps"
 urlpatterns = [
+    path("", record_views.home, name="home"),
     path("frameworks/", include("strides.steps.framework_urls")),
     path("classes/<int:group_id>/", record_views.class_grid, name="grid"),
     path("classes/<int:group_id>/save/", record_views.grid_save, name="grid_save"),

@@ -57,6 +57,9 @@ def nav_links(context) -> list[NavLink]:
     if can(user, Capability.SEARCH_PUPILS):
         search_url = reverse("pupils:search")
         links.append(NavLink("Find a pupil", search_url, _current(path, search_url)))
+    if can(user, Capability.VIEW_AGGREGATES) or can(user, Capability.RECORD_ASSESSMENT):
+        steps_url = reverse("steps:home")
+        links.append(NavLink("Small steps", steps_url, _current(path, steps_url)))
     return links
 
 
