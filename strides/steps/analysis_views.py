@@ -103,7 +103,8 @@ def analysis(request: SignedInRequest, urn: str) -> HttpResponse:
             "data": {"values": shown},
             "width": "container",
             "height": {"step": 28},
-            "mark": "bar",
+            "description": f"Mean progress in % of a step by {GROUPINGS[by].lower()}: figures in the table.",
+            "mark": {"type": "bar", "aria": False},
             "encoding": {
                 "y": {"field": "group", "type": "nominal", "title": GROUPINGS[by], "sort": None},
                 "x": {

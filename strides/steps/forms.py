@@ -27,14 +27,13 @@ class GroupRecordForm(StridesForm):
         label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, pupils: list, statements: list, levels: list, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, pupils: Any, statements: list, levels: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from strides.pupils.models import Pupil
         from strides.steps.models import Statement
 
-        # the choices are what the page already narrowed through the gate: a pupil or statement
+        # ``pupils`` is a queryset the page narrowed through the gate: a pupil or statement
         # not offered is "Select a valid choice", never saved
-        self.fields["pupils"].queryset = Pupil.objects.filter(pk__in=[p.pk for p in pupils])  # type: ignore[attr-defined]
+        self.fields["pupils"].queryset = pupils  # type: ignore[attr-defined]
         self.fields["pupils"].label_from_instance = lambda pupil: pupil.display_name  # type: ignore[attr-defined]
         self.fields["statement"].queryset = Statement.objects.filter(
             pk__in=[s.pk for s in statements]

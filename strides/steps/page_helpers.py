@@ -149,12 +149,14 @@ def progress_chart(rows: list[dict], name: str) -> dict:
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "title": f"{name}: progress over time",
+        # the figures are in the table beside the chart: the marks are not announced one by one
+        "description": f"Steps secured and lateral gains by term and area for {name}.",
         "data": {"values": rows},
         "vconcat": [
             {
                 "width": "container",
                 "height": 180,
-                "mark": {"type": "line", "point": True},
+                "mark": {"type": "line", "point": {"aria": False}, "aria": False},
                 "encoding": {
                     "x": x,
                     "y": {"field": "steps_secured", "type": "quantitative", "title": "Steps secured"},
@@ -169,7 +171,7 @@ def progress_chart(rows: list[dict], name: str) -> dict:
             {
                 "width": "container",
                 "height": 120,
-                "mark": "bar",
+                "mark": {"type": "bar", "aria": False},
                 "encoding": {
                     "x": x,
                     "xOffset": {"field": "area"},

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from strides.access.actor import SignedInRequest, Viewer
-from strides.access.gate import get_or_404, visible_classes
+from strides.access.gate import get_or_404, visible_classes, visible_pupils
 from strides.access.readers import visible_memberships
 from strides.access.rules import AccessRule, access_rule
 from strides.access.small_steps import (
@@ -222,7 +222,7 @@ def record_group(request: SignedInRequest, group_id: int) -> HttpResponse:
         return render(request, "steps/group.html", context)
     form = GroupRecordForm(
         request.POST or None,
-        pupils=context["pupils"],
+        pupils=visible_pupils(user).filter(pk__in=[p.pk for p in context["pupils"]]),
         statements=context["statements"],
         levels=list(framework.achievement_levels.all()),
     )

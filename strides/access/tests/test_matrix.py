@@ -255,6 +255,41 @@ class World:
             term="autumn", crossing=Crossing.BELOW, progress_percent=0, below_percent=2, above_percent=20,
         )  # fmt: skip
 
+    @cached_property
+    def north_step_framework(self):
+        """Northfield Primary's own small-step framework, with one area and one statement."""
+        from strides.steps.models import Shape
+        from strides.steps.services.frameworks import StatementRow, build_structure, create_framework
+
+        c = self.cast
+        framework = create_framework(
+            None,
+            code="north-small-steps",
+            name="North small steps",
+            shape=Shape.LINEAR,
+            trust=c.trust,
+            school=c.north,
+        )
+        row = StatementRow(
+            row=2, area="communication", step=1, step_name="Step 1", code="C1.1", text="Turns to a voice"
+        )
+        build_structure(None, framework, [row])
+        return framework
+
+    @cached_property
+    def north_step_area(self):
+        return self.north_step_framework.areas.get(code="communication")
+
+    @cached_property
+    def north_statement(self):
+        return self.north_step_area.statements.get(code="C1.1")
+
+
+def _uses_north_step_framework(w: World, user) -> bool:
+    from strides.access.small_steps import usable_step_frameworks
+
+    return usable_step_frameworks(user).filter(pk=w.north_step_framework.pk).exists()
+
 
 def _sees_conversation(w: World, user) -> bool:
     from strides.access.small_steps import visible_conversations
@@ -357,6 +392,10 @@ KWARGS: dict[str, Target] = {
         _sees_ava,
         _north,
     ),
+    # small steps: Northfield Primary's own framework, its one area and statement
+    "step_framework_id": Target(lambda w: w.north_step_framework.pk, _uses_north_step_framework, _north),
+    "statement_id": Target(lambda w: w.north_statement.pk, _uses_north_step_framework, _north),
+    "area_id": Target(lambda w: w.north_step_area.pk, _uses_north_step_framework, _north),
     # small steps: a threshold conversation about Ava (north's staff with school reach, her class teacher)
     "conversation_id": Target(lambda w: w.ava_conversation.pk, _sees_conversation, _north),
     # DRF format suffixes

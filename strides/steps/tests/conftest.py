@@ -20,8 +20,17 @@ def linear_rows() -> list[StatementRow]:
             for i in range(1, 5):
                 n += 1
                 code = f"{area[0].upper()}{step}.{i}"
-                rows.append(StatementRow(row=n + 1, area=area, step=step, step_name=f"Step {step}", code=code,
-                                         text=f"{area} step {step} statement {i}", key=i == 4))  # fmt: skip
+                rows.append(
+                    StatementRow(
+                        row=n + 1,
+                        area=area,
+                        step=step,
+                        step_name=f"Step {step}",
+                        code=code,
+                        text=f"{area} step {step} statement {i}",
+                        key=i == 4,
+                    )
+                )
     return rows
 
 

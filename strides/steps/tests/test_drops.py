@@ -84,7 +84,9 @@ def test_the_head_previews_then_records_the_drop_from_small_steps(cast, client_f
     drop = add_autumn_drop(cast)
     assign_framework(cast.head, cast.north, cast.ava, framework, cast.year.starts_on)
     first = framework.areas.get(code="communication").statements.order_by("order").first()
-    record_achievements(cast.head, cast.north, [RecordInput(cast.ava, first, "S")], assessed_on=cast.year.starts_on)
+    record_achievements(
+        cast.head, cast.north, [RecordInput(cast.ava, first, "S")], assessed_on=cast.year.starts_on
+    )
     url = reverse("steps:drop_from_steps", kwargs={"drop_slug": drop.slug, "urn": cast.north.urn})
     client = client_for(cast.head)
     page = client.get(url).content.decode()

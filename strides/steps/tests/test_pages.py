@@ -37,8 +37,14 @@ def test_a_grid_save_records_and_a_stale_one_is_refused(steps, client_for):
     url = reverse("steps:grid_save", kwargs={"group_id": c.class_3t.pk})
     cell = {"pupil": c.ava.pk, "statement": steps.statements["C1.1"].pk, "code": "s", "version": 0}
     answer = client.post(url, json.dumps({"cells": [cell]}), content_type="application/json").json()
-    assert answer["answers"][0] == {"pupil": c.ava.pk, "statement": steps.statements["C1.1"].pk, "ok": True,
-                                    "version": 1, "code": "S", "label": "Secured"}  # fmt: skip
+    assert answer["answers"][0] == {
+        "pupil": c.ava.pk,
+        "statement": steps.statements["C1.1"].pk,
+        "ok": True,
+        "version": 1,
+        "code": "S",
+        "label": "Secured",
+    }
     stale = client.post(url, json.dumps({"cells": [cell]}), content_type="application/json").json()[
         "answers"
     ][0]
@@ -68,8 +74,15 @@ def test_record_for_a_group(steps, client_for):
     url = reverse("steps:group", kwargs={"group_id": c.class_3t.pk})
     client = client_for(c.teacher)
     assert client.get(url).status_code == 200
-    data = {"framework": steps.framework.pk, "area": steps.communication.pk, "statement": steps.statements["C1.2"].pk,
-            "level": "D", "pupils": [c.ava.pk], "assessed_on": dt.date.today().isoformat(), "independence": "3"}  # fmt: skip
+    data = {
+        "framework": steps.framework.pk,
+        "area": steps.communication.pk,
+        "statement": steps.statements["C1.2"].pk,
+        "level": "D",
+        "pupils": [c.ava.pk],
+        "assessed_on": dt.date.today().isoformat(),
+        "independence": "3",
+    }
     assert client.post(url, data).status_code == 302
     made = AchievementRecord.objects.get(pupil=c.ava, statement=steps.statements["C1.2"])
     assert (made.level.code, made.independence) == ("D", 3)
@@ -109,8 +122,15 @@ def test_thresholds_raise_conversations_that_a_senco_holds_and_closes(steps, cli
     listing = client.get(reverse("steps:conversations", kwargs={"urn": c.north.urn})).content.decode()
     assert "Ava Archer" in listing
     url = reverse("steps:conversation", kwargs={"conversation_id": conversation.pk})
-    held = client.post(url, {"step": "hold", "held_on": dt.date.today().isoformat(), "attendees": "Class teacher, SENCO",
-                             "agreed_action": "change_target"})  # fmt: skip
+    held = client.post(
+        url,
+        {
+            "step": "hold",
+            "held_on": dt.date.today().isoformat(),
+            "attendees": "Class teacher, SENCO",
+            "agreed_action": "change_target",
+        },
+    )
     assert held.status_code == 302
     closed = client.post(url, {"step": "close", "outcome": "New target set; on track."})
     assert closed.status_code == 302

@@ -45,8 +45,9 @@ def test_a_save_against_an_older_version_is_refused_and_nothing_is_written(steps
 def test_a_bad_level_names_the_pupil_statement_and_value(steps):
     c = steps.cast
     with pytest.raises(StepsError, match=r"Ava Archer, C1.1: Level: 'X' is not a level"):
-        record_achievements(c.teacher, c.north, [RecordInput(c.ava, steps.statements["C1.1"], "X",
-                                                             label="Ava Archer, C1.1")])  # fmt: skip
+        record_achievements(
+            c.teacher, c.north, [RecordInput(c.ava, steps.statements["C1.1"], "X", label="Ava Archer, C1.1")]
+        )
 
 
 def test_a_teaching_assistant_records_only_in_delegated_areas(steps):
@@ -74,8 +75,9 @@ def test_a_parent_who_is_staff_records_only_as_staff(steps):
 
 def test_record_for_a_group_is_all_or_nothing(steps):
     c = steps.cast
-    records = record_for_group(c.head, c.north, steps.statements["C1.2"], [c.ava, c.ben], "S",
-                               aspects={"independence": 3})  # fmt: skip
+    records = record_for_group(
+        c.head, c.north, steps.statements["C1.2"], [c.ava, c.ben], "S", aspects={"independence": 3}
+    )
     assert {r.pupil_id for r in records} == {c.ava.pk, c.ben.pk}
     with pytest.raises(StepsError, match="Independence: 9 is not a rating"):
         record_for_group(
