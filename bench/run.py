@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import analytics, dashboard_load, drop_import, grid_load
+from bench import analytics, dashboard_load, drop_import, grid_load, small_steps
 from bench.engines import ENGINE_NAMES, engine_names, engines_for
 from bench.harness import (
     FULL,
@@ -196,6 +196,7 @@ SECTIONS: dict[str, Callable[[Bench], Section]] = {
     "drops": drop_import.section,  # bench/drop_import.py (also runs alone)
     "analytics": analytics.section,  # bench/analytics.py
     "dashboards": dashboard_load.section,  # bench/dashboard_load.py
+    "small_steps": small_steps.section,  # bench/small_steps.py (also runs alone)
 }
 # the sections run on every engine asked for (--engine); the others on SQLite alone
 ENGINE_SECTIONS = ("grid", "dashboards")

@@ -284,6 +284,23 @@ class World:
     def north_statement(self):
         return self.north_step_area.statements.get(code="C1.1")
 
+    @cached_property
+    def ava_record(self):
+        """Ava's first record on the trust's shared framework, made by her teacher."""
+        from strides.steps.services.recording import RecordInput, record_achievements
+
+        c = self.cast
+        [made] = record_achievements(
+            c.teacher, c.north, [RecordInput(c.ava, self.steps.statement, "D", expected_version=0)]
+        )
+        return made
+
+
+def _reads_ava_record(w: World, user) -> bool:
+    from strides.access.small_steps import visible_achievement_records
+
+    return visible_achievement_records(user).filter(pk=w.ava_record.pk).exists()
+
 
 def _uses_north_step_framework(w: World, user) -> bool:
     from strides.access.small_steps import usable_step_frameworks
@@ -396,6 +413,8 @@ KWARGS: dict[str, Target] = {
     "step_framework_id": Target(lambda w: w.north_step_framework.pk, _uses_north_step_framework, _north),
     "statement_id": Target(lambda w: w.north_statement.pk, _uses_north_step_framework, _north),
     "area_id": Target(lambda w: w.north_step_area.pk, _uses_north_step_framework, _north),
+    # small steps: Ava's record on the trust's shared framework (her school's staff, her teacher and TA)
+    "achievement_record_id": Target(lambda w: w.ava_record.pk, _reads_ava_record, _north),
     # small steps: a threshold conversation about Ava (north's staff with school reach, her class teacher)
     "conversation_id": Target(lambda w: w.ava_conversation.pk, _sees_conversation, _north),
     # DRF format suffixes
@@ -420,6 +439,8 @@ PK_BY_WORD = {
     "framework": "framework_id",
     "crosswalk": "crosswalk_id",
     "judgement": "judgement_id",
+    "achievement": "achievement_record_id",
+    "conversation": "conversation_id",
 }
 
 

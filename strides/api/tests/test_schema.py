@@ -77,5 +77,8 @@ def test_docs_page_sends_anonymous_visitors_to_sign_in(db):
 def test_api_root_lists_the_collections(cast, api):
     response = api(cast.teacher).get("/api/v1/")
     assert response.status_code == 200
-    assert set(response.json()) == {"schools", "pupils", "enrolments", "classes"}
+    assert set(response.json()) == {
+        "schools", "pupils", "enrolments", "classes",
+        "step-frameworks", "achievement-records", "engagement-observations", "step-conversations",
+    }  # fmt: skip
     assert APIClient().get("/api/v1/").status_code == 401

@@ -16,6 +16,7 @@ from strides.demo.generator import SCALES, generate
 from strides.demo.history import write_history
 from strides.demo.history_plan import prepare
 from strides.demo.reset import clear_strides_data
+from strides.demo.small_steps import write_small_steps
 from strides.organisations.models import AcademicYear, Trust
 
 
@@ -73,13 +74,16 @@ class Command(BaseCommand):
         with transaction.atomic():
             summary = build(plan, progress=self._progress)
             history = write_history(plan, today, progress=self._progress)
+            steps = write_small_steps(plan, today, progress=self._progress)
             load_invented_benchmark(summary.trust)  # one school per phase: compare with pupils elsewhere
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {summary.trust.name} ({options['scale']}, seed {options['seed']}): "
                 f"{summary.schools} schools, {summary.pupils} pupils, {summary.classes} classes, "
                 f"{summary.users} people in {summary.seconds:.1f}s; {history.drops} data drops with "
-                f"{history.judgements:,} judgements in {history.seconds:.1f}s."
+                f"{history.judgements:,} judgements in {history.seconds:.1f}s; small steps for "
+                f"{steps.pupils} pupils with {steps.records:,} records and {steps.conversations} "
+                f"conversations in {steps.seconds:.1f}s."
             )
         )
         self._print_logins()
