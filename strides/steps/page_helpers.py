@@ -118,25 +118,32 @@ def term_rows(
 
     area_ids = statements["area_id"].unique().to_list()
     area_names = dict(StepArea.objects.filter(pk__in=area_ids).values_list("pk", "name"))
-    rows = []
+    labels = {}
+    windows = []
     for year, term in terms_to(school, school.trust_id, today):
         window = term_window(year, term, school)
         end = min(window.ends, today)
-        progress = measures.progress_between(statements, records, window.starts, end)
-        for row in progress.sort("area_id").iter_rows(named=True):
-            rows.append(
-                {
-                    "term": f"{term.capitalize()} {year.label}",
-                    "area": area_names.get(row["area_id"], ""),
-                    "steps_secured": round(row["steps_secured"], 2),
-                    "progress": round(row["progress_percent"], 1),
-                    "statements": row["statements_gained"],
-                    "lateral": row["lateral_gains"],
-                    "current_step": row["current_step"],
-                    "current_percent": round(row["current_percent"] or 0, 0),
-                    "so_far": end < window.ends,
-                }
-            )
+        labels[(window.starts, end)] = (f"{term.capitalize()} {year.label}", end < window.ends)
+        windows.append((window.starts, end))
+    if not windows:
+        return []
+    progress = measures.progress_over(statements, records, windows).sort("end", "area_id")
+    rows = []
+    for row in progress.iter_rows(named=True):
+        label, so_far = labels[(row["start"], row["end"])]
+        rows.append(
+            {
+                "term": label,
+                "area": area_names.get(row["area_id"], ""),
+                "steps_secured": round(row["steps_secured"], 2),
+                "progress": round(row["progress_percent"], 1),
+                "statements": row["statements_gained"],
+                "lateral": row["lateral_gains"],
+                "current_step": row["current_step"],
+                "current_percent": round(row["current_percent"] or 0, 0),
+                "so_far": so_far,
+            }
+        )
     return rows
 
 

@@ -152,7 +152,12 @@ def pupil_page(request: SignedInRequest, pupil_id: int) -> HttpResponse:
         rows = term_rows(school, statements, records, today)
         context["terms"] = rows
         context["chart"] = progress_chart(rows, pupil.display_name)
-        context["similar"] = similar_for_pupil(pupil, school, today) if staff else []
+        if staff and request.GET.get("part") == "similar":
+            # the trust's term is built on the first view after new records (seconds for a large
+            # trust): the page comes at once and fetches this part with htmx, showing progress
+            similar = similar_for_pupil(pupil, school, today)
+            return render(request, "steps/_similar.html", {"similar": similar})
+        context["similar_url"] = f"{request.path}?part=similar" if staff else ""
     conversations = (
         visible_conversations(user).filter(pupil=pupil).select_related("area").order_by("-raised_at")
     )

@@ -250,3 +250,29 @@ def test_crossings_use_each_rows_own_thresholds():
         }
     )
     assert ss.crossings(progress)["pupil_id"].to_list() == [1]
+
+
+def test_progress_over_many_windows_is_progress_between_each():
+    statements = ss.statements_frame(
+        [statement(s, STEP1, 1) for s in (1, 2, 3, 4)] + [statement(s, STEP2, 2) for s in (5, 6)]
+    )
+    records = ss.records_frame(
+        [
+            rec(1, D0, independence=1),
+            rec(2, D1),
+            rec(3, D2, independence=3),
+            rec(5, D2, "D", fluency=2),
+            rec(5, D3, fluency=4),
+            rec(4, D3, "NA"),
+        ]
+    )
+    windows = [(D0, D1), (D1, D2), (D2, D3), (D0, D3)]
+    many = ss.progress_over(statements, records, windows)
+    for start, end in windows:
+        one = ss.progress_between(statements, records, start, end).sort("area_id")
+        part = (
+            many.filter((pl.col("start") == start) & (pl.col("end") == end))
+            .drop("start", "end")
+            .sort("area_id")
+        )
+        assert part.to_dicts() == one.to_dicts()

@@ -148,3 +148,15 @@ def test_group_analysis_and_its_download(steps, client_for):
     assert "fewer than" in governor  # one pupil: suppressed for an aggregate-only reader
     download = client_for(c.head).get(url + "?by=area&format=xlsx")
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_similar_learners_come_in_a_part_of_their_own(steps, client_for):
+    c = steps.cast
+    record_achievements(c.head, c.north, [RecordInput(c.ava, steps.statements["C1.1"], "S")])
+    url = reverse("steps:pupil", kwargs={"pupil_id": c.ava.pk})
+    client = client_for(c.senco)
+    assert "?part=similar" in client.get(url).content.decode()
+    part = client.get(url + "?part=similar").content.decode()
+    # Ava alone on her step in the trust: too few to compare with
+    assert "too few similar pupils" in part and "<html" not in part
+    assert "?part=similar" not in client_for(c.parent).get(url).content.decode()
