@@ -76,6 +76,13 @@ def forget() -> None:
         _KEPT.clear()
 
 
+def is_kept(trust: Trust, year: AcademicYear, term: str) -> bool:
+    """Whether the trust's term is ready (a page then answers at once; otherwise it shows a
+    progress bar while the figures are worked out)."""
+    with _LOCK:
+        return (trust.pk, year.pk, term, _stamp(trust.pk)) in _KEPT
+
+
 def term_progress(trust: Trust, year: AcademicYear, term: str) -> pl.DataFrame:
     """The trust's term (module docstring): one row per pupil-area, with ``crossing`` (null where
     none) and the grouping columns ``nc_year, primary_need, sen_provision, fsm, sex, class``."""

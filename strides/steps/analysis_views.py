@@ -26,7 +26,7 @@ from strides.analytics.suppression import suppress
 from strides.navigation import school_crumbs
 from strides.organisations.models import AcademicYear, School
 from strides.small_groups import small_group_threshold
-from strides.steps.analysis import GROUPINGS, group_rows, term_progress
+from strides.steps.analysis import GROUPINGS, group_rows, is_kept, term_progress
 from strides.steps.models import StepArea
 from strides.steps.queries import TERMS, current_term
 
@@ -90,6 +90,17 @@ def analysis(request: SignedInRequest, urn: str) -> HttpResponse:
     school = get_or_404(visible_schools(user).select_related("trust"), urn=urn)
     year, term, years = _term(school, request.GET)
     by = request.GET.get("by") if request.GET.get("by") in GROUPINGS else "area"
+    if year is not None and not request.GET.get("wait") and not is_kept(school.trust, year, term):
+        # the trust's term is worked out on the first look after new records (seconds for a large
+        # trust): the page answers at once with a progress bar and htmx fetches the figures
+        query = request.GET.copy()
+        query["wait"] = "1"
+        context = {
+            "school": school,
+            "loading_url": f"{request.path}?{query.urlencode()}",
+            "breadcrumbs": school_crumbs(user, school),
+        }
+        return render(request, "steps/analysis_loading.html", context)
     table, suppressing = _table(user, school, year, term, by) if year else (pl.DataFrame(), False)
     rows = table.to_dicts() if not table.is_empty() else []
     if request.GET.get("format") == "xlsx":

@@ -215,3 +215,20 @@ def test_a_parent_sees_their_childs_journey_once_shared_and_no_other(page, live_
     check_a11y(page)
     other = page.goto(f"{cast.url}/steps/pupils/{pupils[1].pk}/")
     assert other is not None and other.status == 404
+
+
+def test_the_head_reads_the_group_analysis_after_its_progress_bar(page, live_cast, login, check_a11y):
+    from strides.steps.services.recording import RecordInput, record_achievements
+
+    cast = live_cast
+    framework, pupils = small_steps_class(cast)
+    first = framework.areas.get(code="communication").statements.order_by("order").first()
+    record_achievements(cast.head, cast.north, [RecordInput(p, first, "S") for p in pupils])
+    login(page, "head")
+    page.goto(f"{cast.url}/steps/schools/{cast.north.urn}/analysis/?by=class")
+    expect(page.get_by_role("table", name="Small steps by group")).to_be_visible()
+    expect(page.locator("[data-chart-state=drawn], [data-chart-state=drawing]").first).to_be_attached()
+    check_a11y(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download this table (XLSX)").click()
+    assert download.value.suggested_filename.endswith(".xlsx")

@@ -226,7 +226,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['pupil_id', 'statement_id', 'version'],
-                'indexes': [models.Index(fields=['statement', 'pupil'], name='steps_achie_stateme_75a78c_idx'), models.Index(fields=['school', 'assessed_on'], name='steps_achie_school__e54854_idx')],
+                'indexes': [models.Index(fields=['statement', 'pupil'], name='steps_achie_stateme_75a78c_idx'), models.Index(fields=['pupil', 'school'], name='steps_achie_pupil_i_ca5540_idx')],
                 'constraints': [models.UniqueConstraint(fields=('pupil', 'statement', 'version'), name='unique_achievement_version')],
             },
         ),
