@@ -152,7 +152,40 @@ def class_grid(request: SignedInRequest, group_id: int) -> HttpResponse:
         context["levels"] = levels
         context["vocabulary"] = {level.code.upper(): level.label for level in levels}
         context["save_url"] = reverse("steps:grid_save", kwargs={"group_id": group_id})
+        context["delegation"] = _delegation(user, context["group"], framework)
     return render(request, "steps/grid.html", context)
+
+
+def _delegation(user: Viewer, group: TeachingGroup, framework: StepFramework) -> dict[str, Any] | None:
+    """The class's teaching assistants and the areas each records in, for a teacher of the class
+    or the school's leaders (who may change them); None for anyone else."""
+    from strides.access.gate import can
+    from strides.classes.models import StaffRole
+
+    teaches = group.staff_links.filter(user_id=user.pk, role=StaffRole.TEACHER).exists()
+    if not (teaches or can(user, Capability.MANAGE_CLASSES, group.school)):
+        return None
+    assistants = [
+        link.user
+        for link in group.staff_links.filter(role=StaffRole.TEACHING_ASSISTANT).select_related("user")
+    ]
+    if not assistants:
+        return None
+    current = set(visible_delegations(user).filter(group=group).values_list("assistant_id", "area_id"))
+    areas = list(framework.areas.all())
+    return {
+        "areas": areas,
+        "rows": [
+            {
+                "assistant": a,
+                "cells": [
+                    {"area": area, "value": f"{a.pk}:{area.pk}", "on": (a.pk, area.pk) in current}
+                    for area in areas
+                ],
+            }
+            for a in assistants
+        ],
+    }
 
 
 @require_POST
@@ -281,3 +314,36 @@ def home(request: SignedInRequest) -> HttpResponse:
         "runs_thresholds": can(user, Capability.MANAGE_DROPS),
     }
     return render(request, "steps/home.html", context)
+
+
+@require_POST
+@access_rule(RECORD)
+def delegate(request: SignedInRequest, group_id: int) -> HttpResponse:
+    """A teacher of the class (or the school's leaders) sets which areas each teaching assistant of
+    the class records in: the boxes ticked on the grid page are the delegations kept."""
+    from django.contrib import messages
+
+    from strides.classes.models import StaffRole
+    from strides.steps.services.recording import delegate_area
+
+    user = request.user
+    context = _class_context(user, group_id, request.POST)
+    group, framework = context["group"], context["framework"]
+    if framework is None:
+        return redirect("steps:grid", group_id=group_id)
+    assistants = [
+        link.user
+        for link in group.staff_links.filter(role=StaffRole.TEACHING_ASSISTANT).select_related("user")
+    ]
+    current = set(visible_delegations(user).filter(group=group).values_list("assistant_id", "area_id"))
+    try:
+        for assistant in assistants:
+            for area in framework.areas.all():
+                wanted = f"{assistant.pk}:{area.pk}" in request.POST.getlist("delegate")
+                if wanted != ((assistant.pk, area.pk) in current):
+                    delegate_area(user, group, assistant, area, delegate=wanted)
+    except StepsError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Delegations saved.")
+    return redirect(reverse("steps:grid", kwargs={"group_id": group_id}) + f"?framework={framework.pk}")

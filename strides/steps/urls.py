@@ -11,6 +11,7 @@ urlpatterns = [
     path("classes/<int:group_id>/", record_views.class_grid, name="grid"),
     path("classes/<int:group_id>/save/", record_views.grid_save, name="grid_save"),
     path("classes/<int:group_id>/group/", record_views.record_group, name="group"),
+    path("classes/<int:group_id>/delegate/", record_views.delegate, name="delegate"),
     path("pupils/<int:pupil_id>/", pupil_views.pupil_page, name="pupil"),
     path("pupils/<int:pupil_id>/record/", pupil_views.pupil_record, name="pupil_record"),
     path("pupils/<int:pupil_id>/observe/", pupil_views.observe, name="observe"),

@@ -163,3 +163,20 @@ def test_similar_learners_come_in_a_part_of_their_own(steps, client_for):
     # Ava alone on her step in the trust: too few to compare with
     assert "too few similar pupils" in part and "<html" not in part
     assert "?part=similar" not in client_for(c.parent).get(url).content.decode()
+
+
+def test_the_teacher_delegates_areas_to_the_classes_teaching_assistant(steps, client_for):
+    c = steps.cast
+    teacher = client_for(c.teacher)
+    grid = teacher.get(grid_url(steps)).content.decode()
+    assert "Teaching assistants' areas" in grid
+    url = reverse("steps:delegate", kwargs={"group_id": c.class_3t.pk})
+    value = f"{c.ta.pk}:{steps.number.pk}"
+    assert teacher.post(url, {"framework": steps.framework.pk, "delegate": [value]}).status_code == 302
+    ta_grid = client_for(c.ta).get(grid_url(steps)).content.decode()
+    assert "N1.1" in ta_grid and "Teaching assistants' areas" not in ta_grid
+    client_for(c.teacher).post(url, {"framework": steps.framework.pk})  # nothing ticked: taken back
+    assert "has been delegated to you" in client_for(c.ta).get(grid_url(steps)).content.decode()
+    # a TA posting delegations is refused and changes nothing
+    assert client_for(c.ta).post(url, {"framework": steps.framework.pk, "delegate": [value]}).status_code == 302
+    assert "has been delegated to you" in client_for(c.ta).get(grid_url(steps)).content.decode()
