@@ -232,3 +232,53 @@ def test_the_head_reads_the_group_analysis_after_its_progress_bar(page, live_cas
     with page.expect_download() as download:
         page.get_by_role("link", name="Download this table (XLSX)").click()
     assert download.value.suggested_filename.endswith(".xlsx")
+
+
+SHEET_HEADER = "Area,Area name,Step,Step name,Code,Statement,Weight,Key,Leads to\n"
+GOOD_ROWS = [
+    "communication,Communication,1,Noticing,C1.1,Turns towards a familiar voice.,,yes,",
+    "communication,Communication,1,Noticing,C1.2,Reaches for a favourite object.,,,",
+    "communication,Communication,2,Asking,C2.1,Asks for more by sign or sound.,2,,",
+]
+
+
+def test_a_school_imports_a_framework_with_one_bad_row_then_fixed(
+    page, live_cast, login, check_a11y, tmp_path
+):
+    from strides.steps.models import Statement, StepFramework
+
+    cast = live_cast
+    login(page, "head")
+    page.goto(f"{cast.url}/steps/")
+    page.get_by_role("link", name="Small-step frameworks").click()
+    check_a11y(page)
+    page.get_by_role("link", name="Make a framework").first.click()
+    page.get_by_label("Name").fill("Northfield small steps")
+    page.get_by_label("Code").fill("northfield-steps")
+    page.get_by_label("Shape").select_option("linear")
+    page.get_by_role("button", name="Make framework").click()
+    framework = StepFramework.objects.get(code="northfield-steps")
+    assert framework.school_id == cast.north.pk  # the head's own school: no trust-wide choice
+    # a new framework goes straight to its statements' import
+    expect(page.get_by_role("heading", name="Import statements")).to_be_visible()
+    check_a11y(page)
+    bad = tmp_path / "statements.csv"
+    bad.write_text(
+        SHEET_HEADER + "\n".join([*GOOD_ROWS[:2], "communication,Communication,two,Asking,C2.1,Asks.,,,"])
+    )
+    page.get_by_label("Spreadsheet of statements").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the spreadsheet").click()
+    problem = page.get_by_text("Row 4, step: 'two' is not a whole number")
+    expect(problem.first).to_be_visible()
+    check_a11y(page)
+    assert not Statement.objects.filter(area__framework=framework).exists()  # nothing written
+    fixed = tmp_path / "statements-fixed.csv"
+    fixed.write_text(SHEET_HEADER + "\n".join(GOOD_ROWS))
+    page.get_by_label("Spreadsheet of statements").set_input_files(str(fixed))
+    page.get_by_role("button", name="Check the spreadsheet").click()
+    expect(page.get_by_role("heading", name="Check the statements")).to_be_visible()
+    check_a11y(page)
+    page.get_by_role("button", name="Import 3 rows").click()
+    expect(page.get_by_text("C2.1").first).to_be_visible()
+    assert Statement.objects.filter(area__framework=framework).count() == 3
+    check_a11y(page)
