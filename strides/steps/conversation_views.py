@@ -20,12 +20,12 @@ from django.views.decorators.http import require_POST
 from strides.access.actor import SignedInRequest
 from strides.access.gate import as_staff, can, get_or_404, scope_for, visible_schools
 from strides.access.rules import AccessRule, access_rule
-from strides.access.small_steps import visible_conversations
+from strides.access.small_steps import usable_step_frameworks, visible_conversations
 from strides.accounts.roles import Capability
 from strides.navigation import school_crumbs
 from strides.organisations.models import AcademicYear, Trust
 from strides.steps.forms import CloseForm, HoldForm, ThresholdsForm
-from strides.steps.models import ThresholdPolicy
+from strides.steps.models import Shape, ThresholdPolicy
 from strides.steps.queries import TERMS, current_term
 from strides.steps.services import StepsError
 from strides.steps.services.conversations import (
@@ -62,9 +62,12 @@ def school_conversations(request: SignedInRequest, urn: str) -> HttpResponse:
     if show == "open":
         rows = rows.filter(closed_at__isnull=True)
     may_set = can(as_staff(user), Capability.EDIT_SEN, school)
-    policy = ThresholdPolicy.objects.filter(school=school, framework__isnull=True).first()
+    policies = list(ThresholdPolicy.objects.filter(school=school).select_related("framework"))
+    policy = next((p for p in policies if p.framework_id is None), None)
+    frameworks = usable_step_frameworks(as_staff(user)).filter(shape__in=[Shape.LINEAR, Shape.MATRIX])
     form = ThresholdsForm(
         request.POST or None,
+        frameworks=frameworks,
         initial={
             "below": policy.below_percent if policy else 2,
             "above": policy.above_percent if policy else 20,
@@ -75,7 +78,8 @@ def school_conversations(request: SignedInRequest, urn: str) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                set_thresholds(user, school, form.cleaned_data["below"], form.cleaned_data["above"])
+                data = form.cleaned_data
+                set_thresholds(user, school, data["below"], data["above"], framework=data["framework"])
             except StepsError as error:
                 form.add_error(None, str(error))
             else:
@@ -87,6 +91,7 @@ def school_conversations(request: SignedInRequest, urn: str) -> HttpResponse:
         "show": show,
         "form": form if may_set else None,
         "policy": policy,
+        "framework_policies": [p for p in policies if p.framework_id is not None],
         "breadcrumbs": school_crumbs(user, school),
     }
     return render(request, "steps/conversations.html", context)

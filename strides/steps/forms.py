@@ -90,5 +90,16 @@ class CloseForm(StridesForm):
 
 
 class ThresholdsForm(StridesForm):
+    framework = forms.ModelChoiceField(
+        queryset=None,
+        label="For",
+        required=False,
+        empty_label="Every framework (the school's thresholds)",
+        help_text="A framework's own thresholds override the school's for its pupils.",
+    )
     below = forms.DecimalField(label="Below (% of a step in a term)", max_digits=5, decimal_places=2)
     above = forms.DecimalField(label="Above (% of a step in a term)", max_digits=5, decimal_places=2)
+
+    def __init__(self, *args: Any, frameworks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["framework"].queryset = frameworks  # type: ignore[attr-defined]

@@ -228,7 +228,7 @@ def pupil_record(request: SignedInRequest, pupil_id: int) -> HttpResponse:
             aspects = {
                 a: int(v) for a in ASPECTS if (v := request.POST.get(f"{a}-{statement.pk}", "")).isdigit()
             }
-            if not code and not aspects:
+            if not code and not aspects and not request.POST.get(f"evidence-{statement.pk}", "").strip():
                 continue
             cell = cells.get((pupil.pk, statement.pk))
             if not code:
@@ -241,6 +241,7 @@ def pupil_record(request: SignedInRequest, pupil_id: int) -> HttpResponse:
                     expected_version=int(request.POST.get(f"version-{statement.pk}") or 0),
                     note=request.POST.get(f"note-{statement.pk}", ""),
                     aspects=aspects,
+                    evidence_links=request.POST.get(f"evidence-{statement.pk}", "").split(),
                     label=f"{statement.code}",
                 )
             )

@@ -155,14 +155,17 @@ class Cell:
     code: str = ""
     version: int = 0
     label: str = ""
+    evidence: tuple[str, ...] = ()
 
 
 def latest_cells(records: QuerySet) -> dict[tuple[int, int], Cell]:
     """(pupil, statement) -> the latest record (the highest version) of a gate-narrowed queryset."""
     rows = records.order_by("pupil_id", "statement_id", "version").values_list(
-        "pupil_id", "statement_id", "version", "level__code", "level__label"
+        "pupil_id", "statement_id", "version", "level__code", "level__label", "evidence_links"
     )
-    return {(p, s): Cell(code, version, label) for p, s, version, code, label in rows}
+    return {
+        (p, s): Cell(code, version, label, tuple(links or ())) for p, s, version, code, label, links in rows
+    }
 
 
 def active_assignments(assignments: QuerySet, day: dt.date) -> QuerySet:

@@ -269,8 +269,8 @@ def record_observation(
 def assign_framework(
     actor: Actor | None, school: School, pupil: Pupil, framework: StepFramework, starts_on: dt.date
 ) -> StepAssignment:
-    """``pupil`` follows ``framework`` at ``school`` from ``starts_on``; a framework they followed
-    there until then ends the day before. For a linear framework whose areas stand for subjects,
+    """``pupil`` follows ``framework`` at ``school`` from ``starts_on``; a framework of the same kind
+    (with statements, or the engagement model) they followed there until then ends the day before. For a linear framework whose areas stand for subjects,
     the pupil's framework for those subjects becomes its common-scale levels from the same day, so
     data drops take their judgements from the records (no double entry)."""
     from strides.frameworks.services import assign_framework as assign_levels
@@ -280,7 +280,13 @@ def assign_framework(
         raise StepsError(f"Framework: {framework.name} is not available to {school.name}.")
     if framework.trust_id is not None and framework.school_id is None and not framework.shared:
         raise StepsError(f"Framework: the trust has not shared {framework.name} with its schools yet.")
+    # a pupil follows one framework with statements at a time, and may be observed on the
+    # engagement model beside it: a new framework ends the open one of its own kind
     open_here = StepAssignment.objects.filter(pupil=pupil, school=school, ends_on__isnull=True)
+    if framework.shape == Shape.ENGAGEMENT:
+        open_here = open_here.filter(framework__shape=Shape.ENGAGEMENT)
+    else:
+        open_here = open_here.exclude(framework__shape=Shape.ENGAGEMENT)
     for previous in open_here:
         if previous.framework_id == framework.pk:
             raise StepsError(

@@ -178,5 +178,63 @@ def test_the_teacher_delegates_areas_to_the_classes_teaching_assistant(steps, cl
     client_for(c.teacher).post(url, {"framework": steps.framework.pk})  # nothing ticked: taken back
     assert "has been delegated to you" in client_for(c.ta).get(grid_url(steps)).content.decode()
     # a TA posting delegations is refused and changes nothing
-    assert client_for(c.ta).post(url, {"framework": steps.framework.pk, "delegate": [value]}).status_code == 302
+    assert (
+        client_for(c.ta).post(url, {"framework": steps.framework.pk, "delegate": [value]}).status_code == 302
+    )
     assert "has been delegated to you" in client_for(c.ta).get(grid_url(steps)).content.decode()
+
+
+def test_the_senco_sets_the_schools_thresholds_and_a_frameworks_own(steps, client_for):
+    from strides.steps.models import ThresholdPolicy
+
+    c = steps.cast
+    url = reverse("steps:conversations", kwargs={"urn": c.north.urn})
+    client = client_for(c.senco)
+    assert client.post(url, {"below": "1", "above": "25"}).status_code == 302
+    assert client.post(url, {"framework": steps.framework.pk, "below": "3", "above": "30"}).status_code == 302
+    policies = {
+        p.framework_id: (p.below_percent, p.above_percent)
+        for p in ThresholdPolicy.objects.filter(school=c.north)
+    }
+    assert policies == {None: (1, 25), steps.framework.pk: (3, 30)}
+    refused = client.post(url, {"below": "30", "above": "3"}).content.decode()
+    assert "must be under above" in refused
+    assert client_for(c.teacher).post(url, {"below": "1", "above": "2"}).status_code == 403
+
+
+def test_the_engagement_model_is_observed_in_words_and_scored_nowhere(steps, client_for):
+    import re
+
+    from strides.steps.models import EngagementObservation, Shape
+    from strides.steps.services.frameworks import create_framework, share_framework
+    from strides.steps.services.recording import assign_framework
+
+    c = steps.cast
+    engagement = create_framework(
+        c.analyst, code="em", name="Engagement model", shape=Shape.ENGAGEMENT, trust=c.trust
+    )
+    share_framework(c.analyst, engagement)
+    assign_framework(c.head, c.north, c.ava, engagement, c.year.starts_on)
+    area = engagement.areas.get(code="anticipation")
+    client = client_for(c.teacher)
+    url = reverse("steps:observe", kwargs={"pupil_id": c.ava.pk})
+    data = {
+        "area": area.pk,
+        "observed_on": dt.date.today().isoformat(),
+        "narrative": "Smiled before the song began.",
+        "evidence": "https://example.org/video/1",
+        "score": "5",
+    }
+    assert client.post(url, data).status_code == 302
+    observation = EngagementObservation.objects.get(pupil=c.ava)
+    assert observation.narrative == "Smiled before the song began."
+    assert not {f.name for f in EngagementObservation._meta.fields} & {"score", "rating", "level", "points"}
+    page = client.get(reverse("steps:pupil", kwargs={"pupil_id": c.ava.pk})).content.decode()
+    assert "Smiled before the song began." in page and "It has no score." in page
+    assert not re.search(r"name=\"(score|rating|points)\"", page)
+    # it has no statements to record on; evidence must be a web address
+    from strides.steps.models import Statement
+
+    assert not Statement.objects.filter(area__framework=engagement).exists()
+    bad = client.post(url, {**data, "evidence": "javascript:alert(1)"})
+    assert bad.status_code == 302 and EngagementObservation.objects.count() == 1
