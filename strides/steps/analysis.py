@@ -220,6 +220,7 @@ def similar_for(frame: pl.DataFrame, pupil_id: int) -> list[dict]:
 
 
 GROUPINGS = {
+    "school": "School",
     "area": "Area",
     "class": "Class",
     "nc_year": "NC year",
@@ -231,14 +232,24 @@ GROUPINGS = {
 
 
 def group_rows(
-    frame: pl.DataFrame, school_ids: set[int], by: str, area_names: dict[int, str]
+    frame: pl.DataFrame,
+    school_ids: set[int],
+    by: str,
+    area_names: dict[int, str],
+    school_names: dict[int, str] | None = None,
 ) -> pl.DataFrame:
     """``measures.group_summary`` of the pupil-areas at ``school_ids`` by ``by`` (a key of
     :data:`GROUPINGS`), with the group's name in ``group``."""
     rows = frame.filter(pl.col("school_id").is_in(list(school_ids)))
     if rows.is_empty():
         return pl.DataFrame()
-    if by == "area":
+    if by == "school":
+        rows = rows.with_columns(
+            pl.col("school_id")
+            .replace_strict(school_names or {}, default="School", return_dtype=pl.String)
+            .alias("group")
+        )
+    elif by == "area":
         rows = rows.with_columns(
             pl.col("area_id")
             .replace_strict(area_names, default="Area", return_dtype=pl.String)

@@ -312,6 +312,7 @@ def home(request: SignedInRequest) -> HttpResponse:
         "sees_pupils": can(user, Capability.VIEW_PUPILS),
         "manages_frameworks": can(user, Capability.MANAGE_FRAMEWORKS) or records,
         "runs_thresholds": can(user, Capability.MANAGE_DROPS),
+        "trust_wide": visible_schools(user).count() > 1,
     }
     return render(request, "steps/home.html", context)
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("pupils/<int:pupil_id>/manage/", pupil_views.manage_pupil, name="pupil_manage"),
     path("schools/<str:urn>/conversations/", conversation_views.school_conversations, name="conversations"),
     path("schools/<str:urn>/analysis/", analysis_views.analysis, name="analysis"),
+    path("analysis/", analysis_views.trust_analysis, name="trust_analysis"),
     path("conversations/<int:conversation_id>/", conversation_views.conversation, name="conversation"),
     path("thresholds/", conversation_views.thresholds, name="thresholds"),
     path("drops/<slug:drop_slug>/schools/<str:urn>/", drop_views.from_steps, name="drop_from_steps"),

@@ -270,9 +270,10 @@ def assign_framework(
     actor: Actor | None, school: School, pupil: Pupil, framework: StepFramework, starts_on: dt.date
 ) -> StepAssignment:
     """``pupil`` follows ``framework`` at ``school`` from ``starts_on``; a framework of the same kind
-    (with statements, or the engagement model) they followed there until then ends the day before. For a linear framework whose areas stand for subjects,
-    the pupil's framework for those subjects becomes its common-scale levels from the same day, so
-    data drops take their judgements from the records (no double entry)."""
+    (with statements, or the engagement model) they followed there until then ends the day before.
+    For a linear framework whose areas stand for subjects, the pupil's framework for those subjects
+    becomes its common-scale levels from the same day, so data drops take their judgements from the
+    records (no double entry)."""
     from strides.frameworks.services import assign_framework as assign_levels
     from strides.steps.services.frameworks import ensure_common_scale_levels
 

@@ -238,3 +238,14 @@ def test_the_engagement_model_is_observed_in_words_and_scored_nowhere(steps, cli
     assert not Statement.objects.filter(area__framework=engagement).exists()
     bad = client.post(url, {**data, "evidence": "javascript:alert(1)"})
     assert bad.status_code == 302 and EngagementObservation.objects.count() == 1
+
+
+def test_the_trust_analysis_puts_schools_side_by_side(steps, client_for):
+    c = steps.cast
+    record_achievements(c.head, c.north, [RecordInput(c.ava, steps.statements["C1.1"], "S")])
+    url = reverse("steps:trust_analysis") + "?wait=1"
+    page = client_for(c.analyst).get(url).content.decode()
+    assert "Northfield Primary" in page and "fewer than" not in page
+    director = client_for(c.director).get(url).content.decode()
+    assert "Northfield Primary" in director and "fewer than" in director  # one pupil: suppressed
+    assert client_for(c.parent).get(url).status_code == 404
