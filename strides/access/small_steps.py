@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from strides.access.actor import Viewer
 from strides.access.gate import as_staff, can, frozen, scope_for, visible_pupils, visible_schools
@@ -95,13 +95,33 @@ def _shared_with_parent(user: Viewer) -> Q:
     return Q(Exists(shared))
 
 
+def _details_flag(user: Viewer, day: dt.date, *, teachers_only: bool = False) -> Case:
+    """``shows_details`` on every row: whether the user reads it as its school's staff (who recorded
+    it, who met, the outcome), asked as staff (``as_staff``), so a member of staff who is also a
+    parent reads their own child's rows elsewhere as a parent does. Decided row by row; a reader
+    that finds no flag shows no details."""
+    staff = as_staff(user)
+    return Case(
+        When(_school_rows(staff, day, teachers_only=teachers_only), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
 def _readable(user: Viewer, manager: QuerySet, on: dt.date | None) -> QuerySet:
     scope = scope_for(user)
     if not scope.sees_named_pupils:
         return manager.none()
     day = on or dt.date.today()
     rows = manager.filter(pupil_id__in=frozen(visible_pupils(user, day).values("pk")))
-    return rows.filter(_school_rows(user, day) | _shared_with_parent(user))
+    return rows.filter(_school_rows(user, day) | _shared_with_parent(user)).annotate(
+        shows_details=_details_flag(user, day)
+    )
+
+
+def shows_details(row: object) -> bool:
+    """Whether a row of these readers may show staff details (fails closed without the flag)."""
+    return bool(getattr(row, "shows_details", False))
 
 
 def visible_achievement_records(user: Viewer, on: dt.date | None = None) -> QuerySet[AchievementRecord]:
@@ -138,13 +158,9 @@ def visible_conversations(user: Viewer, on: dt.date | None = None) -> QuerySet[C
     day = on or dt.date.today()
     rows = Conversation.objects.filter(pupil_id__in=frozen(visible_pupils(user, day).values("pk")))
     parent = _shared_with_parent(user) & Q(held_on__isnull=False)
-    return rows.filter(_school_rows(user, day, teachers_only=True) | parent)
-
-
-def sees_conversation_details(user: Viewer) -> bool:
-    """Whether the user reads who met and the outcome (staff), or only what was agreed (parents)."""
-    scope = scope_for(user)
-    return bool(scope.trust_wide_pupils or scope.pupil_school_ids or scope.class_reach_school_ids)
+    return rows.filter(_school_rows(user, day, teachers_only=True) | parent).annotate(
+        shows_details=_details_flag(user, day, teachers_only=True)
+    )
 
 
 def visible_delegations(user: Viewer) -> QuerySet[Delegation]:
@@ -169,6 +185,16 @@ def usable_step_frameworks(user: Viewer) -> QuerySet[StepFramework]:
     return StepFramework.objects.filter(
         Q(trust__isnull=True) | trust_level | Q(school__in=visible_schools(user))
     ).distinct()
+
+
+def on_roll_at(school: School | int, day: dt.date) -> Q:
+    """Pupils on ``school``'s roll on ``day`` (a filter on pupils): only they are recorded for
+    there, so a school never writes for its leaver, nor learns what their next school recorded."""
+    return Q(
+        Q(enrolments__end_date__isnull=True) | Q(enrolments__end_date__gte=day),
+        enrolments__school=school,
+        enrolments__start_date__lte=day,
+    )
 
 
 def records_for(user: Viewer, school: School) -> bool:
@@ -215,7 +241,8 @@ def may_record(user: Viewer, school: School, pupil: Pupil, area: StepArea, on: d
     staff = as_staff(user)
     if not can(staff, Capability.RECORD_ASSESSMENT, school):
         return False
-    if not visible_pupils(staff, on).filter(pk=pupil.pk, enrolments__school=school).exists():
+    day = on or dt.date.today()
+    if not visible_pupils(staff, day).filter(on_roll_at(school, day), pk=pupil.pk).exists():
         return False
     if needs_delegation(user, school):
         return delegated_areas(user, pupil, on).filter(pk=area.pk).exists()

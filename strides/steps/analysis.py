@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import OrderedDict
 
 import polars as pl
@@ -31,9 +32,12 @@ from strides.steps.models import Shape, StepArea, ThresholdPolicy
 from strides.steps.queries import records_of, statements_of, term_window
 
 DEFAULT = measures.Thresholds()
-_KEPT: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+_KEPT: OrderedDict[tuple, tuple[float, pl.DataFrame]] = OrderedDict()
 _LOCK = threading.Lock()
 KEPT_MAX = 32
+# A kept term is worked out again after this long even if no record changed, so a pupil's new
+# class or primary need reaches the groupings within minutes (records and thresholds at once).
+KEPT_SECONDS = 15 * 60
 
 EMPTY_SCHEMA = {
     "pupil_id": pl.Int64(),
@@ -79,8 +83,10 @@ def forget() -> None:
 def is_kept(trust: Trust, year: AcademicYear, term: str) -> bool:
     """Whether the trust's term is ready (a page then answers at once; otherwise it shows a
     progress bar while the figures are worked out)."""
+    key = (trust.pk, year.pk, term, _stamp(trust.pk))
     with _LOCK:
-        return (trust.pk, year.pk, term, _stamp(trust.pk)) in _KEPT
+        found = _KEPT.get(key)
+    return found is not None and time.monotonic() - found[0] < KEPT_SECONDS
 
 
 def term_progress(trust: Trust, year: AcademicYear, term: str) -> pl.DataFrame:
@@ -89,11 +95,11 @@ def term_progress(trust: Trust, year: AcademicYear, term: str) -> pl.DataFrame:
     key = (trust.pk, year.pk, term, _stamp(trust.pk))
     with _LOCK:
         found = _KEPT.get(key)
-    if found is not None:
-        return found
+    if found is not None and time.monotonic() - found[0] < KEPT_SECONDS:
+        return found[1]
     frame = _build(trust, year, term)
     with _LOCK:
-        _KEPT[key] = frame
+        _KEPT[key] = (time.monotonic(), frame)
         while len(_KEPT) > KEPT_MAX:
             _KEPT.popitem(last=False)
     return frame
@@ -120,7 +126,24 @@ def _build(trust: Trust, year: AcademicYear, term: str) -> pl.DataFrame:
             statement__area__framework_id__in=framework_ids,
             assessed_on__lte=window.ends,
             pupil_id__in=assignments.values("pupil_id"),
-        )
+        ),
+        with_school=True,
+    )
+    # each pupil-framework is measured on the records of the school it is filed under, so a
+    # school's figures never carry what another school (a leaver's next one) recorded
+    statement_frameworks = statements.join(
+        pl.DataFrame(
+            list(StepArea.objects.filter(framework_id__in=framework_ids).values_list("pk", "framework_id")),
+            schema={"area_id": pl.Int64(), "framework_id": pl.Int64()},
+            orient="row",
+        ),
+        on="area_id",
+    ).select("statement_id", "framework_id")
+    records = (
+        records.join(statement_frameworks, on="statement_id")
+        .join(pairs.rename({"school_id": "_filed_at"}), on=["pupil_id", "framework_id"])
+        .filter(pl.col("school_id") == pl.col("_filed_at"))
+        .drop("framework_id", "_filed_at", "school_id")
     )
     progress = measures.progress_between(statements, records, window.starts, window.ends)
     start = measures.area_positions(statements, records, window.starts).select(
@@ -201,14 +224,16 @@ def _who(trust: Trust, year: AcademicYear, day: dt.date, pupil_ids: list[int]) -
     )
 
 
-def similar_for(frame: pl.DataFrame, pupil_id: int) -> list[dict]:
+def similar_for(frame: pl.DataFrame, pupil_id: int, school_id: int) -> list[dict]:
     """One pupil's percentile in each area among the trust's pupils on the same framework, area and
-    starting step (and primary need where numbers allow)."""
-    if frame.is_empty() or pupil_id not in frame["pupil_id"]:
+    starting step (and primary need where numbers allow), from the rows filed under ``school_id``
+    (the school whose page it is): never from another school's records."""
+    if frame.is_empty() or pupil_id not in frame.filter(pl.col("school_id") == school_id)["pupil_id"]:
         return []
     ranked = measures.similar_learners(
         frame.select(
             "pupil_id",
+            "school_id",
             "framework_id",
             "area_id",
             "start_step",
@@ -216,7 +241,7 @@ def similar_for(frame: pl.DataFrame, pupil_id: int) -> list[dict]:
             "progress_percent",
         )
     )
-    return ranked.filter(pl.col("pupil_id") == pupil_id).to_dicts()
+    return ranked.filter((pl.col("pupil_id") == pupil_id) & (pl.col("school_id") == school_id)).to_dicts()
 
 
 GROUPINGS = {

@@ -207,7 +207,7 @@ def similar_for_pupil(pupil: Any, school: School | None, today: dt.date) -> list
     from strides.steps.models import StepArea
 
     frame = term_progress(Trust.objects.get(pk=school.trust_id), year, term)
-    rows = similar_for(frame, pupil.pk)
+    rows = similar_for(frame, pupil.pk, school.pk)
     names = dict(StepArea.objects.filter(pk__in=[r["area_id"] for r in rows]).values_list("pk", "name"))
     for row in rows:
         row["area"] = names.get(row["area_id"], "")

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,6 @@ from strides.access.rules import AccessRule, access_rule
 from strides.access.small_steps import (
     may_record,
     progress_page_shared,
-    sees_conversation_details,
     usable_step_frameworks,
     visible_achievement_records,
     visible_conversations,
@@ -88,6 +87,8 @@ def pupil_page(request: SignedInRequest, pupil_id: int) -> HttpResponse:
     school = _school_of(user, pupil, current_assignments or assignments)
     scope = scope_for(user)
     staff = bool(scope.trust_wide_pupils or scope.pupil_school_ids or scope.class_reach_school_ids)
+    if not staff and not scope.parent:
+        raise Http404("Not found")  # placing-school contacts see nothing of small steps
     shared = progress_page_shared(pupil) if not staff else None
     context: dict[str, Any] = {
         "pupil": pupil,
@@ -152,17 +153,21 @@ def pupil_page(request: SignedInRequest, pupil_id: int) -> HttpResponse:
         rows = term_rows(school, statements, records, today)
         context["terms"] = rows
         context["chart"] = progress_chart(rows, pupil.display_name)
-        if staff and request.GET.get("part") == "similar":
+        own_school = school is not None and (
+            scope.trust_wide_pupils
+            or school.pk in scope.pupil_school_ids
+            or school.pk in scope.class_reach_school_ids
+        )
+        if own_school and request.GET.get("part") == "similar":
             # the trust's term is built on the first view after new records (seconds for a large
             # trust): the page comes at once and fetches this part with htmx, showing progress
             similar = similar_for_pupil(pupil, school, today)
             return render(request, "steps/_similar.html", {"similar": similar})
-        context["similar_url"] = f"{request.path}?part=similar" if staff else ""
+        context["similar_url"] = f"{request.path}?part=similar" if own_school else ""
     conversations = (
         visible_conversations(user).filter(pupil=pupil).select_related("area").order_by("-raised_at")
     )
     context["conversations"] = list(conversations)
-    context["conversation_details"] = sees_conversation_details(user)
     if staff and school is not None:
         context["may_manage"] = can(as_staff(user), Capability.EDIT_SEN, school)
         context["may_record"] = can(as_staff(user), Capability.RECORD_ASSESSMENT, school)
@@ -226,7 +231,9 @@ def pupil_record(request: SignedInRequest, pupil_id: int) -> HttpResponse:
         for statement in statements:
             code = request.POST.get(f"level-{statement.pk}", "").strip()
             aspects = {
-                a: int(v) for a in ASPECTS if (v := request.POST.get(f"{a}-{statement.pk}", "")).isdigit()
+                a: int(v)
+                for a in ASPECTS
+                if (v := request.POST.get(f"{a}-{statement.pk}", "")).isascii() and v.isdigit() and len(v) < 3
             }
             if not code and not aspects and not request.POST.get(f"evidence-{statement.pk}", "").strip():
                 continue
@@ -238,7 +245,7 @@ def pupil_record(request: SignedInRequest, pupil_id: int) -> HttpResponse:
                     pupil,
                     statement,
                     code,
-                    expected_version=int(request.POST.get(f"version-{statement.pk}") or 0),
+                    expected_version=_version(request.POST.get(f"version-{statement.pk}")),
                     note=request.POST.get(f"note-{statement.pk}", ""),
                     aspects=aspects,
                     evidence_links=request.POST.get(f"evidence-{statement.pk}", "").split(),
@@ -275,6 +282,12 @@ def pupil_record(request: SignedInRequest, pupil_id: int) -> HttpResponse:
         "breadcrumbs": school_crumbs(user, school),
     }
     return render(request, "steps/pupil_record.html", context)
+
+
+def _version(value: str | None) -> int:
+    """The version a form was loaded with; anything else is 0, which the service answers as stale."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
 
 
 def measures_ratings() -> list[tuple[int, str]]:

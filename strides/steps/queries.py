@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -41,14 +42,18 @@ RECORD_COLUMNS = (
 )
 
 
-def records_of(records: QuerySet) -> pl.DataFrame:
+def records_of(records: QuerySet, *, with_school: bool = False) -> pl.DataFrame:
     """The records of a (gate-narrowed) queryset as the measures' frame: each level's credit is
     counted only where its framework gives partial credit (a secured level always counts 1).
 
     The queryset's own SQL is run on a cursor and its rows go to Polars as they come: a trust's
     term is 100,000 records and more, and Django's conversion of each value (dates, decimals) was
     most of the time it took (docs/performance.md, "Small steps")."""
-    sql, params = records.order_by().values_list(*RECORD_COLUMNS).query.sql_with_params()
+    columns_wanted = (*RECORD_COLUMNS, "school_id") if with_school else RECORD_COLUMNS
+    try:
+        sql, params = records.order_by().values_list(*columns_wanted).query.sql_with_params()
+    except EmptyResultSet:  # a reader that can match nothing for this user
+        return measures.records_frame([])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -58,7 +63,7 @@ def records_of(records: QuerySet) -> pl.DataFrame:
     raw = pl.DataFrame(
         {
             name: pl.Series(name, values, strict=False)
-            for name, values in zip(RECORD_COLUMNS, columns, strict=True)
+            for name, values in zip(columns_wanted, columns, strict=True)
         }
     )
     assessed = raw["assessed_on"]
@@ -81,7 +86,10 @@ def records_of(records: QuerySet) -> pl.DataFrame:
             **{aspect: raw[aspect].cast(pl.Int8) for aspect in ASPECTS},
         }
     )
-    return frame.select(list(measures.RECORD_SCHEMA))
+    frame = frame.select(list(measures.RECORD_SCHEMA))
+    if with_school:
+        frame = frame.with_columns(raw["school_id"].cast(pl.Int64).alias("school_id"))
+    return frame
 
 
 @dataclass(frozen=True)

@@ -125,10 +125,12 @@ def _class_context(user: Viewer, group_id: int, params: Any) -> dict[str, Any]:
 
 
 def _int(value: Any) -> int | None:
+    """A database id from a form or JSON, or None (never an error, never out of the column's range)."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if 0 < number < 2**63 else None
 
 
 @access_rule(RECORD)

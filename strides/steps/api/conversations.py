@@ -5,7 +5,7 @@ Who may hold or close one: whoever reads it as staff (the school's staff with sc
 the pupil's class teachers: ``visible_conversations(as_staff(user))``, never a teaching
 assistant) and records assessment at its school (``RECORD_ASSESSMENT``). A parent reads the held
 conversations of their child's shared page, without who met, the outcome or any member of
-staff's name (``sees_conversation_details``)."""
+staff's name (the rows' ``shows_details``, decided row by row)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from strides.access.gate import as_staff, can, get_or_404
 from strides.access.rules import AccessRule
-from strides.access.small_steps import sees_conversation_details, visible_conversations
+from strides.access.small_steps import visible_conversations
 from strides.accounts.roles import Capability
 from strides.api.base import INVALID, NOT_FOUND, REFUSED, StridesApiMixin
 from strides.api.serializers import ErrorSerializer
@@ -86,7 +86,6 @@ class ConversationViewSet(
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
-        context["details"] = sees_conversation_details(self.request.user)
         return context
 
     def get_queryset(self) -> QuerySet[Conversation]:

@@ -17,7 +17,6 @@ from strides.access.rules import AccessRule
 from strides.access.small_steps import (
     delegated_areas,
     needs_delegation,
-    sees_conversation_details,
     usable_step_frameworks,
     visible_engagement_observations,
 )
@@ -54,7 +53,6 @@ class EngagementObservationViewSet(StridesApiMixin, mixins.ListModelMixin, views
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
-        context["details"] = sees_conversation_details(self.request.user)
         return context
 
     def get_queryset(self) -> QuerySet[EngagementObservation]:

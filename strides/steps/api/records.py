@@ -23,7 +23,6 @@ from strides.access.rules import AccessRule
 from strides.access.small_steps import (
     delegated_areas,
     needs_delegation,
-    sees_conversation_details,
     usable_step_frameworks,
     visible_achievement_records,
 )
@@ -159,7 +158,6 @@ class AchievementRecordViewSet(
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
-        context["details"] = sees_conversation_details(self.request.user)
         return context
 
     def get_queryset(self) -> QuerySet[AchievementRecord]:

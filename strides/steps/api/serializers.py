@@ -10,6 +10,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from strides.access.small_steps import shows_details
 from strides.api.serializers import ErrorSerializer
 from strides.organisations.api.serializers import SchoolBriefSerializer, urn_field
 from strides.pupils.api.serializers import PupilBriefSerializer
@@ -186,12 +187,12 @@ class AchievementLevelBriefSerializer(serializers.ModelSerializer):
 
 
 class StaffNamesMixin(serializers.Serializer):
-    """``recorded_by`` is shown to staff only (``context["details"]``)."""
+    """``recorded_by`` is shown only on the rows the caller reads as staff (``shows_details``)."""
 
     recorded_by = serializers.SerializerMethodField(help_text=STAFF_ONLY)
 
     def get_recorded_by(self, row: Any) -> str | None:
-        return person(row.recorded_by) if self.context.get("details") else None
+        return person(row.recorded_by) if shows_details(row) else None
 
 
 class AchievementRecordSerializer(StaffNamesMixin, serializers.ModelSerializer):
@@ -480,20 +481,17 @@ class StepConversationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _details(self) -> bool:
-        return bool(self.context.get("details"))
-
     def get_attendees(self, conversation: Conversation) -> str | None:
-        return conversation.attendees if self._details() else None
+        return conversation.attendees if shows_details(conversation) else None
 
     def get_outcome(self, conversation: Conversation) -> str | None:
-        return conversation.outcome if self._details() else None
+        return conversation.outcome if shows_details(conversation) else None
 
     def get_recorded_by(self, conversation: Conversation) -> str | None:
-        return person(conversation.recorded_by) if self._details() else None
+        return person(conversation.recorded_by) if shows_details(conversation) else None
 
     def get_closed_by(self, conversation: Conversation) -> str | None:
-        return person(conversation.closed_by) if self._details() else None
+        return person(conversation.closed_by) if shows_details(conversation) else None
 
 
 class StepConversationHoldSerializer(serializers.Serializer):

@@ -52,8 +52,12 @@ def judgement_rows(actor: Actor | None, drop: DataDrop, school: School) -> list[
         for s in Step.objects.filter(area_id__in=areas).select_related("level_within", "level_beyond_half")
     }
     records = records_of(
+        # the school's own records only: a drop never carries another school's
         AchievementRecord.objects.filter(
-            pupil_id__in=[p for p, _ in pairs], statement__area_id__in=list(areas), assessed_on__lte=day
+            pupil_id__in=[p for p, _ in pairs],
+            statement__area_id__in=list(areas),
+            assessed_on__lte=day,
+            school=school,
         )
     )
     positions = measures.area_positions(statements_of(framework_ids), records, day)

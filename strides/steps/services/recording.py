@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from strides.access.actor import Actor
 from strides.access.gate import as_staff, visible_pupils
-from strides.access.small_steps import delegated_areas, needs_delegation, records_for
+from strides.access.small_steps import delegated_areas, needs_delegation, on_roll_at, records_for
 from strides.audit.models import AuditAction
 from strides.audit.services import Change, record, record_many
 from strides.classes.models import StaffRole, TeachingGroup
@@ -116,9 +116,20 @@ def record_achievements(
         raise StepsError(f"You do not record small steps at {school.name}.")
     staff = as_staff(actor)
     pupil_ids = {item.pupil.pk for item in inputs}
+    # on the school's roll on the day (never a leaver: ADR 16), seen by the actor as staff
     seen = set(
-        visible_pupils(staff).filter(pk__in=pupil_ids, enrolments__school=school).values_list("pk", flat=True)
+        visible_pupils(staff, day)
+        .filter(on_roll_at(school, day), pk__in=pupil_ids)
+        .values_list("pk", flat=True)
     )
+    # the frameworks each pupil follows at the school that day: a statement of any other is refused
+    following: dict[int, set[int]] = {}
+    for pupil_id, framework_id in (
+        StepAssignment.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), starts_on__lte=day)
+        .filter(school=school, pupil_id__in=pupil_ids)
+        .values_list("pupil_id", "framework_id")
+    ):
+        following.setdefault(pupil_id, set()).add(framework_id)
     delegated: dict[int, set[int]] | None = None
     if needs_delegation(actor, school):
         by_pupil = {item.pupil.pk: item.pupil for item in inputs}
@@ -143,6 +154,10 @@ def record_achievements(
         framework = area.framework
         if item.pupil.pk not in seen:
             raise StepsError(f"{label}the pupil is not one you record for at {school.name}.")
+        if framework.pk not in following.get(item.pupil.pk, set()):
+            raise StepsError(
+                f"{label}the pupil does not follow {framework.name} at {school.name} on {day:%d/%m/%Y}."
+            )
         if delegated is not None and area.pk not in delegated.get(item.pupil.pk, set()):
             raise StepsError(f"{label}{area.name} has not been delegated to you for this pupil's class.")
         if not framework.scored:
@@ -281,6 +296,8 @@ def assign_framework(
         raise StepsError(f"Framework: {framework.name} is not available to {school.name}.")
     if framework.trust_id is not None and framework.school_id is None and not framework.shared:
         raise StepsError(f"Framework: the trust has not shared {framework.name} with its schools yet.")
+    if not Pupil.objects.filter(on_roll_at(school, starts_on), pk=pupil.pk).exists():
+        raise StepsError(f"Starts: {pupil} is not on {school.name}'s roll on {starts_on:%d/%m/%Y}.")
     # a pupil follows one framework with statements at a time, and may be observed on the
     # engagement model beside it: a new framework ends the open one of its own kind
     open_here = StepAssignment.objects.filter(pupil=pupil, school=school, ends_on__isnull=True)
@@ -358,6 +375,8 @@ def delegate_area(
 @transaction.atomic
 def share_progress_page(actor: Actor, school: School, pupil: Pupil, *, shared: bool = True) -> None:
     """The school shares (or stops sharing) the pupil's progress page with their parents and carers."""
+    if shared and not Pupil.objects.filter(on_roll_at(school, timezone.localdate()), pk=pupil.pk).exists():
+        raise StepsError(f"{pupil} is not on {school.name}'s roll: only their school shares their page.")
     if shared:
         share, made = ProgressShare.objects.get_or_create(
             pupil=pupil, school=school, defaults={"shared_by": user_or_none(actor)}
