@@ -26,7 +26,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from strides.access.actor import Viewer
 from strides.access.gate import (
+    as_staff,
     can,
     get_or_404,
     schools_with,
@@ -276,6 +278,10 @@ def drop_detail(request: HttpRequest, drop_slug: str) -> HttpResponse:
 # --- a school's board -------------------------------------------------------------------------
 
 
+def _fills_from_steps(user: Viewer, part: DropSchool) -> bool:
+    return part.teachers_may_edit and can(as_staff(user), Capability.IMPORT_ASSESSMENT, part.school)
+
+
 @access_rule(SEE_DROP)
 def school_board(request: HttpRequest, drop_slug: str, urn: str) -> HttpResponse:
     drop = _drop(request, drop_slug)
@@ -302,6 +308,8 @@ def school_board(request: HttpRequest, drop_slug: str, urn: str) -> HttpResponse
             "editable": part.teachers_may_edit,
             # class names lead to the class grid for those who record there (read only once closed)
             "grid": can(request.user, Capability.RECORD_ASSESSMENT, part.school),
+            # pupils on small steps take their judgements from their records (docs/small-steps.md)
+            "from_steps": _fills_from_steps(request.user, part),
             "subjects": ", ".join(s.name for s in drop.subjects.all()),
             "nc_years": _nc_years_label(drop),
             "breadcrumbs": _crumbs(_drop_crumb(drop), (part.school.name, "")),

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from strides.access.actor import SignedInRequest
 from strides.access.gate import as_staff, can, get_or_404, scope_for, visible_schools
@@ -47,6 +48,12 @@ def from_steps(request: SignedInRequest, drop_slug: str, urn: str) -> HttpRespon
         "rows": rows[:300],
         "count": len(rows),
         "preview": preview,
-        "breadcrumbs": school_crumbs(user, school),
+        "breadcrumbs": [
+            *school_crumbs(user, school),
+            (
+                drop.title,
+                reverse("assessment:school_board", kwargs={"drop_slug": drop.slug, "urn": school.urn}),
+            ),
+        ],
     }
     return render(request, "steps/drop_from_steps.html", context)

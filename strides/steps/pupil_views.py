@@ -24,6 +24,7 @@ from strides.access.gate import as_staff, can, get_or_404, scope_for, visible_pu
 from strides.access.rules import AccessRule, access_rule
 from strides.access.small_steps import (
     may_record,
+    needs_delegation,
     progress_page_shared,
     usable_step_frameworks,
     visible_achievement_records,
@@ -64,6 +65,12 @@ def _school_of(user: Any, pupil: Any, assignments: list) -> Any:
     for assignment in assignments:
         if schools.filter(pk=assignment.school_id).exists():
             return assignment.school
+    scope = scope_for(user)
+    staff = scope.trust_wide_pupils or scope.pupil_school_ids or scope.class_reach_school_ids
+    if not staff and assignments:
+        # a parent opens no school's pages: their child's page is about the school that shared it
+        # (``assignments`` are only those the parent may read: the shared school's)
+        return assignments[0].school
     return (
         schools.filter(enrolments__pupil=pupil, enrolments__end_date__isnull=True).first()
         or schools.filter(enrolments__pupil=pupil).first()
@@ -168,9 +175,14 @@ def pupil_page(request: SignedInRequest, pupil_id: int) -> HttpResponse:
         visible_conversations(user).filter(pupil=pupil).select_related("area").order_by("-raised_at")
     )
     context["conversations"] = list(conversations)
+    # conversations are for the school's leaders and class teachers (and parents, once held)
+    context["show_conversations"] = not (staff and school is not None and needs_delegation(user, school))
     if staff and school is not None:
         context["may_manage"] = can(as_staff(user), Capability.EDIT_SEN, school)
-        context["may_record"] = can(as_staff(user), Capability.RECORD_ASSESSMENT, school)
+        context["may_record"] = can(as_staff(user), Capability.RECORD_ASSESSMENT, school) and (
+            visible_pupils(as_staff(user)).filter(pk=pupil.pk).exists()
+        )
+        context["has_statements"] = any(a.framework.scored for a in current_assignments)
         context["is_shared"] = progress_page_shared(pupil, school)
         context["usable_frameworks"] = list(
             usable_step_frameworks(as_staff(user)).filter(archived_at__isnull=True)

@@ -289,6 +289,12 @@ def record_group(request: SignedInRequest, group_id: int) -> HttpResponse:
     return render(request, "steps/group.html", context)
 
 
+def _classes_on_small_steps(user: Viewer, today: dt.date) -> Any:
+    """Classes with a pupil following a small-step framework (at the class's school) today."""
+    on_steps = active_assignments(visible_step_assignments(user), today).values("pupil_id")
+    return visible_memberships(user).filter(pupil_id__in=on_steps).values("group_id")
+
+
 @access_rule(AccessRule(None, description="small steps' starting page: what the user's roles open"))
 def home(request: SignedInRequest) -> HttpResponse:
     """Where small steps start: the user's classes to record for, their schools' conversations
@@ -302,19 +308,28 @@ def home(request: SignedInRequest) -> HttpResponse:
         list(
             visible_classes(user)
             .filter(academic_year__starts_on__lte=today, academic_year__ends_on__gte=today)
+            .filter(pk__in=_classes_on_small_steps(user, today))
             .select_related("school")
             .order_by("school__name", "name")[:200]
         )
         if records
         else []
     )
+    schools = [
+        {
+            "school": school,
+            # conversations are for the school's leaders and class teachers, not its TAs
+            "conversations": can(user, Capability.VIEW_PUPILS, school) and not needs_delegation(user, school),
+            "analysis": can(user, Capability.VIEW_AGGREGATES, school),
+        }
+        for school in visible_schools(user).order_by("name")[:200]
+    ]
     context = {
         "classes": classes,
-        "schools": list(visible_schools(user).order_by("name")[:200]),
-        "sees_pupils": can(user, Capability.VIEW_PUPILS),
+        "schools": [s for s in schools if s["conversations"] or s["analysis"]],
         "manages_frameworks": can(user, Capability.MANAGE_FRAMEWORKS) or records,
         "runs_thresholds": can(user, Capability.MANAGE_DROPS),
-        "trust_wide": visible_schools(user).count() > 1,
+        "trust_wide": visible_schools(user).count() > 1 and can(user, Capability.VIEW_AGGREGATES),
     }
     return render(request, "steps/home.html", context)
 

@@ -89,6 +89,8 @@ def test_the_head_previews_then_records_the_drop_from_small_steps(cast, client_f
     )
     url = reverse("steps:drop_from_steps", kwargs={"drop_slug": drop.slug, "urn": cast.north.urn})
     client = client_for(cast.head)
+    board = reverse("assessment:school_board", kwargs={"drop_slug": drop.slug, "urn": cast.north.urn})
+    assert url in client.get(board).content.decode()  # found from the drop's page
     page = client.get(url).content.decode()
     assert "Ava Archer" in page and "S1" in page
     assert not Judgement.objects.filter(drop=drop).exists()  # the preview wrote nothing

@@ -99,6 +99,7 @@ def test_the_pupil_page_for_staff_and_the_parent_once_shared(steps, client_for):
     share_progress_page(c.head, c.north, c.ava)
     parent = client_for(c.parent).get(url).content.decode()
     assert "C1.1" in parent and "Share this page" not in parent
+    assert "Progress by term" in parent and "<td>Communication</td>" in parent  # the table has rows
     assert client_for(c.parent).get(reverse("steps:pupil", kwargs={"pupil_id": c.ben.pk})).status_code == 404
 
 
