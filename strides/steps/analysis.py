@@ -28,6 +28,7 @@ from strides.access.small_steps import (
 )
 from strides.analytics import small_steps as measures
 from strides.organisations.models import AcademicYear, Trust
+from strides.pupils.census_codes import SenNeed, SenProvision
 from strides.steps.models import Shape, StepArea, ThresholdPolicy
 from strides.steps.queries import records_of, statements_of, term_window
 
@@ -253,6 +254,14 @@ GROUPINGS = {
     "sen_provision": "SEN provision",
     "fsm": "Free school meals",
     "sex": "Sex",
+}
+
+
+# codes said in words on the page and in the download
+WORDS: dict[str, dict[str, str]] = {
+    "sen_provision": {str(k): str(v) for k, v in SenProvision.choices},
+    "primary_need": {str(k): f"{v} ({k})" for k, v in SenNeed.choices},
+    "sex": {"F": "Female", "M": "Male"},
 }
 
 

@@ -24,11 +24,11 @@ from strides.access.gate import get_or_404, scope_for, visible_schools
 from strides.access.rules import AccessRule, access_rule
 from strides.accounts.roles import Capability
 from strides.analytics.suppression import suppress
-from strides.navigation import school_crumbs
 from strides.organisations.models import AcademicYear, School, Trust
 from strides.small_groups import small_group_threshold
 from strides.steps.analysis import GROUPINGS, group_rows, is_kept, term_progress
 from strides.steps.models import StepArea
+from strides.steps.page_helpers import steps_crumbs
 from strides.steps.queries import TERMS, current_term
 
 AGGREGATES = AccessRule(
@@ -96,7 +96,7 @@ def analysis(request: SignedInRequest, urn: str) -> HttpResponse:
         slug=school.urn,
         school=school,
     )
-    return _page(request, where, school_crumbs(user, school))
+    return _page(request, where, steps_crumbs(user, school))
 
 
 @access_rule(AccessRule(Capability.VIEW_AGGREGATES, description="the trust's schools the user sees"))
@@ -110,7 +110,7 @@ def trust_analysis(request: SignedInRequest) -> HttpResponse:
     schools = frozenset(visible_schools(user).filter(trust=trust).values_list("pk", flat=True))
     named = scope.trust_wide_pupils or schools <= scope.pupil_school_ids
     where = Where(name=trust.name, trust=trust, school_ids=schools, named=bool(named), slug=trust.slug)
-    return _page(request, where, school_crumbs(user))
+    return _page(request, where, steps_crumbs(user))
 
 
 def _page(request: SignedInRequest, where: Where, breadcrumbs: list) -> HttpResponse:
@@ -180,6 +180,7 @@ def _page(request: SignedInRequest, where: Where, breadcrumbs: list) -> HttpResp
         "columns": COLUMNS,
         "chart": chart,
         "suppressing": not where.named,
+        "all_suppressed": bool(rows) and all(r.get("suppressed") for r in rows),
         "threshold": small_group_threshold(),
         "breadcrumbs": breadcrumbs,
         "query": request.GET.urlencode(),
@@ -202,11 +203,10 @@ def _xlsx(where: Where, year: AcademicYear | None, term: str, by: str, rows: lis
     sheet.append([label for _, label in COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
+    small = f"fewer than {small_group_threshold()}"  # as the page says it
     for row in rows:
         hidden = row.get("suppressed")
-        sheet.append(
-            [xlsx_cell("suppressed" if hidden and key != "group" else row.get(key)) for key, _ in COLUMNS]
-        )
+        sheet.append([xlsx_cell(small if hidden and key != "group" else row.get(key)) for key, _ in COLUMNS])
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(

@@ -22,13 +22,14 @@ from strides.access.gate import as_staff, can, get_or_404, scope_for, visible_sc
 from strides.access.rules import AccessRule, access_rule
 from strides.access.small_steps import usable_step_frameworks, visible_conversations
 from strides.accounts.roles import Capability
-from strides.navigation import school_crumbs
 from strides.organisations.models import AcademicYear, Trust
 from strides.steps.forms import CloseForm, HoldForm, ThresholdsForm
 from strides.steps.models import Shape, ThresholdPolicy
-from strides.steps.queries import TERMS, current_term
+from strides.steps.page_helpers import steps_crumbs
+from strides.steps.queries import TERMS, term_window
 from strides.steps.services import StepsError
 from strides.steps.services.conversations import (
+    clear_thresholds,
     close_conversation,
     hold_conversation,
     set_thresholds,
@@ -76,6 +77,14 @@ def school_conversations(request: SignedInRequest, urn: str) -> HttpResponse:
     if request.method == "POST":
         if not may_set:
             raise PermissionDenied
+        removed = next(
+            (p for p in policies if p.framework_id and str(p.framework_id) == request.POST.get("remove")),
+            None,
+        )
+        if removed is not None:
+            clear_thresholds(user, school, removed.framework)
+            messages.success(request, f"{removed.framework.name} follows the school's thresholds again.")
+            return redirect("steps:conversations", urn=school.urn)
         if form.is_valid():
             try:
                 data = form.cleaned_data
@@ -92,7 +101,7 @@ def school_conversations(request: SignedInRequest, urn: str) -> HttpResponse:
         "form": form if may_set else None,
         "policy": policy,
         "framework_policies": [p for p in policies if p.framework_id is not None],
-        "breadcrumbs": school_crumbs(user, school),
+        "breadcrumbs": steps_crumbs(user, school),
     }
     return render(request, "steps/conversations.html", context)
 
@@ -141,7 +150,7 @@ def conversation(request: SignedInRequest, conversation_id: int) -> HttpResponse
         "hold": hold,
         "close": close,
         "may_act": may_act,
-        "breadcrumbs": school_crumbs(user, item.school),
+        "breadcrumbs": steps_crumbs(user, item.school),
     }
     return render(request, "steps/conversation.html", context)
 
@@ -154,32 +163,42 @@ def thresholds(request: SignedInRequest) -> HttpResponse:
     trust = trusts.first()
     if trust is None or not can(user, Capability.MANAGE_DROPS):
         raise PermissionDenied
-    years = list(
-        AcademicYear.objects.filter(trust=trust, starts_on__lte=timezone.localdate()).order_by("-starts_on")[
-            :3
-        ]
-    )
-    result = None
+    today = timezone.localdate()
+    years = list(AcademicYear.objects.filter(trust=trust, starts_on__lte=today).order_by("-starts_on")[:2])
+    # every term begun, newest first; a term still running is said so (its progress is partial)
+    periods = []
+    for year in years:
+        for term in reversed(TERMS):
+            window = term_window(year, term)
+            if window.starts < today:
+                periods.append(
+                    {
+                        "value": f"{year.pk}:{term}",
+                        "year": year,
+                        "term": term,
+                        "ended": window.ends < today,
+                        "ends": window.ends,
+                    }
+                )
+    default = next((p["value"] for p in periods if p["ended"]), periods[0]["value"] if periods else "")
     if request.method == "POST":
-        year = next((y for y in years if str(y.pk) == request.POST.get("year")), None)
-        term = request.POST.get("term")
-        if year is None or term not in TERMS:
-            messages.error(request, f"Term: choose a term of {', '.join(str(y) for y in years)}.")
+        chosen = next((p for p in periods if p["value"] == request.POST.get("period")), None)
+        if chosen is None:
+            messages.error(request, "Term: choose one of the terms listed.")
         else:
+            year, term = chosen["year"], chosen["term"]
             result = run_service(user, trust, year, term)
+            so_far = "" if chosen["ended"] else " (the term has not ended: its progress so far)"
             messages.success(
                 request,
-                f"{term.capitalize()} {year.label}: {result.compared} pupil-areas compared, "
+                f"{term.capitalize()} {year.label}{so_far}: {result.compared} pupil-areas compared, "
                 f"{result.raised} conversations raised, {result.already} raised before.",
             )
             return redirect("steps:thresholds")
-    current = years[0] if years else None
     context = {
         "trust": trust,
-        "years": years,
-        "terms": TERMS,
-        "current_term": current_term(current, timezone.localdate()) if current else None,
-        "result": result,
+        "periods": periods,
+        "default": default,
         "schools": visible_schools(user).order_by("name"),
     }
     return render(request, "steps/thresholds.html", context)

@@ -41,6 +41,8 @@ class GroupRecordForm(StridesForm):
         self.fields["statement"].label_from_instance = lambda s: f"{s.code} {s.text}"  # type: ignore[attr-defined]
         self.fields["level"].choices = [(level.code, f"{level.code} {level.label}") for level in levels]  # type: ignore[attr-defined]
         self.fields["assessed_on"].initial = timezone.localdate()
+        self.fields["level"].error_messages["required"] = "Choose a level."
+        self.fields["pupils"].error_messages["required"] = "Choose at least one pupil."
         for aspect in ASPECTS:
             self.fields[aspect] = forms.ChoiceField(
                 label=aspect.capitalize(), choices=RATING_CHOICES, required=False
@@ -53,10 +55,10 @@ class ObservationForm(StridesForm):
     area = forms.ModelChoiceField(queryset=None, label="Area", empty_label="Choose an area")
     observed_on = forms.DateField(label="Date", widget=DateInput())
     narrative = forms.CharField(
-        label="What you saw",
+        label="Observation",
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="In words: what the pupil did, how, and what was new.",
+        help_text="In words: what you saw the pupil do, how, and what was new.",
     )
     evidence = forms.CharField(
         label="Evidence links",

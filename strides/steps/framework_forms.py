@@ -84,6 +84,10 @@ class StepFrameworkForm(SettingsForm):
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
         owner.choices = choices
+        owner.error_messages["required"] = "Choose who may use it."
+        self.fields["code"].error_messages["invalid"] = (
+            "Use lower-case letters, digits and dashes only, e.g. oak-small-steps."
+        )
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].lower()

@@ -213,3 +213,12 @@ def similar_for_pupil(pupil: Any, school: School | None, today: dt.date) -> list
         row["area"] = names.get(row["area_id"], "")
         row["term"] = f"{term.capitalize()} {year.label}"
     return rows
+
+
+def steps_crumbs(user: Any, school: School | None = None) -> list[tuple[str, str]]:
+    """Breadcrumbs of a small-steps page: home, the school (when there is one), Small steps."""
+    from django.urls import reverse
+
+    from strides.navigation import school_crumbs
+
+    return [*school_crumbs(user, school), ("Small steps", reverse("steps:home"))]

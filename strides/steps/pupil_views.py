@@ -34,10 +34,9 @@ from strides.access.small_steps import (
 )
 from strides.accounts.roles import Capability
 from strides.analytics import small_steps as measures
-from strides.navigation import school_crumbs
 from strides.steps.forms import ObservationForm
 from strides.steps.models import ASPECTS, Shape, Statement, StepArea
-from strides.steps.page_helpers import journey, progress_chart, similar_for_pupil, term_rows
+from strides.steps.page_helpers import journey, progress_chart, similar_for_pupil, steps_crumbs, term_rows
 from strides.steps.queries import active_assignments, latest_cells, records_of, statements_of
 from strides.steps.services import StepsError
 from strides.steps.services.recording import (
@@ -103,7 +102,7 @@ def pupil_page(request: SignedInRequest, pupil_id: int) -> HttpResponse:
         "today": today,
         "assignments": assignments,
         "staff": staff,
-        "breadcrumbs": school_crumbs(user, school) if staff else [],
+        "breadcrumbs": steps_crumbs(user, school) if staff else [],
         "not_shared": not staff and not shared,
     }
     records_qs = visible_achievement_records(user).filter(pupil=pupil)
@@ -236,20 +235,32 @@ def pupil_record(request: SignedInRequest, pupil_id: int) -> HttpResponse:
         ).order_by("order")
     )
     cells = latest_cells(records_qs)
+    # the ratings each statement has now (a record that leaves an aspect unrated keeps its last)
+    ratings = {
+        (row["statement_id"], row["aspect"]): row["rating"]
+        for row in measures.ratings_on(records_of(records_qs), today).iter_rows(named=True)
+    }
     levels = list(framework.achievement_levels.all())
     error = None
     if request.method == "POST":
         inputs = []
         for statement in statements:
+            cell = cells.get((pupil.pk, statement.pk))
             code = request.POST.get(f"level-{statement.pk}", "").strip()
+            # only what changed is recorded: a level or a rating as it was is not a new record
             aspects = {
                 a: int(v)
                 for a in ASPECTS
-                if (v := request.POST.get(f"{a}-{statement.pk}", "")).isascii() and v.isdigit() and len(v) < 3
+                if (v := request.POST.get(f"{a}-{statement.pk}", "")).isascii()
+                and v.isdigit()
+                and len(v) < 3
+                and int(v) != ratings.get((statement.pk, a))
             }
-            if not code and not aspects and not request.POST.get(f"evidence-{statement.pk}", "").strip():
+            note = request.POST.get(f"note-{statement.pk}", "").strip()
+            evidence = request.POST.get(f"evidence-{statement.pk}", "").strip()
+            changed_level = bool(code) and (cell is None or code.upper() != cell.code.upper())
+            if not changed_level and not aspects and not note and not evidence:
                 continue
-            cell = cells.get((pupil.pk, statement.pk))
             if not code:
                 code = cell.code if cell else ""
             inputs.append(
@@ -258,9 +269,9 @@ def pupil_record(request: SignedInRequest, pupil_id: int) -> HttpResponse:
                     statement,
                     code,
                     expected_version=_version(request.POST.get(f"version-{statement.pk}")),
-                    note=request.POST.get(f"note-{statement.pk}", ""),
+                    note=note,
                     aspects=aspects,
-                    evidence_links=request.POST.get(f"evidence-{statement.pk}", "").split(),
+                    evidence_links=evidence.split(),
                     label=f"{statement.code}",
                 )
             )
@@ -274,9 +285,19 @@ def pupil_record(request: SignedInRequest, pupil_id: int) -> HttpResponse:
                 str(problem) if isinstance(problem, StepsError) else "Date: enter a date such as 31/01/2027."
             )
         else:
-            messages.success(request, f"Recorded {len(made)} statements for {pupil.display_name}.")
+            if made:
+                messages.success(request, f"Recorded {len(made)} statements for {pupil.display_name}.")
+            else:
+                messages.info(request, "Nothing had changed, so nothing was recorded.")
             return redirect(reverse("steps:pupil_record", kwargs={"pupil_id": pupil.pk}) + f"?area={area.pk}")
-    rows = [{"statement": s, "cell": cells.get((pupil.pk, s.pk))} for s in statements]
+    rows = [
+        {
+            "statement": s,
+            "cell": cells.get((pupil.pk, s.pk)),
+            "aspects": [(a, ratings.get((s.pk, a))) for a in ASPECTS],
+        }
+        for s in statements
+    ]
     context = {
         "pupil": pupil,
         "school": school,
@@ -291,7 +312,7 @@ def pupil_record(request: SignedInRequest, pupil_id: int) -> HttpResponse:
         "ratings": [(v, label) for v, label in measures_ratings()],
         "error": error,
         "today": today,
-        "breadcrumbs": school_crumbs(user, school),
+        "breadcrumbs": steps_crumbs(user, school),
     }
     return render(request, "steps/pupil_record.html", context)
 
@@ -337,14 +358,13 @@ def observe(request: SignedInRequest, pupil_id: int) -> HttpResponse:
                 evidence_links=data["evidence"].split(),
             )
         except StepsError as error:
-            messages.error(request, str(error))
+            form.add_error(None, str(error))
         else:
             messages.success(request, f"Observation of {data['area'].name} recorded.")
-    else:
-        messages.error(
-            request, " ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items())
-        )
-    return redirect("steps:pupil", pupil_id=pupil.pk)
+            return redirect("steps:pupil", pupil_id=pupil.pk)
+    # what was typed stays, with each problem beside its field
+    context = {"pupil": pupil, "form": form, "breadcrumbs": steps_crumbs(user, assignment.school)}
+    return render(request, "steps/observe.html", context)
 
 
 @require_POST

@@ -37,9 +37,9 @@ from strides.access.small_steps import (
 from strides.accounts.roles import Capability
 from strides.analytics import small_steps as measures
 from strides.classes.models import TeachingGroup
-from strides.navigation import school_crumbs
 from strides.steps.forms import GroupRecordForm
 from strides.steps.models import ASPECTS, LateralRating, Statement, Step, StepArea, StepFramework
+from strides.steps.page_helpers import steps_crumbs
 from strides.steps.queries import active_assignments, latest_cells, most_common, records_of, statements_of
 from strides.steps.services import StaleRecord, StepsError
 from strides.steps.services.recording import RecordInput, record_achievements, record_for_group
@@ -79,7 +79,7 @@ def _class_context(user: Viewer, group_id: int, params: Any) -> dict[str, Any]:
         "school": group.school,
         "frameworks": sorted(frameworks.values(), key=lambda f: f.name),
         "framework": framework,
-        "breadcrumbs": school_crumbs(user, group.school),
+        "breadcrumbs": steps_crumbs(user, group.school),
         "today": today,
     }
     if framework is None:

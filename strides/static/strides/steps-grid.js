@@ -26,6 +26,18 @@
     input.dataset.saved = input.value;
   }
   let current = inputs[0] || null;
+
+  // On a touch screen the level buttons do the typing: no on-screen keyboard over the grid (a
+  // keyboard attached to the tablet still types codes)
+  if (window.matchMedia && window.matchMedia("(pointer: coarse)").matches) {
+    for (const input of inputs) input.setAttribute("inputmode", "none");
+  }
+  // Say when statements lie beyond the right edge (a tablet in portrait)
+  const wrap = table.closest(".grid-wrap");
+  const more = document.getElementById("grid-more");
+  const sayMore = () => { if (wrap && more) more.hidden = wrap.scrollWidth <= wrap.clientWidth + 2; };
+  sayMore();
+  window.addEventListener("resize", sayMore);
   const queue = [];
   let inFlight = false;
 

@@ -54,6 +54,24 @@ def set_thresholds(
     return policy
 
 
+@transaction.atomic
+def clear_thresholds(actor: Actor | None, school: School, framework) -> None:
+    """A framework's own thresholds at the school removed: the school's apply to it again."""
+    for policy in ThresholdPolicy.objects.filter(school=school, framework=framework):
+        record(
+            actor,
+            AuditAction.DELETE,
+            policy,
+            before={
+                "framework": framework.pk,
+                "below": str(policy.below_percent),
+                "above": str(policy.above_percent),
+            },
+            school_id=school.pk,
+        )
+        policy.delete()
+
+
 @dataclass(frozen=True)
 class ThresholdRun:
     compared: int  # pupil-areas compared

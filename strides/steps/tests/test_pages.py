@@ -238,7 +238,9 @@ def test_the_engagement_model_is_observed_in_words_and_scored_nowhere(steps, cli
 
     assert not Statement.objects.filter(area__framework=engagement).exists()
     bad = client.post(url, {**data, "evidence": "javascript:alert(1)"})
-    assert bad.status_code == 302 and EngagementObservation.objects.count() == 1
+    assert "is not a web address" in bad.content.decode() and EngagementObservation.objects.count() == 1
+    empty = client.post(url, {**data, "narrative": ""}).content.decode()
+    assert "Enter the observation." in empty and "https://example.org/video/1" in empty  # kept as typed
 
 
 def test_the_trust_analysis_puts_schools_side_by_side(steps, client_for):
@@ -250,3 +252,47 @@ def test_the_trust_analysis_puts_schools_side_by_side(steps, client_for):
     director = client_for(c.director).get(url).content.decode()
     assert "Northfield Primary" in director and "fewer than" in director  # one pupil: suppressed
     assert client_for(c.parent).get(url).status_code == 404
+
+
+def test_the_pupil_record_page_records_only_what_changed(steps, client_for):
+    c = steps.cast
+    s1, s2 = steps.statements["C1.1"], steps.statements["C1.2"]
+    record_achievements(
+        c.head,
+        c.north,
+        [RecordInput(c.ava, s1, "D", aspects={"independence": 2}), RecordInput(c.ava, s2, "E")],
+    )
+    url = reverse("steps:pupil_record", kwargs={"pupil_id": c.ava.pk}) + f"?area={steps.communication.pk}"
+    client = client_for(c.teacher)
+    page = client.get(url).content.decode()
+    assert '<option value="2" selected>' in page  # the current rating is shown
+    unchanged = {
+        f"level-{s1.pk}": "D",
+        f"version-{s1.pk}": "1",
+        f"independence-{s1.pk}": "2",
+        f"level-{s2.pk}": "E",
+        f"version-{s2.pk}": "1",
+        "area": steps.communication.pk,
+    }
+    client.post(url, unchanged)
+    assert AchievementRecord.objects.filter(pupil=c.ava).count() == 2
+    client.post(url, {**unchanged, f"independence-{s1.pk}": "3"})
+    latest = AchievementRecord.objects.filter(pupil=c.ava, statement=s1).order_by("-version").first()
+    assert (latest.version, latest.level.code, latest.independence) == (2, "D", 3)
+    assert AchievementRecord.objects.filter(pupil=c.ava).count() == 3
+
+
+def test_a_frameworks_own_thresholds_are_removed_and_the_run_defaults_to_an_ended_term(steps, client_for):
+    from strides.steps.models import ThresholdPolicy
+
+    c = steps.cast
+    url = reverse("steps:conversations", kwargs={"urn": c.north.urn})
+    client = client_for(c.senco)
+    client.post(url, {"framework": steps.framework.pk, "below": "3", "above": "30"})
+    assert "except on Trust small steps" in client.get(url).content.decode()
+    assert client.post(url, {"remove": steps.framework.pk}).status_code == 302
+    assert not ThresholdPolicy.objects.filter(school=c.north).exists()
+    page = client_for(c.analyst).get(reverse("steps:thresholds")).content.decode()
+    assert "(not ended: until" in page  # this term, still running, said so
+    run = client_for(c.analyst).post(reverse("steps:thresholds"), {"period": "nonsense"})
+    assert run.status_code == 200 and "choose one of the terms" in run.content.decode()
