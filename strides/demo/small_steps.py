@@ -72,12 +72,13 @@ Progress = Callable[[str], None]
 
 FRAMEWORK_CODE = "nl-small-steps"
 ENGAGEMENT_CODE = "nl-engagement"
+SHIPPED_ENGAGEMENT = "engagement-model"  # strides/steps/shipped.py
 MAINSTREAM = ("primary", "secondary", "all_through")
 SAMPLE = {"E": 0.08, "K": 0.015}  # mainstream pupils on small steps, by SEN provision
 ENGAGEMENT_PUPILS = 3  # per special school: pupils with PMLD on the engagement model
 HELD, CLOSED = 6, 3  # per special school: conversations held, and of those closed
 DELEGATED = ("physical", "pshe")  # what special-school teachers delegate to their class's TA
-SUBJECTS = {"communication": "reading", "number": "maths"}
+SUBJECTS = {"reading": "reading", "number": "maths"}
 
 # area code -> (name, six step names, six statement stems)
 AREAS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
@@ -174,6 +175,18 @@ class _Track:
     ratings: dict[int, list[int]]  # statement index -> the four lateral ratings
 
 
+# each step asks for the same skills more securely: read as "Makes a choice between two objects,
+# with some support" (invented for the demo, as every statement here is)
+QUALIFIERS = (
+    "when an adult helps fully",
+    "with some help from an adult",
+    "with a prompt",
+    "in a familiar place, unprompted",
+    "in new places and with new people",
+    "independently, whenever it is needed",
+)
+
+
 def statement_rows() -> list[StatementRow]:
     rows = []
     for area, (name, steps, stems) in AREAS.items():
@@ -186,7 +199,7 @@ def statement_rows() -> list[StatementRow]:
                         step=number,
                         step_name=step_name,
                         code=f"{area[:3].upper()}{number}.{index}",
-                        text=f"{stem.capitalize()} ({step_name.lower()})",
+                        text=f"{stem.capitalize()}, {QUALIFIERS[number - 1]}",
                         key=index == STATEMENTS_PER_STEP,
                         area_name=name,
                     )
@@ -298,14 +311,18 @@ class _Writer:
             subject = subjects.get(SUBJECTS[area.code])
             if subject is not None:
                 set_area_subject(self.analyst, area, subject)
-        engagement = create_framework(
-            self.analyst,
-            code=ENGAGEMENT_CODE,
-            name="Engagement model",
-            shape=Shape.ENGAGEMENT,
-            trust=self.trust,
-        )
-        share_framework(self.analyst, engagement)
+        # the engagement model Strides ships (migration 0002), or, on a database flushed since, one
+        # of the trust's own: its five areas are the same, and it is never scored
+        engagement = StepFramework.objects.filter(code=SHIPPED_ENGAGEMENT, trust__isnull=True).first()
+        if engagement is None:
+            engagement = create_framework(
+                self.analyst,
+                code=ENGAGEMENT_CODE,
+                name="The engagement model",
+                shape=Shape.ENGAGEMENT,
+                trust=self.trust,
+            )
+            share_framework(self.analyst, engagement)
         return linear, engagement
 
     def map_steps_to_common_scale(self, linear: StepFramework) -> None:

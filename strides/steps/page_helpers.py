@@ -151,7 +151,7 @@ def progress_chart(rows: list[dict], name: str) -> dict:
     """Two panels on one time axis: steps secured in each area (a line), and the lateral gains of
     each term (bars), so a term with lateral progress only is as visible as one with new steps."""
     order = list(dict.fromkeys(row["term"] for row in rows))
-    x = {"field": "term", "type": "ordinal", "sort": order, "title": "Term"}
+    x = {"field": "term", "type": "ordinal", "sort": order, "title": "Term", "axis": {"labelAngle": -35}}
     color = {"field": "area", "type": "nominal", "title": "Area"}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
