@@ -17,7 +17,7 @@ from typing import Any
 
 from strides.frameworks.models import Level, ScalePoint
 from strides.frameworks.services import normalise_code
-from strides.imports.spreadsheet import UnreadableFile, read_sheets
+from strides.imports.spreadsheet import UnreadableFile, find_named_header, read_sheets
 
 HEADER_SCAN_ROWS = 10
 MAX_LEVELS = 300
@@ -112,24 +112,8 @@ def _shown(value: str) -> str:
     return value if len(value) <= SHOWN_VALUE_MAX else value[: SHOWN_VALUE_MAX - 1] + "…"
 
 
-def _columns_of(cells: list[Any]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        key = header_key(cell)
-        for column, names in HEADER_NAMES.items():
-            if key in names and column not in found:
-                found[column] = index
-                break
-    return found
-
-
 def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
-    best: tuple[int, dict[str, int]] | None = None
-    for index, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
-        columns = _columns_of(cells)
-        if len(columns) >= 2 and (best is None or len(columns) > len(best[1])):
-            best = (index, columns)
-    return best
+    return find_named_header(rows, HEADER_NAMES, header_key, HEADER_SCAN_ROWS)
 
 
 class PointFinder:

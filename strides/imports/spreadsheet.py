@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from strides.imports.fields import (
@@ -147,6 +147,35 @@ def find_header(rows: list[list[Cell]]) -> int | None:
         score = _header_score(cells)
         if score > best_score:
             best, best_score = index, score
+    return best
+
+
+def named_columns(
+    cells: list[Cell], names: Mapping[str, set[str]], key: Callable[[Any], str]
+) -> dict[str, int]:
+    """Which of ``names``' columns (column -> the header keys it goes by) this row names, and where:
+    the first cell naming each."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        cell_key = key(cell)
+        for column, spellings in names.items():
+            if cell_key in spellings and column not in found:
+                found[column] = index
+                break
+    return found
+
+
+def find_named_header(
+    rows: list[list[Cell]], names: Mapping[str, set[str]], key: Callable[[Any], str], scan_rows: int = 10
+) -> tuple[int, dict[str, int]] | None:
+    """The row near the top that names the most of ``names``' columns (two at least), and the
+    columns it names: the header of a sheet whose title rows may sit above it (the framework
+    spreadsheets, strides/frameworks/sheets.py and strides/steps/sheets.py)."""
+    best: tuple[int, dict[str, int]] | None = None
+    for index, cells in enumerate(rows[:scan_rows]):
+        columns = named_columns(cells, names, key)
+        if len(columns) >= 2 and (best is None or len(columns) > len(best[1])):
+            best = (index, columns)
     return best
 
 

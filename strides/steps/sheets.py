@@ -26,7 +26,7 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from strides.imports.spreadsheet import UnreadableFile, read_sheets
+from strides.imports.spreadsheet import UnreadableFile, find_named_header, read_sheets
 from strides.steps.models import Shape, Statement, Step, StepArea
 from strides.steps.services.frameworks import StatementRow
 
@@ -168,24 +168,8 @@ def area_code(text: str) -> str:
     return slugify(text)[:AREA_MAX].strip("-")
 
 
-def _columns_of(cells: list[Any]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        key = header_key(cell)
-        for column, names in HEADER_NAMES.items():
-            if key in names and column not in found:
-                found[column] = index
-                break
-    return found
-
-
 def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
-    best: tuple[int, dict[str, int]] | None = None
-    for index, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
-        columns = _columns_of(cells)
-        if len(columns) >= 2 and (best is None or len(columns) > len(best[1])):
-            best = (index, columns)
-    return best
+    return find_named_header(rows, HEADER_NAMES, header_key, HEADER_SCAN_ROWS)
 
 
 def read_statements(data: bytes, shape: str, existing: Iterable[tuple[str, str]] = ()) -> SheetResult:

@@ -23,7 +23,9 @@ from strides.testing.cast import add_autumn_drop
 pytestmark = pytest.mark.django_db
 
 
-def test_a_small_step_pupil_gets_the_drops_judgement_and_point_from_their_records(cast):
+def reading_from_steps(cast):
+    """A shared linear framework whose communication area stands for reading, the autumn drop, and
+    Ava on the framework from the start of the year."""
     reading = Subject.objects.get(code="reading", trust__isnull=True)
     framework = create_framework(
         cast.analyst, code="oak-steps", name="Oak steps", shape=Shape.LINEAR, trust=cast.trust
@@ -34,6 +36,11 @@ def test_a_small_step_pupil_gets_the_drops_judgement_and_point_from_their_record
     set_area_subject(cast.analyst, communication, reading)
     drop = add_autumn_drop(cast)
     assign_framework(cast.head, cast.north, cast.ava, framework, cast.year.starts_on)
+    return reading, framework, communication, drop
+
+
+def test_a_small_step_pupil_gets_the_drops_judgement_and_point_from_their_records(cast):
+    reading, _framework, communication, drop = reading_from_steps(cast)
     statements = list(communication.statements.filter(step__number=1).order_by("order"))
     early = cast.year.starts_on + dt.timedelta(days=10)
     # 3 of step 1's 4 statements secured before the drop's date: step 1, half way or more ("S1+")
@@ -53,16 +60,7 @@ def test_a_small_step_pupil_gets_the_drops_judgement_and_point_from_their_record
 
 
 def test_a_pupil_below_half_a_step_is_on_the_steps_first_level(cast):
-    reading = Subject.objects.get(code="reading", trust__isnull=True)
-    framework = create_framework(
-        cast.analyst, code="oak-steps", name="Oak steps", shape=Shape.LINEAR, trust=cast.trust
-    )
-    build_structure(cast.analyst, framework, linear_rows())
-    share_framework(cast.analyst, framework)
-    communication = framework.areas.get(code="communication")
-    set_area_subject(cast.analyst, communication, reading)
-    drop = add_autumn_drop(cast)
-    assign_framework(cast.head, cast.north, cast.ava, framework, cast.year.starts_on)
+    _reading, _framework, communication, drop = reading_from_steps(cast)
     first = communication.statements.filter(step__number=1).order_by("order").first()
     record_achievements(
         cast.head, cast.north, [RecordInput(cast.ava, first, "S")], assessed_on=cast.year.starts_on
@@ -74,15 +72,7 @@ def test_a_pupil_below_half_a_step_is_on_the_steps_first_level(cast):
 def test_the_head_previews_then_records_the_drop_from_small_steps(cast, client_for):
     from django.urls import reverse
 
-    reading = Subject.objects.get(code="reading", trust__isnull=True)
-    framework = create_framework(
-        cast.analyst, code="oak-steps", name="Oak steps", shape=Shape.LINEAR, trust=cast.trust
-    )
-    build_structure(cast.analyst, framework, linear_rows())
-    share_framework(cast.analyst, framework)
-    set_area_subject(cast.analyst, framework.areas.get(code="communication"), reading)
-    drop = add_autumn_drop(cast)
-    assign_framework(cast.head, cast.north, cast.ava, framework, cast.year.starts_on)
+    reading, framework, _communication, drop = reading_from_steps(cast)
     first = framework.areas.get(code="communication").statements.order_by("order").first()
     record_achievements(
         cast.head, cast.north, [RecordInput(cast.ava, first, "S")], assessed_on=cast.year.starts_on
