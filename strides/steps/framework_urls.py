@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:step_framework_id>/import/", views.framework_import, name="framework_import"),
     path("<int:step_framework_id>/settings/", views.framework_settings, name="framework_settings"),
     path("<int:step_framework_id>/share/", views.framework_share, name="framework_share"),
+    path("<int:step_framework_id>/levels/", views.framework_levels, name="framework_levels"),
     path(
         "<int:step_framework_id>/statements/<int:statement_id>/",
         views.statement_edit,

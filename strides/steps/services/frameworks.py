@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from strides.access.actor import Actor
@@ -391,3 +391,85 @@ def ensure_common_scale_levels(actor: Actor | None, framework: StepFramework) ->
                 setattr(step, attribute, level)
                 step.save(update_fields=[attribute])
     return levels_framework
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    """One level as the framework's levels page sends it: an existing level (``level_id``) or a new
+    one (None), in the order they are listed; ``remove`` takes an unused level away."""
+
+    level_id: int | None
+    spec: LevelSpec
+    remove: bool = False
+
+
+@transaction.atomic
+def change_levels(actor: Actor | None, framework: StepFramework, changes: Sequence[LevelChange]) -> None:
+    """The framework's levels of security, as listed: codes, words, which count as secured or not
+    applicable, and their partial credit. A level a record uses cannot be removed (its records keep
+    their meaning); every measure is worked out from the records, so a changed level applies to the
+    past too, and the audit log says when."""
+    from strides.steps.models import AchievementRecord
+
+    if not framework.scored:
+        raise StepsError(f"{framework.name} is never scored: it has no levels.")
+    existing = {level.pk: level for level in framework.achievement_levels.all()}
+    kept = [c for c in changes if not c.remove]
+    codes = [c.spec.code.strip().upper() for c in kept]
+    for change, code in zip(kept, codes, strict=True):
+        if not code or len(code) > 3 or not re.fullmatch(r"[A-Z0-9+\-]+", code):
+            raise StepsError(f"Code: {change.spec.code!r} is not a code of 1 to 3 letters, digits, + or -.")
+        if not change.spec.label.strip():
+            raise StepsError(f"Words: level {code} needs words (Secured, Developing...).")
+        if not Decimal("0") <= change.spec.credit <= Decimal("1"):
+            raise StepsError(f"Credit: {change.spec.credit} for level {code} is not between 0 and 1.")
+        if change.spec.secured and change.spec.not_applicable:
+            raise StepsError(f"Level {code} cannot both count as secured and as not applicable.")
+        if change.level_id is not None and change.level_id not in existing:
+            raise StepsError(f"Level {code} is not a level of {framework.name}.")
+    duplicates = {code for code in codes if codes.count(code) > 1}
+    if duplicates:
+        raise StepsError(f"Code: {', '.join(sorted(duplicates))} is given to two levels.")
+    if not any(c.spec.secured for c in kept):
+        raise StepsError("Levels: one level at least must count as secured.")
+    removed = [existing[c.level_id] for c in changes if c.remove and c.level_id in existing]
+    used = set(
+        AchievementRecord.objects.filter(level__in=removed).values_list("level__code", flat=True).distinct()
+    )
+    if used:
+        raise StepsError(f"Level {', '.join(sorted(used))} is used by records and cannot be removed.")
+    before = [
+        (level.code, level.label, level.secured, level.not_applicable, str(level.credit))
+        for level in existing.values()
+    ]
+    for level in removed:
+        level.delete()
+    # orders are unique: move every kept level out of the way first
+    AchievementLevel.objects.filter(framework=framework).update(order=models.F("order") + 1000)
+    for order, (change, code) in enumerate(zip(kept, codes, strict=True), start=1):
+        spec = change.spec
+        values = {
+            "code": code,
+            "label": spec.label.strip()[:40],
+            "order": order,
+            "secured": spec.secured,
+            "not_applicable": spec.not_applicable,
+            "credit": Decimal("1") if spec.secured else spec.credit,
+        }
+        if change.level_id is None:
+            AchievementLevel.objects.create(framework=framework, **values)
+        else:
+            AchievementLevel.objects.filter(pk=change.level_id).update(**values)
+    after = list(
+        framework.achievement_levels.order_by("order").values_list(
+            "code", "label", "secured", "not_applicable", "credit"
+        )
+    )
+    record(
+        actor,
+        AuditAction.UPDATE,
+        framework,
+        before={"levels": before},
+        after={"levels": [[c, lb, s, na, str(cr)] for c, lb, s, na, cr in after]},
+        school_id=_audit_school(framework),
+    )

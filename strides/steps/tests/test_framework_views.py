@@ -442,3 +442,66 @@ def test_an_area_stands_for_a_subject(cast, client_for, north_steps):
     client.post(target, {"subject": ""})
     area.refresh_from_db()
     assert area.subject is None
+
+
+def test_the_frameworks_levels_are_changed_on_their_page(cast, client_for):
+    from django.urls import reverse
+
+    from strides.steps.models import Shape
+    from strides.steps.services.frameworks import StatementRow, build_structure, create_framework
+    from strides.steps.services.recording import RecordInput, assign_framework, record_achievements
+
+    framework = create_framework(
+        cast.head,
+        code="north-levels",
+        name="North levels",
+        shape=Shape.LINEAR,
+        trust=cast.trust,
+        school=cast.north,
+    )
+    build_structure(
+        cast.head, framework, [StatementRow(row=2, area="a", step=1, step_name="", code="A1", text="A")]
+    )
+    url = reverse("steps:framework_levels", kwargs={"step_framework_id": framework.pk})
+    client = client_for(cast.head)
+    assert client.get(url).status_code == 200
+    levels = list(framework.achievement_levels.all())  # 0, E, D, S, NA
+    data = {}
+    for i, level in enumerate(levels):
+        data.update(
+            {
+                f"level-{i}-id": level.pk,
+                f"level-{i}-code": level.code,
+                f"level-{i}-label": level.label,
+                f"level-{i}-credit": str(level.credit),
+            }
+        )
+        if level.secured:
+            data[f"level-{i}-secured"] = "on"
+        if level.not_applicable:
+            data[f"level-{i}-not_applicable"] = "on"
+    data.update(
+        {
+            "level-0-code": "1",
+            "level-0-label": "Encountered",
+            "level-1-remove": "on",
+            "level-5-code": "G",
+            "level-5-label": "Generalised",
+            "level-5-secured": "on",
+        }
+    )
+    assert client.post(url, data).status_code == 302
+    assert [lv.code for lv in framework.achievement_levels.order_by("order")] == ["1", "D", "S", "NA", "G"]
+    # a level in use cannot be removed, and nothing is half-written
+    assign_framework(cast.head, cast.north, cast.ava, framework, cast.year.starts_on)
+    record_achievements(
+        cast.head, cast.north, [RecordInput(cast.ava, framework.areas.get().statements.get(), "D")]
+    )
+    levels = list(framework.achievement_levels.order_by("order"))
+    again = {f"level-{i}-id": lv.pk for i, lv in enumerate(levels)}
+    again.update({f"level-{i}-code": lv.code for i, lv in enumerate(levels)})
+    again.update({f"level-{i}-label": lv.label for i, lv in enumerate(levels)})
+    again.update({"level-2-secured": "on", "level-1-remove": "on"})
+    refused = client.post(url, again).content.decode()
+    assert "Level D is used by records and cannot be removed" in refused
+    assert framework.achievement_levels.filter(code="D").exists()
