@@ -19,8 +19,13 @@ class GroupRecordForm(StridesForm):
 
     statement = forms.ModelChoiceField(queryset=None, label="Statement", empty_label="Choose a statement")
     level = forms.ChoiceField(label="Level", widget=forms.RadioSelect)
+    everyone = forms.BooleanField(label="Every pupil listed", required=False)
     pupils = forms.ModelMultipleChoiceField(
-        queryset=None, label="Pupils", widget=forms.CheckboxSelectMultiple
+        queryset=None,
+        label="Pupils",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Or tick “Every pupil listed” above.",
     )
     assessed_on = forms.DateField(label="Date", widget=DateInput())
     note = forms.CharField(
@@ -47,6 +52,14 @@ class GroupRecordForm(StridesForm):
             self.fields[aspect] = forms.ChoiceField(
                 label=aspect.capitalize(), choices=RATING_CHOICES, required=False
             )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("everyone"):
+            data["pupils"] = list(self.fields["pupils"].queryset)  # type: ignore[attr-defined]
+        elif not data.get("pupils") and "pupils" not in self.errors:
+            self.add_error("pupils", "Choose at least one pupil, or every pupil listed.")
+        return data
 
 
 class ObservationForm(StridesForm):

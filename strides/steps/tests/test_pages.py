@@ -86,6 +86,11 @@ def test_record_for_a_group(steps, client_for):
     assert client.post(url, data).status_code == 302
     made = AchievementRecord.objects.get(pupil=c.ava, statement=steps.statements["C1.2"])
     assert (made.level.code, made.independence) == ("D", 3)
+    everyone = {**data, "statement": steps.statements["C1.3"].pk, "pupils": [], "everyone": "on"}
+    assert client.post(url, everyone).status_code == 302
+    assert AchievementRecord.objects.filter(statement=steps.statements["C1.3"]).count() == 1  # 3T: Ava
+    nobody = client.post(url, {**data, "pupils": []}).content.decode()
+    assert "Choose at least one pupil, or every pupil listed." in nobody
 
 
 def test_the_pupil_page_for_staff_and_the_parent_once_shared(steps, client_for):
