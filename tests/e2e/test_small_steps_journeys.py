@@ -82,7 +82,7 @@ def small_steps_class(cast):
 def open_grid(page, cast):
     page.goto(f"{cast.url}/steps/")
     page.get_by_role("link", name="3T").click()
-    expect(page.get_by_role("table")).to_be_visible()
+    expect(page.locator("table[data-steps-grid]")).to_be_visible()
 
 
 def test_a_teaching_assistant_records_8_pupils_by_5_statements_by_touch_on_a_tablet(
@@ -281,4 +281,17 @@ def test_a_school_imports_a_framework_with_one_bad_row_then_fixed(
     page.get_by_role("button", name="Import 3 rows").click()
     expect(page.get_by_text("C2.1").first).to_be_visible()
     assert Statement.objects.filter(area__framework=framework).count() == 3
+    check_a11y(page)
+
+
+def test_a_teacher_switches_area_and_the_grid_follows(page, live_cast, login, check_a11y):
+    cast = live_cast
+    small_steps_class(cast)
+    login(page, "teacher")
+    open_grid(page, cast)
+    expect(page.locator("table[data-steps-grid]")).to_contain_text("C1.1")
+    page.locator("#pick-area").select_option(label="Number")  # no "Show" needed
+    expect(page.locator("#grid-caption")).to_contain_text("Number")
+    expect(page.get_by_role("table", name="Number")).to_contain_text("N1.1")
+    expect(page.get_by_role("heading", name="Teaching assistants' areas")).to_be_visible()
     check_a11y(page)
