@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 
 from strides.analytics import small_steps as measures
+from strides.dashboards.charts_style import PALETTE
 from strides.organisations.models import AcademicYear, School
 from strides.steps.analysis import similar_for, term_progress
 from strides.steps.models import Shape, Statement, Step, StepFramework
@@ -152,7 +153,8 @@ def progress_chart(rows: list[dict], name: str) -> dict:
     each term (bars), so a term with lateral progress only is as visible as one with new steps."""
     order = list(dict.fromkeys(row["term"] for row in rows))
     x = {"field": "term", "type": "ordinal", "sort": order, "title": "Term", "axis": {"labelAngle": -35}}
-    color = {"field": "area", "type": "nominal", "title": "Area"}
+    # colour, dash and shape together: no series told by colour alone (ADR 8), Okabe-Ito colours
+    color = {"field": "area", "type": "nominal", "title": "Area", "scale": {"range": list(PALETTE)}}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "title": f"{name}: progress over time",
@@ -168,6 +170,8 @@ def progress_chart(rows: list[dict], name: str) -> dict:
                     "x": x,
                     "y": {"field": "steps_secured", "type": "quantitative", "title": "Steps secured"},
                     "color": color,
+                    "strokeDash": {"field": "area", "type": "nominal", "title": "Area"},
+                    "shape": {"field": "area", "type": "nominal", "title": "Area"},
                     "tooltip": [
                         {"field": "term"},
                         {"field": "area"},
