@@ -45,6 +45,7 @@ from strides.classes.models import TeachingGroup
 from strides.demo.bulk import refresh_planner_statistics
 from strides.demo.judgement_writer import Choice, write_framework_choices
 from strides.demo.plan import TRUST_SLUG, ClassPlan, DemoPlan, PupilPlan
+from strides.demo.small_steps_framework import STATEMENTS_PER_STEP, statement_rows
 from strides.frameworks.models import Subject
 from strides.frameworks.services import ensure_common_scale
 from strides.organisations.models import School, Trust
@@ -55,7 +56,6 @@ from strides.steps.queries import TERMS, term_window
 from strides.steps.services.conversations import close_conversation, hold_conversation, run_thresholds
 from strides.steps.services.demo_records import DemoRecord, assign_many, bulk
 from strides.steps.services.frameworks import (
-    StatementRow,
     build_structure,
     create_framework,
     ensure_common_scale_levels,
@@ -80,71 +80,6 @@ HELD, CLOSED = 6, 3  # per special school: conversations held, and of those clos
 DELEGATED = ("physical", "pshe")  # what special-school teachers delegate to their class's TA
 SUBJECTS = {"reading": "reading", "number": "maths"}
 
-# area code -> (name, six step names, six statement stems)
-AREAS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
-    "communication": (
-        "Communication",
-        ("Encounter", "Awareness", "Attention", "Request", "Exchange", "Conversation"),
-        (
-            "responds to a familiar voice",
-            "makes a choice between two objects",
-            "uses a sign, symbol or word to request",
-            "follows a one-step instruction",
-            "takes turns in an exchange",
-            "asks a simple question",
-        ),
-    ),
-    "reading": (
-        "Reading",
-        ("Sensory stories", "Shared books", "Pictures and symbols", "Sounds", "Words", "Sentences"),
-        (
-            "attends to a sensory story",
-            "anticipates a repeated part of a story",
-            "matches a picture to an object",
-            "recognises their own name",
-            "blends sounds to read a word",
-            "reads a short sentence aloud",
-        ),
-    ),
-    "number": (
-        "Number",
-        ("Objects", "Sorting", "Counting to 5", "Counting to 10", "Adding", "Money"),
-        (
-            "tracks an object that moves",
-            "sorts objects by one property",
-            "counts objects with one-to-one correspondence",
-            "recognises numerals",
-            "finds one more and one less",
-            "combines two groups to find how many",
-        ),
-    ),
-    "pshe": (
-        "PSHE",
-        ("Self", "Routines", "Feelings", "Others", "Choices", "Community"),
-        (
-            "shows a preference for a person or activity",
-            "follows a familiar routine",
-            "indicates how they feel",
-            "waits for their turn",
-            "asks an adult for help",
-            "keeps themselves safe in a familiar place",
-        ),
-    ),
-    "physical": (
-        "Physical development",
-        ("Movement", "Balance", "Grasp", "Coordination", "Tools", "Games"),
-        (
-            "moves towards a chosen object",
-            "sits with support and balances",
-            "grasps and releases an object",
-            "throws a ball towards a target",
-            "uses a tool with control",
-            "joins in a simple team game",
-        ),
-    ),
-}
-STATEMENTS_PER_STEP = 6
-STEPS = 6
 
 OBSERVATIONS = (
     "Turned towards the light panel when it changed colour and reached out to touch it again.",
@@ -173,38 +108,6 @@ class _Track:
     secured: int
     style: str  # slow, lateral, stall or leap
     ratings: dict[int, list[int]]  # statement index -> the four lateral ratings
-
-
-# each step asks for the same skills more securely: read as "Makes a choice between two objects,
-# with some support" (invented for the demo, as every statement here is)
-QUALIFIERS = (
-    "when an adult helps fully",
-    "with some help from an adult",
-    "with a prompt",
-    "in a familiar place, unprompted",
-    "in new places and with new people",
-    "independently, whenever it is needed",
-)
-
-
-def statement_rows() -> list[StatementRow]:
-    rows = []
-    for area, (name, steps, stems) in AREAS.items():
-        for number, step_name in enumerate(steps, start=1):
-            for index, stem in enumerate(stems, start=1):
-                rows.append(
-                    StatementRow(
-                        row=len(rows) + 2,
-                        area=area,
-                        step=number,
-                        step_name=step_name,
-                        code=f"{area[:3].upper()}{number}.{index}",
-                        text=f"{stem.capitalize()}, {QUALIFIERS[number - 1]}",
-                        key=index == STATEMENTS_PER_STEP,
-                        area_name=name,
-                    )
-                )
-    return rows
 
 
 def recording_days(start_year: int, today: dt.date) -> list[dt.date]:

@@ -5,6 +5,7 @@ spreadsheet's template, and the changes a framework's managers make."""
 from django.urls import path
 
 from strides.steps import framework_views as views
+from strides.steps import levels_views
 
 urlpatterns = [
     path("", views.framework_list, name="framework_list"),
@@ -14,7 +15,7 @@ urlpatterns = [
     path("<int:step_framework_id>/import/", views.framework_import, name="framework_import"),
     path("<int:step_framework_id>/settings/", views.framework_settings, name="framework_settings"),
     path("<int:step_framework_id>/share/", views.framework_share, name="framework_share"),
-    path("<int:step_framework_id>/levels/", views.framework_levels, name="framework_levels"),
+    path("<int:step_framework_id>/levels/", levels_views.framework_levels, name="framework_levels"),
     path(
         "<int:step_framework_id>/statements/<int:statement_id>/",
         views.statement_edit,

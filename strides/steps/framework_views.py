@@ -17,20 +17,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from strides.access.actor import Actor, SignedInRequest
+from strides.access.actor import SignedInRequest
 from strides.access.gate import can, get_or_404, schools_with
 from strides.access.rules import AccessRule, access_rule
 from strides.access.small_steps import usable_step_frameworks
 from strides.accounts.roles import Capability
 from strides.forms import add_service_error
-from strides.frameworks.forms import manages_trust_wide
 from strides.frameworks.page_helpers import user_trust
 from strides.frameworks.queries import subjects_for
 from strides.steps.framework_forms import (
@@ -40,6 +38,11 @@ from strides.steps.framework_forms import (
     StatementsSheetForm,
     StepFrameworkForm,
 )
+from strides.steps.framework_pages import MANAGE_ONE, may_manage
+from strides.steps.framework_pages import back_to_detail as _detail
+from strides.steps.framework_pages import crumbs as _crumbs
+from strides.steps.framework_pages import framework_for as _framework
+from strides.steps.framework_pages import managed as _managed
 from strides.steps.models import Shape, Statement, Step, StepArea, StepFramework
 from strides.steps.services import StepsError
 from strides.steps.services.frameworks import (
@@ -69,25 +72,11 @@ READ_ONE = AccessRule(
 MANAGE = AccessRule(
     Capability.MANAGE_FRAMEWORKS, description="trust admins and analysts; heads for their school"
 )
-MANAGE_ONE = AccessRule(
-    Capability.MANAGE_FRAMEWORKS,
-    object_scoped=True,
-    description="a trust framework (trust-wide managers) or a school's own (its managers); not shipped ones",
-)
-
 SHEET_SALT = "strides.steps.statements-preview"
 SHEET_PREVIEW_MAX_AGE = 60 * 60  # seconds a preview may be confirmed
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
-    return [
-        ("Home", reverse("web:home")),
-        ("Small-step frameworks", reverse("steps:framework_list")),
-        *items,
-    ]
 
 
 def _owner_label(framework: StepFramework) -> str:
@@ -96,34 +85,6 @@ def _owner_label(framework: StepFramework) -> str:
     if framework.school is not None:
         return f"{framework.school.name} only"
     return "The trust's, shared with its schools" if framework.shared else "The trust's, not shared yet"
-
-
-def may_manage(user: Actor, framework: StepFramework) -> bool:
-    """Whether the user changes ``framework``: a school's own at that school, a trust's for the
-    whole trust; a shipped example never."""
-    if framework.trust_id is None:
-        return False
-    if framework.school_id is not None:
-        return can(user, Capability.MANAGE_FRAMEWORKS, framework.school_id)
-    return manages_trust_wide(user)
-
-
-def _framework(user: Actor, step_framework_id: int) -> StepFramework:
-    return get_or_404(usable_step_frameworks(user).select_related("school", "trust"), pk=step_framework_id)
-
-
-def _managed(user: Actor, step_framework_id: int) -> StepFramework:
-    """The framework, for a change: 404 when the user may not use it, 403 when they may read it
-    but not change it."""
-    framework = _framework(user, step_framework_id)
-    if not may_manage(user, framework):
-        raise PermissionDenied
-    return framework
-
-
-def _detail(framework: StepFramework, anchor: str = "") -> HttpResponse:
-    url = reverse("steps:framework_detail", kwargs={"step_framework_id": framework.pk})
-    return redirect(f"{url}#{anchor}" if anchor else url)
 
 
 def _counted(frameworks: QuerySet[StepFramework]) -> QuerySet[StepFramework]:
@@ -572,71 +533,6 @@ def area_subject(request: SignedInRequest, step_framework_id: int, area_id: int)
                     reverse("steps:framework_detail", kwargs={"step_framework_id": framework.pk}),
                 ),
                 (area.name, ""),
-            ),
-        },
-    )
-
-
-@access_rule(MANAGE_ONE)
-def framework_levels(request: SignedInRequest, step_framework_id: int) -> HttpResponse:
-    """The framework's levels of security: codes teachers type, their words, which count as secured
-    or not applicable, their partial credit; new ones added, unused ones removed."""
-    from decimal import Decimal, InvalidOperation
-
-    from strides.steps.services.frameworks import LevelChange, LevelSpec, change_levels
-
-    user = request.user
-    framework = _managed(user, step_framework_id)
-    if not framework.scored:
-        messages.error(request, f"{framework.name} is never scored: it has no levels.")
-        return _detail(framework)
-    levels = list(framework.achievement_levels.all())
-    error = ""
-    if request.method == "POST":
-        changes = []
-        for index in range(len(levels) + 2):
-            prefix = f"level-{index}-"
-            code = request.POST.get(prefix + "code", "").strip()
-            level_id = next((lv.pk for lv in levels if str(lv.pk) == request.POST.get(prefix + "id")), None)
-            if level_id is None and not code:
-                continue  # an empty new row
-            try:
-                credit = Decimal(request.POST.get(prefix + "credit", "0").strip() or "0")
-            except InvalidOperation:
-                error = f"Credit: {request.POST.get(prefix + 'credit')!r} for level {code} is not a number."
-                break
-            spec = LevelSpec(
-                code=code,
-                label=request.POST.get(prefix + "label", ""),
-                secured=request.POST.get(prefix + "secured") == "on",
-                not_applicable=request.POST.get(prefix + "not_applicable") == "on",
-                credit=credit,
-            )
-            changes.append(LevelChange(level_id, spec, remove=request.POST.get(prefix + "remove") == "on"))
-        if not error:
-            try:
-                change_levels(user, framework, changes)
-            except StepsError as refusal:
-                error = str(refusal)
-            else:
-                messages.success(request, f"{framework.name}: levels saved. Every measure now uses them.")
-                return _detail(framework)
-    rows = [{"index": i, "level": level} for i, level in enumerate(levels)]
-    blanks = [len(levels), len(levels) + 1]
-    return render(
-        request,
-        "steps/frameworks/levels.html",
-        {
-            "framework": framework,
-            "rows": rows,
-            "blanks": blanks,
-            "error": error,
-            "breadcrumbs": _crumbs(
-                (
-                    framework.name,
-                    reverse("steps:framework_detail", kwargs={"step_framework_id": framework.pk}),
-                ),
-                ("Levels", ""),
             ),
         },
     )
