@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from strides.analytics import small_steps as measures
 from strides.organisations.models import AcademicYear, School
 from strides.organisations.queries import term_dates_for
-from strides.steps.models import ASPECTS, Statement, StepFramework
+from strides.steps.models import ASPECTS, Statement
 
 TERMS = ("autumn", "spring", "summer")
 
@@ -124,32 +124,6 @@ def current_term(year: AcademicYear, day: dt.date, school: School | None = None)
         if term_window(year, term, school).starts < day:
             chosen = term
     return chosen
-
-
-def framework_tree(framework: StepFramework) -> list[dict]:
-    """Areas -> steps -> statements (those in use), for pages: three queries."""
-    areas = list(framework.areas.all())
-    from strides.steps.models import Step
-
-    by_area: dict[int, list[Step]] = {}
-    for step in Step.objects.filter(area__framework=framework).order_by("area_id", "number"):
-        by_area.setdefault(step.area_id, []).append(step)
-    statements: dict[tuple[int, int | None], list[Statement]] = {}
-    for statement in Statement.objects.filter(area__framework=framework, removed_on__isnull=True).order_by(
-        "order"
-    ):
-        statements.setdefault((statement.area_id, statement.step_id), []).append(statement)
-    return [
-        {
-            "area": area,
-            "steps": [
-                {"step": step, "statements": statements.get((area.pk, step.pk), [])}
-                for step in by_area.get(area.pk, [])
-            ],
-            "loose": statements.get((area.pk, None), []),
-        }
-        for area in areas
-    ]
 
 
 # --- the class grid and the pupil's page -------------------------------------------------------
