@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -29,9 +30,12 @@ from strides.steps.page_helpers import steps_crumbs
 from strides.steps.queries import TERMS, term_window
 from strides.steps.services import StepsError
 from strides.steps.services.conversations import (
+    add_school_action,
     clear_thresholds,
     close_conversation,
     hold_conversation,
+    retire_school_action,
+    school_actions,
     set_thresholds,
 )
 from strides.steps.services.conversations import (
@@ -77,6 +81,17 @@ def school_conversations(request: SignedInRequest, urn: str) -> HttpResponse:
     if request.method == "POST":
         if not may_set:
             raise PermissionDenied
+        if request.POST.get("action_add") is not None or request.POST.get("action_retire"):
+            try:
+                if request.POST.get("action_retire"):
+                    retire_school_action(user, school, request.POST["action_retire"])
+                else:
+                    add_school_action(user, school, request.POST.get("label", ""))
+            except StepsError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "The list of what conversations may agree is saved.")
+            return redirect(reverse("steps:conversations", kwargs={"urn": school.urn}) + "#actions")
         removed = next(
             (p for p in policies if p.framework_id and str(p.framework_id) == request.POST.get("remove")),
             None,
@@ -101,6 +116,7 @@ def school_conversations(request: SignedInRequest, urn: str) -> HttpResponse:
         "form": form if may_set else None,
         "policy": policy,
         "framework_policies": [p for p in policies if p.framework_id is not None],
+        "actions": school_actions(school),
         "breadcrumbs": steps_crumbs(user, school),
     }
     return render(request, "steps/conversations.html", context)
@@ -122,6 +138,7 @@ def conversation(request: SignedInRequest, conversation_id: int) -> HttpResponse
     may_act = _may_act(user, item) and item.closed_at is None
     hold = HoldForm(
         request.POST if request.POST.get("step") == "hold" else None,
+        actions=school_actions(item.school),
         initial={
             "held_on": item.held_on or timezone.localdate(),
             "attendees": item.attendees,

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from strides.forms import DateInput, StridesForm
-from strides.steps.models import ASPECTS, AgreedAction, LateralRating
+from strides.steps.models import ASPECTS, LateralRating
 
 RATING_CHOICES = [("", "Not rated")] + [(str(v), label) for v, label in LateralRating.choices]
 
@@ -91,13 +91,17 @@ class HoldForm(StridesForm):
     attendees = forms.CharField(
         label="Who met", max_length=300, help_text="For example: class teacher, SENCO, parent."
     )
-    agreed_action = forms.ChoiceField(
-        label="What was agreed", choices=AgreedAction.choices, widget=forms.RadioSelect
-    )
+    agreed_action = forms.ChoiceField(label="What was agreed", choices=(), widget=forms.RadioSelect)
     agreed_detail = forms.CharField(
         label="Details", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     follow_up_on = forms.DateField(label="Follow up on", required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, actions: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["agreed_action"]
+        field.choices = actions  # type: ignore[attr-defined]  # the school's list
+        field.error_messages["required"] = "Choose what was agreed."
 
 
 class CloseForm(StridesForm):

@@ -369,6 +369,8 @@ class Crossing(models.TextChoices):
 
 
 class AgreedAction(models.TextChoices):
+    """What a conversation may agree, until a school sets its own list (:class:`SchoolAction`)."""
+
     CLUB = "club", "Lunchtime or after-school club"
     THERAPY = "therapy", "Therapy input"
     INDIVIDUAL = "individual", "Individual sessions"
@@ -396,7 +398,10 @@ class Conversation(models.Model):
     raised_at = models.DateTimeField(auto_now_add=True)
     held_on = models.DateField(null=True, blank=True)
     attendees = models.CharField(max_length=300, blank=True)
-    agreed_action = models.CharField(max_length=14, choices=AgreedAction.choices, blank=True)
+    # the code of one of the school's actions (SchoolAction, or AgreedAction's defaults) and its
+    # words as they were when agreed, so a renamed or retired action keeps its meaning here
+    agreed_action = models.CharField(max_length=40, blank=True)
+    agreed_label = models.CharField(max_length=80, blank=True)
     agreed_detail = models.TextField(blank=True)
     follow_up_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(
@@ -422,6 +427,25 @@ class Conversation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class SchoolAction(models.Model):
+    """One of what a school's conversations may agree (a lunchtime club, therapy input...). A school
+    with none uses :class:`AgreedAction`'s; "Other" (with details) is always offered. Retired ones
+    stay for the conversations that agreed them."""
+
+    school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="+")
+    code = models.SlugField(max_length=40)
+    label = models.CharField(max_length=80)
+    order = models.PositiveSmallIntegerField()
+    retired = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["school_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["school", "code"], name="unique_school_action_code")]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class ProgressShare(models.Model):

@@ -18,7 +18,6 @@ from strides.steps.models import (
     ASPECTS,
     AchievementLevel,
     AchievementRecord,
-    AgreedAction,
     Conversation,
     EngagementObservation,
     Statement,
@@ -471,6 +470,7 @@ class StepConversationSerializer(serializers.ModelSerializer):
             "held_on",
             "attendees",
             "agreed_action",
+            "agreed_label",
             "agreed_detail",
             "follow_up_on",
             "recorded_by",
@@ -499,7 +499,11 @@ class StepConversationHoldSerializer(serializers.Serializer):
     attendees = serializers.CharField(
         max_length=300, help_text="Who met (the class teacher and SENCO, at least)."
     )
-    agreed_action = serializers.ChoiceField(choices=AgreedAction.choices)
+    agreed_action = serializers.CharField(
+        max_length=40,
+        help_text="The code of one of the school's actions (by default: club, therapy, individual, "
+        "change_target, no_action; and other, always).",
+    )
     agreed_detail = serializers.CharField(
         required=False, allow_blank=True, default="", help_text='Required when `agreed_action` is "other".'
     )

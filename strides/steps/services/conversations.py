@@ -22,6 +22,7 @@ from strides.steps.analysis import term_progress
 from strides.steps.models import (
     AgreedAction,
     Conversation,
+    SchoolAction,
     ThresholdPolicy,
 )
 from strides.steps.services import StepsError, user_or_none
@@ -52,6 +53,71 @@ def set_thresholds(
     )
     record(actor, AuditAction.UPDATE, policy, school_id=school.pk)
     return policy
+
+
+OTHER = AgreedAction.OTHER.value  # always offered, with the details said
+
+
+def school_actions(school: School) -> list[tuple[str, str]]:
+    """What the school's conversations may agree, in order (code, words): its own list, or the
+    defaults while it has none; "Other" last, always."""
+    own = list(
+        SchoolAction.objects.filter(school=school, retired=False)
+        .order_by("order")
+        .values_list("code", "label")
+    )
+    if not SchoolAction.objects.filter(school=school).exists():
+        own = [(code, str(label)) for code, label in AgreedAction.choices if code != OTHER]
+    return [*[(c, lb) for c, lb in own if c != OTHER], (OTHER, str(AgreedAction.OTHER.label))]
+
+
+def _own_list(school: School) -> None:
+    """A school changing its list starts from the defaults it was using."""
+    if not SchoolAction.objects.filter(school=school).exists():
+        SchoolAction.objects.bulk_create(
+            SchoolAction(school=school, code=code, label=str(label), order=i)
+            for i, (code, label) in enumerate(AgreedAction.choices, start=1)
+            if code != OTHER
+        )
+
+
+@transaction.atomic
+def add_school_action(actor: Actor | None, school: School, label: str) -> SchoolAction:
+    """A new thing the school's conversations may agree, at the end of its list."""
+    from django.utils.text import slugify
+
+    label = " ".join((label or "").split())
+    if not label:
+        raise StepsError("Action: say what may be agreed (e.g. Speech and language therapy).")
+    if len(label) > 80:
+        raise StepsError(f"Action: {label[:40]!r}... is longer than 80 characters.")
+    _own_list(school)
+    existing = {a.code: a for a in SchoolAction.objects.filter(school=school)}
+    if any(a.label.lower() == label.lower() and not a.retired for a in existing.values()):
+        raise StepsError(f"Action: {label!r} is on the list already.")
+    base = slugify(label)[:34] or "action"
+    code, n = base, 1
+    while code in existing or code == OTHER:
+        n += 1
+        code = f"{base}-{n}"
+    order = max((a.order for a in existing.values()), default=0) + 1
+    action = SchoolAction.objects.create(school=school, code=code, label=label, order=order)
+    record(actor, AuditAction.CREATE, action, school_id=school.pk)
+    return action
+
+
+@transaction.atomic
+def retire_school_action(actor: Actor | None, school: School, code: str) -> None:
+    """Take an action off the list; conversations that agreed it keep its words."""
+    if code == OTHER:
+        raise StepsError("Action: “Other” is always offered.")
+    _own_list(school)
+    action = SchoolAction.objects.filter(school=school, code=code, retired=False).first()
+    if action is None:
+        raise StepsError(f"Action: {code!r} is not on {school.name}'s list.")
+    action.retired = True
+    action.save(update_fields=["retired"])
+    record(actor, AuditAction.UPDATE, action, after={"retired": True}, school_id=school.pk)
 
 
 @transaction.atomic
@@ -160,9 +226,10 @@ def hold_conversation(
         )
     if held_on > timezone.localdate():
         raise StepsError(f"Held on: {held_on:%d/%m/%Y} is in the future.")
-    if agreed_action not in AgreedAction.values:
+    offered = dict(school_actions(conversation.school))
+    if agreed_action not in offered:
         raise StepsError(f"Agreed: {agreed_action!r} is not one of the school's actions.")
-    if agreed_action == AgreedAction.OTHER and not agreed_detail.strip():
+    if agreed_action == OTHER and not agreed_detail.strip():
         raise StepsError('Details: say what was agreed when it is "Other".')
     if not attendees.strip():
         raise StepsError("Who met: name who took part (the class teacher and SENCO, at least).")
@@ -175,6 +242,7 @@ def hold_conversation(
     conversation.held_on = held_on
     conversation.attendees = attendees.strip()[:300]
     conversation.agreed_action = agreed_action
+    conversation.agreed_label = offered[agreed_action]
     conversation.agreed_detail = agreed_detail.strip()
     conversation.follow_up_on = follow_up_on
     conversation.recorded_by = user_or_none(actor)

@@ -301,3 +301,44 @@ def test_a_frameworks_own_thresholds_are_removed_and_the_run_defaults_to_an_ende
     assert "(not ended: until" in page  # this term, still running, said so
     run = client_for(c.analyst).post(reverse("steps:thresholds"), {"period": "nonsense"})
     assert run.status_code == 200 and "choose one of the terms" in run.content.decode()
+
+
+def test_a_school_keeps_its_own_list_of_what_conversations_may_agree(steps, client_for):
+    c = steps.cast
+    item = Conversation.objects.create(
+        pupil=c.ava,
+        school=c.north,
+        area=steps.communication,
+        academic_year=c.year,
+        term="autumn",
+        crossing="below",
+        progress_percent=0,
+        below_percent=2,
+        above_percent=20,
+    )
+    url = reverse("steps:conversations", kwargs={"urn": c.north.urn})
+    senco = client_for(c.senco)
+    assert senco.post(url, {"action_add": "1", "label": "Sensory circuit"}).status_code == 302
+    assert senco.post(url, {"action_retire": "club"}).status_code == 302
+    page = senco.get(url).content.decode()
+    assert "Sensory circuit" in page and "Lunchtime or after-school club" not in page
+    conversation_url = reverse("steps:conversation", kwargs={"conversation_id": item.pk})
+    form = senco.get(conversation_url).content.decode()
+    assert 'value="sensory-circuit"' in form and 'value="club"' not in form
+    held = {
+        "step": "hold",
+        "held_on": dt.date.today().isoformat(),
+        "attendees": "SENCO",
+        "agreed_action": "club",
+    }
+    assert "Select a valid choice" in senco.post(conversation_url, held).content.decode()
+    assert senco.post(conversation_url, {**held, "agreed_action": "sensory-circuit"}).status_code == 302
+    item.refresh_from_db()
+    assert (item.agreed_action, item.agreed_label) == ("sensory-circuit", "Sensory circuit")
+    # retired later, the conversation keeps its words
+    senco.post(url, {"action_retire": "sensory-circuit"})
+    assert (
+        "Sensory circuit"
+        in client_for(c.head).get(reverse("steps:pupil", kwargs={"pupil_id": c.ava.pk})).content.decode()
+    )
+    assert client_for(c.teacher).post(url, {"action_add": "1", "label": "X"}).status_code == 403
