@@ -397,20 +397,12 @@ class Thresholds:
             raise ValueError(f"Thresholds: the lower ({self.below}) must be under the upper ({self.above}).")
 
 
-def crossing(progress_percent: float, lateral: int, thresholds: Thresholds) -> str | None:
-    """Which threshold a term's progress crosses, if any. A pupil under the lower threshold whose
-    gains were lateral is ``lateral_only``, never plain "below"."""
-    if progress_percent < thresholds.below:
-        return LATERAL_ONLY if lateral > 0 else BELOW
-    if progress_percent > thresholds.above:
-        return ABOVE
-    return None
-
-
 def crossings(progress: pl.DataFrame) -> pl.DataFrame:
     """Every pupil-area whose progress crosses its thresholds. ``progress`` has ``pupil_id,
     area_id, progress_percent, lateral_gains, below, above`` (each row's own thresholds: its
-    school's, for its framework) and anything else, kept. Adds ``crossing``."""
+    school's, for its framework) and anything else, kept. Adds ``crossing``: ``below``,
+    ``above``, or ``lateral_only`` for a pupil under the lower threshold whose gains were lateral
+    (never plain "below")."""
     return progress.with_columns(
         pl.when(pl.col("progress_percent") < pl.col("below"))
         .then(pl.when(pl.col("lateral_gains") > 0).then(pl.lit(LATERAL_ONLY)).otherwise(pl.lit(BELOW)))

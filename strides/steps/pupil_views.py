@@ -35,7 +35,7 @@ from strides.access.small_steps import (
 from strides.accounts.roles import Capability
 from strides.analytics import small_steps as measures
 from strides.steps.forms import ObservationForm
-from strides.steps.models import ASPECTS, Shape, Statement, StepArea
+from strides.steps.models import ASPECTS, LateralRating, Shape, Statement, StepArea
 from strides.steps.page_helpers import journey, progress_chart, similar_for_pupil, steps_crumbs, term_rows
 from strides.steps.queries import active_assignments, latest_cells, records_of, statements_of
 from strides.steps.services import StepsError
@@ -309,7 +309,7 @@ def pupil_record(request: SignedInRequest, pupil_id: int) -> HttpResponse:
         "rows": rows,
         "levels": levels,
         "aspects": ASPECTS,
-        "ratings": [(v, label) for v, label in measures_ratings()],
+        "ratings": LateralRating.choices,
         "error": error,
         "today": today,
         "breadcrumbs": steps_crumbs(user, school),
@@ -321,12 +321,6 @@ def _version(value: str | None) -> int:
     """The version a form was loaded with; anything else is 0, which the service answers as stale."""
     text = (value or "").strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
-
-
-def measures_ratings() -> list[tuple[int, str]]:
-    from strides.steps.models import LateralRating
-
-    return list(LateralRating.choices)
 
 
 @require_POST

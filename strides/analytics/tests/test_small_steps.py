@@ -137,11 +137,28 @@ def test_lateral_gains_count_rises_from_the_last_rating_or_a_first_baseline():
     assert row["lateral_gains"] == 4
 
 
+DEFAULT_THRESHOLDS = ss.Thresholds()  # below 2%, above 20%
+
+
+def crossing(progress_percent, lateral, thresholds=DEFAULT_THRESHOLDS):
+    """The crossing of one pupil-area, through the frame rule the threshold run uses."""
+    row = {
+        "pupil_id": 1,
+        "area_id": 10,
+        "progress_percent": progress_percent,
+        "lateral_gains": lateral,
+        "below": thresholds.below,
+        "above": thresholds.above,
+    }
+    crossed = ss.crossings(pl.DataFrame([row]))
+    return crossed["crossing"][0] if crossed.height else None
+
+
 def test_progress_with_only_lateral_gains_is_shown_as_such():
     records = [rec(1, D0, "D", independence=2), rec(1, D2, "D", independence=3)]
     row = ss.progress_between(FOUR, ss.records_frame(records), D1, D3).row(0, named=True)
     assert row["progress_percent"] == 0.0 and row["lateral_gains"] == 1
-    assert ss.crossing(row["progress_percent"], row["lateral_gains"], ss.Thresholds()) == ss.LATERAL_ONLY
+    assert crossing(row["progress_percent"], row["lateral_gains"]) == ss.LATERAL_ONLY
 
 
 @pytest.mark.parametrize(
@@ -156,7 +173,7 @@ def test_progress_with_only_lateral_gains_is_shown_as_such():
     ],
 )
 def test_thresholds_below_two_or_above_twenty(progress, lateral, expected):
-    assert ss.crossing(progress, lateral, ss.Thresholds()) == expected
+    assert crossing(progress, lateral) == expected
 
 
 def test_thresholds_must_be_in_order():

@@ -9,8 +9,6 @@ staff's name (the rows' ``shows_details``, decided row by row)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -83,10 +81,6 @@ class ConversationViewSet(
     serializer_class = s.StepConversationSerializer
     filterset_class = ConversationFilter
     queryset = Conversation.objects.none()
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        return context
 
     def get_queryset(self) -> QuerySet[Conversation]:
         return self._readable(visible_conversations(self.request.user))

@@ -51,10 +51,6 @@ class EngagementObservationViewSet(StridesApiMixin, mixins.ListModelMixin, views
     filterset_class = EngagementObservationFilter
     queryset = EngagementObservation.objects.none()
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        return context
-
     def get_queryset(self) -> QuerySet[EngagementObservation]:
         return (
             visible_engagement_observations(self.request.user)

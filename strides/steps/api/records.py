@@ -156,10 +156,6 @@ class AchievementRecordViewSet(
     filterset_class = AchievementRecordFilter
     queryset = AchievementRecord.objects.none()
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        return context
-
     def get_queryset(self) -> QuerySet[AchievementRecord]:
         return (
             visible_achievement_records(self.request.user)

@@ -360,13 +360,6 @@ class StepFrameworkBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StepAreaNameSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = StepArea
-        fields = ["id", "code", "name"]
-        read_only_fields = fields
-
-
 class LateralGainsSerializer(serializers.Serializer):
     total = serializers.IntegerField(read_only=True, help_text="Rating points gained on the four aspects.")
     independence = serializers.IntegerField(read_only=True)
@@ -391,7 +384,7 @@ class AreaProgressSerializer(serializers.Serializer):
     the other shapes."""
 
     framework = StepFrameworkBriefSerializer(read_only=True)
-    area = StepAreaNameSerializer(read_only=True)
+    area = StepAreaBriefSerializer(read_only=True)
     current_step = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="The first step not yet completed (on `to`)."
     )

@@ -342,7 +342,7 @@ def delegate_area(
 ) -> None:
     """A teacher of ``group`` (or the school's leaders) lets a teaching assistant of the class record
     in ``area``, or takes it back."""
-    from strides.access.gate import can, scope_for
+    from strides.access.gate import can
     from strides.accounts.roles import Capability
 
     teaches = group.staff_links.filter(user_id=actor.pk, role=StaffRole.TEACHER).exists()
@@ -369,7 +369,6 @@ def delegate_area(
                 school_id=group.school_id,
             )
             delegation.delete()
-    scope_for(actor)  # the actor's scope is unchanged: nothing to forget
 
 
 @transaction.atomic
